@@ -1,0 +1,277 @@
+"""Forward-pass benchmark of the compiled population (topoevo.nn) against neat-python and a dense torch MLP.
+
+Genomes are grown the way NEAT grows them (start fully connected inputs+bias -> outputs, then split connections
+and add links until the wanted number of enabled connections), feed-forward, steepened sigmoid and sum.
+
+Measures, in one run on the same genomes:
+- genome-activations per second (one genome on one input vector) of ``CompiledPopulation`` for 1,000 genomes of
+  ~40 connections at batch 1 and batch 64;
+- neat-python 2.0 ``neat.nn.FeedForwardNetwork.activate`` on the same genomes (networks built from ours with
+  ``FeedForwardNetwork(inputs, outputs, node_evals)``; outputs checked equal);
+- a dense torch MLP with the same number of parameters per genome, run as one batched matmul per layer for all
+  genomes (the practical limit of a fixed architecture);
+- compile time of a population (1,000 x 40, 150 XOR-sized genomes, 10,000 x 100) and the peak memory (RSS) of
+  compiling and running 10,000 x 100.
+
+Usage: ``python benchmarks/forward.py [--quick]``. The last line is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import math
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from topoevo.genome import ConnectionGene, Genome, NodeGene, NodeKind, activate  # noqa: E402
+from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS  # noqa: E402
+from topoevo.genome.genome import topological_order  # noqa: E402
+from topoevo.nn import CompiledPopulation  # noqa: E402
+
+log = logging.getLogger("benchmarks.forward")
+
+
+# ---- genomes ------------------------------------------------------------------------------------------------------
+def grow_genome(rng: random.Random, num_inputs: int, num_outputs: int, num_conns: int, key: int = 0,
+                p_split: float = 0.35, activation: str = "sigmoid") -> Genome:
+    """A feed-forward genome grown by NEAT-style splits and link additions to ``num_conns`` enabled connections."""
+    bias_id = num_inputs
+    outs = tuple(range(num_inputs + 1, num_inputs + 1 + num_outputs))
+    nodes = {i: NodeGene(i, NodeKind.INPUT, 0.0, 1.0, "identity", "sum") for i in range(num_inputs)}
+    nodes[bias_id] = NodeGene(bias_id, NodeKind.BIAS, 0.0, 1.0, "identity", "sum")
+    order = {i: 0.0 for i in range(num_inputs + 1)}
+    for o in outs:
+        nodes[o] = NodeGene(o, NodeKind.OUTPUT, rng.gauss(0, 1), 1.0, activation, "sum")
+        order[o] = 1.0
+    conns: dict[int, ConnectionGene] = {}
+    links: set[tuple[int, int]] = set()
+    enabled: list[int] = []
+
+    def add(a: int, b: int, w: float) -> None:
+        inn = len(conns)
+        conns[inn] = ConnectionGene(inn, a, b, w)
+        links.add((a, b))
+        enabled.append(inn)
+
+    for o in outs:
+        for i in range(num_inputs + 1):
+            add(i, o, rng.gauss(0, 1))
+    next_id = outs[-1] + 1
+    while len(enabled) < num_conns:
+        if rng.random() < p_split:
+            old = conns[enabled.pop(rng.randrange(len(enabled)))]
+            old.enabled = False
+            nid = next_id
+            next_id += 1
+            nodes[nid] = NodeGene(nid, NodeKind.HIDDEN, 0.0, 1.0, activation, "sum")
+            order[nid] = (order[old.in_node] + order[old.out_node]) / 2
+            add(old.in_node, nid, 1.0)
+            add(nid, old.out_node, old.weight)
+        else:
+            ids = list(nodes)
+            for _ in range(20):
+                a, b = rng.choice(ids), rng.choice(ids)
+                if order[a] > order[b]:
+                    a, b = b, a
+                if order[a] < order[b] and not nodes[b].kind.is_sensor and (a, b) not in links:
+                    add(a, b, rng.gauss(0, 1))
+                    break
+    return Genome(nodes, conns, tuple(range(num_inputs)), outs, bias_id, True, key)
+
+
+def population(n: int, num_inputs: int, num_outputs: int, num_conns: int, seed: int) -> list[Genome]:
+    rng = random.Random(seed)
+    return [grow_genome(rng, num_inputs, num_outputs, num_conns, key=k) for k in range(n)]
+
+
+def depth(g: Genome) -> int:
+    enabled = [c for c in g.conns.values() if c.enabled]
+    level = {n: 0 for n in g.nodes}
+    for nid in topological_order(g.nodes, enabled):
+        for c in enabled:
+            if c.in_node == nid:
+                level[c.out_node] = max(level[c.out_node], level[nid] + 1)
+    return max(level.values())
+
+
+# ---- neat-python --------------------------------------------------------------------------------------------------
+def neat_network(g: Genome):
+    """``neat.nn.FeedForwardNetwork`` built directly from our genome, evaluating only the nodes outputs need (as
+    neat-python's ``create`` does), with our scalar activation functions and neat-python's sum."""
+    import neat
+    from neat.aggregations import sum_aggregation
+
+    enabled = [c for c in g.conns.values() if c.enabled]
+    required = set(g.output_ids)
+    changed = True
+    while changed:
+        changed = False
+        for c in enabled:
+            if c.out_node in required and c.in_node not in required and c.in_node not in g.sensor_ids:
+                required.add(c.in_node)
+                changed = True
+    sensors = set(g.sensor_ids)
+    evals = []
+    for nid in topological_order(g.nodes, enabled):
+        if nid in sensors or nid not in required:
+            continue
+        node = g.nodes[nid]
+        links = [(c.in_node, c.weight) for c in sorted(enabled, key=lambda c: c.innovation) if c.out_node == nid]
+        agg = sum_aggregation if node.aggregation == "sum" else AGGREGATIONS[node.aggregation]
+        evals.append((nid, ACTIVATIONS[node.activation], agg, node.bias, node.response, links))
+    inputs = list(g.input_ids) + ([g.bias_id] if g.bias_id is not None else [])
+    return neat.nn.FeedForwardNetwork(inputs, list(g.output_ids), evals)
+
+
+# ---- timing -------------------------------------------------------------------------------------------------------
+def best_time(fn: Callable[[], object], repeats: int = 7, min_time: float = 0.05) -> float:
+    """Seconds per call: the best of ``repeats`` rounds, each long enough to be measurable."""
+    fn()
+    n = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t
+        if dt >= min_time:
+            break
+        n *= 2
+    times = [dt / n]
+    for _ in range(repeats - 1):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        times.append((time.perf_counter() - t) / n)
+    return min(times)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def dense_mlp_rate(P: int, n_params: int, num_inputs: int, num_outputs: int, batch: int) -> tuple[float, int]:
+    """P two-layer tanh/sigmoid MLPs with about ``n_params`` weights each, batched with ``torch.baddbmm``."""
+    hidden = max(1, round((n_params - num_outputs) / (num_inputs + 1 + num_outputs)))
+    w1 = torch.randn(P, num_inputs, hidden)
+    b1 = torch.randn(P, 1, hidden)
+    w2 = torch.randn(P, hidden, num_outputs)
+    b2 = torch.randn(P, 1, num_outputs)
+    x = torch.randn(P, batch, num_inputs)
+
+    @torch.no_grad()
+    def run():
+        return torch.sigmoid(torch.baddbmm(b2, torch.tanh(torch.baddbmm(b1, x, w1)), w2))
+
+    t = best_time(run)
+    return P * batch / t, hidden * (num_inputs + 1) + num_outputs * (hidden + 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller neat-python sample and 10k population of 2k")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    torch.set_num_threads(args.threads)
+    results: dict[str, float] = {}
+
+    # ---- 1,000 genomes x ~40 connections ----
+    P, NI, NO, NC = 1000, 4, 2, 40
+    genomes = population(P, NI, NO, NC, seed=1)
+    n_en = [g.num_enabled() for g in genomes]
+    depths = [depth(g) for g in genomes]
+    log.info("population: %d genomes, %d inputs + bias, %d outputs, enabled connections mean %.1f, hidden mean "
+             "%.1f, depth mean %.1f max %d", P, NI, NO, statistics.mean(n_en),
+             statistics.mean(g.num_hidden for g in genomes), statistics.mean(depths), max(depths))
+    compile_s = best_time(lambda: CompiledPopulation(genomes), repeats=5, min_time=0.2)
+    pop = CompiledPopulation(genomes)
+    log.info("compile 1,000 x 40: %.2f ms (%s)", compile_s * 1e3, pop)
+    results["compile_s_1k"] = compile_s
+
+    gen = torch.Generator().manual_seed(0)
+    x1 = torch.rand(P, 1, NI, generator=gen) * 2 - 1
+    x64 = torch.rand(P, 64, NI, generator=gen) * 2 - 1
+    t1 = best_time(lambda: pop(x1))
+    t64 = best_time(lambda: pop(x64))
+    results["batch1_genome_acts_per_s"] = P / t1
+    results["batch64_genome_acts_per_s"] = P * 64 / t64
+    log.info("topoevo CompiledPopulation: batch 1: %.1f us per step, %.3gM genome-acts/s; batch 64: %.1f us per "
+             "step, %.3gM genome-acts/s", t1 * 1e6, P / t1 / 1e6, t64 * 1e6, P * 64 / t64 / 1e6)
+
+    # neat-python on the same genomes, same inputs (checked equal)
+    nets = [neat_network(g) for g in genomes]
+    xs = x1[:, 0, :].double().tolist()
+    xs_neat = [row + [1.0] for row in xs]  # neat-python sees the bias node as one more input
+    y = pop(x1)[:, 0, :].double().numpy()
+    worst = max(abs(a - b) for p in range(P) for a, b in zip(nets[p].activate(xs_neat[p]), y[p]))
+    ref = max(abs(a - b) for p in range(0, P, 50) for a, b in zip(activate(genomes[p], xs[p]), y[p]))
+    log.info("max |topoevo - neat-python| = %.2e, max |topoevo - reference| = %.2e (float32)", worst, ref)
+    assert worst < 1e-5 and ref < 1e-5, "outputs differ"
+    sample = nets[:200] if args.quick else nets
+
+    def run_neat():
+        for p, net in enumerate(sample):
+            net.activate(xs_neat[p])
+
+    tn = best_time(run_neat, repeats=3)
+    results["neat_python_acts_per_s"] = len(sample) / tn
+    log.info("neat-python FeedForwardNetwork.activate: %.3gk genome-acts/s; topoevo batch 1 is %.0fx, batch 64 is "
+             "%.0fx", len(sample) / tn / 1e3, results["batch1_genome_acts_per_s"] / results["neat_python_acts_per_s"],
+             results["batch64_genome_acts_per_s"] / results["neat_python_acts_per_s"])
+    n_params = round(statistics.mean(n_en) + statistics.mean(g.num_hidden + NO for g in genomes))
+    d1, npar = dense_mlp_rate(P, n_params, NI, NO, 1)
+    d64, _ = dense_mlp_rate(P, n_params, NI, NO, 64)
+    results["dense_mlp_acts_per_s"] = d64
+    results["dense_mlp_batch1_acts_per_s"] = d1
+    log.info("dense torch MLP (%d params/genome vs ~%d): batch 1 %.3gM, batch 64 %.3gM genome-acts/s", npar,
+             n_params, d1 / 1e6, d64 / 1e6)
+
+    # ---- 150 XOR-sized genomes (the per-generation compile of a NEAT run) ----
+    xor = population(150, 2, 1, 7, seed=2)
+    txor = best_time(lambda: CompiledPopulation(xor), min_time=0.2)
+    results["compile_s_150_xor"] = txor
+    log.info("compile 150 XOR-sized genomes (%.1f enabled conns, %.1f hidden): %.0f us (%.2f us per genome)",
+             statistics.mean(g.num_enabled() for g in xor), statistics.mean(g.num_hidden for g in xor),
+             txor * 1e6, txor * 1e6 / 150)
+
+    # ---- 10,000 genomes x 100 connections ----
+    del pop, nets, sample
+    gc.collect()
+    P10 = 2000 if args.quick else 10000
+    big = population(P10, 8, 4, 100, seed=3)
+    gc.collect()
+    base = current_rss_mb()
+    t = time.perf_counter()
+    pop10 = CompiledPopulation(big)
+    compile_10k = time.perf_counter() - t
+    y = pop10(torch.rand(P10, 64, 8) * 2 - 1)
+    peak = rss_mb()
+    results["compile_s_10k"] = compile_10k
+    results["peak_mem_mb_10k"] = peak
+    log.info("%d x 100 connections: compile %.2f s, peak RSS %.0f MB (genomes alone: %.0f MB before compiling), "
+             "batch-64 step %.1f ms", P10, compile_10k, peak, base, best_time(lambda: pop10(x := torch.rand(
+                 P10, 64, 8)), repeats=3) * 1e3)
+    del y
+    print(json.dumps({k: (round(v, 6) if isinstance(v, float) and v < 1 else round(v)) for k, v in results.items()
+                      if not math.isnan(v)}))
+
+
+if __name__ == "__main__":
+    main()

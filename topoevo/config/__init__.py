@@ -1,0 +1,123 @@
+"""Task files (TOML) -> one typed :class:`Config`. Every value is checked; every error is one line.
+
+>>> cfg = Config.from_dict({"task": {"name": "xor"}})
+>>> cfg.neat.pop_size, cfg.species.compatibility_threshold
+(150, 3.0)
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from topoevo.config.schema import build_section, did_you_mean, section_to_table
+from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
+                                     Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
+from topoevo.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
+           "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
+           "FitnessCriterion", "ConfigError"]
+
+
+@dataclass
+class TaskSection:
+    """``[task]``: the task's registered name and its own typed parameters."""
+
+    name: str
+    params: Any = None  # the task's parameter dataclass
+
+
+SECTIONS: dict[str, type] = {
+    "run": RunConfig,
+    "neat": NEATConfig,
+    "genome": GenomeConfig,
+    "mutation": MutationConfig,
+    "species": SpeciesConfig,
+    "stagnation": StagnationConfig,
+    "reproduction": ReproductionConfig,
+}
+
+
+@dataclass
+class Config:
+    """A whole task file. Build it with :func:`load_config` or :meth:`Config.from_dict`."""
+
+    task: TaskSection
+    run: RunConfig = field(default_factory=RunConfig)
+    neat: NEATConfig = field(default_factory=NEATConfig)
+    genome: GenomeConfig = field(default_factory=GenomeConfig)
+    mutation: MutationConfig = field(default_factory=MutationConfig)
+    species: SpeciesConfig = field(default_factory=SpeciesConfig)
+    stagnation: StagnationConfig = field(default_factory=StagnationConfig)
+    reproduction: ReproductionConfig = field(default_factory=ReproductionConfig)
+    source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str | Path | None = None) -> "Config":
+        src = str(source) if source is not None else None
+        if not isinstance(data, dict):
+            raise ConfigError("expected a table of sections", source=src, field="<top>")
+        allowed = ["task", *SECTIONS]
+        for key in data:
+            if key not in allowed:
+                raise ConfigError(f"unknown section{did_you_mean(key, allowed)}; valid sections: "
+                                  f"{', '.join(allowed)}", source=src, field=key)
+        if "task" not in data:
+            raise ConfigError("missing section [task] (with at least name = \"...\")", source=src, field="task")
+        kwargs = {name: build_section(sec, data.get(name, {}), name, src) for name, sec in SECTIONS.items()}
+        cfg = cls(task=_build_task(data["task"], src), source=src, **kwargs)
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values that :meth:`from_dict` turns back into an equal config."""
+        out: dict[str, Any] = {"task": {"name": self.task.name, **section_to_table(self.task.params)}}
+        for name in SECTIONS:
+            out[name] = section_to_table(getattr(self, name))
+        return out
+
+    def replace(self, **sections: Any) -> "Config":
+        return dataclasses.replace(self, **sections)
+
+
+def _build_task(table: Any, source: str | None) -> TaskSection:
+    from topoevo.tasks.registry import task_names, task_params_class
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"expected a table [task], got {table!r}", source=source, field="task")
+    name = table.get("name")
+    names = task_names()
+    if not isinstance(name, str):
+        raise ConfigError(f"expected a task name (one of {', '.join(names)}), got {name!r}", source=source,
+                          field="task.name")
+    if name not in names:
+        raise ConfigError(f"unknown task {name!r}{did_you_mean(name, names)}; known tasks: {', '.join(names)}",
+                          source=source, field="task.name")
+    rest = {k: v for k, v in table.items() if k != "name"}
+    return TaskSection(name, build_section(task_params_class(name), rest, "task", source))
+
+
+def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Read and validate a TOML task file. ``overrides`` (section -> key -> value) are applied before checking."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", source=path, field="<file>") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read file ({exc.__class__.__name__})", source=path, field="<file>") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", source=path, field="<syntax>") from None
+    for section, values in (overrides or {}).items():
+        if isinstance(data.get(section, {}), dict):
+            data.setdefault(section, {}).update(values)
+    return Config.from_dict(data, source=path)

@@ -1,0 +1,155 @@
+"""Validated dataclass sections: field metadata (doc, range, choices) and the strict TOML-table loader.
+
+A section is a dataclass whose fields are declared with :func:`param`. :func:`build_section` turns a TOML table into
+one, checking every value; unknown keys are errors with a did-you-mean.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import math
+import types
+import typing
+from enum import Enum
+from typing import Any, Callable
+
+from topoevo.errors import ConfigError
+
+
+def param(default: Any, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None,
+          choices: Callable[[], typing.Iterable[str]] | typing.Iterable[str] | None = None) -> Any:
+    """Declare a config field with its documentation and bounds."""
+    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices}
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def did_you_mean(word: str, options: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _choices(meta: typing.Mapping[str, Any]) -> list[str] | None:
+    c = meta.get("choices")
+    if c is None:
+        return None
+    return sorted(c() if callable(c) else c)
+
+
+def type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(type_name(a) for a in args) + " (optional)"
+    if origin is list:
+        return f"list of {type_name(typing.get_args(tp)[0])}"
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return "one of " + ", ".join(repr(e.value) for e in tp)
+    return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: str, source: str | None) -> Any:
+    """Check ``value`` against type ``tp`` and the bounds in ``meta``; return the typed value."""
+
+    def fail(msg: str) -> typing.NoReturn:
+        raise ConfigError(msg, source=source, field=where)
+
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return convert_value(value, args[0], meta, where, source)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            fail(f"expected {type_name(tp)}, got {value!r}")
+        if not value:
+            fail("expected a non-empty list")
+        return [convert_value(v, item_tp, meta, f"{where}[{i}]", source) for i, v in enumerate(value)]
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        values = [e.value for e in tp]
+        if value not in values:
+            fail(f"expected {type_name(tp)}, got {value!r}{did_you_mean(str(value), map(str, values))}")
+        return tp(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            fail(f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"expected an integer, got {value!r}")
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(f"expected a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            fail(f"expected a finite number, got {value!r}")
+    elif tp is str:
+        if not isinstance(value, str):
+            fail(f"expected a string, got {value!r}")
+        choices = _choices(meta)
+        if choices is not None and value not in choices:
+            fail(f"unknown name {value!r}, expected one of {', '.join(choices)}{did_you_mean(value, choices)}")
+        return value
+    else:  # pragma: no cover - schema bug
+        raise TypeError(f"unsupported config type {tp!r} at {where}")
+    if meta.get("ge") is not None and value < meta["ge"]:
+        fail(f"expected a value >= {meta['ge']}, got {value!r}")
+    if meta.get("gt") is not None and value <= meta["gt"]:
+        fail(f"expected a value > {meta['gt']}, got {value!r}")
+    if meta.get("le") is not None and value > meta["le"]:
+        fail(f"expected a value <= {meta['le']}, got {value!r}")
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)  # evaluating string annotations is slow: once per section class
+
+
+def build_section(cls: type, table: Any, where: str, source: str | None) -> Any:
+    """Build dataclass ``cls`` from a TOML table, rejecting unknown keys and bad values."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"expected a table [{where}], got {table!r}", source=source, field=where)
+    hints = _type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in table:
+        if key not in fields:
+            raise ConfigError(f"unknown key{did_you_mean(key, fields)}; valid keys: {', '.join(fields)}",
+                              source=source, field=f"{where}.{key}")
+    kwargs = {name: convert_value(table[name], hints[name], f.metadata, f"{where}.{name}", source)
+              for name, f in fields.items() if name in table}
+    try:
+        section = cls(**kwargs)
+    except ConfigError:
+        raise
+    except TypeError as exc:  # a required field is missing
+        missing = [n for n, f in fields.items() if n not in kwargs and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
+        raise ConfigError(f"missing required key ({exc})", source=source,
+                          field=f"{where}.{missing[0]}" if missing else where) from None
+    check = getattr(section, "check", None)
+    if check is not None:
+        problem = check()
+        if problem:
+            key, msg = problem
+            raise ConfigError(msg, source=source, field=f"{where}.{key}")
+    return section
+
+
+def section_to_table(section: Any) -> dict[str, Any]:
+    """The inverse of :func:`build_section`: plain TOML/JSON-ready values."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(section):
+        v = getattr(section, f.name)
+        if isinstance(v, Enum):
+            v = v.value
+        elif isinstance(v, list):
+            v = list(v)
+        if v is None:
+            continue
+        out[f.name] = v
+    return out

@@ -1,0 +1,182 @@
+"""The typed sections of a task file. Defaults follow Stanley & Miikkulainen (2002).
+
+Each dataclass is one TOML table (``[genome]``, ``[mutation]``, ...). Field docs feed the generated config
+reference, so they are user-facing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from topoevo.config.schema import param
+
+
+def _activations() -> list[str]:
+    from topoevo.genome.activations import ACTIVATIONS  # lazy: the genome package imports this module
+
+    return list(ACTIVATIONS)
+
+
+def _aggregations() -> list[str]:
+    from topoevo.genome.activations import AGGREGATIONS
+
+    return list(AGGREGATIONS)
+
+
+class Network(str, Enum):
+    """Feed-forward genomes stay acyclic; recurrent ones may contain cycles (one synchronous tick per step)."""
+
+    FEEDFORWARD = "feedforward"
+    RECURRENT = "recurrent"
+
+
+class InitialConnectivity(str, Enum):
+    NONE = "none"  # no connections: outputs only see their bias
+    FULL = "full"  # every input (and the bias node) to every output
+    PARTIAL = "partial"  # each of those links with probability `connection_probability`
+    ONE_INPUT = "one_input"  # each output gets one randomly chosen input (FS-NEAT style)
+
+
+class FitnessCriterion(str, Enum):
+    MAX = "max"
+    MIN = "min"
+
+
+@dataclass
+class GenomeConfig:
+    """Shape of the networks and the ranges of their genes.
+
+    >>> GenomeConfig(num_inputs=2, num_outputs=1).activation
+    'sigmoid'
+    """
+
+    num_inputs: int = param(0, "Number of input nodes; 0 = taken from the task.", ge=0)
+    num_outputs: int = param(0, "Number of output nodes; 0 = taken from the task.", ge=0)
+    bias_node: bool = param(True, "Add a constant 1.0 bias input node, as in the NEAT paper.")
+    network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic) or 'recurrent'.")
+    allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
+    initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
+    connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial'.", ge=0, le=1)
+    activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)).",
+                            choices=_activations)
+    activation_options: list[str] = param(["sigmoid"], "Activations a mutation may switch a node to.",
+                                          choices=_activations)
+    output_activation: str = param("", "Activation of output nodes; '' = same as `activation`.",
+                                   choices=lambda: [""] + _activations())
+    aggregation: str = param("sum", "Aggregation of new nodes.", choices=_aggregations)
+    aggregation_options: list[str] = param(["sum"], "Aggregations a mutation may switch a node to.",
+                                           choices=_aggregations)
+    weight_init_stdev: float = param(1.0, "Standard deviation of new connection weights (mean 0).", ge=0)
+    weight_min: float = param(-30.0, "Lowest connection weight.")
+    weight_max: float = param(30.0, "Highest connection weight.")
+    bias_init_stdev: float = param(0.0, "Standard deviation of new node biases (mean 0).", ge=0)
+    bias_min: float = param(-30.0, "Lowest node bias.")
+    bias_max: float = param(30.0, "Highest node bias.")
+    response_init: float = param(1.0, "Initial node response (multiplier of the aggregated input).")
+    response_min: float = param(-30.0, "Lowest node response.")
+    response_max: float = param(30.0, "Highest node response.")
+
+    def check(self) -> tuple[str, str] | None:
+        for lo, hi in (("weight_min", "weight_max"), ("bias_min", "bias_max"), ("response_min", "response_max")):
+            if getattr(self, lo) > getattr(self, hi):
+                return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
+        if not self.response_min <= self.response_init <= self.response_max:
+            return "response_init", "expected a value within [response_min, response_max]"
+        return None
+
+    @property
+    def feed_forward(self) -> bool:
+        return self.network is Network.FEEDFORWARD
+
+
+@dataclass
+class MutationConfig:
+    """Per-child mutation probabilities and step sizes.
+
+    >>> MutationConfig().add_node_rate
+    0.03
+    """
+
+    weight_mutate_rate: float = param(0.8, "Probability that a child's weights are mutated.", ge=0, le=1)
+    weight_perturb_prob: float = param(0.9, "Per weight, when mutated: perturb (else replace).", ge=0, le=1)
+    weight_mutate_power: float = param(0.5, "Standard deviation of a weight perturbation.", ge=0)
+    bias_mutate_rate: float = param(0.0, "Probability that a child's node biases are mutated.", ge=0, le=1)
+    bias_perturb_prob: float = param(0.9, "Per bias, when mutated: perturb (else replace).", ge=0, le=1)
+    bias_mutate_power: float = param(0.5, "Standard deviation of a bias perturbation.", ge=0)
+    response_mutate_rate: float = param(0.0, "Probability that a child's node responses are mutated.", ge=0, le=1)
+    response_perturb_prob: float = param(0.9, "Per response, when mutated: perturb (else replace).", ge=0, le=1)
+    response_mutate_power: float = param(0.1, "Standard deviation of a response perturbation.", ge=0)
+    add_node_rate: float = param(0.03, "Probability of splitting a connection with a new node.", ge=0, le=1)
+    add_connection_rate: float = param(0.05, "Probability of adding a connection.", ge=0, le=1)
+    delete_node_rate: float = param(0.0, "Probability of deleting a hidden node (and its connections).", ge=0, le=1)
+    delete_connection_rate: float = param(0.0, "Probability of deleting a connection.", ge=0, le=1)
+    toggle_enable_rate: float = param(0.0, "Probability of flipping one connection's enabled flag.", ge=0, le=1)
+    activation_mutate_rate: float = param(0.0, "Per node: probability of a new activation from the options.",
+                                          ge=0, le=1)
+    aggregation_mutate_rate: float = param(0.0, "Per node: probability of a new aggregation from the options.",
+                                           ge=0, le=1)
+    structural_exclusive: bool = param(True, "A child that gets add-node or add-connection gets no other mutation "
+                                             "(as in the paper's code).")
+    add_connection_tries: int = param(20, "Random (in, out) pairs tried before add-connection gives up.", ge=1)
+
+
+@dataclass
+class SpeciesConfig:
+    """Compatibility distance c1*E/N + c2*D/N + c3*W and the speciation threshold."""
+
+    compatibility_threshold: float = param(3.0, "delta_t: genomes closer than this share a species.", gt=0)
+    excess_coefficient: float = param(1.0, "c1: weight of excess genes.", ge=0)
+    disjoint_coefficient: float = param(1.0, "c2: weight of disjoint genes.", ge=0)
+    weight_coefficient: float = param(0.4, "c3: weight of the mean weight difference of matching genes.", ge=0)
+    normalize_min_genes: int = param(20, "N = 1 when both genomes have fewer genes than this (as in the paper).",
+                                     ge=0)
+    target_species: int = param(0, "If > 0, adjust the threshold each generation toward this many species.", ge=0)
+    threshold_step: float = param(0.3, "Threshold adjustment per generation when target_species > 0.", gt=0)
+    threshold_min: float = param(0.3, "Lowest threshold the adjustment may reach.", gt=0)
+
+
+@dataclass
+class StagnationConfig:
+    """When a species that stopped improving loses its right to reproduce."""
+
+    max_stagnation: int = param(15, "Generations without improvement before a species is removed.", ge=1)
+    species_elitism: int = param(1, "The best this-many species are never removed for stagnation.", ge=0)
+
+
+@dataclass
+class ReproductionConfig:
+    """How offspring are allotted and made."""
+
+    survival_threshold: float = param(0.2, "Fraction of each species (best first) allowed to reproduce.", gt=0, le=1)
+    elitism_threshold: int = param(5, "A species with more members than this keeps its champion unchanged.", ge=0)
+    mutate_only_prob: float = param(0.25, "Fraction of offspring made by mutation alone (no crossover).", ge=0, le=1)
+    interspecies_mate_rate: float = param(0.001, "Probability that the second parent comes from another species.",
+                                          ge=0, le=1)
+    disable_inherit_prob: float = param(0.75, "A gene disabled in either parent is disabled in the child with "
+                                              "this probability.", ge=0, le=1)
+    mate_only_prob: float = param(0.2, "Fraction of crossover children left unmutated (the paper's code: 0.2).",
+                                  ge=0, le=1)
+
+
+@dataclass
+class NEATConfig:
+    """Population-level settings."""
+
+    pop_size: int = param(150, "Genomes per generation (kept exact).", ge=2)
+    fitness_criterion: FitnessCriterion = param(FitnessCriterion.MAX, "'max' maximises fitness, 'min' minimises.")
+    fitness_threshold: float | None = param(None, "Stop when the best fitness reaches this (per the criterion).")
+    reset_on_extinction: bool = param(True, "Start a fresh population if every species goes extinct.")
+
+
+@dataclass
+class RunConfig:
+    """What a run does outside the algorithm: budget, seed, files."""
+
+    seed: int = param(0, "Seed of the run's one random generator.", ge=0)
+    generations: int = param(100, "Stop after this many generations.", ge=1)
+    max_evaluations: int = param(0, "Stop once this many genomes were evaluated; 0 = no limit.", ge=0)
+    max_wall_s: float = param(0.0, "Stop after this many seconds; 0 = no limit.", ge=0)
+    checkpoint_every: int = param(10, "Write a checkpoint every this many generations (and at the end); 0 = only "
+                                      "at the end.", ge=0)
+    out_dir: str = param("runs", "Directory that receives the run directories.")
+    progress: bool = param(True, "Show a live progress bar.")

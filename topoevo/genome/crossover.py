@@ -1,0 +1,47 @@
+"""Crossover as in the NEAT paper: genes lined up by innovation number."""
+from __future__ import annotations
+
+import random
+
+from topoevo.genome.genes import ConnectionGene
+from topoevo.genome.genome import Genome
+
+
+def crossover(fitter: Genome, other: Genome, rng: random.Random, disable_inherit_prob: float = 0.75,
+              key: int = 0) -> Genome:
+    """Child of two parents; ``fitter`` is the fitter one (the caller breaks ties at random).
+
+    Matching genes come from either parent at random; disjoint and excess genes from the fitter parent, so the
+    child has the fitter parent's topology. A gene disabled in either parent is disabled in the child with
+    probability ``disable_inherit_prob`` (and enabled otherwise).
+
+    >>> import random
+    >>> from topoevo.genome import initial_genome, InnovationTracker
+    >>> from topoevo.config import GenomeConfig
+    >>> t, r = InnovationTracker(0, 4), random.Random(0)
+    >>> a = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), t, r)
+    >>> crossover(a, a, r).structure() == a.structure()
+    True
+    """
+    rand = rng.random
+    other_conns = other.conns
+    conns: dict[int, ConnectionGene] = {}
+    for inn, g1 in fitter.conns.items():
+        g2 = other_conns.get(inn)
+        if g2 is None:
+            child = ConnectionGene(inn, g1.in_node, g1.out_node, g1.weight, g1.enabled)
+            if not g1.enabled:
+                child.enabled = rand() >= disable_inherit_prob
+        else:
+            src = g1 if rand() < 0.5 else g2
+            child = ConnectionGene(inn, g1.in_node, g1.out_node, src.weight, True)
+            if not (g1.enabled and g2.enabled):
+                child.enabled = rand() >= disable_inherit_prob
+        conns[inn] = child
+    other_nodes = other.nodes
+    nodes = {}
+    for nid, n1 in fitter.nodes.items():
+        n2 = other_nodes.get(nid)
+        nodes[nid] = (n1 if n2 is None or rand() < 0.5 else n2).copy()
+    return Genome(nodes, conns, fitter.input_ids, fitter.output_ids, fitter.bias_id, fitter.feed_forward, key,
+                  parents=(fitter.key, other.key))

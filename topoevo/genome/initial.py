@@ -1,0 +1,70 @@
+"""Initial genomes: inputs, optional bias node and outputs, connected as the config says."""
+from __future__ import annotations
+
+import random
+
+from topoevo.config.sections import GenomeConfig, InitialConnectivity
+from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
+from topoevo.genome.genome import Genome
+from topoevo.genome.innovation import InnovationTracker
+
+
+def node_ids(cfg: GenomeConfig) -> tuple[tuple[int, ...], int | None, tuple[int, ...]]:
+    """(input ids, bias id or None, output ids) for a config; hidden ids start after these."""
+    inputs = tuple(range(cfg.num_inputs))
+    bias = cfg.num_inputs if cfg.bias_node else None
+    first_out = cfg.num_inputs + (1 if cfg.bias_node else 0)
+    return inputs, bias, tuple(range(first_out, first_out + cfg.num_outputs))
+
+
+def first_hidden_id(cfg: GenomeConfig) -> int:
+    return cfg.num_inputs + (1 if cfg.bias_node else 0) + cfg.num_outputs
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else (hi if x > hi else x)
+
+
+def new_node(node_id: int, kind: NodeKind, cfg: GenomeConfig, rng: random.Random) -> NodeGene:
+    if kind.is_sensor:
+        return NodeGene(node_id, kind, 0.0, 1.0, "identity", "sum")
+    act = cfg.output_activation if (kind is NodeKind.OUTPUT and cfg.output_activation) else cfg.activation
+    bias = clamp(rng.gauss(0.0, cfg.bias_init_stdev), cfg.bias_min, cfg.bias_max) if cfg.bias_init_stdev else 0.0
+    return NodeGene(node_id, kind, bias, cfg.response_init, act, cfg.aggregation)
+
+
+def new_weight(cfg: GenomeConfig, rng: random.Random) -> float:
+    return clamp(rng.gauss(0.0, cfg.weight_init_stdev), cfg.weight_min, cfg.weight_max)
+
+
+def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random, key: int = 0) -> Genome:
+    """A minimal genome (no hidden nodes) with the configured initial connectivity.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
+    >>> len(g.conns)
+    3
+    """
+    inputs, bias, outputs = node_ids(cfg)
+    tracker.next_node_id = max(tracker.next_node_id, first_hidden_id(cfg))
+    nodes = {i: new_node(i, NodeKind.INPUT, cfg, rng) for i in inputs}
+    if bias is not None:
+        nodes[bias] = new_node(bias, NodeKind.BIAS, cfg, rng)
+    for o in outputs:
+        nodes[o] = new_node(o, NodeKind.OUTPUT, cfg, rng)
+    sources = list(inputs) + ([bias] if bias is not None else [])
+    mode = cfg.initial_connectivity
+    if mode is InitialConnectivity.FULL:
+        links = [(i, o) for o in outputs for i in sources]
+    elif mode is InitialConnectivity.PARTIAL:
+        links = [(i, o) for o in outputs for i in sources if rng.random() < cfg.connection_probability]
+    elif mode is InitialConnectivity.ONE_INPUT:
+        links = [(rng.choice(inputs) if inputs else bias, o) for o in outputs] if sources else []
+    else:
+        links = []
+    conns = {}
+    for a, b in links:
+        inn = tracker.link(a, b)
+        conns[inn] = ConnectionGene(inn, a, b, new_weight(cfg, rng))
+    return Genome(nodes, conns, inputs, outputs, bias, cfg.feed_forward, key)

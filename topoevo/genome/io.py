@@ -1,0 +1,283 @@
+"""Genome files: JSON with a schema version, strictly validated on read (no pickle); networkx export."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from topoevo.errors import GenomeFileError
+from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
+from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
+from topoevo.genome.genome import Genome, has_cycle
+
+SCHEMA = "topoevo.genome"
+VERSION = 1
+
+
+def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Plain JSON-ready data; :func:`genome_from_dict` reads it back into an equal genome."""
+    d: dict[str, Any] = {
+        "schema": SCHEMA, "version": VERSION,
+        "network": "feedforward" if g.feed_forward else "recurrent",
+        "inputs": list(g.input_ids), "bias": g.bias_id, "outputs": list(g.output_ids),
+        "nodes": [{"id": n.id, "kind": n.kind.value, "bias": n.bias, "response": n.response,
+                   "activation": n.activation, "aggregation": n.aggregation}
+                  for n in sorted(g.nodes.values(), key=lambda n: n.id)],
+        "connections": [{"innovation": c.innovation, "in": c.in_node, "out": c.out_node, "weight": c.weight,
+                         "enabled": c.enabled} for c in sorted(g.conns.values(), key=lambda c: c.innovation)],
+        "key": g.key, "fitness": g.fitness, "species": g.species, "parents": list(g.parents),
+    }
+    if metadata:
+        d["metadata"] = metadata
+    return d
+
+
+class _Reader:
+    def __init__(self, source: str | None):
+        self.source = source
+
+    def fail(self, field: str, msg: str) -> GenomeFileError:
+        return GenomeFileError(msg, source=self.source, field=field)
+
+    def get(self, d: Any, key: str, kind: type | tuple, where: str, optional: bool = False) -> Any:
+        if not isinstance(d, dict):
+            raise self.fail(where, f"expected an object, got {type(d).__name__}")
+        if key not in d:
+            if optional:
+                return None
+            raise self.fail(f"{where}.{key}" if where else key, "missing")
+        v = d[key]
+        name = f"{where}.{key}" if where else key
+        if v is None and optional:
+            return None
+        if kind is float:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise self.fail(name, f"expected a finite number, got {v!r}")
+            return float(v)
+        if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
+            raise self.fail(name, f"expected an integer, got {v!r}")
+        if not isinstance(v, kind):
+            expected = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}.get(kind, kind)
+            raise self.fail(name, f"expected {expected}, got {v!r}")
+        return v
+
+
+def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
+    """Validate and build a genome; any problem raises :class:`GenomeFileError` naming the field."""
+    r = _Reader(str(source) if source is not None else None)
+    if not isinstance(d, dict):
+        raise r.fail("<top>", "expected a JSON object")
+    if d.get("schema") != SCHEMA:
+        raise r.fail("schema", f"expected {SCHEMA!r}, got {d.get('schema')!r}")
+    version = r.get(d, "version", int, "")
+    if version != VERSION:
+        raise r.fail("version", f"unsupported schema version {version} (this topoevo reads {VERSION})")
+    network = r.get(d, "network", str, "")
+    if network not in ("feedforward", "recurrent"):
+        raise r.fail("network", f"expected 'feedforward' or 'recurrent', got {network!r}")
+    inputs = r.get(d, "inputs", list, "")
+    outputs = r.get(d, "outputs", list, "")
+    for name, ids in (("inputs", inputs), ("outputs", outputs)):
+        for i, v in enumerate(ids):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise r.fail(f"{name}[{i}]", f"expected a node id (integer), got {v!r}")
+    bias = r.get(d, "bias", int, "", optional=True)
+    nodes: dict[int, NodeGene] = {}
+    node_index: dict[int, int] = {}
+    for i, nd in enumerate(r.get(d, "nodes", list, "")):
+        w = f"nodes[{i}]"
+        nid = r.get(nd, "id", int, w)
+        kind = r.get(nd, "kind", str, w)
+        try:
+            kind_enum = NodeKind(kind)
+        except ValueError:
+            raise r.fail(f"{w}.kind", f"expected one of input, bias, hidden, output, got {kind!r}") from None
+        act = r.get(nd, "activation", str, w)
+        if act not in ACTIVATIONS:
+            raise r.fail(f"{w}.activation", f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
+        agg = r.get(nd, "aggregation", str, w)
+        if agg not in AGGREGATIONS:
+            raise r.fail(f"{w}.aggregation",
+                         f"unknown aggregation {agg!r}; expected one of {', '.join(AGGREGATIONS)}")
+        if nid in nodes:
+            raise r.fail(f"{w}.id", f"duplicate node id {nid}")
+        nodes[nid] = NodeGene(nid, kind_enum, r.get(nd, "bias", float, w), r.get(nd, "response", float, w), act, agg)
+        node_index[nid] = i
+    conns: dict[int, ConnectionGene] = {}
+    conn_index: dict[int, int] = {}
+    for i, cd in enumerate(r.get(d, "connections", list, "")):
+        w = f"connections[{i}]"
+        inn = r.get(cd, "innovation", int, w)
+        if inn in conns:
+            raise r.fail(f"{w}.innovation", f"duplicate innovation {inn}")
+        conns[inn] = ConnectionGene(inn, r.get(cd, "in", int, w), r.get(cd, "out", int, w),
+                                    r.get(cd, "weight", float, w), r.get(cd, "enabled", bool, w))
+        conn_index[inn] = i
+    _check_structure(r, nodes, node_index, conns, conn_index, inputs, outputs, bias, network == "feedforward")
+    g = Genome(nodes, conns, tuple(inputs), tuple(outputs), bias, network == "feedforward",
+               r.get(d, "key", int, "", optional=True) or 0)
+    g.fitness = r.get(d, "fitness", float, "", optional=True)
+    g.species = r.get(d, "species", int, "", optional=True)
+    parents = r.get(d, "parents", list, "", optional=True) or []
+    for i, v in enumerate(parents):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise r.fail(f"parents[{i}]", f"expected a genome key (integer), got {v!r}")
+    g.parents = tuple(parents)
+    problems = g.problems()
+    if problems:
+        raise r.fail("<genome>", f"invalid genome: {problems[0]}")
+    return g
+
+
+def _check_structure(r: _Reader, nodes: dict[int, NodeGene], node_index: dict[int, int],
+                     conns: dict[int, ConnectionGene], conn_index: dict[int, int], inputs: list[int],
+                     outputs: list[int], bias: int | None, feed_forward: bool) -> None:
+    """The invariants of :meth:`Genome.problems`, each reported at the field that breaks it."""
+    expected: dict[int, NodeKind] = {}
+    for name, ids, kind in (("inputs", inputs, NodeKind.INPUT), ("outputs", outputs, NodeKind.OUTPUT),
+                            ("bias", [] if bias is None else [bias], NodeKind.BIAS)):
+        for j, nid in enumerate(ids):
+            where = name if name == "bias" else f"{name}[{j}]"
+            if nid not in nodes:
+                raise r.fail(where, f"node {nid} is not in nodes")
+            if nid in expected:
+                raise r.fail(where, f"node {nid} is listed twice among inputs, outputs and bias")
+            expected[nid] = kind
+    for nid, node in nodes.items():
+        want = expected.get(nid, NodeKind.HIDDEN)
+        if node.kind is not want:
+            raise r.fail(f"nodes[{node_index[nid]}].kind", f"expected {want.value!r} for node {nid}, "
+                                                            f"got {node.kind.value!r}")
+    pairs: dict[tuple[int, int], int] = {}
+    for inn, c in conns.items():
+        w = f"connections[{conn_index[inn]}]"
+        for end, nid in (("in", c.in_node), ("out", c.out_node)):
+            if nid not in nodes:
+                raise r.fail(f"{w}.{end}", f"node {nid} is not in nodes")
+        if nodes[c.out_node].kind.is_sensor:
+            raise r.fail(f"{w}.out", f"node {c.out_node} is a sensor ({nodes[c.out_node].kind.value}); nothing may "
+                                     "feed it")
+        if (c.in_node, c.out_node) in pairs:
+            raise r.fail(w, f"duplicates the link {c.in_node}->{c.out_node} of "
+                            f"connections[{pairs[c.in_node, c.out_node]}]")
+        pairs[c.in_node, c.out_node] = conn_index[inn]
+    links = [p for p in pairs if p[0] != p[1]]
+    has_in, has_out = {b for _, b in links}, {a for a, _ in links}
+    for nid, node in nodes.items():
+        if node.kind is NodeKind.HIDDEN and (nid not in has_in or nid not in has_out):
+            raise r.fail(f"nodes[{node_index[nid]}]", f"hidden node {nid} is dangling "
+                                                      "(no incoming or no outgoing connection)")
+    if feed_forward and has_cycle(nodes, conns.values()):
+        raise r.fail("connections", "a feed-forward genome may not contain a cycle (use network = 'recurrent')")
+
+
+def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> None:
+    """Write JSON to a temporary file next to ``path``, then rename: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":")))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: str | Path, error: type = GenomeFileError) -> Any:
+    """Read a JSON file; a missing, unreadable or malformed file raises ``error`` naming it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", source=path, field="<file>") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read file ({exc.__class__.__name__})", source=path, field="<file>") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except _NonFiniteNumber as exc:  # NaN / Infinity are not JSON: name the field that holds one
+        try:
+            where = _find_constant(json.loads(text, parse_constant=_Constant))
+        except (ValueError, RecursionError):
+            where = None
+        raise error(f"expected a finite number, got {exc}", source=path, field=where or "<syntax>") from None
+    except ValueError as exc:
+        raise error(f"invalid JSON: {exc}", source=path, field="<syntax>") from None
+    except RecursionError:
+        raise error("invalid JSON: nested too deeply", source=path, field="<syntax>") from None
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _reject_constant(text: str) -> Any:
+    raise _NonFiniteNumber(text)
+
+
+class _Constant:
+    """Stands for a NaN / Infinity literal while :func:`read_json` looks for where it is."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _find_constant(data: Any, where: str = "") -> str | None:
+    if isinstance(data, _Constant):
+        return where or "<top>"
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        found = _find_constant(v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else k)
+        if found is not None:
+            return found
+    return None
+
+
+def save_genome(g: Genome, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
+    write_json_atomic(path, genome_to_dict(g, metadata))
+
+
+def load_genome(path: str | Path) -> Genome:
+    return genome_from_dict(read_json(path), source=path)
+
+
+def load_genome_with_metadata(path: str | Path) -> tuple[Genome, dict[str, Any]]:
+    data = read_json(path)
+    g = genome_from_dict(data, source=path)
+    meta = data.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise GenomeFileError("expected an object", source=path, field="metadata")
+    return g, meta
+
+
+def to_networkx(g: Genome):
+    """A ``networkx.DiGraph``: node attributes are the node genes, edge attributes the connection genes."""
+    import networkx as nx
+
+    graph = nx.DiGraph(inputs=list(g.input_ids), outputs=list(g.output_ids), bias=g.bias_id,
+                       feed_forward=g.feed_forward, key=g.key, fitness=g.fitness, species=g.species,
+                       parents=list(g.parents))
+    for n in g.nodes.values():
+        graph.add_node(n.id, kind=n.kind.value, bias=n.bias, response=n.response, activation=n.activation,
+                       aggregation=n.aggregation)
+    for c in g.conns.values():
+        graph.add_edge(c.in_node, c.out_node, innovation=c.innovation, weight=c.weight, enabled=c.enabled)
+    return graph
+
+
+def from_networkx(graph) -> Genome:
+    """The inverse of :func:`to_networkx`."""
+    nodes = {n: NodeGene(n, NodeKind(a["kind"]), a["bias"], a["response"], a["activation"], a["aggregation"])
+             for n, a in graph.nodes(data=True)}
+    conns = {a["innovation"]: ConnectionGene(a["innovation"], u, v, a["weight"], a["enabled"])
+             for u, v, a in graph.edges(data=True)}
+    attrs = graph.graph
+    return Genome(nodes, conns, tuple(attrs["inputs"]), tuple(attrs["outputs"]), attrs["bias"], attrs["feed_forward"],
+                  attrs.get("key", 0), attrs.get("fitness"), attrs.get("species"), tuple(attrs.get("parents", ())))

@@ -1,0 +1,161 @@
+"""Mutation operators. Each takes a genome, mutates it in place and keeps every invariant of ``Genome.problems``."""
+from __future__ import annotations
+
+import random
+
+from topoevo.config.sections import GenomeConfig, MutationConfig
+from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
+from topoevo.genome.genome import Genome, reaches
+from topoevo.genome.initial import clamp, new_weight
+from topoevo.genome.innovation import InnovationTracker
+
+
+def mutate(g: Genome, cfg: GenomeConfig, m: MutationConfig, tracker: InnovationTracker, rng: random.Random) -> None:
+    """Apply one round of mutations with the configured probabilities.
+
+    Structural mutations first (add node, else add connection, as in the paper's code); with
+    ``structural_exclusive`` a child that changed structure that way gets nothing else.
+    """
+    structural = False
+    if rng.random() < m.add_node_rate:
+        structural = add_node(g, cfg, tracker, rng)
+    elif rng.random() < m.add_connection_rate:
+        structural = add_connection(g, cfg, tracker, rng, m.add_connection_tries)
+    if structural and m.structural_exclusive:
+        return
+    if m.delete_node_rate and rng.random() < m.delete_node_rate:
+        delete_node(g, rng)
+    if m.delete_connection_rate and rng.random() < m.delete_connection_rate:
+        delete_connection(g, rng)
+    if m.toggle_enable_rate and rng.random() < m.toggle_enable_rate:
+        toggle_enable(g, rng)
+    if rng.random() < m.weight_mutate_rate:
+        mutate_weights(g, cfg, m, rng)
+    if m.bias_mutate_rate and rng.random() < m.bias_mutate_rate:
+        _mutate_node_attr(g, "bias", m.bias_perturb_prob, m.bias_mutate_power, cfg.bias_init_stdev, cfg.bias_min,
+                          cfg.bias_max, 0.0, rng)
+    if m.response_mutate_rate and rng.random() < m.response_mutate_rate:
+        _mutate_node_attr(g, "response", m.response_perturb_prob, m.response_mutate_power, 0.0, cfg.response_min,
+                          cfg.response_max, cfg.response_init, rng)
+    if m.activation_mutate_rate:
+        _mutate_choice(g, "activation", cfg.activation_options, m.activation_mutate_rate, rng)
+    if m.aggregation_mutate_rate:
+        _mutate_choice(g, "aggregation", cfg.aggregation_options, m.aggregation_mutate_rate, rng)
+
+
+def mutate_weights(g: Genome, cfg: GenomeConfig, m: MutationConfig, rng: random.Random) -> None:
+    """Each weight: Gaussian perturbation (p = weight_perturb_prob) or a fresh value, clamped to the range."""
+    lo, hi, power, p = cfg.weight_min, cfg.weight_max, m.weight_mutate_power, m.weight_perturb_prob
+    gauss, rand = rng.gauss, rng.random
+    for c in g.conns.values():
+        w = c.weight + gauss(0.0, power) if rand() < p else gauss(0.0, cfg.weight_init_stdev)
+        c.weight = lo if w < lo else (hi if w > hi else w)
+
+
+def _mutate_node_attr(g: Genome, attr: str, perturb_prob: float, power: float, init_stdev: float, lo: float,
+                      hi: float, init_mean: float, rng: random.Random) -> None:
+    for n in g.nodes.values():
+        if n.kind.is_sensor:
+            continue
+        v = getattr(n, attr) + rng.gauss(0.0, power) if rng.random() < perturb_prob else \
+            rng.gauss(init_mean, init_stdev)
+        setattr(n, attr, clamp(v, lo, hi))
+
+
+def _mutate_choice(g: Genome, attr: str, options: list[str], rate: float, rng: random.Random) -> None:
+    for n in g.nodes.values():
+        if not n.kind.is_sensor and rng.random() < rate:
+            setattr(n, attr, rng.choice(options))
+
+
+def add_node(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random) -> bool:
+    """Split a random enabled connection: in-weight 1.0, out-weight the old weight, the old one disabled."""
+    enabled = [c for c in g.conns.values() if c.enabled]
+    if not enabled:
+        return False
+    old = rng.choice(enabled)
+    node_id, in_inn, out_inn = tracker.split(old.innovation, old.in_node, old.out_node)
+    while node_id in g.nodes or in_inn in g.conns or out_inn in g.conns:  # split before: take the next split
+        node_id, in_inn, out_inn = tracker.resplit(old.innovation, node_id, old.in_node, old.out_node)
+    old.enabled = False
+    g.nodes[node_id] = NodeGene(node_id, NodeKind.HIDDEN, 0.0, cfg.response_init, cfg.activation, cfg.aggregation)
+    g.conns[in_inn] = ConnectionGene(in_inn, old.in_node, node_id, 1.0)
+    g.conns[out_inn] = ConnectionGene(out_inn, node_id, old.out_node, old.weight)
+    return True
+
+
+def add_connection(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random,
+                   tries: int = 20) -> bool:
+    """Link two random nodes. Feed-forward genomes never get a cycle; recurrent ones may (self-loops if allowed).
+
+    An existing disabled link between the pair is re-enabled instead (if that keeps the genome valid).
+    """
+    targets = [n for n, node in g.nodes.items() if not node.kind.is_sensor]
+    sources = list(g.nodes)
+    if not targets:
+        return False
+    existing = {(c.in_node, c.out_node): c for c in g.conns.values()}
+    for _ in range(tries):
+        a, b = rng.choice(sources), rng.choice(targets)
+        if a == b and (cfg.feed_forward or not cfg.allow_self_loops):
+            continue
+        found = existing.get((a, b))
+        if found is not None:
+            if found.enabled:
+                continue
+            found.enabled = True
+            return True
+        if cfg.feed_forward and reaches(g.conns.values(), b, a):
+            continue
+        inn = tracker.link(a, b)
+        if inn in g.conns:  # this genome already used the number for another link this generation
+            continue
+        g.conns[inn] = ConnectionGene(inn, a, b, new_weight(cfg, rng))
+        return True
+    return False
+
+
+def delete_connection(g: Genome, rng: random.Random) -> bool:
+    """Remove a random connection gene, then prune hidden nodes left dangling."""
+    if not g.conns:
+        return False
+    del g.conns[rng.choice(list(g.conns))]
+    prune_dangling(g)
+    return True
+
+
+def delete_node(g: Genome, rng: random.Random) -> bool:
+    """Remove a random hidden node with all its connections, then prune hidden nodes left dangling."""
+    hidden = g.hidden_ids
+    if not hidden:
+        return False
+    victim = rng.choice(hidden)
+    del g.nodes[victim]
+    for inn in [i for i, c in g.conns.items() if victim in (c.in_node, c.out_node)]:
+        del g.conns[inn]
+    prune_dangling(g)
+    return True
+
+
+def toggle_enable(g: Genome, rng: random.Random) -> bool:
+    """Flip the enabled flag of one random connection (cycle checks count disabled genes, so this is safe)."""
+    if not g.conns:
+        return False
+    c = g.conns[rng.choice(list(g.conns))]
+    c.enabled = not c.enabled
+    return True
+
+
+def prune_dangling(g: Genome) -> None:
+    """Remove hidden nodes without an incoming or without an outgoing connection gene, until none is left."""
+    while True:
+        has_in = {c.out_node for c in g.conns.values() if c.in_node != c.out_node}
+        has_out = {c.in_node for c in g.conns.values() if c.in_node != c.out_node}
+        dead = [n for n in g.hidden_ids if n not in has_in or n not in has_out]
+        if not dead:
+            return
+        for n in dead:
+            del g.nodes[n]
+        dead_set = set(dead)
+        for inn in [i for i, c in g.conns.items() if c.in_node in dead_set or c.out_node in dead_set]:
+            del g.conns[inn]

@@ -1,0 +1,76 @@
+"""Offspring allotment (explicit fitness sharing) and the making of one species' offspring."""
+from __future__ import annotations
+
+import math
+import random
+from typing import Callable, Sequence
+
+from topoevo.config.sections import GenomeConfig, MutationConfig, ReproductionConfig
+from topoevo.genome.crossover import crossover
+from topoevo.genome.genome import Genome
+from topoevo.genome.innovation import InnovationTracker
+from topoevo.genome.mutation import mutate
+
+
+def allot_offspring(shares: Sequence[float], total: int) -> list[int]:
+    """Split ``total`` offspring in proportion to ``shares`` (largest remainder, ties to the earlier entry).
+
+    The counts always sum to ``total`` exactly; equal shares when every share is zero.
+
+    >>> allot_offspring([3.0, 1.0], 150)
+    [112, 38]
+    """
+    if not shares:
+        return []
+    s = math.fsum(shares)
+    if s <= 0.0:
+        shares, s = [1.0] * len(shares), float(len(shares))
+    exact = [total * x / s for x in shares]
+    counts = [int(math.floor(e)) for e in exact]
+    left = total - sum(counts)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in by_remainder[:left]:
+        counts[i] += 1
+    return counts
+
+
+def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: int, other_pools: Sequence[Sequence[Genome]],
+                      genome_cfg: GenomeConfig, mut: MutationConfig, rep: ReproductionConfig,
+                      tracker: InnovationTracker, rng: random.Random, new_key: Callable[[], int]) -> list[Genome]:
+    """``n`` offspring of one species.
+
+    ``members`` sorted best first, ``scores`` by genome key ("higher is better"). The champion is copied unchanged
+    when the species has more than ``elitism_threshold`` members; parents come from the best ``survival_threshold``
+    fraction; a ``mutate_only_prob`` fraction is made by mutation alone, the rest by crossover (second parent from
+    another species with ``interspecies_mate_rate``), of which ``mate_only_prob`` stay unmutated.
+    """
+    children: list[Genome] = []
+    if n <= 0:
+        return children
+    if len(members) > rep.elitism_threshold:
+        champ = members[0].copy(new_key())
+        champ.parents = (members[0].key,)
+        champ.species = members[0].species
+        children.append(champ)
+    pool = members[:max(1, math.ceil(rep.survival_threshold * len(members)))]
+    while len(children) < n:
+        mom = pool[rng.randrange(len(pool))]
+        if rng.random() < rep.mutate_only_prob:
+            child = mom.copy(new_key())
+            child.parents = (mom.key,)
+            mutate(child, genome_cfg, mut, tracker, rng)
+        else:
+            if other_pools and rng.random() < rep.interspecies_mate_rate:
+                other = other_pools[rng.randrange(len(other_pools))]
+                dad = other[rng.randrange(len(other))]
+            else:
+                dad = pool[rng.randrange(len(pool))]
+            sm, sd = scores[mom.key], scores[dad.key]
+            mom_fitter = sm > sd or (sm == sd and rng.random() < 0.5)
+            fitter, weaker = (mom, dad) if mom_fitter else (dad, mom)
+            child = crossover(fitter, weaker, rng, rep.disable_inherit_prob, new_key())
+            if dad is mom or rng.random() >= rep.mate_only_prob:
+                mutate(child, genome_cfg, mut, tracker, rng)
+        child.species = mom.species
+        children.append(child)
+    return children

@@ -1,0 +1,83 @@
+"""Species: compatibility-threshold speciation with representatives, and the per-species bookkeeping."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from topoevo.config.sections import SpeciesConfig
+from topoevo.genome.distance import distance
+from topoevo.genome.genome import Genome
+
+
+@dataclass
+class Species:
+    """A species: its representative, this generation's members and its improvement record.
+
+    ``best_score`` is in "higher is better" units (fitness, or -fitness when minimising).
+
+    >>> s = Species(id=1, created=0, representative=None)
+    >>> s.size
+    0
+    """
+
+    id: int
+    created: int
+    representative: Genome | None
+    members: list[Genome] = field(default_factory=list)
+    best_score: float = float("-inf")
+    last_improved: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class SpeciesSet:
+    """All species of the population and the (possibly adjusted) compatibility threshold.
+
+    >>> SpeciesSet(threshold=3.0).species
+    {}
+    """
+
+    threshold: float
+    species: dict[int, Species] = field(default_factory=dict)
+    next_id: int = 1
+
+    def speciate(self, genomes: Sequence[Genome], generation: int, cfg: SpeciesConfig, rng: random.Random) -> None:
+        """Assign every genome to the first species whose representative is within the threshold (its parent's
+        species is tried first), founding new species as needed; species left empty go extinct; each surviving
+        species then takes a random member as the next generation's representative (as in the paper)."""
+        for s in self.species.values():
+            s.members = []
+        order = list(self.species.values())
+        for g in genomes:
+            home = self.species.get(g.species) if g.species is not None else None
+            target = None
+            if home is not None and home.representative is not None and \
+                    distance(g, home.representative, cfg) < self.threshold:
+                target = home
+            else:
+                for s in order:
+                    if s is not home and s.representative is not None and \
+                            distance(g, s.representative, cfg) < self.threshold:
+                        target = s
+                        break
+            if target is None:
+                target = Species(self.next_id, generation, g, last_improved=generation)
+                self.next_id += 1
+                self.species[target.id] = target
+                order.append(target)
+            target.members.append(g)
+            g.species = target.id
+        for sid in [sid for sid, s in self.species.items() if not s.members]:
+            del self.species[sid]
+        for s in self.species.values():
+            s.representative = s.members[rng.randrange(len(s.members))]
+        if cfg.target_species > 0:
+            n = len(self.species)
+            if n > cfg.target_species:
+                self.threshold += cfg.threshold_step
+            elif n < cfg.target_species:
+                self.threshold = max(cfg.threshold_min, self.threshold - cfg.threshold_step)

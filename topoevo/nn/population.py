@@ -1,0 +1,423 @@
+"""Many genomes compiled into one batched network: the numpy compile step (:func:`compile_plan`) and the
+population that runs it (:class:`CompiledPopulation`). See ``topoevo.nn`` for why it is built this way.
+"""
+from __future__ import annotations
+
+import gc
+import warnings
+from dataclasses import dataclass
+from operator import attrgetter
+from functools import partial
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from topoevo.errors import TopoevoError
+from topoevo.genome.genome import Genome
+from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
+
+with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
+    warnings.simplefilter("ignore")
+    torch.sparse_csr_tensor(torch.tensor([0, 0]), torch.tensor([], dtype=torch.int64), torch.tensor([]),
+                            size=(1, 1), check_invariants=False)
+
+
+class CompileError(TopoevoError):
+    """Genomes that cannot be compiled together (mixed sizes or kinds, a cycle in a feed-forward genome, ...)."""
+
+
+_node_fields = attrgetter("id", "bias", "response", "activation", "aggregation")
+_conn_fields = attrgetter("in_node", "out_node", "weight", "enabled")
+_LINEAR = np.array([a.linear for a in AGGREGATION_LIST])
+_MEAN = AGGREGATION_CODES["mean"]
+_SCALE = np.array([a.scale for a in ACTIVATION_LIST])
+
+
+@dataclass
+class Plan:
+    """The compiled layout of P genomes (numpy only): one row per node value, edges between rows.
+
+    Rows: ``P*I`` input rows (genome-major), then one bias row per genome that has a bias node, then the computed
+    ("non-sensor") rows. Feed-forward: computed rows are sorted by topological level, then activation,
+    aggregation, genome and node id, so each level is one contiguous block and each activation a contiguous run.
+    Recurrent: one block (level 1 for every row). Edges (enabled connections only) are sorted by (dst, src).
+    """
+
+    size: int
+    num_inputs: int
+    num_outputs: int
+    recurrent: bool
+    num_sensor_rows: int
+    num_rows: int
+    # computed rows, in row order (row = num_sensor_rows + position)
+    genome: np.ndarray
+    node_id: np.ndarray
+    bias: np.ndarray
+    response: np.ndarray
+    activation: np.ndarray
+    aggregation: np.ndarray
+    level: np.ndarray
+    # edges
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    conn_index: np.ndarray  # position in the flat list of all connection genes (enabled or not), genome-major
+    output_rows: np.ndarray  # (P*O,)
+    level_bounds: np.ndarray  # row boundaries of the levels: level k = rows [bounds[k], bounds[k+1])
+
+    def activation_runs(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """(start row, end row, activation code) runs of rows [lo, hi)."""
+        a = self.activation[lo - self.num_sensor_rows:hi - self.num_sensor_rows]
+        if a.size == 0:
+            return []
+        cuts = np.flatnonzero(a[1:] != a[:-1]) + 1
+        starts = np.concatenate(([0], cuts))
+        ends = np.concatenate((cuts, [a.size]))
+        return [(lo + int(s), lo + int(e), int(a[s])) for s, e in zip(starts, ends)]
+
+
+def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int) -> np.ndarray:
+    """Longest-path levels ``level[v] = max(first[v], 1 + level[u] for every edge u -> v)`` by synchronous
+    relaxation over all edges at once (one vectorized step per level). Raises on a cycle."""
+    level = first.copy()
+    if src.size == 0:
+        return level
+    order = np.argsort(dst, kind="stable")
+    s_src, s_dst = src[order], dst[order]
+    starts = np.flatnonzero(np.concatenate(([True], s_dst[1:] != s_dst[:-1])))
+    targets = s_dst[starts]
+    for _ in range(max_depth + 1):
+        new = np.maximum(np.maximum.reduceat(level[s_src], starts) + 1, first[targets])
+        if np.array_equal(new, level[targets]):
+            return level
+        level[targets] = new
+    raise CompileError("a feed-forward genome has a cycle among its enabled connections", field="genomes")
+
+
+def compile_plan(genomes: Sequence[Genome]) -> Plan:
+    """Lay out P genomes as rows and edges (see :class:`Plan`). Plain Python touches each gene once; everything
+    else is vectorized numpy over the whole population. The garbage collector is paused meanwhile: the gene
+    records are many small tuples, and full collections over a large population of genomes would dominate."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_plan(genomes)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compile_plan(genomes: Sequence[Genome]) -> Plan:
+    P = len(genomes)
+    if P == 0:
+        raise CompileError("expected at least one genome", field="genomes")
+    g0 = genomes[0]
+    ni, no, ff = len(g0.input_ids), len(g0.output_ids), g0.feed_forward
+    node_recs: list[tuple] = []
+    conn_recs: list[tuple] = []
+    node_counts: list[int] = []
+    conn_counts: list[int] = []
+    io_ids: list[int] = []  # per genome: inputs, outputs, bias (-1: none)
+    for p, g in enumerate(genomes):
+        nv = g.nodes.values()
+        cv = g.conns.values()
+        node_recs.extend(map(_node_fields, nv))
+        conn_recs.extend(map(_conn_fields, cv))
+        node_counts.append(len(nv))
+        conn_counts.append(len(cv))
+        ins, outs = g.input_ids, g.output_ids
+        if len(ins) != ni or len(outs) != no or g.feed_forward is not ff:
+            raise CompileError(f"genome {p} ({len(ins)} inputs, {len(outs)} outputs, "
+                               f"{'feed-forward' if g.feed_forward else 'recurrent'}) does not match genome 0 "
+                               f"({ni}, {no}, {'feed-forward' if ff else 'recurrent'})", field=f"genomes[{p}]")
+        io_ids.extend(ins)
+        io_ids.extend(outs)
+        io_ids.append(-1 if g.bias_id is None else g.bias_id)
+    recurrent = not ff
+    if not node_recs:
+        raise CompileError("the genomes have no nodes", field="genomes")
+
+    n_id, n_bias, n_resp, n_act, n_agg = zip(*node_recs)
+    try:
+        act = np.fromiter(map(ACTIVATION_CODES.__getitem__, n_act), dtype=np.int64, count=len(n_act))
+        agg = np.fromiter(map(AGGREGATION_CODES.__getitem__, n_agg), dtype=np.int64, count=len(n_agg))
+    except KeyError as e:
+        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
+    ids = np.array(n_id, dtype=np.int64)
+    io = np.array(io_ids, dtype=np.int64).reshape(P, ni + no + 1)
+    has_bias = np.flatnonzero(io[:, -1] >= 0)
+    if conn_recs:
+        c_in, c_out, c_w, c_en = zip(*conn_recs)
+        conn_index = np.flatnonzero(np.array(c_en, dtype=bool))
+        c_ends = np.concatenate((np.array(c_in, dtype=np.int64)[conn_index],
+                                 np.array(c_out, dtype=np.int64)[conn_index]))
+        e_w = np.array(c_w, dtype=np.float64)[conn_index]
+    else:
+        conn_index = c_ends = np.zeros(0, dtype=np.int64)
+        e_w = np.zeros(0)
+    lowest = min(int(ids.min()), int(io[:, :-1].min(initial=0)), int(c_ends.min(initial=0)))
+    if lowest < 0:
+        raise CompileError(f"node ids must be >= 0, got {lowest}", field="genomes.nodes")
+    M = max(int(ids.max()), int(io.max(initial=0)), int(c_ends.max(initial=0))) + 1
+    genome_ix = np.arange(P, dtype=np.int64)
+    keys = np.repeat(genome_ix * M, node_counts) + ids  # (genome, node id) -> one int
+    korder = np.argsort(keys)
+    skeys = keys[korder]
+    c_keys = c_ends + np.tile(np.repeat(genome_ix * M, conn_counts)[conn_index], 2)
+
+    # every node reference (inputs, outputs, bias nodes, connection ends) resolved in one search
+    refs = np.concatenate(((io[:, :-1] + (genome_ix * M)[:, None]).ravel(), io[has_bias, -1] + has_bias * M,
+                           c_keys))
+    pos = np.searchsorted(skeys, refs)
+    np.minimum(pos, skeys.size - 1, out=pos)
+    bad = np.flatnonzero(skeys[pos] != refs)
+    if bad.size:
+        k = int(refs[bad[0]])
+        raise CompileError(f"node {k % M} is referenced but missing from genome {k // M}", field="genomes.nodes")
+    node_of = korder[pos]
+    n_io = P * (ni + no)
+    io_nodes = node_of[:n_io].reshape(P, ni + no)
+    bias_node = node_of[n_io:n_io + has_bias.size]
+    e_src, e_dst = np.split(node_of[n_io + has_bias.size:], 2)
+
+    S = P * ni + has_bias.size
+    row = np.full(ids.size, -1, dtype=np.int64)
+    row[io_nodes[:, :ni].ravel()] = np.arange(P * ni)
+    row[bias_node] = np.arange(P * ni, S)
+    sensor = row >= 0
+    if sensor[e_dst].any():
+        raise CompileError("a connection feeds an input or bias node", field="genomes.conns")
+
+    first = (~sensor).astype(np.int64)
+    level = first if recurrent else _levels(e_src, e_dst, first, max(node_counts))
+
+    # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
+    comp = np.flatnonzero(~sensor)
+    order = comp[np.lexsort((agg[comp], act[comp], level[comp]))]
+    row[order] = np.arange(S, S + order.size)
+    n_rows = S + order.size
+    lv = level[order]
+    bounds = np.concatenate(([S], S + np.flatnonzero(lv[1:] != lv[:-1]) + 1, [n_rows]))
+    src, dst = row[e_src], row[e_dst]
+    eorder = np.argsort(dst * n_rows + src)
+    return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
+                genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
+                bias=np.array(n_bias, dtype=np.float64)[order], response=np.array(n_resp, dtype=np.float64)[order],
+                activation=act[order], aggregation=agg[order], level=lv, src=src[eorder], dst=dst[eorder],
+                weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
+                level_bounds=bounds if order.size else np.array([S, S]))
+
+
+@dataclass
+class _Gather:
+    """Edges into the nodes of one non-linear aggregation (product, max, min) within one block of rows."""
+
+    reduce: str
+    src: Tensor  # source rows
+    weight: Tensor  # (E, 1)
+    slot: Tensor  # (E, 1): which of the group's nodes each edge feeds
+    rows: Tensor  # block-local rows of the group's nodes
+    bias: Tensor  # (n, 1), scaled
+    response: Tensor  # (n, 1), scaled
+
+
+@dataclass
+class _Block:
+    """One level (feed-forward) or the whole tick (recurrent): rows [lo, hi) computed from rows [0, cols)."""
+
+    lo: int
+    hi: int
+    cols: int
+    matrix: Tensor | None  # sparse CSR (hi - lo, cols) of the sum/mean edges, response and scale folded in
+    bias: Tensor  # (hi - lo, 1), scaled
+    gathers: list[_Gather]
+    activations: list[tuple[int, int, Any]]  # block-local (start, end, in-place fn)
+
+
+class CompiledPopulation:
+    """P genomes as one batched network: ``pop(x)`` maps ``(P, B, I)`` inputs to ``(P, B, O)`` outputs.
+
+    Feed-forward populations are evaluated level by level, recurrent ones one synchronous tick per call with
+    state per (genome, batch row), kept until :meth:`reset` or until the batch size changes.
+
+    >>> import random, torch
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> t = InnovationTracker()
+    >>> gs = [initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), t, random.Random(s)) for s in range(3)]
+    >>> pop = CompiledPopulation(gs)
+    >>> pop(torch.zeros(3, 4, 2)).shape
+    torch.Size([3, 4, 1])
+    """
+
+    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32):
+        self.genomes = list(genomes)
+        self.dtype = dtype
+        self.plan = plan = compile_plan(self.genomes)
+        self._blocks = _build_blocks(plan, dtype)
+        self._out_rows = torch.from_numpy(plan.output_rows)
+        self._values: Tensor | None = None
+        self._inputs: Tensor | None = None
+        self._steps: list[Callable[[], object]] = []
+
+    # ---- BatchedPolicy ---------------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self.plan.size
+
+    @property
+    def num_inputs(self) -> int:
+        return self.plan.num_inputs
+
+    @property
+    def num_outputs(self) -> int:
+        return self.plan.num_outputs
+
+    @property
+    def recurrent(self) -> bool:
+        return self.plan.recurrent
+
+    def __len__(self) -> int:
+        return self.plan.size
+
+    def reset(self) -> None:
+        """Zero the recurrent state (no-op for feed-forward populations)."""
+        if self.plan.recurrent and self._values is not None:
+            self._values[self.plan.num_sensor_rows:].zero_()
+
+    def select(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
+        """A new population of the genomes at ``indices`` (recompiled from the genomes given at construction)."""
+        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype)
+
+    @torch.no_grad()
+    def __call__(self, x: Any) -> Tensor:
+        plan = self.plan
+        x = torch.as_tensor(x)
+        P, I = plan.size, plan.num_inputs
+        if x.dim() != 3 or x.shape[0] != P or x.shape[2] != I:
+            raise TopoevoError(f"expected inputs shaped ({P}, B, {I}), got {tuple(x.shape)}", field="x")
+        B = x.shape[1]
+        if self._values is None or self._values.shape[1] != B:
+            self._bind(B)
+        self._inputs.copy_(x.transpose(1, 2))
+        for step in self._steps:
+            step()
+        out = self._values.index_select(0, self._out_rows).view(P, plan.num_outputs, B)
+        return out.transpose(1, 2).contiguous()
+
+    def _bind(self, B: int) -> None:
+        """Allocate the values (and recurrent state) for batch size ``B`` and bind every step to its views, so a
+        call is just the list of tensor operations."""
+        plan, S = self.plan, self.plan.num_sensor_rows
+        V = self._values = torch.zeros(plan.num_rows, B, dtype=self.dtype)
+        V[plan.size * plan.num_inputs:S] = 1.0
+        self._inputs = V[:plan.size * plan.num_inputs].view(plan.size, plan.num_inputs, B)
+        steps: list[Callable[[], object]] = []
+        nxt = torch.empty(plan.num_rows - S, B, dtype=self.dtype) if plan.recurrent else None
+        for blk in self._blocks:
+            out = nxt if nxt is not None else V[blk.lo:blk.hi]
+            if blk.matrix is None:
+                steps.append(partial(out.copy_, blk.bias.expand(-1, B)))
+            elif B == 1:  # matrix-vector product: about twice as fast as a one-column matrix product
+                steps.append(partial(torch.addmv, blk.bias[:, 0].contiguous(), blk.matrix, V[:blk.cols, 0],
+                                     out=out[:, 0]))
+            else:
+                steps.append(partial(torch.addmm, blk.bias, blk.matrix, V[:blk.cols], out=out))
+            for gt in blk.gathers:
+                steps.append(partial(_gather_step, gt, V, out, gt.slot.expand(-1, B).contiguous()))
+            steps.extend(partial(fn, out[a:b]) for a, b, fn in blk.activations)
+        if nxt is not None:
+            steps.append(partial(V[S:].copy_, nxt))
+        self._steps = steps
+
+    def __repr__(self) -> str:
+        kind = "recurrent" if self.recurrent else "feed-forward"
+        return (f"CompiledPopulation(size={self.size}, inputs={self.num_inputs}, outputs={self.num_outputs}, "
+                f"{kind}, rows={self.plan.num_rows}, edges={self.plan.src.size}, blocks={len(self._blocks)})")
+
+
+def _gather_step(gt: _Gather, V: Tensor, out: Tensor, slot: Tensor) -> None:
+    """Product/max/min nodes: gather the weighted inputs, reduce them per node, write ``bias + response * agg``."""
+    contrib = V.index_select(0, gt.src).mul_(gt.weight)
+    red = contrib.new_zeros(gt.rows.numel(), contrib.shape[1])
+    red.scatter_reduce_(0, slot, contrib, gt.reduce, include_self=False)
+    out.index_copy_(0, gt.rows, torch.addcmul(gt.bias, gt.response, red))
+
+
+def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
+    """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs.
+
+    Sum and mean nodes: ``act(scale * (bias + response * agg))`` = ``act_inplace(scale * bias + sum(w' x))`` with
+    ``w' = scale * response * w`` (divided by the fan-in for mean), one sparse product per block.
+    """
+    S, n_comp = plan.num_sensor_rows, plan.activation.size
+    scale = _SCALE[plan.activation]
+    dst_c = plan.dst - S  # computed-row position of each edge's target
+    linear_node = _LINEAR[plan.aggregation]
+    coef = plan.response * scale
+    is_mean = plan.aggregation == _MEAN
+    if is_mean.any():
+        coef = coef / np.where(is_mean, np.maximum(np.bincount(dst_c, minlength=n_comp), 1), 1)
+    e_lin = linear_node[dst_c]
+    all_linear = bool(e_lin.all())
+    lin_dst = dst_c if all_linear else dst_c[e_lin]
+    lin_src = plan.src if all_linear else plan.src[e_lin]
+    lin_w = (plan.weight if all_linear else plan.weight[e_lin]) * coef[lin_dst]
+    rowptr = np.searchsorted(lin_dst, np.arange(n_comp + 1))
+    idx_dtype = np.int32 if plan.num_rows < 2**31 - 1 else np.int64
+    t_col = torch.from_numpy(lin_src.astype(idx_dtype))
+    t_val = torch.from_numpy(lin_w).to(dtype)
+    t_bias = torch.from_numpy(plan.bias * scale).to(dtype).unsqueeze(1)
+    bounds = (np.array([S, plan.num_rows]) if plan.recurrent else plan.level_bounds) - S
+    # one crow array for all blocks: block k's rows [a, b) use entries [a + k, b + k + 1)
+    nb = bounds.size - 1
+    crow_all = np.concatenate([rowptr[bounds[k]:bounds[k + 1] + 1] - rowptr[bounds[k]] for k in range(nb)])
+    t_crow = torch.from_numpy(crow_all.astype(idx_dtype))
+    # activation runs of all computed rows, cut at block bounds
+    act = plan.activation
+    cuts = np.union1d(np.flatnonzero(act[1:] != act[:-1]) + 1, bounds)
+    run_act = act[np.minimum(cuts[:-1], max(n_comp - 1, 0))] if n_comp else act
+    runs = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), run_act.tolist()))
+    inplace = [a.inplace for a in ACTIVATION_LIST]
+    nonlin = np.flatnonzero(~e_lin) if not all_linear else None
+    blocks = []
+    r = 0
+    for k in range(nb):
+        a, b = int(bounds[k]), int(bounds[k + 1])
+        lo, hi = S + a, S + b
+        ea, eb = int(rowptr[a]), int(rowptr[b])
+        matrix = None
+        if eb > ea:
+            matrix = torch.sparse_csr_tensor(t_crow[a + k:b + k + 1], t_col[ea:eb], t_val[ea:eb],
+                                             size=(b - a, plan.num_rows if plan.recurrent else lo),
+                                             check_invariants=False)
+        acts = []
+        while r < len(runs) and runs[r][1] <= b:
+            s, e, c = runs[r]
+            if inplace[c] is not None:
+                acts.append((s - a, e - a, inplace[c]))
+            r += 1
+        gathers = [] if nonlin is None else _gathers(plan, nonlin, dst_c, a, b, scale, dtype)
+        blocks.append(_Block(lo, hi, plan.num_rows if plan.recurrent else lo, matrix, t_bias[a:b], gathers, acts))
+    return blocks
+
+
+def _gathers(plan: Plan, nonlin: np.ndarray, dst_c: np.ndarray, a: int, b: int, scale: np.ndarray,
+             dtype: torch.dtype) -> list[_Gather]:
+    """Gather/scatter-reduce groups for the product/max/min nodes of computed rows [a, b)."""
+    e_blk = nonlin[(dst_c[nonlin] >= a) & (dst_c[nonlin] < b)]
+    blk_aggs = plan.aggregation[a:b]
+    out = []
+    for code in np.unique(blk_aggs[~_LINEAR[blk_aggs]]).tolist():
+        nodes = np.flatnonzero(blk_aggs == code)  # block-local rows
+        e = e_blk[plan.aggregation[dst_c[e_blk]] == code]
+        g_nodes = a + nodes
+        out.append(_Gather(
+            reduce=AGGREGATION_LIST[code].reduce, src=torch.from_numpy(plan.src[e]),
+            weight=torch.from_numpy(plan.weight[e]).to(dtype).unsqueeze(1),
+            slot=torch.from_numpy(np.searchsorted(nodes, dst_c[e] - a)).unsqueeze(1), rows=torch.from_numpy(nodes),
+            bias=torch.from_numpy(plan.bias[g_nodes] * scale[g_nodes]).to(dtype).unsqueeze(1),
+            response=torch.from_numpy(plan.response[g_nodes] * scale[g_nodes]).to(dtype).unsqueeze(1)))
+    return out

@@ -1,0 +1,260 @@
+"""The run loop: config -> algorithm -> evaluator -> task -> fitness -> algorithm, with reporters and checkpoints.
+
+Every algorithm is ask/tell, so this one loop serves all of them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from topoevo.checkpoint import read_checkpoint, restore_error, write_checkpoint
+from topoevo.config import Config, load_config
+from topoevo.errors import ConfigError, EvaluationError
+from topoevo.evaluate import Evaluator, InProcessEvaluator, derive_seeds
+from topoevo.genome.io import save_genome, write_json_atomic
+from topoevo.neat import NEAT
+from topoevo.report import JSONLReporter, ProgressReporter, Reporter, ReporterSet
+from topoevo.tasks.registry import task_class
+
+log = logging.getLogger("topoevo.run")
+
+
+@dataclass
+class RunSummary:
+    """How a run ended."""
+
+    run_dir: str
+    stop_reason: str
+    generations: int
+    evaluations: int
+    solved: bool
+    evaluations_to_solve: int | None
+    best_fitness: float | None
+    champion_hidden: int | None
+    wall_s: float
+
+
+def build_task(config: Config) -> Any:
+    return task_class(config.task.name)(config.task.params)
+
+
+def fit_genome_to_task(config: Config, task: Any) -> Config:
+    """Fill ``genome.num_inputs/num_outputs`` from the task (0 = take the task's); a mismatch is an error."""
+    g = config.genome
+    for key, want in (("num_inputs", task.num_inputs), ("num_outputs", task.num_outputs)):
+        have = getattr(g, key)
+        if have and have != want:
+            raise ConfigError(f"the task {config.task.name!r} needs {want}, got {have}", source=config.source,
+                              field=f"genome.{key}")
+    return config.replace(genome=dataclasses.replace(g, num_inputs=task.num_inputs, num_outputs=task.num_outputs))
+
+
+def new_run_dir(config: Config, out: str | Path | None, seed: int) -> Path:
+    """The run directory: ``out`` if given (must not hold a run), else a fresh one under ``run.out_dir``."""
+    if out is not None:
+        path = Path(out)
+        if path.exists() and any(path.iterdir()):
+            raise ConfigError("directory exists and is not empty; refusing to overwrite (use `topoevo resume` or "
+                              "another --out)", source=path, field="--out")
+        return path
+    stem = f"{config.task.name}-s{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    base = Path(config.run.out_dir)
+    path, n = base / stem, 1
+    while path.exists():
+        n += 1
+        path = base / f"{stem}-{n}"
+    return path
+
+
+class Run:
+    """One run of an algorithm on a task, resumable from its directory.
+
+    >>> # run = Run.start(load_config("tasks/xor.toml"), out="runs/xor"); summary = run.loop()
+    """
+
+    def __init__(self, config: Config, run_dir: Path, task: Any, algo: NEAT, seed: int,
+                 evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None):
+        self.config, self.run_dir, self.task, self.algo, self.seed = config, Path(run_dir), task, algo, seed
+        self.evaluator = evaluator or InProcessEvaluator()
+        self.reporters = ReporterSet(reporters if reporters is not None else
+                                     [ProgressReporter(config.run.progress), JSONLReporter()])
+        self.wall_s = 0.0
+        self.solved = False
+        self.evaluations_to_solve: int | None = None
+        self.stop_reason: str | None = None
+        self.champion = None
+
+    # ---- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def start(cls, config: Config, out: str | Path | None = None, seed: int | None = None,
+              evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None) -> "Run":
+        seed = config.run.seed if seed is None else seed
+        task = build_task(config)
+        config = fit_genome_to_task(config, task)
+        run_dir = new_run_dir(config, out, seed)
+        algo = NEAT(config, seed=seed)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(run_dir / "config.json", config.to_dict())
+        return cls(config, run_dir, task, algo, seed, evaluator, reporters)
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, evaluator: Evaluator | None = None,
+               reporters: list[Reporter] | None = None, generations: int | None = None) -> "Run":
+        data = read_checkpoint(run_dir)
+        path = data["_path"]
+        config = Config.from_dict(data["config"], source=f"{path}#config")
+        if generations is not None:
+            config = config.replace(run=dataclasses.replace(config.run, generations=generations))
+        task = build_task(config)
+        try:
+            algo = NEAT.from_state_dict(config, data["algorithm"], source=path)
+            if hasattr(task, "load_state_dict") and data.get("task") is not None:
+                task.load_state_dict(data["task"])
+            run = cls(config, Path(path).parent, task, algo, data["seed"], evaluator, reporters)
+            r = data["run"]
+            run.wall_s = float(r["wall_s"])
+            run.solved = bool(r["solved"])
+            run.evaluations_to_solve = r["evaluations_to_solve"]
+            run.stop_reason = r["stop_reason"] if generations is None else None
+            for rep, state in zip(run.reporters.reporters, data["reporters"].get("states", [])):
+                rep.load_state_dict(state)
+        except Exception as exc:  # noqa: BLE001 - turned into one line naming the file
+            raise restore_error(path, exc) from None
+        return run
+
+    # ---- the loop -----------------------------------------------------------------------------------------------
+    def _budget_stop(self) -> str | None:
+        rc = self.config.run
+        if self.algo.generation >= rc.generations:
+            return "generations"
+        if rc.max_evaluations and self.algo.evaluations >= rc.max_evaluations:
+            return "evaluations"
+        if rc.max_wall_s and self.wall_s >= rc.max_wall_s:
+            return "wall_time"
+        return None
+
+    def step(self) -> dict[str, Any]:
+        """Evaluate one generation and hand the fitness to the algorithm; returns the generation's record."""
+        algo, task = self.algo, self.task
+        t0 = time.perf_counter()
+        candidates = algo.ask()
+        seeds = derive_seeds(self.seed, algo.generation, len(candidates))
+        result = self.evaluator(candidates, task, seeds)
+        t_eval = time.perf_counter() - t0
+        fitness = result.fitness
+        bad = np.flatnonzero(~np.isfinite(fitness))
+        if bad.size:
+            g = candidates[int(bad[0])]
+            raise EvaluationError(f"fitness {fitness[bad[0]]} for genome {g.key} (index {bad[0]})",
+                                  source=self.config.source, field=f"task {self.config.task.name}")
+        order = np.argsort(-fitness if not algo.minimise else fitness, kind="stable")
+        winner = None
+        if result.solved is not None and np.any(result.solved):
+            winner = int(np.flatnonzero(result.solved)[0])
+        elif hasattr(task, "champion_solved"):
+            best = int(order[0])
+            if task.champion_solved(self.evaluator_compile([candidates[best]]), float(fitness[best])):
+                winner = best
+        threshold = self.config.neat.fitness_threshold
+        if winner is None and threshold is not None:
+            hit = np.flatnonzero(fitness <= threshold if algo.minimise else fitness >= threshold)
+            if hit.size:
+                winner = int(hit[0])
+        evals_before = algo.evaluations
+        if winner is not None:
+            self.solved = True
+            self.evaluations_to_solve = evals_before + winner + 1
+            self.champion = candidates[winner].copy()
+            self.champion.fitness = float(fitness[winner])
+        t1 = time.perf_counter()
+        stats = algo.tell(fitness)
+        t_tell = time.perf_counter() - t1
+        record = stats.to_dict()
+        record.update(solved=self.solved, evaluations_to_solve=self.evaluations_to_solve)
+        elapsed = time.perf_counter() - t0
+        self.wall_s += elapsed
+        timing = {"wall_s": elapsed, "eval_s": t_eval, "tell_s": t_tell, "evals_per_s": len(candidates) / elapsed,
+                  "total_wall_s": self.wall_s}
+        self.reporters.generation(self, record, timing)
+        rc = self.config.run
+        if rc.checkpoint_every and algo.generation % rc.checkpoint_every == 0:
+            self.checkpoint()
+        return record
+
+    def evaluator_compile(self, genomes):
+        compile_fn = getattr(self.evaluator, "compile_fn", None)
+        if compile_fn is None:
+            from topoevo.evaluate import compile_genomes as compile_fn
+        return compile_fn(genomes)
+
+    def loop(self) -> RunSummary:
+        """Run until solved or out of budget; write checkpoint, champion and summary; return the summary."""
+        resumed = self.algo.generation > 0
+        self.reporters.start(self, resumed)
+        try:
+            while self.stop_reason is None:
+                if self.solved:
+                    self.stop_reason = "solved"
+                    break
+                self.stop_reason = self._budget_stop()
+                if self.stop_reason:
+                    break
+                self.step()
+        finally:
+            summary = self.summary()
+            self.reporters.end(self, dataclasses.asdict(summary))
+        self.finish()
+        return summary
+
+    def summary(self) -> RunSummary:
+        champ = self.current_champion()
+        return RunSummary(str(self.run_dir), self.stop_reason or "interrupted", self.algo.generation,
+                          self.algo.evaluations, self.solved, self.evaluations_to_solve,
+                          champ.fitness if champ is not None else None,
+                          champ.num_hidden if champ is not None else None, round(self.wall_s, 3))
+
+    def current_champion(self):
+        return self.champion if self.champion is not None else self.algo.best_genome
+
+    def finish(self) -> None:
+        self.checkpoint()
+        champ = self.current_champion()
+        if champ is not None:
+            save_genome(champ, self.run_dir / "champion.json", self.champion_metadata())
+        write_json_atomic(self.run_dir / "summary.json", dataclasses.asdict(self.summary()))
+
+    def champion_metadata(self) -> dict[str, Any]:
+        return {"task": self.config.task.name, "task_file": self.config.source, "seed": self.seed,
+                "generation": self.algo.generation, "evaluations": self.evaluations_to_solve or self.algo.evaluations,
+                "solved": self.solved}
+
+    def checkpoint(self) -> Path:
+        task_state = self.task.state_dict() if hasattr(self.task, "state_dict") else None
+        return write_checkpoint(self.run_dir, {
+            "config": self.config.to_dict(), "seed": self.seed, "algorithm": self.algo.state_dict(),
+            "task": task_state,
+            "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
+                    "stop_reason": self.stop_reason},
+            "reporters": {"states": [r.state_dict() for r in self.reporters.reporters]},
+        })
+
+
+def run_task_file(path: str | Path, seed: int | None = None, generations: int | None = None,
+                  out: str | Path | None = None, progress: bool | None = None) -> RunSummary:
+    """Load a task file and run it to the end (the Python equivalent of ``topoevo run``)."""
+    overrides: dict[str, dict[str, Any]] = {"run": {}}
+    if generations is not None:
+        overrides["run"]["generations"] = generations
+    if progress is not None:
+        overrides["run"]["progress"] = progress
+    config = load_config(path, overrides)
+    return Run.start(config, out=out, seed=seed).loop()
+
+
+__all__ = ["Run", "RunSummary", "run_task_file", "build_task", "fit_genome_to_task"]

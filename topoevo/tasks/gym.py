@@ -1,0 +1,676 @@
+"""Any gymnasium environment as a batched Task: P genomes x E episodes stepped together, one policy call per step.
+
+Each evaluation runs exactly one episode in each of the P*E environments; an environment's return is frozen when
+its episode ends and stepping stops when every episode has ended. Environment (genome i, episode e) is reset with a
+seed derived from ``seeds[i]`` and ``e`` only, so a genome's fitness never depends on the population size, its
+position or the other genomes. gymnasium and torch are imported lazily: reading a task file stays cheap.
+"""
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+import numpy as np
+
+from topoevo.config.schema import did_you_mean, param
+from topoevo.errors import CheckpointError, ConfigError, EvaluationError, TopoevoError
+from topoevo.tasks.base import BatchedPolicy, EvalResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    import gymnasium
+
+log = logging.getLogger(__name__)
+
+TRAINING_STREAM = 0  # SeedSequence spawn-key tag of the episodes `evaluate` runs
+HELD_OUT_STREAM = 1  # ... and of the held-out episodes of `held_out_return` / `play`
+NORMALIZER_EPSILON = 1e-8  # added to the variance before dividing by the standard deviation
+STATE_VERSION = 1
+
+
+class Vectorization(str, Enum):
+    """How the P*E environments are stepped.
+
+    ``native``: the environment's own vectorized implementation (gymnasium's ``vector_entry_point``, e.g.
+    CartPole-v1), used only where topoevo knows how to reset its sub-environments from independent seeds.
+    ``sync``: one ``gymnasium.make`` environment per episode in this process; finished episodes are not stepped.
+    ``async``: gymnasium's ``AsyncVectorEnv`` (one process per environment: for slow environments and small P*E).
+    ``auto``: ``native`` where available, otherwise ``sync``.
+    """
+
+    AUTO = "auto"
+    NATIVE = "native"
+    SYNC = "sync"
+    ASYNC = "async"
+
+
+class ActionRange(str, Enum):
+    """Range of the network outputs that drive a Box action: ``unit`` = [0, 1] (sigmoid outputs, NEAT's default),
+    ``symmetric`` = [-1, 1] (tanh outputs). Outputs are clipped to the range and mapped linearly to [low, high]."""
+
+    UNIT = "unit"
+    SYMMETRIC = "symmetric"
+
+
+def parse_env_kwargs(items: list[str], where: str = "task.env_kwargs") -> dict[str, Any]:
+    """``["continuous = true", "gravity = -9.0"]`` -> ``{"continuous": True, "gravity": -9.0}`` (TOML values).
+
+    >>> parse_env_kwargs(["continuous = true", "gravity=-9.0"])
+    {'continuous': True, 'gravity': -9.0}
+    """
+    out: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"expected 'name = value', got {item!r}", field=f"{where}[{i}]")
+        try:
+            out[name] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise ConfigError(f"expected a TOML value after '=', got {value.strip()!r}",
+                              field=f"{where}[{i}]") from None
+    return out
+
+
+@dataclass
+class GymParams:
+    """``[task]`` keys of the gymnasium task (``name = "gym"``).
+
+    >>> GymParams(env_id="CartPole-v1").episodes
+    1
+    """
+
+    env_id: str = param("", "gymnasium environment id, e.g. 'CartPole-v1' or 'LunarLander-v3'.")
+    env_kwargs: list[str] = param([], "Extra keyword arguments of the environment, each 'name = TOML value', "
+                                      "e.g. ['continuous = true'].")
+    episodes: int = param(1, "Episodes per genome and evaluation; fitness is the mean return.", ge=1)
+    max_episode_steps: int = param(0, "Step limit of an episode; 0 = the environment's default.", ge=0)
+    normalize_observations: bool = param(False, "Normalize observations by a running mean and standard deviation, "
+                                                "updated after each evaluation and saved in checkpoints.")
+    normalize_clip: float = param(10.0, "Normalized observations are clipped to [-normalize_clip, normalize_clip].",
+                                  gt=0)
+    vectorization: Vectorization = param(Vectorization.AUTO, "'auto', 'native', 'sync' or 'async'.")
+    action_range: ActionRange = param(ActionRange.UNIT, "Output range mapped onto a Box action's [low, high]: "
+                                                        "'unit' = [0, 1], 'symmetric' = [-1, 1].")
+    solved_return: float | None = param(None, "Mean held-out return at which the task counts as solved "
+                                              "(CartPole-v1: 475, LunarLander-v3: 200).")
+    held_out_episodes: int = param(100, "Episodes of the held-out test of a champion.", ge=1)
+
+    def check(self) -> tuple[str, str] | None:
+        if not self.env_id:
+            return "env_id", "expected a gymnasium environment id, e.g. 'CartPole-v1'"
+        try:
+            parse_env_kwargs(self.env_kwargs, where="env_kwargs")
+        except ConfigError as exc:
+            return exc.field or "env_kwargs", exc.message
+        return None
+
+
+def episode_seed(seed: int, episode: int, stream: int = TRAINING_STREAM) -> int:
+    """The environment seed of one episode: a 64-bit integer derived from (seed, stream, episode) only.
+
+    >>> episode_seed(7, 0) == episode_seed(7, 0) != episode_seed(7, 1)
+    True
+    """
+    if seed < 0:
+        raise EvaluationError(f"expected non-negative evaluation seeds, got {seed}")
+    ss = np.random.SeedSequence(entropy=int(seed), spawn_key=(stream, episode))
+    return int(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Observation normalization
+
+
+@dataclass
+class ObservationStats:
+    """Running mean/variance of observations (count, mean, sum of squared deviations), merged exactly as in
+    Chan et al.'s parallel algorithm. Plain JSON state via :meth:`state_dict` / :meth:`load_state_dict`.
+
+    >>> s = ObservationStats.empty(2)
+    >>> s.merge(np.array([2.0]), np.array([[1.0, 3.0]]), np.array([[2.0, 0.0]]))
+    >>> s.mean.tolist(), s.var.tolist()
+    ([1.0, 3.0], [1.0, 0.0])
+    """
+
+    count: float
+    mean: np.ndarray
+    m2: np.ndarray
+
+    @classmethod
+    def empty(cls, dim: int) -> ObservationStats:
+        return cls(0.0, np.zeros(dim), np.zeros(dim))
+
+    @property
+    def var(self) -> np.ndarray:
+        return self.m2 / self.count if self.count > 0 else np.ones_like(self.m2)
+
+    def normalize(self, obs: np.ndarray, clip: float) -> np.ndarray:
+        if self.count == 0:
+            return obs
+        out = (obs - self.mean) / np.sqrt(self.var + NORMALIZER_EPSILON)
+        return np.clip(out, -clip, clip)
+
+    def merge(self, counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> None:
+        """Merge per-group statistics (e.g. one group per genome, in genome order)."""
+        n = float(counts.sum())
+        if n == 0:
+            return
+        mean = (counts[:, None] * means).sum(0) / n
+        m2 = m2s.sum(0) + (counts[:, None] * (means - mean) ** 2).sum(0)
+        total = self.count + n
+        delta = mean - self.mean
+        self.m2 = self.m2 + m2 + delta**2 * self.count * n / total
+        self.mean = self.mean + delta * n / total
+        self.count = total
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+
+    @classmethod
+    def from_state_dict(cls, state: Any, dim: int, where: str) -> ObservationStats:
+        if not isinstance(state, dict) or set(state) != {"count", "mean", "m2"}:
+            raise CheckpointError("expected a table with keys count, mean, m2", field=where)
+        count = state["count"]
+        if isinstance(count, bool) or not isinstance(count, (int, float)) or not count >= 0:
+            raise CheckpointError(f"expected a non-negative count, got {count!r}", field=f"{where}.count")
+        arrays = []
+        for key in ("mean", "m2"):
+            v = state[key]
+            if (not isinstance(v, list) or len(v) != dim
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)):
+                raise CheckpointError(f"expected a list of {dim} numbers", field=f"{where}.{key}")
+            arr = np.asarray(v, dtype=np.float64)
+            if not np.isfinite(arr).all():
+                raise CheckpointError("expected finite numbers", field=f"{where}.{key}")
+            arrays.append(arr)
+        return cls(float(count), arrays[0], arrays[1])
+
+
+class _StatsAccumulator:
+    """Per-genome observation statistics of one evaluation, shifted by the current mean for precision."""
+
+    def __init__(self, num_genomes: int, dim: int, shift: np.ndarray):
+        self.shift = shift
+        self.n = np.zeros(num_genomes)
+        self.s1 = np.zeros((num_genomes, dim))
+        self.s2 = np.zeros((num_genomes, dim))
+
+    def add(self, obs: np.ndarray, running: np.ndarray) -> None:  # obs (P, E, D), running (P, E)
+        x = (obs.astype(np.float64) - self.shift) * running[..., None]
+        self.n += running.sum(1)
+        self.s1 += x.sum(1)
+        self.s2 += (x * x).sum(1)
+
+    def per_genome(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = np.maximum(self.n, 1.0)[:, None]
+        means = self.shift + self.s1 / n
+        m2 = np.maximum(self.s2 - self.s1 * self.s1 / n, 0.0)
+        return self.n.copy(), means, m2
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Environment batches: N environments reset from N seeds, stepped with a mask of running episodes
+
+
+class _EnvBatch(Protocol):
+    num_envs: int
+
+    def reset(self, seeds: list[int]) -> np.ndarray: ...  # (N, obs_dim) float32
+
+    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+    def close(self) -> None: ...
+
+
+def _flatten_obs(space: gymnasium.Space, obs: Any) -> np.ndarray:
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Box):
+        return np.asarray(obs).reshape(-1)
+    return np.asarray(spaces.flatten(space, obs)).reshape(-1)
+
+
+def _is_flat_box(space: gymnasium.Space) -> bool:
+    from gymnasium import spaces
+
+    return isinstance(space, spaces.Box) and len(space.shape) == 1
+
+
+class _SyncBatch:
+    """One ``gymnasium.make`` environment per episode, stepped in this process; finished episodes are skipped.
+    The pool only grows, so any batch size up to the largest seen reuses existing environments."""
+
+    def __init__(self, make_env: Callable[[], gymnasium.Env], obs_dim: int):
+        self.make_env = make_env
+        self.obs_dim = obs_dim
+        self.envs: list[gymnasium.Env] = []
+        self.num_envs = 0
+        self.obs = np.zeros((0, obs_dim), dtype=np.float32)
+
+    def reset(self, seeds: list[int]) -> np.ndarray:
+        n = len(seeds)
+        while len(self.envs) < n:
+            self.envs.append(self.make_env())
+        self.num_envs = n
+        self.obs = np.zeros((n, self.obs_dim), dtype=np.float32)
+        for i, s in enumerate(seeds):
+            o, _ = self.envs[i].reset(seed=s)
+            self.obs[i] = _flatten_obs(self.envs[i].observation_space, o)
+        self.flat_box = _is_flat_box(self.envs[0].observation_space) if n else True
+        return self.obs.copy()
+
+    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rewards = np.zeros(self.num_envs)
+        done = np.zeros(self.num_envs, dtype=bool)
+        envs, obs, flat_box = self.envs, self.obs, self.flat_box
+        todo = np.flatnonzero(running).tolist()
+        chosen = actions[running]
+        acts = chosen.tolist() if actions.dtype.kind in "iu" else list(chosen)  # Discrete: plain ints
+        for i, a in zip(todo, acts):
+            o, r, terminated, truncated, _ = envs[i].step(a)
+            obs[i] = o if flat_box else _flatten_obs(envs[i].observation_space, o)
+            rewards[i] = r
+            done[i] = terminated or truncated
+        return obs.copy(), rewards, done
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+        self.envs.clear()
+
+
+def _seed_cartpole_vector(vec: Any, seeds: list[int]) -> np.ndarray:
+    """Reset gymnasium's CartPoleVectorEnv so that sub-environment k starts exactly where ``CartPoleEnv`` reset
+    with ``seeds[k]`` starts (its own reset draws all starts from one generator)."""
+    from gymnasium.utils import seeding
+
+    vec.reset(seed=0)
+    u = vec.unwrapped
+    for k, s in enumerate(seeds):
+        rng, _ = seeding.np_random(s)
+        u.state[:, k] = rng.uniform(low=u.low, high=u.high, size=(4,))
+    return u.state.T.astype(np.float32)
+
+
+# vector entry point -> function resetting its sub-environments from independent seeds
+NATIVE_SEEDERS: dict[str, Callable[[Any, list[int]], np.ndarray]] = {
+    "gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv": _seed_cartpole_vector,
+}
+
+
+class _VectorBatch:
+    """A gymnasium VectorEnv (native or async): every sub-environment is stepped, finished episodes are ignored
+    by the caller (gymnasium's next-step autoreset restarts them on the following step)."""
+
+    def __init__(self, vec: Any, seeder: Callable[[Any, list[int]], np.ndarray] | None, obs_dim: int):
+        self.vec = vec
+        self.seeder = seeder
+        self.num_envs = vec.num_envs
+        self.obs_dim = obs_dim
+
+    def reset(self, seeds: list[int]) -> np.ndarray:
+        if self.seeder is not None:
+            obs = self.seeder(self.vec, seeds)
+        else:
+            obs, _ = self.vec.reset(seed=list(seeds))
+        return self._flat(obs)
+
+    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        obs, rewards, terminated, truncated, _ = self.vec.step(actions)
+        return self._flat(obs), np.asarray(rewards, dtype=np.float64), np.logical_or(terminated, truncated)
+
+    def _flat(self, obs: Any) -> np.ndarray:
+        from gymnasium import spaces
+
+        if not isinstance(self.vec.single_observation_space, spaces.Box):
+            obs = spaces.flatten(self.vec.observation_space, obs)
+        return np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim)
+
+    def close(self) -> None:
+        self.vec.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Actions
+
+
+class _ActionKind(Enum):
+    DISCRETE = "discrete"
+    BOX = "box"
+
+
+@dataclass
+class _ActionMap:
+    """Network outputs (N, num_outputs) -> actions of one action space."""
+
+    kind: _ActionKind
+    num_outputs: int
+    start: int = 0
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    shape: tuple[int, ...] = ()
+    dtype: Any = np.float32
+    out_low: float = 0.0
+
+    def __call__(self, out: np.ndarray) -> np.ndarray:
+        if self.kind is _ActionKind.DISCRETE:
+            return (self.start + np.argmax(out, axis=-1)).astype(np.int64)
+        assert self.low is not None and self.high is not None
+        u = (np.clip(out.astype(np.float64), self.out_low, 1.0) - self.out_low) / (1.0 - self.out_low)
+        bounded = np.isfinite(self.low) & np.isfinite(self.high)
+        a = np.where(bounded, self.low + u * np.where(bounded, self.high - self.low, 0.0), out)
+        return a.astype(self.dtype).reshape(out.shape[:-1] + self.shape)
+
+
+def _action_map(space: gymnasium.Space, action_range: ActionRange, env_id: str) -> _ActionMap:
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Discrete):
+        return _ActionMap(_ActionKind.DISCRETE, int(space.n), start=int(space.start))
+    if isinstance(space, spaces.Box):
+        low = np.asarray(space.low, dtype=np.float64).reshape(-1)
+        high = np.asarray(space.high, dtype=np.float64).reshape(-1)
+        return _ActionMap(_ActionKind.BOX, low.size, low=low, high=high, shape=tuple(space.shape), dtype=space.dtype,
+                          out_low=0.0 if action_range is ActionRange.UNIT else -1.0)
+    raise ConfigError(f"environment {env_id!r} has action space {space}; supported: Discrete, Box",
+                      field="task.env_id")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The task
+
+
+class GymTask:
+    """A gymnasium environment as a batched Task.
+
+    Fitness of genome i = mean return of ``params.episodes`` episodes, each run in its own environment reset
+    with ``episode_seed(seeds[i], e)``. Discrete(n) actions take the argmax of n outputs; Box actions clip each
+    output to [0, 1] (``action_range = "unit"``) or [-1, 1] (``"symmetric"``) and map it linearly onto
+    [low, high] (unbounded dimensions get the raw output).
+
+    >>> task = GymTask(GymParams(env_id="CartPole-v1", episodes=3))   # doctest: +SKIP
+    >>> task.num_inputs, task.num_outputs                                # doctest: +SKIP
+    (4, 2)
+    >>> result = task.evaluate(policy, seeds=np.arange(policy.size))     # doctest: +SKIP
+    >>> task.held_out_return(champion_policy, episodes=100, seed=1)      # doctest: +SKIP
+    >>> task.close()                                                     # doctest: +SKIP
+    """
+
+    def __init__(self, params: GymParams):
+        import gymnasium as gym
+
+        problem = params.check()
+        if problem:
+            raise ConfigError(problem[1], field=f"task.{problem[0]}")
+        self.params = params
+        self.env_kwargs = parse_env_kwargs(params.env_kwargs)
+        if params.max_episode_steps:
+            self.env_kwargs["max_episode_steps"] = params.max_episode_steps
+        try:
+            self.spec = gym.spec(params.env_id)  # also imports "module:EnvId" ids
+        except (gym.error.Error, ImportError) as exc:
+            hint = did_you_mean(params.env_id, gym.registry) or f" ({exc})"
+            raise ConfigError(f"unknown gymnasium environment {params.env_id!r}{hint}", field="task.env_id") from None
+        if not params.max_episode_steps and self.spec.max_episode_steps is None:
+            log.warning("%s has no step limit and task.max_episode_steps is 0: an episode that never ends "
+                        "never returns", params.env_id)
+        probe = self._make_env()
+        try:
+            self.observation_space = probe.observation_space
+            self.action_space = probe.action_space
+        finally:
+            probe.close()
+        from gymnasium import spaces
+
+        if not isinstance(self.observation_space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete,
+                                                   spaces.MultiBinary, spaces.Tuple, spaces.Dict)):
+            raise ConfigError(f"environment {params.env_id!r} has observation space {self.observation_space}, "
+                              "which cannot be flattened to a vector", field="task.env_id")
+        self.num_inputs: int = int(spaces.flatdim(self.observation_space))
+        self.actions = _action_map(self.action_space, params.action_range, params.env_id)
+        self.num_outputs: int = self.actions.num_outputs
+        self.vectorization = self._resolve_vectorization()
+        self.obs_stats = ObservationStats.empty(self.num_inputs) if params.normalize_observations else None
+        self._sync: _SyncBatch | None = None
+        self._vectors: dict[int, _VectorBatch] = {}  # num_envs -> batch (at most two kept)
+
+    # ---- environments
+
+    def _make_env(self, **extra: Any) -> gymnasium.Env:
+        import gymnasium as gym
+
+        try:
+            return gym.make(self.params.env_id, **self.env_kwargs, **extra)
+        except TypeError as exc:
+            raise ConfigError(f"environment {self.params.env_id!r} rejected its arguments: {exc}",
+                              field="task.env_kwargs") from None
+        except gym.error.DependencyNotInstalled as exc:
+            raise ConfigError(f"environment {self.params.env_id!r} needs a missing dependency: {exc}",
+                              field="task.env_id") from None
+
+    def _resolve_vectorization(self) -> Vectorization:
+        v = self.params.vectorization
+        entry = self.spec.vector_entry_point
+        native_ok = isinstance(entry, str) and entry in NATIVE_SEEDERS
+        if v is Vectorization.AUTO:
+            return Vectorization.NATIVE if native_ok else Vectorization.SYNC
+        if v is Vectorization.NATIVE and not native_ok:
+            why = "has no native vector implementation" if entry is None else \
+                "has a native vector implementation that cannot reset its environments from independent seeds"
+            raise ConfigError(f"environment {self.params.env_id!r} {why}; use 'sync' or 'auto'",
+                              field="task.vectorization")
+        return v
+
+    def _batch(self, num_envs: int) -> _EnvBatch:
+        if self.vectorization is Vectorization.SYNC:
+            if self._sync is None:
+                self._sync = _SyncBatch(self._make_env, self.num_inputs)
+            return self._sync
+        if num_envs not in self._vectors:
+            import gymnasium as gym
+
+            if len(self._vectors) >= 2:
+                oldest = next(iter(self._vectors))
+                self._vectors.pop(oldest).close()
+            if self.vectorization is Vectorization.NATIVE:
+                vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                                   **self.env_kwargs)
+                seeder = NATIVE_SEEDERS[self.spec.vector_entry_point]  # type: ignore[index]
+            else:
+                vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="async",
+                                   **self.env_kwargs)
+                seeder = None
+            self._vectors[num_envs] = _VectorBatch(vec, seeder, self.num_inputs)
+        return self._vectors[num_envs]
+
+    def close(self) -> None:
+        """Close every environment the task opened. The task may still be used afterwards (it reopens them)."""
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+        for batch in self._vectors.values():
+            batch.close()
+        self._vectors.clear()
+
+    def __enter__(self) -> GymTask:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- normalization state
+
+    def state_dict(self) -> dict[str, Any]:
+        """The task's mutable state as plain JSON data (the observation normalizer, if any)."""
+        return {"version": STATE_VERSION,
+                "observation_stats": None if self.obs_stats is None else self.obs_stats.state_dict()}
+
+    def load_state_dict(self, state: Any) -> None:
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            raise CheckpointError(f"expected a gym task state of version {STATE_VERSION}", field="task_state")
+        stats = state.get("observation_stats")
+        if (stats is None) != (self.obs_stats is None):
+            raise CheckpointError("observation statistics present in exactly one of the checkpoint and the task "
+                                  "(normalize_observations changed?)", field="task_state.observation_stats")
+        if stats is not None:
+            self.obs_stats = ObservationStats.from_state_dict(stats, self.num_inputs,
+                                                              "task_state.observation_stats")
+
+    def update_observation_stats(self, counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> None:
+        """Merge per-genome statistics (``EvalResult.info["observation_stats"]``) in genome order; ``evaluate``
+        calls this itself. An evaluator that splits a population across workers merges the workers' info in
+        genome order into the main task and sends workers the main task's :meth:`state_dict`."""
+        if self.obs_stats is not None:
+            self.obs_stats.merge(np.asarray(counts, dtype=np.float64), np.asarray(means, dtype=np.float64),
+                                 np.asarray(m2s, dtype=np.float64))
+
+    # ---- evaluation
+
+    def _run(self, policy: BatchedPolicy, env_seeds: list[list[int]],
+             accumulate: bool) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None]:
+        """Run one episode per (genome, episode) seed; returns (P, E) returns and lengths."""
+        import torch
+
+        num_genomes, num_episodes = len(env_seeds), len(env_seeds[0])
+        n = num_genomes * num_episodes
+        batch = self._batch(n)
+        stats = self.obs_stats
+        acc = _StatsAccumulator(num_genomes, self.num_inputs, stats.mean.copy()) \
+            if (stats is not None and accumulate) else None
+        clip = self.params.normalize_clip
+
+        policy.reset()
+        obs = batch.reset([s for row in env_seeds for s in row])
+        returns = np.zeros(n)
+        lengths = np.zeros(n, dtype=np.int64)
+        running = np.ones(n, dtype=bool)
+        shape = (num_genomes, num_episodes)
+        while running.any():
+            grid = obs.reshape(*shape, self.num_inputs)
+            if acc is not None:
+                acc.add(grid, running.reshape(shape))
+            x = grid if stats is None else stats.normalize(grid, clip).astype(np.float32)
+            out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
+            if out.shape != (*shape, self.num_outputs):
+                raise EvaluationError(f"policy returned shape {tuple(out.shape)}, expected "
+                                      f"{(*shape, self.num_outputs)}")
+            bad = np.isnan(out).any(-1).reshape(-1) & running
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0]) // num_episodes
+                raise EvaluationError(f"policy output of genome {i} is NaN on {self.params.env_id}")
+            actions = self.actions(out.reshape(n, self.num_outputs))
+            new_obs, rewards, done = batch.step(actions, running)
+            returns[running] += rewards[running]
+            lengths[running] += 1
+            obs = np.where(running[:, None], new_obs, obs)
+            running &= ~done
+        return returns.reshape(shape), lengths.reshape(shape), acc
+
+    def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:
+        """One episode in each of P x E environments; fitness = mean return per genome.
+
+        ``info`` holds ``episode_returns`` and ``episode_lengths`` (P, E), ``steps`` (environment steps taken) and,
+        with normalization, ``observation_stats`` (per-genome counts, means, m2 that were merged afterwards)."""
+        seeds = np.asarray(seeds)
+        if seeds.ndim != 1 or len(seeds) != policy.size:
+            raise EvaluationError(f"expected one seed per genome ({policy.size}), got shape {seeds.shape}")
+        episodes = self.params.episodes
+        if policy.size == 0:
+            return EvalResult(fitness=np.zeros(0), info={"steps": 0})
+        env_seeds = [[episode_seed(int(s), e) for e in range(episodes)] for s in seeds]
+        returns, lengths, acc = self._run(policy, env_seeds, accumulate=True)
+        info: dict[str, Any] = {"episode_returns": returns, "episode_lengths": lengths,
+                                "steps": int(lengths.sum())}
+        if acc is not None:
+            counts, means, m2s = acc.per_genome()
+            info["observation_stats"] = {"counts": counts, "means": means, "m2": m2s}
+            self.update_observation_stats(counts, means, m2s)
+        return EvalResult(fitness=returns.mean(axis=1), info=info)
+
+    def held_out_return(self, policy: BatchedPolicy, episodes: int | None = None, seed: int = 0) -> np.ndarray:
+        """Mean return of each genome of ``policy`` (usually one champion) over ``episodes`` held-out episodes
+        (default ``params.held_out_episodes``), run as one batch with obs shaped (P, episodes, num_inputs).
+        Every genome sees the same episodes, drawn from a seed stream separate from ``evaluate``'s.
+        Normalization statistics are used but not updated."""
+        episodes = self.params.held_out_episodes if episodes is None else episodes
+        if episodes < 1:
+            raise EvaluationError(f"expected at least one held-out episode, got {episodes}")
+        row = [episode_seed(seed, e, HELD_OUT_STREAM) for e in range(episodes)]
+        returns, _, _ = self._run(policy, [row] * policy.size, accumulate=False)
+        return returns.mean(axis=1)
+
+    def solves(self, policy: BatchedPolicy, seed: int = 0) -> np.ndarray:
+        """Which genomes reach ``params.solved_return`` in the held-out test."""
+        if self.params.solved_return is None:
+            raise ConfigError("no solved_return set for this task", field="task.solved_return")
+        return self.held_out_return(policy, seed=seed) >= self.params.solved_return
+
+    # ---- watching a policy
+
+    def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | Path | None = None, seed: int = 0,
+             frame_stride: int = 1) -> np.ndarray:
+        """Run a single-genome policy for ``episodes`` held-out episodes one after another and return their
+        returns. ``render="human"`` opens a window; a path ending in ``.gif`` writes the episodes as an animated
+        GIF (needs Pillow: ``pip install topoevo[render]``), keeping every ``frame_stride``-th frame."""
+        import torch
+
+        if policy.size != 1:
+            raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
+        if frame_stride < 1:
+            raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
+        gif: Path | None = None
+        mode: str | None = None
+        if render == "human":
+            mode = "human"
+        elif render is not None:
+            gif = Path(render)
+            if gif.suffix.lower() != ".gif":
+                raise TopoevoError("expected 'human' or a path ending in .gif", source=str(render), field="render")
+            mode = "rgb_array"
+        image_mod: Any = None
+        if gif is not None:
+            try:
+                from PIL import Image as image_mod
+            except ImportError:
+                raise TopoevoError("writing a GIF needs Pillow (pip install pillow)", source=str(gif),
+                                   field="render") from None
+        env = self._make_env(render_mode=mode) if mode else self._make_env()
+        frames: list[Any] = []
+        returns = np.zeros(episodes)
+        clip = self.params.normalize_clip
+        try:
+            for e in range(episodes):
+                policy.reset()
+                o, _ = env.reset(seed=episode_seed(seed, e, HELD_OUT_STREAM))
+                step = 0
+                while True:
+                    if gif is not None and step % frame_stride == 0:
+                        frame = env.render()
+                        frames.append(image_mod.fromarray(np.asarray(frame)).convert("P", palette=image_mod.ADAPTIVE))
+                    x = _flatten_obs(env.observation_space, o).reshape(1, 1, -1)
+                    if self.obs_stats is not None:
+                        x = self.obs_stats.normalize(x, clip)
+                    out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+                    out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
+                    action = self.actions(out.reshape(1, self.num_outputs))[0]
+                    o, r, terminated, truncated, _ = env.step(int(action) if self.actions.kind is _ActionKind.DISCRETE
+                                                              else action)
+                    returns[e] += r
+                    step += 1
+                    if terminated or truncated:
+                        break
+        finally:
+            env.close()
+        if gif is not None and frames:
+            fps = float(env.metadata.get("render_fps") or 30)
+            duration = max(1, int(round(1000.0 * frame_stride / fps)))
+            tmp = gif.with_name(gif.name + ".tmp")
+            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0)
+            tmp.replace(gif)
+            log.info("wrote %d frames to %s", len(frames), gif)
+        return returns

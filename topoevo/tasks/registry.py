@@ -1,0 +1,38 @@
+"""Name -> task: the parameter dataclass a ``[task]`` table is checked against, and the task factory.
+
+Tasks register lazily (module path strings) so reading a config never imports torch or gymnasium.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> "module:ParamsClass:TaskClass"
+_REGISTRY: dict[str, str] = {
+    "xor": "topoevo.tasks.xor:XORParams:XORTask",
+    "double_pole_velocities": "topoevo.tasks.double_pole:DoublePoleVelocitiesParams:DoublePoleTask",
+    "double_pole_no_velocities": "topoevo.tasks.double_pole:DoublePoleNoVelocitiesParams:DoublePoleTask",
+    "gym": "topoevo.tasks.gym:GymParams:GymTask",
+}
+
+
+def register(name: str, spec: str) -> None:
+    """Register a task: ``spec`` is ``"package.module:ParamsClass:TaskClass"``."""
+    _REGISTRY[name] = spec
+
+
+def task_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _load(name: str, index: int) -> Any:
+    module, *classes = _REGISTRY[name].split(":")
+    return getattr(importlib.import_module(module), classes[index])
+
+
+def task_params_class(name: str) -> type:
+    return _load(name, 0)
+
+
+def task_class(name: str) -> type:
+    return _load(name, 1)
