@@ -307,3 +307,28 @@ def test_sections_are_plain_dataclasses_with_docs():
         for f in dataclasses.fields(cls):
             assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no doc"
     assert math.isclose(ReproductionConfig().disable_inherit_prob, 0.75)
+
+
+TOML_JUNK = st.one_of(st.booleans(), st.integers(-5, 500), st.floats(allow_nan=True, allow_infinity=True),
+                      st.text(max_size=8), st.lists(st.one_of(st.text(max_size=6), st.integers()), max_size=3),
+                      st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@PROPERTY
+@given(config_tables(), st.data())
+def test_corrupted_config_is_rejected_cleanly(data, draw):
+    """Any value in any place: a valid Config or one ConfigError line naming the file and where."""
+    for _ in range(draw.draw(st.integers(1, 3))):
+        section = draw.draw(st.sampled_from(sorted(data)))
+        table = data[section]
+        keys = sorted(table) + [f.name for f in dataclasses.fields(SECTIONS.get(section, GenomeConfig))][:3]
+        table[draw.draw(st.sampled_from(keys))] = draw.draw(TOML_JUNK)
+    if draw.draw(st.integers(0, 9)) == 0:  # a whole section (or [task]) replaced
+        data[draw.draw(st.sampled_from(sorted(data)))] = draw.draw(TOML_JUNK)
+    try:
+        cfg = Config.from_dict(data, source="t.toml")
+    except ConfigError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and msg.startswith("t.toml: ") and exc.field
+    else:
+        assert Config.from_dict(cfg.to_dict()) == cfg

@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from strategies import PROPERTY, genomes
 from topoevo.errors import GenomeFileError, TopoevoError
 from topoevo.genome import ConnectionGene, Genome, NodeGene, NodeKind, genome_to_dict, load_genome, save_genome
-from topoevo.genome.io import load_genome_with_metadata
+from topoevo.genome.io import genome_from_dict, load_genome_with_metadata
 
 
 def sample() -> Genome:
     """inputs 0, 1; bias 2; output 3; hidden 4: 0 -> 4 -> 3, 1 -> 3, 2 -> 3 (disabled)."""
-    nodes = {0: NodeGene(0, NodeKind.INPUT, activation="identity"), 1: NodeGene(1, NodeKind.INPUT, activation="identity"),
+    nodes = {0: NodeGene(0, NodeKind.INPUT, activation="identity"),
+             1: NodeGene(1, NodeKind.INPUT, activation="identity"),
              2: NodeGene(2, NodeKind.BIAS, activation="identity"), 3: NodeGene(3, NodeKind.OUTPUT, 0.1, 1.5),
              4: NodeGene(4, NodeKind.HIDDEN, -0.2, 1.0, "tanh", "max")}
     conns = {0: ConnectionGene(0, 0, 4, 0.5), 1: ConnectionGene(1, 4, 3, -1.25), 2: ConnectionGene(2, 1, 3, 2.0),
@@ -191,3 +195,39 @@ def test_saved_file_is_plain_json_with_sorted_genes(tmp_path: Path):
     assert [c["innovation"] for c in data["connections"]] == [0, 1, 2, 3]
     assert [n["id"] for n in data["nodes"]] == [0, 1, 2, 3, 4]
     assert data["parents"] == [7, 9] and data["key"] == 12 and data["fitness"] == 3.5 and data["species"] == 2
+
+
+# ---- fuzzing: any corruption is a GenomeFileError or a valid genome, never another exception ------------------------
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-3, 12), st.floats(allow_nan=False), st.text(max_size=3),
+                 st.lists(st.integers(0, 3), max_size=2),
+                 st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
+
+
+def _paths(d: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else ()
+    for k, v in items:
+        out += _paths(v, prefix + (k,))
+    return out
+
+
+@PROPERTY
+@given(genomes(), st.data())
+def test_corrupted_genome_dict_is_rejected_cleanly(g, data):
+    d = genome_to_dict(g)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(d)))
+        target = d
+        for k in path[:-1]:
+            target = target[k]
+        if data.draw(st.booleans()) and isinstance(target, dict):
+            del target[path[-1]]
+        else:
+            target[path[-1]] = data.draw(JUNK)
+    try:
+        back = genome_from_dict(json.loads(json.dumps(d)), source="g.json")
+    except GenomeFileError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and msg.startswith("g.json: ")
+    else:
+        assert back.problems() == []

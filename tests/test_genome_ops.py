@@ -397,6 +397,16 @@ def test_distance_counts_excess_and_disjoint_genes_by_innovation():
     assert distance(a, b, cfg_9) == pytest.approx(2.0 * 2 + 3.0 * 4 + 0.5 * 0.625)
 
 
+def test_distance_is_exactly_symmetric_whatever_the_gene_order():
+    # found by search: summing |dw| in set-iteration order made distance(a, b) != distance(b, a) in the last bit
+    a = Genome({}, {5577: ConnectionGene(5577, 0, 1, 1.5), 529: ConnectionGene(529, 0, 1, -3.7),
+                    2214: ConnectionGene(2214, 0, 1, -1.5)}, (), ())
+    b = Genome({}, {529: ConnectionGene(529, 0, 1, 6.0), 5577: ConnectionGene(5577, 0, 1, -2.2),
+                    2214: ConnectionGene(2214, 0, 1, 4.7)}, (), ())
+    assert distance(a, b, SpeciesConfig()) == distance(b, a, SpeciesConfig())
+    assert distance(a, b, SpeciesConfig()) == pytest.approx(0.4 * (3.7 + 9.7 + 6.2) / 3)
+
+
 def test_distance_paper_defaults_and_edge_cases():
     cfg = SpeciesConfig()
     assert (cfg.excess_coefficient, cfg.disjoint_coefficient, cfg.weight_coefficient) == (1.0, 1.0, 0.4)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 
+import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from strategies import (PROPERTY, Evolved, Op, ScriptedRandom, Step, dangling_hidden, evolved, evolved_pairs,
+from strategies import (PROPERTY, Evolved, ScriptedRandom, Step, dangling_hidden, evolved, evolved_pairs,
                         genomes, plans, replay, topology)
 from topoevo.config import SpeciesConfig
-from topoevo.genome import (Genome, InnovationTracker, ReferenceRecurrentNetwork, activate, crossover, distance,
-                            genome_from_dict, genome_to_dict, to_networkx)
+from topoevo.genome import (ACTIVATIONS, AGGREGATIONS, ConnectionGene, Genome, InnovationTracker, NodeGene, NodeKind,
+                            ReferenceRecurrentNetwork, activate, crossover, distance, genome_from_dict, genome_to_dict,
+                            to_networkx)
 from topoevo.genome import mutation as ops
 from topoevo.genome.genome import has_cycle
 from topoevo.genome.io import from_networkx
@@ -23,6 +26,11 @@ INPUT_VALUES = st.lists(st.floats(-3.0, 3.0, allow_nan=False), min_size=4, max_s
 
 def _inputs(g: Genome, values: list[float], t: int = 0) -> list[float]:
     return [values[(i + t) % len(values)] for i in range(len(g.input_ids))]
+
+
+def same(a: list, b: list) -> bool:
+    """Bit-for-bit equal outputs (nan equals nan here: a deep net of identity nodes may overflow)."""
+    return repr(a) == repr(b)
 
 
 # ---- validity ---------------------------------------------------------------------------------------------------
@@ -215,6 +223,32 @@ def test_distance_is_a_symmetric_nonnegative_dissimilarity(pair, cfg):
         assert d_ab > 0.0
 
 
+def _gene_genome(weights: dict[int, float], order: random.Random) -> Genome:
+    keys = list(weights)
+    order.shuffle(keys)  # insertion order must not matter
+    return Genome({}, {k: ConnectionGene(k, 0, 1, weights[k]) for k in keys}, (), ())
+
+
+gene_weights = st.dictionaries(st.integers(0, 10**7), st.floats(-30.0, 30.0), max_size=30)
+
+
+@PROPERTY
+@given(gene_weights, gene_weights, species_configs, st.randoms(use_true_random=False))
+def test_distance_matches_the_formula_for_any_innovation_numbers(wa, wb, cfg, order):
+    a, b = _gene_genome(wa, order), _gene_genome(wb, order)
+    matching = set(wa) & set(wb)
+    excess = sum(1 for k in wa if k > max(wb, default=-1)) + sum(1 for k in wb if k > max(wa, default=-1))
+    disjoint = len(wa) + len(wb) - 2 * len(matching) - excess
+    n = max(len(wa), len(wb), 1)
+    n = 1 if n < cfg.normalize_min_genes else n
+    w = sum(abs(wa[k] - wb[k]) for k in matching) / len(matching) if matching else 0.0
+    expected = (cfg.excess_coefficient * excess + cfg.disjoint_coefficient * disjoint) / n + cfg.weight_coefficient * w
+    d = distance(a, b, cfg)
+    assert d == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert d == distance(b, a, cfg) == distance(_gene_genome(wb, order), _gene_genome(wa, order), cfg)
+    assert distance(a, _gene_genome(wa, order), cfg) == 0.0
+
+
 # ---- serialisation ----------------------------------------------------------------------------------------------
 @PROPERTY
 @given(genomes(), st.one_of(st.none(), st.floats(-1e6, 1e6)), st.one_of(st.none(), st.integers(0, 50)))
@@ -261,16 +295,16 @@ def test_feed_forward_interpreter_is_deterministic(g, values):
     x = _inputs(g, values)
     out = activate(g, x)
     assert len(out) == len(g.output_ids)
-    assert activate(g, x) == out
-    assert activate(g.copy(), x) == out
-    assert activate(genome_from_dict(json.loads(json.dumps(genome_to_dict(g)))), x) == out
+    assert same(activate(g, x), out)
+    assert same(activate(g.copy(), x), out)
+    assert same(activate(genome_from_dict(json.loads(json.dumps(genome_to_dict(g)))), x), out)
     # the recurrent interpreter, fed the same input for as many ticks as there are nodes, settles on the
     # feed-forward answer (same sums in the same order, so exactly equal)
     net = ReferenceRecurrentNetwork(g)
     ticks = [net.activate(x) for _ in range(len(g.nodes))]
-    assert ticks[-1] == out
+    assert same(ticks[-1], out)
     net.reset()
-    assert [net.activate(x) for _ in range(len(g.nodes))] == ticks
+    assert same([net.activate(x) for _ in range(len(g.nodes))], ticks)
 
 
 @PROPERTY
@@ -281,7 +315,83 @@ def test_recurrent_interpreter_replays_after_reset(g, sequence):
     first = [net.activate(x) for x in xs]
     net.reset()
     second = [net.activate(x) for x in xs]
-    assert first == second
+    assert same(first, second)
     fresh = ReferenceRecurrentNetwork(genome_from_dict(json.loads(json.dumps(genome_to_dict(g)))))
-    assert [fresh.activate(x) for x in xs] == first
+    assert same([fresh.activate(x) for x in xs], first)
     assert all(len(o) == len(g.output_ids) for o in first)
+
+
+ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@PROPERTY
+@given(st.sampled_from(sorted(ACTIVATIONS)), ANY_FLOAT, st.sampled_from(sorted(AGGREGATIONS)),
+       st.lists(ANY_FLOAT, max_size=6))
+def test_scalar_functions_are_total(activation, x, aggregation, xs):
+    """Any float in (inf and nan included), a float out: a diverging recurrent net never raises."""
+    y = ACTIVATIONS[activation](x)
+    assert isinstance(y, float) or isinstance(y, int)
+    if math.isfinite(x) and activation not in ("identity", "relu", "abs"):
+        assert math.isfinite(y)
+    z = AGGREGATIONS[aggregation](xs)
+    assert isinstance(z, (float, int))
+    if xs and all(math.isfinite(v) and abs(v) < 1e100 for v in xs) and aggregation != "product":
+        assert math.isfinite(z)
+
+
+def test_diverging_recurrent_net_does_not_raise():
+    """A self-loop of weight 30 through identity overflows after ~200 ticks: inf, not an exception."""
+    cfg_rng = random.Random(0)
+    g = Genome({0: NodeGene(0, NodeKind.INPUT, activation="identity"),
+                1: NodeGene(1, NodeKind.OUTPUT, activation="identity")},
+               {0: ConnectionGene(0, 0, 1, 1.0), 1: ConnectionGene(1, 1, 1, 30.0)}, (0,), (1,), feed_forward=False)
+    net = ReferenceRecurrentNetwork(g)
+    outs = [net.activate([cfg_rng.uniform(1.0, 2.0)])[0] for _ in range(400)]
+    assert outs[-1] == math.inf
+    for act in ("sin", "sigmoid", "tanh", "gauss"):
+        g.nodes[1].activation = act
+        net = ReferenceRecurrentNetwork(g)
+        for _ in range(400):
+            net.activate([1.0])
+
+
+# ---- the 75% rule and the coin flip, in frequency ------------------------------------------------------------------
+def test_disable_rule_and_matching_gene_coin_flip_frequencies():
+    """A gene disabled in either parent is disabled in the child with p = 0.75 (not neat-python's ~0.875);
+    matching genes come from either parent with p = 0.5; genes enabled in both stay enabled."""
+    n_genes = 10
+    nodes = {i: NodeGene(i, NodeKind.INPUT, activation="identity") for i in range(n_genes)}
+    nodes[n_genes] = NodeGene(n_genes, NodeKind.OUTPUT)
+
+    def parent(weight: float, disabled: set[int], key: int) -> Genome:
+        conns = {i: ConnectionGene(i, i, n_genes, weight, i not in disabled) for i in range(n_genes)}
+        return Genome({k: n.copy() for k, n in nodes.items()}, conns, tuple(range(n_genes)), (n_genes,), key=key)
+
+    # genes 0-3 disabled in the fitter parent only, 4-6 in the other only, 7 in both, 8-9 in neither
+    fitter = parent(1.0, {0, 1, 2, 3, 7}, key=1)
+    other = parent(-1.0, {4, 5, 6, 7}, key=2)
+    rng = random.Random(2024)
+    trials = 3000
+    disabled = Counter()
+    from_fitter = Counter()
+    for _ in range(trials):
+        child = crossover(fitter, other, rng, 0.75)
+        for inn, c in child.conns.items():
+            disabled[inn] += not c.enabled
+            from_fitter[inn] += c.weight == 1.0
+    one_parent = sum(disabled[i] for i in range(7)) / (7 * trials)
+    assert abs(one_parent - 0.75) < 0.02
+    assert abs(disabled[7] / trials - 0.75) < 0.04
+    assert disabled[8] == disabled[9] == 0
+    share = sum(from_fitter.values()) / (n_genes * trials)
+    assert abs(share - 0.5) < 0.02
+    assert all(abs(from_fitter[i] / trials - 0.5) < 0.04 for i in range(n_genes))
+
+
+def test_disable_rule_applies_to_disjoint_and_excess_genes_of_the_fitter_parent():
+    g = Genome({0: NodeGene(0, NodeKind.INPUT), 1: NodeGene(1, NodeKind.INPUT), 2: NodeGene(2, NodeKind.OUTPUT)},
+               {0: ConnectionGene(0, 0, 2, 1.0, False), 5: ConnectionGene(5, 1, 2, 1.0)}, (0, 1), (2,))
+    other = Genome({k: n.copy() for k, n in g.nodes.items()}, {5: ConnectionGene(5, 1, 2, 2.0)}, (0, 1), (2,))
+    rng = random.Random(7)
+    off = sum(not crossover(g, other, rng).conns[0].enabled for _ in range(4000)) / 4000
+    assert abs(off - 0.75) < 0.02

@@ -40,7 +40,8 @@ def test_torchscript_matches_module_at_any_batch_size(tmp_path, index):
             want = m(x)
         assert torch.equal(ts(x), want) and torch.equal(loaded(x), want)
     ref = activate(g, [0.5, -0.25, 1.0])
-    np.testing.assert_allclose(ts(torch.tensor([[0.5, -0.25, 1.0]])).detach().double().numpy()[0], ref, rtol=1e-5, atol=1e-5)
+    got = ts(torch.tensor([[0.5, -0.25, 1.0]])).detach().double().numpy()[0]
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
 def test_recurrent_genomes_are_not_exported(tmp_path):

@@ -1,4 +1,4 @@
-"""The ``topoevo`` command: run, resume, show. Bad input -> one line on stderr and exit code 2."""
+"""The ``topoevo`` command: run, resume, show, play. Bad input -> one line on stderr and exit code 2."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,8 @@ import dataclasses
 import json
 import logging
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 from topoevo.errors import TopoevoError
 
@@ -30,6 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("show", help="print a readable summary of a genome file")
     g.add_argument("genome")
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
+    y = sub.add_parser("play", help="play a champion genome on its task and report its returns")
+    y.add_argument("genome")
+    y.add_argument("--task", default=None, help="task file (default: the one recorded in the genome's metadata)")
+    y.add_argument("--episodes", type=int, default=1, help="episodes to play (gymnasium tasks)")
+    y.add_argument("--render", default=None, metavar="human|PATH.gif",
+                   help="'human' opens a window; a path ending in .gif writes the episodes as an animated GIF")
+    y.add_argument("--seed", type=int, default=0, help="seed of the held-out episodes played (gymnasium tasks)")
+    y.add_argument("--frame-stride", type=int, default=1, help="GIF: keep every n-th frame")
+    y.add_argument("--json", action="store_true", help="print the result as JSON")
     return p
 
 
@@ -109,7 +119,101 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show}
+def resolve_task_file(genome_path: str | Path, metadata: dict[str, Any], task_file: str | Path | None) -> Path:
+    """The task file to play a genome with: ``task_file`` if given, else the metadata's ``task_file`` looked up as
+    written (relative to the working directory), then next to the genome file and one directory above it (a zoo
+    genome in ``genomes/`` names ``tasks/x.toml`` relative to the repository root)."""
+    if task_file is not None:
+        return Path(task_file)
+    recorded = metadata.get("task_file")
+    if not isinstance(recorded, str) or not recorded:
+        raise TopoevoError("no task file recorded in the genome's metadata; pass --task TASKFILE",
+                           source=genome_path, field="metadata.task_file")
+    here = Path(genome_path).resolve().parent
+    for candidate in (Path(recorded), here / recorded, here.parent / recorded):
+        if candidate.is_file():
+            return candidate
+    raise TopoevoError(f"recorded task file {recorded!r} not found (looked in the working directory, {here} and "
+                       f"{here.parent}); pass --task TASKFILE", source=genome_path, field="metadata.task_file")
+
+
+def load_champion(genome_path: str | Path, task_file: str | Path | None = None) -> tuple[Any, dict[str, Any], Any,
+                                                                                          Path]:
+    """A genome file and the task it plays: ``(genome, metadata, task, task_file)``. The genome's inputs and
+    outputs must match the task's."""
+    from topoevo.config import load_config
+    from topoevo.genome.io import load_genome_with_metadata
+    from topoevo.run import build_task
+
+    genome, meta = load_genome_with_metadata(genome_path)
+    path = resolve_task_file(genome_path, meta, task_file)
+    task = build_task(load_config(path))
+    have = (len(genome.input_ids), len(genome.output_ids))
+    want = (task.num_inputs, task.num_outputs)
+    if have != want:
+        raise TopoevoError(f"the genome has {have[0]} inputs and {have[1]} outputs, the task of {path} needs "
+                           f"{want[0]} and {want[1]}", source=genome_path, field="inputs/outputs")
+    return genome, meta, task, path
+
+
+def play_genome(genome_path: str | Path, task_file: str | Path | None = None, episodes: int = 1,
+                render: str | None = None, seed: int = 0, frame_stride: int = 1) -> dict[str, Any]:
+    """Play a champion on its task; returns plain JSON data.
+
+    gymnasium tasks: ``episodes`` held-out episodes (seed ``seed``) one after another, ``returns`` per episode,
+    optionally rendered (``render="human"`` or ``"PATH.gif"``). Other tasks (XOR, double pole) are deterministic:
+    ``returns`` holds the task's fitness of the genome and ``solved`` its own success test (for the double pole the
+    full test: 100,000 decisions, and the 625 generalization starts where required; ``test`` has the figures).
+
+    >>> # play_genome("genomes/cartpole.json", episodes=3)["mean_return"]
+    """
+    import numpy as np
+
+    from topoevo.evaluate import compile_genomes
+
+    if episodes < 1:
+        raise TopoevoError(f"expected at least 1 episode, got {episodes}", field="--episodes")
+    genome, meta, task, path = load_champion(genome_path, task_file)
+    policy = compile_genomes([genome])
+    out: dict[str, Any] = {"genome": str(genome_path), "task_file": str(path), "task": meta.get("task")}
+    try:
+        if hasattr(task, "play"):
+            returns = task.play(policy, episodes=episodes, render=render, seed=seed, frame_stride=frame_stride)
+            out.update(returns=[float(r) for r in returns], mean_return=float(np.mean(returns)), seed=seed)
+            if render not in (None, "human"):
+                out["render"] = str(render)
+            return out
+        if render is not None:
+            raise TopoevoError("rendering needs a gymnasium task", source=path, field="--render")
+        result = task.evaluate(policy, np.zeros(1, dtype=np.int64))
+        fitness = float(np.asarray(result.fitness)[0])
+        out.update(returns=[fitness], mean_return=fitness)
+        if result.solved is not None:
+            out["solved"] = bool(result.solved[0])
+        if hasattr(task, "champion_solved"):
+            out["solved"] = bool(task.champion_solved(policy))
+            out["test"] = getattr(task, "champion_test", None)
+        return out
+    finally:
+        if hasattr(task, "close"):
+            task.close()
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    info = play_genome(args.genome, args.task, args.episodes, args.render, args.seed, args.frame_stride)
+    if args.json:
+        print(json.dumps(info))
+        return 0
+    returns = ", ".join(f"{r:.6g}" for r in info["returns"])
+    print(f"{info['genome']} on {info['task_file']}: returns {returns}; mean {info['mean_return']:.6g}")
+    if "solved" in info:
+        print(f"  solved: {info['solved']}" + (f" ({info['test']})" if info.get("test") else ""))
+    if "render" in info:
+        print(f"  wrote {info['render']}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

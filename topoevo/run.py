@@ -17,8 +17,9 @@ from topoevo.checkpoint import read_checkpoint, restore_error, write_checkpoint
 from topoevo.config import Config, load_config
 from topoevo.errors import ConfigError, EvaluationError
 from topoevo.evaluate import Evaluator, InProcessEvaluator, derive_seeds
-from topoevo.genome.io import save_genome, write_json_atomic
-from topoevo.neat import NEAT
+from topoevo.genome.genome import Genome
+from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomic
+from topoevo.algorithm import Algorithm, algorithm_class
 from topoevo.report import JSONLReporter, ProgressReporter, Reporter, ReporterSet
 from topoevo.tasks.registry import task_class
 
@@ -78,7 +79,7 @@ class Run:
     >>> # run = Run.start(load_config("tasks/xor.toml"), out="runs/xor"); summary = run.loop()
     """
 
-    def __init__(self, config: Config, run_dir: Path, task: Any, algo: NEAT, seed: int,
+    def __init__(self, config: Config, run_dir: Path, task: Any, algo: Algorithm, seed: int,
                  evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None):
         self.config, self.run_dir, self.task, self.algo, self.seed = config, Path(run_dir), task, algo, seed
         self.evaluator = evaluator or InProcessEvaluator()
@@ -89,6 +90,8 @@ class Run:
         self.evaluations_to_solve: int | None = None
         self.stop_reason: str | None = None
         self.champion = None
+        self.task_file = config.source  # the file the run was started from; kept across resumes
+        self.champion_test: dict[str, Any] | None = None  # the task's figures of the champion's success test
 
     # ---- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -98,7 +101,7 @@ class Run:
         task = build_task(config)
         config = fit_genome_to_task(config, task)
         run_dir = new_run_dir(config, out, seed)
-        algo = NEAT(config, seed=seed)
+        algo = algorithm_class(config.run.algorithm)(config, seed=seed)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(run_dir / "config.json", config.to_dict())
         return cls(config, run_dir, task, algo, seed, evaluator, reporters)
@@ -113,7 +116,7 @@ class Run:
             config = config.replace(run=dataclasses.replace(config.run, generations=generations))
         task = build_task(config)
         try:
-            algo = NEAT.from_state_dict(config, data["algorithm"], source=path)
+            algo = algorithm_class(config.run.algorithm).from_state_dict(config, data["algorithm"], source=path)
             if hasattr(task, "load_state_dict") and data.get("task") is not None:
                 task.load_state_dict(data["task"])
             run = cls(config, Path(path).parent, task, algo, data["seed"], evaluator, reporters)
@@ -121,6 +124,11 @@ class Run:
             run.wall_s = float(r["wall_s"])
             run.solved = bool(r["solved"])
             run.evaluations_to_solve = r["evaluations_to_solve"]
+            run.champion_test = r.get("champion_test")
+            if "task_file" in r:  # (None for a config built in Python)
+                run.task_file = None if r["task_file"] is None else str(r["task_file"])
+            if r.get("champion") is not None:  # the solving genome (not necessarily the best one)
+                run.champion = genome_from_dict(r["champion"], source=f"{path}#run.champion")
             run.stop_reason = r["stop_reason"] if generations is None else None
             for rep, state in zip(run.reporters.reporters, data["reporters"].get("states", [])):
                 rep.load_state_dict(state)
@@ -145,13 +153,13 @@ class Run:
         t0 = time.perf_counter()
         candidates = algo.ask()
         seeds = derive_seeds(self.seed, algo.generation, len(candidates))
-        result = self.evaluator(candidates, task, seeds)
+        result = self.evaluator(candidates, task, seeds, algo.compile_fn)
         t_eval = time.perf_counter() - t0
         fitness = result.fitness
         bad = np.flatnonzero(~np.isfinite(fitness))
         if bad.size:
-            g = candidates[int(bad[0])]
-            raise EvaluationError(f"fitness {fitness[bad[0]]} for genome {g.key} (index {bad[0]})",
+            key = getattr(candidates[int(bad[0])], "key", int(bad[0]))
+            raise EvaluationError(f"fitness {fitness[bad[0]]} for candidate {key} (index {bad[0]})",
                                   source=self.config.source, field=f"task {self.config.task.name}")
         order = np.argsort(-fitness if not algo.minimise else fitness, kind="stable")
         winner = None
@@ -159,8 +167,9 @@ class Run:
             winner = int(np.flatnonzero(result.solved)[0])
         elif hasattr(task, "champion_solved"):
             best = int(order[0])
-            if task.champion_solved(self.evaluator_compile([candidates[best]]), float(fitness[best])):
+            if task.champion_solved(algo.compile_fn([candidates[best]]), float(fitness[best])):
                 winner = best
+                self.champion_test = getattr(task, "champion_test", None)
         threshold = self.config.neat.fitness_threshold
         if winner is None and threshold is not None:
             hit = np.flatnonzero(fitness <= threshold if algo.minimise else fitness >= threshold)
@@ -170,8 +179,7 @@ class Run:
         if winner is not None:
             self.solved = True
             self.evaluations_to_solve = evals_before + winner + 1
-            self.champion = candidates[winner].copy()
-            self.champion.fitness = float(fitness[winner])
+            self.champion = algo.snapshot(winner, float(fitness[winner]))
         t1 = time.perf_counter()
         stats = algo.tell(fitness)
         t_tell = time.perf_counter() - t1
@@ -186,12 +194,6 @@ class Run:
         if rc.checkpoint_every and algo.generation % rc.checkpoint_every == 0:
             self.checkpoint()
         return record
-
-    def evaluator_compile(self, genomes):
-        compile_fn = getattr(self.evaluator, "compile_fn", None)
-        if compile_fn is None:
-            from topoevo.evaluate import compile_genomes as compile_fn
-        return compile_fn(genomes)
 
     def loop(self) -> RunSummary:
         """Run until solved or out of budget; write checkpoint, champion and summary; return the summary."""
@@ -217,22 +219,23 @@ class Run:
         return RunSummary(str(self.run_dir), self.stop_reason or "interrupted", self.algo.generation,
                           self.algo.evaluations, self.solved, self.evaluations_to_solve,
                           champ.fitness if champ is not None else None,
-                          champ.num_hidden if champ is not None else None, round(self.wall_s, 3))
+                          self.algo.describe(champ).get("hidden") if champ is not None else None,
+                          round(self.wall_s, 3))
 
     def current_champion(self):
-        return self.champion if self.champion is not None else self.algo.best_genome
+        return self.champion if self.champion is not None else self.algo.best
 
     def finish(self) -> None:
         self.checkpoint()
         champ = self.current_champion()
         if champ is not None:
-            save_genome(champ, self.run_dir / "champion.json", self.champion_metadata())
+            self.algo.save_candidate(champ, self.run_dir / "champion.json", self.champion_metadata())
         write_json_atomic(self.run_dir / "summary.json", dataclasses.asdict(self.summary()))
 
     def champion_metadata(self) -> dict[str, Any]:
-        return {"task": self.config.task.name, "task_file": self.config.source, "seed": self.seed,
+        return {"task": self.config.task.name, "task_file": self.task_file, "seed": self.seed,
                 "generation": self.algo.generation, "evaluations": self.evaluations_to_solve or self.algo.evaluations,
-                "solved": self.solved}
+                "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {})}
 
     def checkpoint(self) -> Path:
         task_state = self.task.state_dict() if hasattr(self.task, "state_dict") else None
@@ -240,7 +243,9 @@ class Run:
             "config": self.config.to_dict(), "seed": self.seed, "algorithm": self.algo.state_dict(),
             "task": task_state,
             "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
-                    "stop_reason": self.stop_reason},
+                    "stop_reason": self.stop_reason, "champion_test": self.champion_test,
+                    "task_file": self.task_file,
+                    "champion": genome_to_dict(self.champion) if isinstance(self.champion, Genome) else None},
             "reporters": {"states": [r.state_dict() for r in self.reporters.reporters]},
         })
 

@@ -21,7 +21,8 @@ class Evaluator(ABC):
     """Turns candidates into fitness. ``seeds[i]`` belongs to ``candidates[i]`` wherever it is evaluated."""
 
     @abstractmethod
-    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray) -> EvalResult: ...
+    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
+                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult: ...
 
     def close(self) -> None:
         """Release workers (no-op in process)."""
@@ -33,11 +34,9 @@ class InProcessEvaluator(Evaluator):
     >>> ev = InProcessEvaluator()
     """
 
-    def __init__(self, compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes):
-        self.compile_fn = compile_fn
-
-    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray) -> EvalResult:
-        policy = self.compile_fn(candidates)
+    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
+                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
+        policy = compile_fn(candidates)
         result = task.evaluate(policy, seeds)
         result.fitness = np.asarray(result.fitness, dtype=np.float64)
         if result.fitness.shape != (len(candidates),):

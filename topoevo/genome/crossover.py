@@ -25,23 +25,23 @@ def crossover(fitter: Genome, other: Genome, rng: random.Random, disable_inherit
     """
     rand = rng.random
     other_conns = other.conns
+    new_gene = ConnectionGene
     conns: dict[int, ConnectionGene] = {}
     for inn, g1 in fitter.conns.items():
         g2 = other_conns.get(inn)
-        if g2 is None:
-            child = ConnectionGene(inn, g1.in_node, g1.out_node, g1.weight, g1.enabled)
-            if not g1.enabled:
-                child.enabled = rand() >= disable_inherit_prob
-        else:
-            src = g1 if rand() < 0.5 else g2
-            child = ConnectionGene(inn, g1.in_node, g1.out_node, src.weight, True)
-            if not (g1.enabled and g2.enabled):
-                child.enabled = rand() >= disable_inherit_prob
-        conns[inn] = child
+        if g2 is None:  # disjoint or excess: from the fitter parent
+            conns[inn] = new_gene(inn, g1.in_node, g1.out_node, g1.weight,
+                                  g1.enabled or rand() >= disable_inherit_prob)
+        else:  # matching: either parent at random
+            conns[inn] = new_gene(inn, g1.in_node, g1.out_node, g1.weight if rand() < 0.5 else g2.weight,
+                                  (g1.enabled and g2.enabled) or rand() >= disable_inherit_prob)
     other_nodes = other.nodes
     nodes = {}
     for nid, n1 in fitter.nodes.items():
         n2 = other_nodes.get(nid)
-        nodes[nid] = (n1 if n2 is None or rand() < 0.5 else n2).copy()
+        if n2 is None or n1 == n2:  # equal genes: no draw needed, the child gets the same values either way
+            nodes[nid] = n1.copy()
+        else:
+            nodes[nid] = (n1 if rand() < 0.5 else n2).copy()
     return Genome(nodes, conns, fitter.input_ids, fitter.output_ids, fitter.bias_id, fitter.feed_forward, key,
                   parents=(fitter.key, other.key))

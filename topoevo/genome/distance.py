@@ -1,8 +1,25 @@
 """Compatibility distance, keyed by innovation number (connection genes, as in the paper)."""
 from __future__ import annotations
 
+import math
+
 from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.genome import Genome
+
+
+def _structural(a: Genome, b: Genome, matching: int, cfg: SpeciesConfig) -> float:
+    """c1 * E + c2 * D (not yet divided by N)."""
+    ca, cb = a.conns, b.conns
+    non_matching = len(ca) + len(cb) - 2 * matching
+    if not non_matching:
+        return 0.0
+    if cfg.excess_coefficient == cfg.disjoint_coefficient:  # no need to tell excess from disjoint
+        return cfg.excess_coefficient * non_matching
+    max_a = max(ca) if ca else -1
+    max_b = max(cb) if cb else -1
+    shared = ca.keys() & cb.keys()
+    excess = sum(1 for i in ca.keys() - shared if i > max_b) + sum(1 for i in cb.keys() - shared if i > max_a)
+    return cfg.excess_coefficient * excess + cfg.disjoint_coefficient * (non_matching - excess)
 
 
 def distance(a: Genome, b: Genome, cfg: SpeciesConfig) -> float:
@@ -22,26 +39,31 @@ def distance(a: Genome, b: Genome, cfg: SpeciesConfig) -> float:
     if not ca and not cb:
         return 0.0
     matching = ca.keys() & cb.keys()
-    weight_diff = 0.0
-    for inn in matching:
-        d = ca[inn].weight - cb[inn].weight
-        weight_diff += d if d >= 0.0 else -d
-    excess = disjoint = 0
-    if len(matching) < len(ca) or len(matching) < len(cb):
-        max_a = max(ca) if ca else -1
-        max_b = max(cb) if cb else -1
-        for inn in ca.keys() - matching:
-            if inn > max_b:
-                excess += 1
-            else:
-                disjoint += 1
-        for inn in cb.keys() - matching:
-            if inn > max_a:
-                excess += 1
-            else:
-                disjoint += 1
     n = max(len(ca), len(cb))
     if n < cfg.normalize_min_genes:
         n = 1
-    w = weight_diff / len(matching) if matching else 0.0
-    return (cfg.excess_coefficient * excess + cfg.disjoint_coefficient * disjoint) / n + cfg.weight_coefficient * w
+    structural = _structural(a, b, len(matching), cfg) / n
+    if not matching:
+        return structural
+    # fsum is exactly rounded: the result does not depend on the set's iteration order (symmetric bit for bit)
+    w = math.fsum([abs(ca[i].weight - cb[i].weight) for i in matching]) / len(matching)
+    return structural + cfg.weight_coefficient * w
+
+
+def compatible(a: Genome, b: Genome, cfg: SpeciesConfig, threshold: float) -> bool:
+    """``distance(a, b, cfg) < threshold``, skipping the weight term when the genes alone already reach it."""
+    ca, cb = a.conns, b.conns
+    if not ca and not cb:
+        return 0.0 < threshold
+    n = len(ca) if len(ca) > len(cb) else len(cb)
+    if n < cfg.normalize_min_genes:
+        n = 1
+    lower = min(cfg.excess_coefficient, cfg.disjoint_coefficient) * abs(len(ca) - len(cb)) / n
+    if lower >= threshold:
+        return False
+    matching = ca.keys() & cb.keys()
+    structural = _structural(a, b, len(matching), cfg) / n
+    if structural >= threshold or not matching:
+        return structural < threshold
+    w = math.fsum([abs(ca[i].weight - cb[i].weight) for i in matching]) / len(matching)
+    return structural + cfg.weight_coefficient * w < threshold

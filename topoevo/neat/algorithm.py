@@ -13,7 +13,8 @@ from topoevo.config import Config, FitnessCriterion
 from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
-from topoevo.genome.io import genome_from_dict, genome_to_dict
+from topoevo.evaluate.base import compile_genomes
+from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
 
@@ -73,6 +74,8 @@ class NEAT:
             self.population = self._fresh_population(self._py_rng())
             self.species_set.speciate(self.population, 0, config.species, self._py_rng())
 
+    compile_fn = staticmethod(compile_genomes)
+
     # ---- ask / tell ---------------------------------------------------------------------------------------------
     def ask(self) -> list[Genome]:
         """The current generation's genomes, in a fixed order (evaluation seeds are derived from the index)."""
@@ -126,6 +129,22 @@ class NEAT:
         self.species_set.speciate(self.population, self.generation, self.config.species, py)
         return stats
 
+    @property
+    def best(self) -> Genome | None:
+        return self.best_genome
+
+    def snapshot(self, index: int, fitness: float) -> Genome:
+        g = self.population[index]
+        champ = g.copy()
+        champ.fitness, champ.species = fitness, g.species
+        return champ
+
+    def describe(self, genome: Genome) -> dict[str, Any]:
+        return {"hidden": genome.num_hidden, "connections": genome.num_enabled()}
+
+    def save_candidate(self, genome: Genome, path, metadata: dict[str, Any]) -> None:
+        save_genome(genome, path, metadata)
+
     # ---- internals ----------------------------------------------------------------------------------------------
     def _py_rng(self) -> random.Random:
         """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
@@ -170,7 +189,9 @@ class NEAT:
         pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
         new_pop: list[Genome] = []
         for s, n in zip(survivors, counts):
-            others = [p for sid, p in pools.items() if sid != s.id]
+            def others(sid: int = s.id) -> list[list[Genome]]:
+                return [p for k, p in pools.items() if k != sid]
+
             new_pop += reproduce_species(ranked[s.id], scores, n, others, cfg.genome, cfg.mutation,
                                          cfg.reproduction, self.tracker, py, self._new_key)
         return new_pop

@@ -18,7 +18,7 @@ def allot_offspring(shares: Sequence[float], total: int) -> list[int]:
     The counts always sum to ``total`` exactly; equal shares when every share is zero.
 
     >>> allot_offspring([3.0, 1.0], 150)
-    [112, 38]
+    [113, 37]
     """
     if not shares:
         return []
@@ -34,12 +34,14 @@ def allot_offspring(shares: Sequence[float], total: int) -> list[int]:
     return counts
 
 
-def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: int, other_pools: Sequence[Sequence[Genome]],
+def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: int,
+                      other_pools: Callable[[], Sequence[Sequence[Genome]]],
                       genome_cfg: GenomeConfig, mut: MutationConfig, rep: ReproductionConfig,
                       tracker: InnovationTracker, rng: random.Random, new_key: Callable[[], int]) -> list[Genome]:
     """``n`` offspring of one species.
 
-    ``members`` sorted best first, ``scores`` by genome key ("higher is better"). The champion is copied unchanged
+    ``members`` sorted best first, ``scores`` by genome key ("higher is better"), ``other_pools()`` the parent pools
+    of the other species (built only when an interspecies mating happens). The champion is copied unchanged
     when the species has more than ``elitism_threshold`` members; parents come from the best ``survival_threshold``
     fraction; a ``mutate_only_prob`` fraction is made by mutation alone, the rest by crossover (second parent from
     another species with ``interspecies_mate_rate``), of which ``mate_only_prob`` stay unmutated.
@@ -60,8 +62,9 @@ def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: in
             child.parents = (mom.key,)
             mutate(child, genome_cfg, mut, tracker, rng)
         else:
-            if other_pools and rng.random() < rep.interspecies_mate_rate:
-                other = other_pools[rng.randrange(len(other_pools))]
+            others = other_pools() if rng.random() < rep.interspecies_mate_rate else None
+            if others:
+                other = others[rng.randrange(len(others))]
                 dad = other[rng.randrange(len(other))]
             else:
                 dad = pool[rng.randrange(len(pool))]

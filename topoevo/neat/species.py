@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from topoevo.config.sections import SpeciesConfig
-from topoevo.genome.distance import distance
+from topoevo.genome.distance import compatible
 from topoevo.genome.genome import Genome
 
 
@@ -56,12 +56,12 @@ class SpeciesSet:
             home = self.species.get(g.species) if g.species is not None else None
             target = None
             if home is not None and home.representative is not None and \
-                    distance(g, home.representative, cfg) < self.threshold:
+                    compatible(g, home.representative, cfg, self.threshold):
                 target = home
             else:
                 for s in order:
                     if s is not home and s.representative is not None and \
-                            distance(g, s.representative, cfg) < self.threshold:
+                            compatible(g, s.representative, cfg, self.threshold):
                         target = s
                         break
             if target is None:

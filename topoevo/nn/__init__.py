@@ -1,4 +1,54 @@
-"""Genomes compiled to PyTorch (docstring completed below)."""
+"""Genomes compiled to PyTorch.
+
+Modules: ``functions`` (torch activations/aggregations under the names of ``topoevo.genome.activations``),
+``population`` (:class:`CompiledPopulation`: many genomes, one batched computation), ``module``
+(:func:`to_module`: one genome as a differentiable ``nn.Module``; :func:`write_back`: trained weights back into a
+genome), ``export`` (TorchScript, optional ONNX).
+
+>>> import random, torch
+>>> from topoevo.config import GenomeConfig
+>>> from topoevo.genome import InnovationTracker, initial_genome
+>>> t = InnovationTracker()
+>>> genomes = [initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), t, random.Random(s)) for s in range(4)]
+>>> CompiledPopulation(genomes)(torch.rand(4, 8, 2)).shape   # (P, B, inputs) -> (P, B, outputs)
+torch.Size([4, 8, 1])
+>>> write_back(to_module(genomes[0]), genomes[0]).num_enabled()
+3
+
+How the population is computed, and why
+----------------------------------------
+Every node value of every genome is one row of a single ``(rows, B)`` tensor: first the inputs of all genomes
+(genome-major, so ``x`` of shape ``(P, B, I)`` lands with one copy), then one constant-1 row per bias node, then
+all computed (hidden and output) nodes. Feed-forward genomes: computed rows are grouped by topological level
+(longest path from the inputs; level k of every genome together), and within a level by activation, so a level is
+a contiguous block and each activation a contiguous slice. Evaluating a level is then
+
+* one sparse CSR matrix product ``rows_of_level = bias + W_level @ rows_before_level`` (``torch.addmm``;
+  ``torch.addmv`` at batch 1), where the node's response, the mean's 1/fan-in and the activation's input scale
+  (4.9 for NEAT's steepened sigmoid) are folded into the weights, written in place into the level's block;
+* one in-place activation per activation present in the level (one op when the level is homogeneous);
+* only for product/max/min nodes: a gather, ``scatter_reduce`` and ``index_copy`` per aggregation present.
+
+A recurrent population is the same with a single block holding every computed row: one synchronous tick is one
+sparse product over all edges (reading the previous state) plus the activations, then the state is copied back.
+So a step costs ``levels x (1 + activations present)`` tensor ops (+2 for inputs and outputs), whatever the
+population size; the number of levels is the deepest genome's depth.
+
+The compile step is plain Python that touches each gene once (``attrgetter`` records, the garbage collector paused),
+then vectorized numpy over the whole population (node ids resolved by one ``searchsorted`` over (genome, node id)
+keys, levels by synchronous relaxation, one ``argsort`` for the row order), then a few tensors per level.
+
+Measured alternatives (1,000 genomes of 40 connections, 13 levels, one level pass; 1 thread, busy machine, so
+ratios only): at batch 64 the CSR product took 0.97 ms for all levels, ``embedding_bag`` with per-sample weights
+2.8 ms, gather + multiply + ``index_add_`` 5.0 ms, padded per-genome dense blocks (``baddbmm``, 50 padded nodes per
+genome) 37 ms; at batch 1, CSR ``addmv`` 0.17 ms, CSR ``addmm`` 0.34 ms, ``embedding_bag`` 0.34 ms, gather +
+``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms.
+See ``benchmarks/RESULTS_forward.md`` for the end-to-end figures.
+
+The per-genome module (:class:`GenomeModule`) uses another layout that suits autograd and export: per level, each
+node's incoming edges padded to the level's largest fan-in, a gather, a masked reduction per aggregation, no
+in-place writes and no scatter (so it traces to TorchScript and exports to ONNX).
+"""
 from topoevo.nn.module import GenomeModule, to_module, write_back
 from topoevo.nn.population import CompiledPopulation, CompileError
 

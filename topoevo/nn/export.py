@@ -4,8 +4,8 @@ checked against the module before they are returned or written.
 """
 from __future__ import annotations
 
+import importlib.util
 import io
-import logging
 import os
 import tempfile
 import warnings
@@ -16,9 +16,6 @@ import torch
 from topoevo.errors import TopoevoError
 from topoevo.genome.genome import Genome
 from topoevo.nn.module import GenomeModule, to_module
-
-log = logging.getLogger(__name__)
-
 
 class ExportError(TopoevoError):
     """A genome or module cannot be exported (recurrent, missing optional package, mismatch after export)."""
@@ -38,7 +35,7 @@ def _example(module: GenomeModule, batch: int) -> torch.Tensor:
 
 
 def to_torchscript(net: GenomeModule | Genome, path: str | Path | None = None) -> torch.jit.ScriptModule:
-    """A traced TorchScript module of a feed-forward genome (or its module); saved to ``path`` if given.
+    """A traced TorchScript module of a feed-forward genome (or its module); saved to ``path`` (atomically) if given.
 
     >>> import random, torch
     >>> from topoevo.config import GenomeConfig
@@ -56,7 +53,9 @@ def to_torchscript(net: GenomeModule | Genome, path: str | Path | None = None) -
         if not torch.equal(traced(x), module(x)):
             raise ExportError("the traced module disagrees with the genome module", field="genome")
         if path is not None:
-            torch.jit.save(traced, str(path))
+            buf = io.BytesIO()
+            torch.jit.save(traced, buf)
+            _write_atomic(Path(path), buf.getvalue())
     return traced
 
 
@@ -65,10 +64,8 @@ def to_onnx(net: GenomeModule | Genome, path: str | Path, opset: int = 18) -> Pa
 
     The file is written atomically (temp file, then rename).
     """
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        raise ExportError("ONNX export needs the optional 'onnx' package (pip install onnx)", field="onnx") from None
+    if importlib.util.find_spec("onnx") is None:
+        raise ExportError("ONNX export needs the optional 'onnx' package (pip install onnx)", field="onnx")
     module = _module(net)
     path = Path(path)
     buf = io.BytesIO()
@@ -76,8 +73,16 @@ def to_onnx(net: GenomeModule | Genome, path: str | Path, opset: int = 18) -> Pa
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (_example(module, 3),), buf, input_names=["x"], output_names=["y"],
                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=opset, dynamo=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(buf.getvalue())
-    os.replace(tmp, path)
+    _write_atomic(path, buf.getvalue())
     return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -6,8 +6,8 @@ from __future__ import annotations
 import gc
 import warnings
 from dataclasses import dataclass
-from operator import attrgetter
 from functools import partial
+from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -22,6 +22,10 @@ with warnings.catch_warnings():  # torch warns once per process that sparse CSR 
     warnings.simplefilter("ignore")
     torch.sparse_csr_tensor(torch.tensor([0, 0]), torch.tensor([], dtype=torch.int64), torch.tensor([]),
                             size=(1, 1), check_invariants=False)
+
+
+#: a call whose (edges + rows) x batch is below this runs on one thread (the caller's thread count is restored)
+SINGLE_THREAD_WORK = 1 << 17
 
 
 class CompileError(TopoevoError):
@@ -40,9 +44,10 @@ class Plan:
     """The compiled layout of P genomes (numpy only): one row per node value, edges between rows.
 
     Rows: ``P*I`` input rows (genome-major), then one bias row per genome that has a bias node, then the computed
-    ("non-sensor") rows. Feed-forward: computed rows are sorted by topological level, then activation,
-    aggregation, genome and node id, so each level is one contiguous block and each activation a contiguous run.
-    Recurrent: one block (level 1 for every row). Edges (enabled connections only) are sorted by (dst, src).
+    ("non-sensor") rows. Feed-forward: computed rows are sorted by topological level, then activation, then
+    aggregation (then genome, then the genome's node order), so each level is one contiguous block and each
+    activation a contiguous run within it. Recurrent: one block (level 1 for every row). Edges (enabled connections
+    only) are sorted by (dst, src).
     """
 
     size: int
@@ -165,7 +170,8 @@ def _compile_plan(genomes: Sequence[Genome]) -> Plan:
     keys = np.repeat(genome_ix * M, node_counts) + ids  # (genome, node id) -> one int
     korder = np.argsort(keys)
     skeys = keys[korder]
-    c_keys = c_ends + np.tile(np.repeat(genome_ix * M, conn_counts)[conn_index], 2)
+    c_base = np.repeat(genome_ix * M, conn_counts)[conn_index]
+    c_keys = c_ends + np.concatenate((c_base, c_base))
 
     # every node reference (inputs, outputs, bias nodes, connection ends) resolved in one search
     refs = np.concatenate(((io[:, :-1] + (genome_ix * M)[:, None]).ravel(), io[has_bias, -1] + has_bias * M,
@@ -180,7 +186,8 @@ def _compile_plan(genomes: Sequence[Genome]) -> Plan:
     n_io = P * (ni + no)
     io_nodes = node_of[:n_io].reshape(P, ni + no)
     bias_node = node_of[n_io:n_io + has_bias.size]
-    e_src, e_dst = np.split(node_of[n_io + has_bias.size:], 2)
+    e_src = node_of[n_io + has_bias.size:n_io + has_bias.size + conn_index.size]
+    e_dst = node_of[n_io + has_bias.size + conn_index.size:]
 
     S = P * ni + has_bias.size
     row = np.full(ids.size, -1, dtype=np.int64)
@@ -195,7 +202,8 @@ def _compile_plan(genomes: Sequence[Genome]) -> Plan:
 
     # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
     comp = np.flatnonzero(~sensor)
-    order = comp[np.lexsort((agg[comp], act[comp], level[comp]))]
+    sort_key = (level[comp] * len(ACTIVATION_LIST) + act[comp]) * len(AGGREGATION_LIST) + agg[comp]
+    order = comp[np.argsort(sort_key, kind="stable")]
     row[order] = np.arange(S, S + order.size)
     n_rows = S + order.size
     lv = level[order]
@@ -261,6 +269,7 @@ class CompiledPopulation:
         self._values: Tensor | None = None
         self._inputs: Tensor | None = None
         self._steps: list[Callable[[], object]] = []
+        self._small = True
 
     # ---- BatchedPolicy ---------------------------------------------------------------------------------------
     @property
@@ -301,11 +310,22 @@ class CompiledPopulation:
         B = x.shape[1]
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
+        threads = torch.get_num_threads()
+        if threads > 1 and self._small:  # too little work to share: thread hand-offs would cost more than they save
+            torch.set_num_threads(1)
+            try:
+                self._run(x)
+            finally:
+                torch.set_num_threads(threads)
+        else:
+            self._run(x)
+        out = self._values.index_select(0, self._out_rows).view(P, plan.num_outputs, B)
+        return out.transpose(1, 2).contiguous()
+
+    def _run(self, x: Tensor) -> None:
         self._inputs.copy_(x.transpose(1, 2))
         for step in self._steps:
             step()
-        out = self._values.index_select(0, self._out_rows).view(P, plan.num_outputs, B)
-        return out.transpose(1, 2).contiguous()
 
     def _bind(self, B: int) -> None:
         """Allocate the values (and recurrent state) for batch size ``B`` and bind every step to its views, so a
@@ -331,6 +351,7 @@ class CompiledPopulation:
         if nxt is not None:
             steps.append(partial(V[S:].copy_, nxt))
         self._steps = steps
+        self._small = (plan.src.size + plan.num_rows) * B < SINGLE_THREAD_WORK
 
     def __repr__(self) -> str:
         kind = "recurrent" if self.recurrent else "feed-forward"
@@ -377,9 +398,11 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
     t_crow = torch.from_numpy(crow_all.astype(idx_dtype))
     # activation runs of all computed rows, cut at block bounds
     act = plan.activation
-    cuts = np.union1d(np.flatnonzero(act[1:] != act[:-1]) + 1, bounds)
-    run_act = act[np.minimum(cuts[:-1], max(n_comp - 1, 0))] if n_comp else act
-    runs = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), run_act.tolist()))
+    change = np.zeros(n_comp + 1, dtype=bool)
+    change[1:-1] = act[1:] != act[:-1]
+    change[bounds] = True
+    cuts = np.flatnonzero(change)
+    runs = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), act[cuts[:-1]].tolist()))
     inplace = [a.inplace for a in ACTIVATION_LIST]
     nonlin = np.flatnonzero(~e_lin) if not all_linear else None
     blocks = []

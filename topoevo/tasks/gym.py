@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 TRAINING_STREAM = 0  # SeedSequence spawn-key tag of the episodes `evaluate` runs
 HELD_OUT_STREAM = 1  # ... and of the held-out episodes of `held_out_return` / `play`
+HELD_OUT_SEED = 0  # seed of the held-out episodes of `champion_solved` (the same episodes for every champion)
 NORMALIZER_EPSILON = 1e-8  # added to the variance before dividing by the standard deviation
 STATE_VERSION = 1
 
@@ -437,6 +438,7 @@ class GymTask:
         self.obs_stats = ObservationStats.empty(self.num_inputs) if params.normalize_observations else None
         self._sync: _SyncBatch | None = None
         self._vectors: dict[int, _VectorBatch] = {}  # num_envs -> batch (at most two kept)
+        self.champion_test: dict[str, Any] | None = None  # figures of the last `champion_solved` test
 
     # ---- environments
 
@@ -604,11 +606,28 @@ class GymTask:
         returns, _, _ = self._run(policy, [row] * policy.size, accumulate=False)
         return returns.mean(axis=1)
 
-    def solves(self, policy: BatchedPolicy, seed: int = 0) -> np.ndarray:
+    def solves(self, policy: BatchedPolicy, seed: int = HELD_OUT_SEED) -> np.ndarray:
         """Which genomes reach ``params.solved_return`` in the held-out test."""
         if self.params.solved_return is None:
             raise ConfigError("no solved_return set for this task", field="task.solved_return")
         return self.held_out_return(policy, seed=seed) >= self.params.solved_return
+
+    def champion_solved(self, policy: BatchedPolicy, fitness: float | None = None) -> bool:
+        """The run loop's success test on a generation's champion (a policy of size 1): its mean return over
+        ``held_out_episodes`` held-out episodes (seed :data:`HELD_OUT_SEED`) reaches ``solved_return``.
+
+        The test is skipped (False) when no ``solved_return`` is set or when the champion's training ``fitness`` is
+        below it. The figures of the last test run are kept in :attr:`champion_test` (plain JSON data)."""
+        if policy.size != 1:
+            raise EvaluationError(f"expected a policy of size 1 (the champion), got size {policy.size}")
+        self.champion_test = None
+        target = self.params.solved_return
+        if target is None or (fitness is not None and fitness < target):
+            return False
+        value = float(self.held_out_return(policy, seed=HELD_OUT_SEED)[0])
+        self.champion_test = {"held_out_return": value, "held_out_episodes": self.params.held_out_episodes,
+                              "held_out_seed": HELD_OUT_SEED, "solved_return": target}
+        return value >= target
 
     # ---- watching a policy
 

@@ -1,0 +1,91 @@
+"""`topoevo play`: plays a champion on the task file of its metadata (or --task), reports returns, writes GIFs;
+bad input exits with code 2 and one line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from topoevo.cli import load_champion, main, play_genome
+from topoevo.evaluate import compile_genomes
+from topoevo.genome.io import load_genome_with_metadata, read_json, save_genome
+
+ROOT = Path(__file__).resolve().parents[1]
+ZOO = ROOT / "genomes"
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_play_cartpole_champion_reports_its_held_out_returns(capsys):
+    code, out, _ = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--episodes", "3", "--json")
+    assert code == 0
+    info = json.loads(out.strip().splitlines()[-1])
+    assert info["task"] == "gym" and Path(info["task_file"]).resolve() == ROOT / "tasks" / "cartpole.toml"
+    genome, _, task, _ = load_champion(ZOO / "cartpole.json")
+    expected = task.play(compile_genomes([genome]), episodes=3)
+    task.close()
+    assert info["returns"] == expected.tolist()
+    assert info["mean_return"] == pytest.approx(float(np.mean(expected)))
+    assert all(r >= 475 for r in info["returns"])  # a solved champion
+
+
+def test_play_text_output_and_seed(capsys):
+    code, out, _ = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--episodes", "2", "--seed", "5")
+    assert code == 0
+    assert "returns" in out and "mean" in out
+
+
+def test_play_writes_a_gif(tmp_path, capsys):
+    pytest.importorskip("PIL")
+    pytest.importorskip("pygame")
+    short = tmp_path / "short.toml"  # the cartpole task with 8-step episodes: a small, fast GIF
+    short.write_text((ROOT / "tasks" / "cartpole.toml").read_text().replace(
+        "[task]\n", "[task]\nmax_episode_steps = 8\n", 1))
+    gif = tmp_path / "cartpole.gif"
+    code, out, _ = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--task", str(short), "--render", str(gif),
+                           "--json")
+    assert code == 0
+    info = json.loads(out.strip().splitlines()[-1])
+    assert info["returns"] == [8.0] and info["render"] == str(gif)
+    assert gif.read_bytes()[:4] == b"GIF8"
+
+
+def test_play_xor_reports_fitness_and_success(capsys):
+    code, out, _ = run_cli(capsys, "play", str(ZOO / "xor.json"), "--json")
+    assert code == 0
+    info = json.loads(out.strip().splitlines()[-1])
+    assert info["solved"] is True
+    assert info["returns"] == [pytest.approx(read_json(ZOO / "xor.json")["fitness"])]
+
+
+def test_play_finds_the_task_file_from_another_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # metadata says tasks/xor.toml: found one level above genomes/
+    assert play_genome(ZOO / "xor.json")["solved"] is True
+
+
+def test_bad_input_exits_2(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "play", str(tmp_path / "missing.json"))
+    assert code == 2 and err.count("\n") == 1 and "missing.json" in err
+    # genome and task do not fit
+    code, _, err = run_cli(capsys, "play", str(ZOO / "xor.json"), "--task", str(ROOT / "tasks" / "cartpole.toml"))
+    assert code == 2 and "inputs" in err and err.count("\n") == 1
+    # rendering needs a gymnasium task
+    code, _, err = run_cli(capsys, "play", str(ZOO / "xor.json"), "--render", str(tmp_path / "x.gif"))
+    assert code == 2 and "--render" in err
+    # no task file recorded and none given
+    genome, _ = load_genome_with_metadata(ZOO / "xor.json")
+    bare = tmp_path / "bare.json"
+    save_genome(genome, bare)
+    code, _, err = run_cli(capsys, "play", str(bare))
+    assert code == 2 and "metadata.task_file" in err and "--task" in err
+    # a render target that is neither 'human' nor a GIF
+    code, _, err = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--render", str(tmp_path / "x.png"))
+    assert code == 2 and "render" in err
+    code, _, err = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--episodes", "0")
+    assert code == 2 and "--episodes" in err
