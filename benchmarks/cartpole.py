@@ -102,7 +102,7 @@ def compare(seeds: list[int], ours: Callable[[int], dict[str, Any]], theirs: Cal
               f"{a['cpu_s']:7.2f} s cpu, {a['evals']:>6} evals, {a['generations']:>4} gen, held-out "
               f"{a['test_return']} | neat-python {'solved' if b['solved'] else 'UNSOLVED'} {b['wall_s']:7.2f} s "
               f"wall {b['cpu_s']:7.2f} s cpu, {b['evals']:>6} evals, {b['generations']:>4} gen, held-out "
-              f"{b['test_return']:.1f} | wall ratio {b['wall_s'] / a['wall_s']:.1f}x", flush=True)
+              f"{b['test_return']} | wall ratio {b['wall_s'] / a['wall_s']:.1f}x", flush=True)
     result = summarize(mine)
     result["neat_python"] = summarize(peer)
     np_wall, our_wall = result["neat_python"]["median_wall_s"], result["median_wall_s"]

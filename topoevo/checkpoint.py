@@ -34,6 +34,8 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     for key, kind in REQUIRED.items():
         if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
             raise CheckpointError(f"missing or not {kind.__name__}", source=path, field=key)
+    if not 0 <= data["seed"] < 2**64:
+        raise CheckpointError(f"expected a seed in [0, 2**64), got {data['seed']}", source=path, field="seed")
     data["_path"] = str(path)
     return data
 

@@ -15,6 +15,7 @@ from typing import Any
 from topoevo.config.schema import build_section, did_you_mean, section_to_table
 from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
+from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
 from topoevo.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -24,7 +25,7 @@ else:  # pragma: no cover
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig"]
 
 
 @dataclass
@@ -43,6 +44,9 @@ SECTIONS: dict[str, type] = {
     "species": SpeciesConfig,
     "stagnation": StagnationConfig,
     "reproduction": ReproductionConfig,
+    "model": ModelConfig,
+    "ga": GAConfig,
+    "es": ESConfig,
 }
 
 
@@ -58,6 +62,9 @@ class Config:
     species: SpeciesConfig = field(default_factory=SpeciesConfig)
     stagnation: StagnationConfig = field(default_factory=StagnationConfig)
     reproduction: ReproductionConfig = field(default_factory=ReproductionConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)  # weight evolution (ga, steady_state_ga, es)
+    ga: GAConfig = field(default_factory=GAConfig)
+    es: ESConfig = field(default_factory=ESConfig)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

@@ -174,7 +174,7 @@ class RunConfig:
 
     algorithm: str = param("neat", "The algorithm ('neat'; more as they are registered in topoevo/algorithm.py).",
                            choices=lambda: __import__("topoevo.algorithm", fromlist=["x"]).algorithm_names())
-    seed: int = param(0, "Seed of the run's one random generator.", ge=0)
+    seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
     generations: int = param(100, "Stop after this many generations.", ge=1)
     max_evaluations: int = param(0, "Stop once this many genomes were evaluated; 0 = no limit.", ge=0)
     max_wall_s: float = param(0.0, "Stop after this many seconds; 0 = no limit.", ge=0)

@@ -39,9 +39,6 @@ def crossover(fitter: Genome, other: Genome, rng: random.Random, disable_inherit
     nodes = {}
     for nid, n1 in fitter.nodes.items():
         n2 = other_nodes.get(nid)
-        if n2 is None or n1 == n2:  # equal genes: no draw needed, the child gets the same values either way
-            nodes[nid] = n1.copy()
-        else:
-            nodes[nid] = (n1 if rand() < 0.5 else n2).copy()
+        nodes[nid] = (n1 if n2 is None or n2 is n1 or rand() < 0.5 else n2).copy()
     return Genome(nodes, conns, fitter.input_ids, fitter.output_ids, fitter.bias_id, fitter.feed_forward, key,
                   parents=(fitter.key, other.key))

@@ -3,7 +3,6 @@ reproduction happen inside. Its whole state round-trips through plain JSON data 
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
@@ -13,6 +12,7 @@ from topoevo.config import Config, FitnessCriterion
 from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
+from topoevo.genome.rng import GenomeRandom
 from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
@@ -146,9 +146,9 @@ class NEAT:
         save_genome(genome, path, metadata)
 
     # ---- internals ----------------------------------------------------------------------------------------------
-    def _py_rng(self) -> random.Random:
+    def _py_rng(self) -> GenomeRandom:
         """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
-        return random.Random(int(self.rng.integers(0, 2**63)))
+        return GenomeRandom(int(self.rng.integers(0, 2**63)))
 
     def _new_key(self) -> int:
         self.next_key += 1
@@ -235,4 +235,12 @@ class NEAT:
         algo.species_set = ss
         algo.best_genome = genome_from_dict(state["best_genome"], source) if state["best_genome"] else None
         algo.history = list(state["history"])
+        # what the types alone do not catch (each would crash a later tell()); reported as a CheckpointError
+        if algo.generation < 0 or len(algo.population) != config.neat.pop_size:
+            raise ValueError(f"generation {algo.generation} with {len(algo.population)} genomes "
+                             f"(expected generation >= 0 and neat.pop_size = {config.neat.pop_size} genomes)")
+        if any(not s.members for s in ss.species.values()):
+            raise ValueError("a species has no members")
+        if algo.best_genome is not None and algo.best_genome.fitness is None:
+            raise ValueError("best_genome has no fitness")
         return algo

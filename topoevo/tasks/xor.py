@@ -3,6 +3,7 @@ side of 0.5. All genomes are evaluated on the four patterns in one batched call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -13,12 +14,19 @@ XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
 
 
+class XORFitness(str, Enum):
+    PAPER = "paper"  # (4 - sum |error|)^2, as in Stanley & Miikkulainen (2002): at most 16
+    NEAT_PYTHON = "neat_python"  # 4 - sum error^2, as in neat-python's XOR example: at most 4
+
+
 @dataclass
 class XORParams:
     """``[task]`` keys of the XOR task."""
 
     solved_margin: float = param(0.5, "An output counts as correct when on the target's side of this value.",
                                  gt=0, le=1)
+    fitness: XORFitness = param(XORFitness.PAPER, "'paper': (4 - sum|error|)^2; 'neat_python': 4 - sum error^2 "
+                                                  "(the scale of neat-python's XOR example and its threshold 3.9).")
 
 
 class XORTask:
@@ -46,8 +54,10 @@ class XORTask:
         policy.reset()
         obs = np.broadcast_to(XOR_INPUTS, (policy.size, 4, 2))
         out = _to_numpy(policy(obs))[..., 0]  # (P, 4)
-        err = np.abs(out - XOR_TARGETS).sum(axis=1)
-        fitness = (4.0 - err) ** 2
+        if self.params.fitness is XORFitness.NEAT_PYTHON:
+            fitness = 4.0 - ((out - XOR_TARGETS) ** 2).sum(axis=1)
+        else:
+            fitness = (4.0 - np.abs(out - XOR_TARGETS).sum(axis=1)) ** 2
         m = self.params.solved_margin
         solved = ((out > m) == (XOR_TARGETS > m)).all(axis=1)
         return EvalResult(fitness=fitness, solved=solved)

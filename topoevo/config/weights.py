@@ -1,0 +1,150 @@
+"""The typed sections of weight evolution for a fixed network: ``[model]`` (the network), ``[ga]`` (deep GA, Such et
+al. 2017) and ``[es]`` (OpenAI-ES, Salimans et al. 2017).
+
+The network's input and output sizes come from the task (through ``[genome] num_inputs / num_outputs``, which the
+run loop fills). The run-level fitness criterion and threshold stay in ``[neat]`` (``fitness_criterion``,
+``fitness_threshold``); the other NEAT sections are valid but unused by these algorithms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from topoevo.config.schema import param
+
+
+class ModelKind(str, Enum):
+    """``mlp``: dense layers; ``cnn``: conv + max-pool blocks on an image, then dense layers."""
+
+    MLP = "mlp"
+    CNN = "cnn"
+
+
+class Activation(str, Enum):
+    IDENTITY = "identity"
+    TANH = "tanh"
+    RELU = "relu"
+    SIGMOID = "sigmoid"
+    ELU = "elu"
+    GELU = "gelu"
+
+
+class Crossover(str, Enum):
+    """How a GA child mixes two parents' parameter vectors.
+
+    ``none``: mutation only (Such et al. 2017); ``uniform``: each parameter from either parent (a uniform mask drawn
+    for every tensor); ``tensor``: each whole tensor (a layer's weight or bias) from either parent; ``one_point``:
+    the flat vector cut at one random point, the head from one parent and the tail from the other.
+    """
+
+    NONE = "none"
+    UNIFORM = "uniform"
+    TENSOR = "tensor"
+    ONE_POINT = "one_point"
+
+
+class FitnessShaping(str, Enum):
+    """How OpenAI-ES turns fitness into gradient weights: ``centered_ranks`` (ranks mapped to [-0.5, 0.5], as in
+    Salimans et al. 2017) or ``z_score`` (fitness minus its mean, divided by its standard deviation)."""
+
+    CENTERED_RANKS = "centered_ranks"
+    Z_SCORE = "z_score"
+
+
+@dataclass
+class ModelConfig:
+    """``[model]``: the fixed network whose weights evolve.
+
+    >>> ModelConfig().hidden, ModelConfig().activation.value
+    ([16, 16], 'tanh')
+    """
+
+    kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers) or 'cnn' (conv blocks, then dense layers).")
+    hidden: list[int] = param([16, 16], "Sizes of the hidden dense layers (for 'cnn': after the conv blocks).",
+                              ge=1)
+    activation: Activation = param(Activation.TANH, "Activation of hidden layers: 'identity', 'tanh', 'relu', "
+                                                    "'sigmoid', 'elu' or 'gelu'.")
+    output_activation: Activation = param(Activation.IDENTITY, "Activation of the output layer (logits for a "
+                                                               "classifier or a Discrete action: 'identity').")
+    conv_channels: list[int] = param([8, 16], "'cnn': output channels of each conv block (conv, activation, "
+                                              "max-pool).", ge=1)
+    kernel_size: int = param(3, "'cnn': odd square kernel size; padding keeps the image size.", ge=1)
+    pool: int = param(2, "'cnn': max-pool window and stride after each conv; 1 = no pooling.", ge=1)
+    image_shape: list[int] = param([1, 8, 8], "'cnn': [channels, height, width] of an input; their product must "
+                                              "equal the task's number of inputs.", ge=1)
+    init_scale: float = param(1.0, "Initial weights ~ N(0, (init_scale^2) / fan_in); biases start at 0.", gt=0)
+
+    def check(self) -> tuple[str, str] | None:
+        if self.kernel_size % 2 == 0:
+            return "kernel_size", f"expected an odd kernel size, got {self.kernel_size}"
+        if len(self.image_shape) != 3:
+            return "image_shape", f"expected [channels, height, width], got {self.image_shape}"
+        if self.kind is ModelKind.CNN:
+            _, h, w = self.image_shape
+            for _ in self.conv_channels:
+                h, w = h // self.pool, w // self.pool
+            if h < 1 or w < 1:
+                return "pool", (f"{len(self.conv_channels)} max-pools of {self.pool} shrink an image of "
+                                f"{self.image_shape[1]}x{self.image_shape[2]} to nothing")
+        return None
+
+
+@dataclass
+class GAConfig:
+    """``[ga]``: the deep GA of Such et al. (2017): truncation selection, elitism, Gaussian mutation, optional
+    crossover; algorithm ``ga`` (generational) or ``steady_state_ga``.
+
+    >>> GAConfig().truncation, GAConfig().elitism
+    (20, 1)
+    """
+
+    pop_size: int = param(100, "Parameter vectors per generation (steady state: the population kept).", ge=2)
+    truncation: int = param(20, "Parents are drawn uniformly from the best this many.", ge=1)
+    elitism: int = param(1, "The best this many are copied unchanged into the next generation (and evaluated "
+                            "again there, so a lucky evaluation does not stay forever).", ge=0)
+    mutation_power: float = param(0.05, "sigma: standard deviation of the Gaussian noise added to every "
+                                        "parameter of a child.", gt=0)
+    crossover: Crossover = param(Crossover.NONE, "'none', 'uniform', 'tensor' or 'one_point'.")
+    crossover_rate: float = param(0.5, "Probability that a child is made by crossover of two parents (then "
+                                       "mutated); otherwise by mutating one parent.", ge=0, le=1)
+    offspring: int = param(10, "'steady_state_ga': children made and evaluated per step; each step the best "
+                               "pop_size of population + children survive.", ge=1)
+
+    def check(self) -> tuple[str, str] | None:
+        if self.truncation > self.pop_size:
+            return "truncation", f"expected at most pop_size ({self.pop_size}), got {self.truncation}"
+        if self.elitism >= self.pop_size:
+            return "elitism", f"expected fewer than pop_size ({self.pop_size}), got {self.elitism}"
+        return None
+
+
+@dataclass
+class ESConfig:
+    """``[es]``: OpenAI-ES (Salimans et al. 2017): antithetic Gaussian perturbations of one parameter vector,
+    centered-rank fitness shaping, Adam with weight decay.
+
+    >>> ESConfig().pop_size, ESConfig().antithetic
+    (50, True)
+    """
+
+    pop_size: int = param(50, "Perturbed parameter vectors per generation (even when antithetic: pairs "
+                              "+eps / -eps).", ge=2)
+    sigma: float = param(0.05, "Standard deviation of the perturbations.", gt=0)
+    learning_rate: float = param(0.01, "Adam step size.", gt=0)
+    beta1: float = param(0.9, "Adam: decay of the first-moment estimate.", ge=0, le=1)
+    beta2: float = param(0.999, "Adam: decay of the second-moment estimate.", ge=0, le=1)
+    epsilon: float = param(1e-8, "Adam: added to the root of the second moment.", gt=0)
+    weight_decay: float = param(0.005, "L2 coefficient: the ascent direction is gradient - weight_decay * theta.",
+                                ge=0)
+    antithetic: bool = param(True, "Mirrored sampling: evaluate theta + sigma*eps and theta - sigma*eps.")
+    fitness_shaping: FitnessShaping = param(FitnessShaping.CENTERED_RANKS, "'centered_ranks' or 'z_score'.")
+    evaluate_center: bool = param(True, "Also evaluate the unperturbed theta each generation (one more "
+                                        "evaluation; not used in the gradient) so it can be the champion.")
+
+    def check(self) -> tuple[str, str] | None:
+        if self.antithetic and self.pop_size % 2:
+            return "pop_size", f"expected an even number with antithetic = true, got {self.pop_size}"
+        for key in ("beta1", "beta2"):
+            if getattr(self, key) >= 1.0:
+                return key, f"expected a value < 1, got {getattr(self, key)}"
+        return None

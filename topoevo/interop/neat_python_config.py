@@ -1,0 +1,543 @@
+"""neat-python INI config files -> topoevo configs: every key of the five sections read, checked and mapped.
+
+neat-python (>= 2.0) configs have the sections ``[NEAT]``, ``[DefaultGenome]``, ``[DefaultSpeciesSet]``,
+``[DefaultStagnation]`` and ``[DefaultReproduction]``. Each key is mapped to the topoevo field computing the same
+thing, or to the closest one (then the conversion carries a note saying what differs), or rejected with a
+:class:`ConfigError` naming the file and ``Section.key`` when topoevo cannot honour it. Unknown keys are errors
+(neat-python rejects them too, but only in some sections). The semantic differences that matter:
+
+- neat-python's ``sigmoid`` is ``1/(1+e^-5z)`` clamped: topoevo's ``neat_python_sigmoid`` (``tanh`` likewise).
+- neat-python has a bias per node and no bias node: ``bias_node = false``, biases initialised and mutated.
+- neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``.
+- neat-python mutates each gene with ``*_mutate_rate`` (perturb) or ``*_replace_rate`` (new value); topoevo draws
+  per child whether its genes are mutated, then per gene perturb or replace: the per-gene probabilities match.
+- neat-python mutates every child and mates only within a species: ``mate_only_prob = 0``,
+  ``interspecies_mate_rate = 0``, ``mutate_only_prob = 0`` (a child of one parent is one drawn twice).
+- The task (and so the fitness) is not in a neat-python config: name it (``task``); for ``xor`` the fitness is
+  neat-python's example's ``4 - sum error^2`` so that ``fitness_threshold`` keeps its meaning.
+
+>>> conv = convert_neat_python_config("xor-config-feedforward", task="xor")   # doctest: +SKIP
+>>> conv.data["mutation"]["add_node_rate"], conv.notes[:1]                    # doctest: +SKIP
+(0.2, ['DefaultReproduction.elitism: ...'])
+"""
+from __future__ import annotations
+
+import configparser
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from topoevo.config import Config
+from topoevo.config.schema import did_you_mean
+from topoevo.errors import ConfigError
+from topoevo.interop.neat_python import ACTIVATION_TWINS, AGGREGATION_TWINS
+
+log = logging.getLogger("topoevo.interop")
+
+__all__ = ["NEAT_PYTHON_SECTIONS", "KEYS", "TASK_PRESETS", "Conversion", "is_neat_python_config",
+           "convert_neat_python_config", "load_neat_python_config", "config_to_toml",
+           "conversion_to_toml"]
+
+NEAT_PYTHON_SECTIONS = ("NEAT", "DefaultGenome", "DefaultSpeciesSet", "DefaultStagnation", "DefaultReproduction")
+
+REQUIRED = object()  # marks a key without a neat-python default
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One neat-python key: its type and neat-python's default (``REQUIRED`` when neat-python has none)."""
+
+    kind: type
+    default: Any = REQUIRED
+
+
+def _float_attribute(name: str) -> dict[str, KeySpec]:
+    return {f"{name}_init_mean": KeySpec(float), f"{name}_init_stdev": KeySpec(float),
+            f"{name}_init_type": KeySpec(str, "gaussian"), f"{name}_replace_rate": KeySpec(float),
+            f"{name}_mutate_rate": KeySpec(float), f"{name}_mutate_power": KeySpec(float),
+            f"{name}_max_value": KeySpec(float), f"{name}_min_value": KeySpec(float)}
+
+
+def _string_attribute(name: str) -> dict[str, KeySpec]:
+    return {f"{name}_default": KeySpec(str, "random"), f"{name}_options": KeySpec(list, None),
+            f"{name}_mutate_rate": KeySpec(float)}
+
+
+#: every key neat-python 2.0 accepts in each section (with DefaultGenome / DefaultNodeGene / DefaultConnectionGene)
+KEYS: dict[str, dict[str, KeySpec]] = {
+    "NEAT": {"pop_size": KeySpec(int), "fitness_criterion": KeySpec(str), "fitness_threshold": KeySpec(float),
+             "reset_on_extinction": KeySpec(bool), "no_fitness_termination": KeySpec(bool),
+             "seed": KeySpec(int, None)},
+    "DefaultGenome": {
+        "num_inputs": KeySpec(int), "num_outputs": KeySpec(int), "num_hidden": KeySpec(int),
+        "feed_forward": KeySpec(bool), "compatibility_disjoint_coefficient": KeySpec(float),
+        "compatibility_weight_coefficient": KeySpec(float), "conn_add_prob": KeySpec(float),
+        "conn_delete_prob": KeySpec(float), "node_add_prob": KeySpec(float), "node_delete_prob": KeySpec(float),
+        "single_structural_mutation": KeySpec(bool, False), "structural_mutation_surer": KeySpec(str, "default"),
+        "initial_connection": KeySpec(str, "unconnected"),
+        **_float_attribute("bias"), **_float_attribute("response"), **_float_attribute("weight"),
+        **_string_attribute("activation"), **_string_attribute("aggregation"),
+        # CTRNN node time constants: part of DefaultNodeGene, unused by feed-forward and recurrent networks
+        "time_constant_init_mean": KeySpec(float, 1.0), "time_constant_init_stdev": KeySpec(float, 0.0),
+        "time_constant_init_type": KeySpec(str, "gaussian"), "time_constant_replace_rate": KeySpec(float, 0.0),
+        "time_constant_mutate_rate": KeySpec(float, 0.0), "time_constant_mutate_power": KeySpec(float, 0.0),
+        "time_constant_max_value": KeySpec(float, 10.0), "time_constant_min_value": KeySpec(float, 0.01),
+        "enabled_default": KeySpec(str), "enabled_mutate_rate": KeySpec(float),
+        "enabled_rate_to_true_add": KeySpec(float, 0.0), "enabled_rate_to_false_add": KeySpec(float, 0.0),
+    },
+    "DefaultSpeciesSet": {"compatibility_threshold": KeySpec(float)},
+    "DefaultStagnation": {"species_fitness_func": KeySpec(str, "mean"), "max_stagnation": KeySpec(int, 15),
+                          "species_elitism": KeySpec(int, 0)},
+    "DefaultReproduction": {"elitism": KeySpec(int, 0), "survival_threshold": KeySpec(float, 0.2),
+                            "min_species_size": KeySpec(int, 1)},
+}
+
+#: ``[task]`` keys set for a task so that neat-python's fitness scale (and so ``fitness_threshold``) holds
+TASK_PRESETS: dict[str, dict[str, Any]] = {"xor": {"fitness": "neat_python"}}
+
+#: ``[run]`` keys set for every converted config (neat-python's examples run up to 300 generations)
+RUN_DEFAULTS: dict[str, Any] = {"generations": 300}
+
+_INITIAL = {"unconnected": "none", "full_direct": "full", "full_nodirect": "full", "full": "full",
+            "partial_direct": "partial", "partial_nodirect": "partial", "partial": "partial",
+            "fs_neat_nohidden": "one_input", "fs_neat": "one_input", "fs_neat_hidden": "one_input"}
+_TRUE = {"1", "yes", "true", "on"}
+_FALSE = {"0", "no", "false", "off"}
+
+
+@dataclass
+class Conversion:
+    """A neat-python config as topoevo config tables.
+
+    ``data`` is what :meth:`Config.from_dict` reads (section -> key -> value); ``origin`` names, for each topoevo
+    ``section.key``, the neat-python key(s) it came from; ``notes`` say where topoevo only approximates
+    neat-python.
+
+    >>> conv = Conversion({"task": {"name": "xor"}}, source="x.ini")
+    >>> conv.config().task.name
+    'xor'
+    """
+
+    data: dict[str, dict[str, Any]]
+    source: str
+    origin: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def config(self, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+        """The validated topoevo config (``overrides``: section -> key -> value, applied first)."""
+        data = {k: dict(v) for k, v in self.data.items()}
+        for section, values in (overrides or {}).items():
+            data.setdefault(section, {}).update(values)
+        try:
+            return Config.from_dict(data, source=self.source)
+        except ConfigError as exc:  # name the neat-python key the bad value came from
+            came_from = self.origin.get(exc.field or "")
+            if came_from is None:
+                raise
+            raise ConfigError(exc.message, source=self.source, field=f"{came_from} (topoevo {exc.field})") from None
+
+
+# ---- reading --------------------------------------------------------------------------------------------------------
+_SECTION_RE = re.compile(r"^\s*\[([^\]]+)\]", re.MULTILINE)
+
+
+def is_neat_python_config(path: str | Path) -> bool:
+    """True if the file has a neat-python section header (``[NEAT]``, ``[DefaultGenome]``, ...).
+
+    topoevo's own TOML task files use lower-case tables (``[neat]``, ``[genome]``), so this never mistakes one.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(m.group(1).strip() in NEAT_PYTHON_SECTIONS for m in _SECTION_RE.finditer(text))
+
+
+def _read_ini(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser()  # as neat-python: '#'/';' comment lines, keys lower-cased
+    try:
+        with path.open(encoding="utf-8") as f:
+            parser.read_file(f)
+    except FileNotFoundError:
+        raise ConfigError("file not found", source=path, field="<file>") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read file ({exc.__class__.__name__})", source=path, field="<file>") from None
+    except configparser.DuplicateOptionError as exc:
+        raise ConfigError(f"key given twice (line {exc.lineno})", source=path,
+                          field=f"{exc.section}.{exc.option}") from None
+    except configparser.DuplicateSectionError as exc:
+        raise ConfigError(f"section given twice (line {exc.lineno})", source=path, field=exc.section) from None
+    except configparser.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"invalid INI file: {first}", source=path, field="<syntax>") from None
+    return parser
+
+
+def _typed(value: str, spec: KeySpec, where: str, source: str) -> Any:
+    text = value.strip()
+    try:
+        if spec.kind is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ValueError
+        if spec.kind is int:
+            return int(text)
+        if spec.kind is float:
+            v = float(text)
+            if not math.isfinite(v):
+                raise ValueError
+            return v
+        if spec.kind is list:
+            return text.split()
+        return text
+    except ValueError:
+        expected = {bool: "True or False", int: "an integer", float: "a finite number"}[spec.kind]
+        raise ConfigError(f"expected {expected}, got {text!r}", source=source, field=where) from None
+
+
+def _read_values(path: Path) -> dict[str, dict[str, Any]]:
+    """Section -> key -> typed value, with neat-python's defaults filled in; unknown or missing keys raise."""
+    parser = _read_ini(path)
+    src = str(path)
+    for section in parser.sections():
+        if section not in KEYS:
+            raise ConfigError(f"unknown section{did_you_mean(section, KEYS)}; a neat-python config has "
+                              f"{', '.join(NEAT_PYTHON_SECTIONS)} (custom genome/reproduction classes are not "
+                              f"supported)", source=src, field=section)
+    values: dict[str, dict[str, Any]] = {}
+    for section, specs in KEYS.items():
+        if not parser.has_section(section):
+            raise ConfigError("missing section (neat-python requires it)", source=src, field=section)
+        table = dict(parser.items(section, raw=True))
+        for key in table:
+            if key not in specs:
+                raise ConfigError(f"unknown key{did_you_mean(key, specs)}", source=src, field=f"{section}.{key}")
+        out: dict[str, Any] = {}
+        for key, spec in specs.items():
+            where = f"{section}.{key}"
+            if key in table:
+                out[key] = _typed(table[key], spec, where, src)
+            elif spec.default is REQUIRED:
+                raise ConfigError("missing key (neat-python requires it)", source=src, field=where)
+            else:
+                out[key] = spec.default
+        values[section] = out
+    return values
+
+
+# ---- mapping --------------------------------------------------------------------------------------------------------
+class _Mapper:
+    """Builds the topoevo tables from typed neat-python values, recording origins and notes."""
+
+    def __init__(self, values: dict[str, dict[str, Any]], source: str):
+        self.v, self.source = values, source
+        self.data: dict[str, dict[str, Any]] = {}
+        self.origin: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def get(self, section: str, key: str) -> Any:
+        return self.v[section][key]
+
+    def put(self, target: str, value: Any, *origins: str) -> None:
+        section, key = target.split(".")
+        self.data.setdefault(section, {})[key] = value
+        if origins:
+            self.origin[target] = ", ".join(origins)
+
+    def note(self, where: str, text: str) -> None:
+        self.notes.append(f"{where}: {text}")
+
+    def fail(self, where: str, text: str) -> ConfigError:
+        return ConfigError(text, source=self.source, field=where)
+
+    # -- helpers
+    def function(self, kind: str, where: str, name: str) -> str:
+        twins = ACTIVATION_TWINS if kind == "activation" else AGGREGATION_TWINS
+        if name in twins:
+            return twins[name]
+        raise self.fail(where, f"unsupported neat-python {kind} {name!r}: topoevo has no {kind} computing the same "
+                               f"function (supported: {', '.join(sorted(twins))})")
+
+    def float_attribute(self, name: str, init: str | None, lo: str, hi: str, rate: str, perturb: str,
+                        power: str) -> None:
+        g = "DefaultGenome"
+        mean, stdev = self.get(g, f"{name}_init_mean"), self.get(g, f"{name}_init_stdev")
+        init_type = self.get(g, f"{name}_init_type").lower()
+        if not ("gauss" in init_type or "normal" in init_type or ("uniform" in init_type and stdev == 0.0)):
+            raise self.fail(f"{g}.{name}_init_type", f"unsupported init type {init_type!r}: topoevo draws new "
+                                                      f"values from a Gaussian (use gaussian)")
+        if name == "response":
+            if stdev != 0.0:
+                raise self.fail(f"{g}.response_init_stdev", "unsupported: topoevo starts every node with the same "
+                                                            "response (response_init_stdev must be 0)")
+            self.put("genome.response_init", mean, f"{g}.response_init_mean")
+        else:
+            if mean != 0.0:
+                raise self.fail(f"{g}.{name}_init_mean", f"unsupported: topoevo draws new {name}s with mean 0 "
+                                                         f"(got {mean})")
+            assert init is not None
+            self.put(f"genome.{init}", stdev, f"{g}.{name}_init_stdev")
+        self.put(f"genome.{lo}", self.get(g, f"{name}_min_value"), f"{g}.{name}_min_value")
+        self.put(f"genome.{hi}", self.get(g, f"{name}_max_value"), f"{g}.{name}_max_value")
+        m, r = self.get(g, f"{name}_mutate_rate"), self.get(g, f"{name}_replace_rate")
+        where = f"{g}.{name}_mutate_rate, {g}.{name}_replace_rate"
+        if m < 0 or r < 0:
+            raise self.fail(f"{g}.{name}_mutate_rate" if m < 0 else f"{g}.{name}_replace_rate",
+                            "expected a value >= 0")
+        m_eff = min(m, 1.0)
+        r_eff = min(r, 1.0 - m_eff)
+        total = round(m_eff + r_eff, 12)  # 0.8 + 0.1 -> 0.9, not 0.9000000000000001
+        self.put(f"mutation.{rate}", total, where)
+        if total > 0:
+            self.put(f"mutation.{perturb}", round(m_eff / total, 12), where)
+        self.put(f"mutation.{power}", self.get(g, f"{name}_mutate_power"), f"{g}.{name}_mutate_power")
+
+    # -- sections
+    def neat(self) -> None:
+        s = "NEAT"
+        self.put("neat.pop_size", self.get(s, "pop_size"), f"{s}.pop_size")
+        self.put("neat.reset_on_extinction", self.get(s, "reset_on_extinction"), f"{s}.reset_on_extinction")
+        criterion = self.get(s, "fitness_criterion")
+        if self.get(s, "no_fitness_termination"):
+            self.note(f"{s}.no_fitness_termination", "true: no fitness threshold (fitness_criterion and "
+                                                     "fitness_threshold unused)")
+        else:
+            if criterion != "max":
+                raise self.fail(f"{s}.fitness_criterion", f"unsupported {criterion!r}: topoevo stops when the best "
+                                                          f"genome reaches fitness_threshold (use max); neat-python's "
+                                                          f"'min'/'mean' test the worst/mean genome")
+            self.put("neat.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
+        self.put("neat.fitness_criterion", "max", f"{s}.fitness_criterion")
+        if self.get(s, "seed") is not None:
+            self.put("run.seed", self.get(s, "seed"), f"{s}.seed")
+
+    def genome(self) -> None:
+        g = "DefaultGenome"
+        self.put("genome.num_inputs", self.get(g, "num_inputs"), f"{g}.num_inputs")
+        self.put("genome.num_outputs", self.get(g, "num_outputs"), f"{g}.num_outputs")
+        if self.get(g, "num_hidden") != 0:
+            raise self.fail(f"{g}.num_hidden", "unsupported: topoevo's initial genomes have no hidden nodes "
+                                               "(num_hidden must be 0)")
+        self.put("genome.bias_node", False)
+        self.put("genome.network", "feedforward" if self.get(g, "feed_forward") else "recurrent",
+                 f"{g}.feed_forward")
+
+        ic = self.get(g, "initial_connection").split()
+        name = ic[0] if ic else ""
+        if name not in _INITIAL or (len(ic) != 1) != name.startswith("partial"):
+            raise self.fail(f"{g}.initial_connection",
+                            f"expected one of {', '.join(_INITIAL)} ('partial*' with a probability), "
+                            f"got {' '.join(ic)!r}")
+        self.put("genome.initial_connectivity", _INITIAL[name], f"{g}.initial_connection")
+        if name.startswith("partial"):
+            try:
+                p = float(ic[1])
+            except ValueError:
+                raise self.fail(f"{g}.initial_connection", f"expected a probability after {name}, "
+                                                           f"got {ic[1]!r}") from None
+            self.put("genome.connection_probability", p, f"{g}.initial_connection")
+        if name.startswith("fs_neat") and self.get(g, "num_outputs") > 1:
+            self.note(f"{g}.initial_connection", "fs_neat: topoevo draws one input per output; neat-python "
+                                                 "connects one input to all outputs")
+        if not self.get(g, "feed_forward") and name in ("full", "full_direct", "full_nodirect"):
+            self.note(f"{g}.initial_connection", "recurrent full: neat-python also adds a self-loop to each "
+                                                 "output; topoevo does not")
+
+        for kind in ("activation", "aggregation"):
+            default = self.get(g, f"{kind}_default")
+            options = self.get(g, f"{kind}_options") or [default]
+            if default.lower() in ("random", "none"):
+                raise self.fail(f"{g}.{kind}_default", f"unsupported {default!r}: topoevo gives new nodes one "
+                                                       f"{kind} (name one of the options)")
+            if default not in options:
+                raise self.fail(f"{g}.{kind}_default", f"{default!r} is not among {kind}_options")
+            self.put(f"genome.{kind}", self.function(kind, f"{g}.{kind}_default", default), f"{g}.{kind}_default")
+            self.put(f"genome.{kind}_options",
+                     [self.function(kind, f"{g}.{kind}_options", o) for o in options], f"{g}.{kind}_options")
+            self.put(f"mutation.{kind}_mutate_rate", self.get(g, f"{kind}_mutate_rate"), f"{g}.{kind}_mutate_rate")
+
+        self.float_attribute("weight", "weight_init_stdev", "weight_min", "weight_max", "weight_mutate_rate",
+                             "weight_perturb_prob", "weight_mutate_power")
+        self.float_attribute("bias", "bias_init_stdev", "bias_min", "bias_max", "bias_mutate_rate",
+                             "bias_perturb_prob", "bias_mutate_power")
+        self.float_attribute("response", None, "response_min", "response_max", "response_mutate_rate",
+                             "response_perturb_prob", "response_mutate_power")
+        self.note(f"{g}.*_mutate_rate/*_replace_rate", "topoevo draws once per child whether its weights (biases, "
+                                                       "responses) mutate, then per gene perturb or replace; the "
+                                                       "per-gene probabilities equal neat-python's")
+
+        tc = {k: v for k, v in self.v[g].items() if k.startswith("time_constant_")}
+        if any(v != KEYS[g][k].default for k, v in tc.items()):
+            self.note(f"{g}.time_constant_*", "ignored: only neat-python's CTRNN networks use node time "
+                                              "constants")
+
+        self.put("mutation.add_node_rate", self.get(g, "node_add_prob"), f"{g}.node_add_prob")
+        self.put("mutation.add_connection_rate", self.get(g, "conn_add_prob"), f"{g}.conn_add_prob")
+        self.put("mutation.delete_node_rate", self.get(g, "node_delete_prob"), f"{g}.node_delete_prob")
+        self.put("mutation.delete_connection_rate", self.get(g, "conn_delete_prob"), f"{g}.conn_delete_prob")
+        self.put("mutation.structural_exclusive", False, f"{g}.single_structural_mutation")
+        self.note(f"{g}.node_add_prob, {g}.conn_add_prob", "topoevo tries add-connection only in children that "
+                                                           "got no add-node")
+        if self.get(g, "single_structural_mutation"):
+            self.note(f"{g}.single_structural_mutation", "true: topoevo draws the deletions independently of "
+                                                         "the additions")
+        surer = self.get(g, "structural_mutation_surer").lower()
+        if surer not in _TRUE | _FALSE | {"default"}:
+            raise self.fail(f"{g}.structural_mutation_surer", f"expected true, false or default, got {surer!r}")
+        if surer in _FALSE or (surer == "default" and not self.get(g, "single_structural_mutation")):
+            self.note(f"{g}.structural_mutation_surer", "topoevo's add-connection always re-enables a disabled "
+                                                        "link it picks (neat-python's 'surer' behaviour)")
+
+        enabled = self.get(g, "enabled_default").lower()
+        if enabled not in _TRUE:
+            raise self.fail(f"{g}.enabled_default", f"unsupported {enabled!r}: topoevo's new connections are "
+                                                    f"enabled (use True)")
+        for key in ("enabled_rate_to_true_add", "enabled_rate_to_false_add"):
+            if self.get(g, key) != 0.0:
+                raise self.fail(f"{g}.{key}", "unsupported: topoevo's enable mutation has no direction bias "
+                                              "(must be 0.0)")
+        self.put("mutation.toggle_enable_rate", self.get(g, "enabled_mutate_rate"), f"{g}.enabled_mutate_rate")
+        if self.get(g, "enabled_mutate_rate") > 0:
+            self.note(f"{g}.enabled_mutate_rate", "topoevo flips one connection of a child with this probability; "
+                                                  "neat-python redraws each connection's flag with it")
+
+        self.put("species.excess_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
+                 f"{g}.compatibility_disjoint_coefficient")
+        self.put("species.disjoint_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
+                 f"{g}.compatibility_disjoint_coefficient")
+        self.put("species.weight_coefficient", self.get(g, "compatibility_weight_coefficient"),
+                 f"{g}.compatibility_weight_coefficient")
+        self.put("species.normalize_min_genes", 0)
+        self.note(f"{g}.compatibility_*", "topoevo's distance compares connection genes only (c * mean weight "
+                                          "difference); neat-python's adds node genes and sums weight differences")
+
+    def species(self) -> None:
+        s = "DefaultSpeciesSet"
+        self.put("species.compatibility_threshold", self.get(s, "compatibility_threshold"),
+                 f"{s}.compatibility_threshold")
+
+    def stagnation(self) -> None:
+        s = "DefaultStagnation"
+        func = self.get(s, "species_fitness_func")
+        if func != "max":
+            raise self.fail(f"{s}.species_fitness_func", f"unsupported {func!r}: topoevo measures a species' "
+                                                         f"progress by its best fitness (use max)")
+        self.put("stagnation.max_stagnation", self.get(s, "max_stagnation"), f"{s}.max_stagnation")
+        self.put("stagnation.species_elitism", self.get(s, "species_elitism"), f"{s}.species_elitism")
+
+    def reproduction(self) -> None:
+        s = "DefaultReproduction"
+        self.put("reproduction.survival_threshold", self.get(s, "survival_threshold"), f"{s}.survival_threshold")
+        elitism = self.get(s, "elitism")
+        if elitism < 0:
+            raise self.fail(f"{s}.elitism", f"expected a value >= 0, got {elitism}")
+        self.put("reproduction.elitism_threshold", 0 if elitism else self.get("NEAT", "pop_size"), f"{s}.elitism")
+        if elitism > 1:
+            self.note(f"{s}.elitism", f"{elitism}: topoevo copies each species' champion only (1, not {elitism})")
+        if self.get(s, "min_species_size") > 1:
+            self.note(f"{s}.min_species_size", "ignored: topoevo allots offspring in proportion to shared fitness, "
+                                               "without a per-species minimum")
+        self.put("reproduction.mutate_only_prob", 0.0)
+        self.put("reproduction.mate_only_prob", 0.0)
+        self.put("reproduction.interspecies_mate_rate", 0.0)
+
+
+def convert_neat_python_config(path: str | Path, task: str | None = None) -> Conversion:
+    """Read a neat-python INI config and map it to topoevo config tables.
+
+    ``task`` names the topoevo task (a neat-python config has none). Without it, a config shaped like neat-python's
+    XOR example (2 inputs, 1 output) runs ``xor``; any other shape is an error asking for a task.
+    """
+    path = Path(path)
+    src = str(path)
+    values = _read_values(path)
+    m = _Mapper(values, src)
+    m.neat()
+    m.genome()
+    m.species()
+    m.stagnation()
+    m.reproduction()
+    if task is None:
+        shape = (values["DefaultGenome"]["num_inputs"], values["DefaultGenome"]["num_outputs"])
+        if shape != (2, 1):
+            raise ConfigError(f"a neat-python config names no task and its shape {shape[0]} inputs, {shape[1]} "
+                              f"outputs is not XOR's; pass --task NAME", source=src, field="<task>")
+        task = "xor"
+        m.note("<task>", "none given: xor (the config has XOR's 2 inputs and 1 output)")
+    m.data = {"task": {"name": task, **TASK_PRESETS.get(task, {})}, "run": {**RUN_DEFAULTS, **m.data.get("run", {})},
+              **{k: v for k, v in m.data.items() if k != "run"}}
+    return Conversion(m.data, src, m.origin, m.notes)
+
+
+def load_neat_python_config(path: str | Path, task: str | None = None,
+                            overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """A validated topoevo :class:`Config` from a neat-python INI file (see :func:`convert_neat_python_config`).
+
+    The approximation notes are logged at INFO level.
+    """
+    conv = convert_neat_python_config(path, task)
+    for n in conv.notes:
+        log.info("neat-python config %s: %s", conv.source, n)
+    return conv.config(overrides)
+
+
+# ---- TOML -----------------------------------------------------------------------------------------------------------
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_value(v: Any, where: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: TOML has no value for {v!r} here")
+        text = repr(v)
+        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(v, str):
+        out = v.replace("\\", "\\\\").replace('"', '\\"')
+        out = "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in out)
+        return f'"{out}"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x, where) for x in v) + "]"
+    raise TypeError(f"{where}: cannot write {type(v).__name__} as TOML")
+
+
+def config_to_toml(data: dict[str, dict[str, Any]], comments: list[str] | None = None) -> str:
+    """TOML text for flat config tables (section -> key -> scalar or list; ``None`` values are left out).
+
+    >>> print(config_to_toml({"task": {"name": "xor"}, "neat": {"pop_size": 150, "fitness_threshold": 3.9}}))
+    [task]
+    name = "xor"
+    <BLANKLINE>
+    [neat]
+    pop_size = 150
+    fitness_threshold = 3.9
+    <BLANKLINE>
+    """
+    lines = [f"# {c}" for c in comments or []]
+    if lines:
+        lines.append("")
+    for section, table in data.items():
+        lines.append(f"[{section}]")
+        for key, value in table.items():
+            if value is None:
+                continue
+            if not _BARE_KEY.match(key):
+                raise ValueError(f"{section}.{key}: not a bare TOML key")
+            lines.append(f"{key} = {_toml_value(value, f'{section}.{key}')}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def conversion_to_toml(conv: Conversion) -> str:
+    """The TOML task file of a conversion, its notes as comments at the top."""
+    comments = [f"Converted by `topoevo convert` from the neat-python config {conv.source}.",
+                "Where topoevo only approximates neat-python:"] + [f"  - {n}" for n in conv.notes]
+    return config_to_toml(conv.data, comments)
