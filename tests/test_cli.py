@@ -2,10 +2,12 @@
 task files and damaged checkpoints with nothing in the run directory overwritten, and ``topoevo show``."""
 from __future__ import annotations
 
-import copy
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -91,6 +93,19 @@ def test_run_same_seed_twice_gives_identical_files(tmp_path: Path, capsys: pytes
     assert json.loads((d1 / "config.json").read_text())["run"]["seed"] == 3
 
 
+@pytest.mark.slow  # a fresh interpreter imports torch: seconds
+def test_same_result_in_another_process_with_another_hash_seed(tmp_path: Path, small_toml: Path,
+                                                                finished_run: Path):
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = tmp_path / "sub"
+    done = subprocess.run([sys.executable, "-m", "topoevo", "run", str(small_toml), "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ("stats.jsonl", "champion.json", "config.json"):
+        assert (out / name).read_bytes() == (finished_run / name).read_bytes(), name
+
+
 def test_cli_resume_equals_an_uninterrupted_run(tmp_path: Path, small_toml: Path, capsys: pytest.CaptureFixture):
     a, b = tmp_path / "a", tmp_path / "b"
     assert cli(capsys, "run", small_toml, "--out", a, "--generations", 6)[0] == 0
@@ -164,6 +179,13 @@ def test_run_into_an_existing_run_directory_changes_nothing(tmp_path: Path, caps
     assert snapshot(run_dir) == before
 
 
+def test_run_into_a_file_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture, small_toml: Path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    assert_one_line_error(*cli(capsys, "run", small_toml, "--out", target)[::2], target, "--out")
+    assert target.read_text() == "keep me"
+
+
 # ---- damaged checkpoints ----------------------------------------------------------------------------------------
 def json_paths(data: Any, prefix: tuple = ()) -> Iterator[tuple]:
     """Paths to every value (lists: their first two items), config excepted (tests/test_config.py covers it)."""
@@ -175,8 +197,8 @@ def json_paths(data: Any, prefix: tuple = ()) -> Iterator[tuple]:
         yield from json_paths(value, prefix + (key,))
 
 
-def damaged(data: dict[str, Any], path: tuple, value: Any) -> bytes:
-    d = copy.deepcopy(data)
+def damaged(text: bytes, path: tuple, value: Any) -> bytes:
+    d = json.loads(text)
     parent = d
     for key in path[:-1]:
         parent = parent[key]
@@ -192,7 +214,8 @@ WRONG = [DELETE, None, "x", -1, 2.5, [], {}, True, 10**30]
 
 
 def damaged_checkpoints(text: bytes) -> Iterator[tuple[str, bytes]]:
-    """Truncations at many offsets, random byte changes, deleted keys and wrong types/values everywhere."""
+    """Truncations at many offsets, random byte changes, deleted keys and wrong types/values everywhere (the
+    outer two levels get every wrong value, deeper paths one each, in rotation, to keep the test fast)."""
     step = max(1, len(text) // 25)
     for offset in [*range(0, len(text), step), len(text) - 1]:
         yield f"truncated at {offset}", text[:offset]
@@ -202,23 +225,17 @@ def damaged_checkpoints(text: bytes) -> Iterator[tuple[str, bytes]]:
         pos = rng.randrange(len(b))
         b[pos] = rng.choice([b[pos] ^ 1, b[pos] ^ 0x20, rng.randrange(256)])
         yield f"byte {pos} changed", bytes(b)
-    data = json.loads(text)
-    for i, path in enumerate(json_paths(data)):
-        # every path gets deleted; each also gets two of the wrong values (rotating), to keep the test fast
-        for value in (WRONG[0], WRONG[1 + i % (len(WRONG) - 1)], WRONG[1 + (i + 4) % (len(WRONG) - 1)]):
+    for i, path in enumerate(json_paths(json.loads(text))):
+        for value in WRONG if len(path) <= 2 else [WRONG[i % len(WRONG)]]:
             shown = "deleted" if value is DELETE else f"= {value!r}"
-            yield f"{'.'.join(map(str, path))} {shown}", damaged(data, path, value)
+            yield f"{'.'.join(map(str, path))} {shown}", damaged(text, path, value)
 
 
 def test_damaged_checkpoints_give_topoevo_errors_and_change_nothing(tmp_path: Path, finished_run: Path):
-    pristine = {p.name: p.read_bytes() for p in finished_run.iterdir()}
-    work = tmp_path / "run"
+    work = copy_run(finished_run, tmp_path / "run")
+    pristine = snapshot(work)
     failures, outcomes = [], {"error": 0, "resumed": 0}
-    for label, blob in damaged_checkpoints(pristine["checkpoint.json"]):
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
-        for name, content in pristine.items():
-            (work / name).write_bytes(content)
+    for label, blob in damaged_checkpoints(pristine["checkpoint.json"][0]):
         (work / "checkpoint.json").write_bytes(blob)
         before = snapshot(work)
         try:
@@ -238,14 +255,19 @@ def test_damaged_checkpoints_give_topoevo_errors_and_change_nothing(tmp_path: Pa
             outcomes["error"] += 1
         except Exception as exc:  # noqa: BLE001
             failures.append(f"{label}: the resumed run raised {exc.__class__.__name__}: {exc}")
+        shutil.rmtree(work)
+        copy_run(finished_run, work)
     assert not failures, "\n".join(failures[:20])
     assert outcomes["error"] > 200 and outcomes["resumed"] > 10
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete_key", "wrong_type", "empty", "not_object",
-                                    "wrong_schema", "negative_seed", "foreign_member"])
+@pytest.mark.parametrize("damage, named", [
+    ("truncate", "<syntax>"), ("flip", "<syntax>"), ("delete_key", "algorithm.tracker"),
+    ("wrong_type", "algorithm"), ("empty", "<syntax>"), ("not_object", "schema"), ("wrong_schema", "schema"),
+    ("negative_seed", "seed"), ("foreign_member", "not in the population"),
+])
 def test_cli_resume_of_a_damaged_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture, finished_run: Path,
-                                            damage: str):
+                                            damage: str, named: str):
     run_dir = copy_run(finished_run, tmp_path / "run")
     path = run_dir / "checkpoint.json"
     text = path.read_bytes()
@@ -276,7 +298,7 @@ def test_cli_resume_of_a_damaged_checkpoint(tmp_path: Path, capsys: pytest.Captu
     path.write_bytes(blob)
     before = snapshot(run_dir)
     code, out, err = cli(capsys, "resume", run_dir, "--generations", 5, "--no-progress")
-    assert_one_line_error(code, err, path)
+    assert_one_line_error(code, err, path, named)
     assert out == "" and snapshot(run_dir) == before
 
 
@@ -296,8 +318,12 @@ def test_resume_of_a_finished_run_rewrites_the_same_files(tmp_path: Path, capsys
     assert code == 0 and "not solved (generations)" in out
     after = {name: content for name, (content, _) in snapshot(run_dir).items()}
     assert after.keys() == before.keys()
-    for name in ("stats.jsonl", "champion.json", "config.json", "summary.json", "checkpoint.json"):
+    for name in ("stats.jsonl", "champion.json", "config.json", "checkpoint.json"):
         assert after[name] == before[name], name
+    summary_before, summary_after = json.loads(before["summary.json"]), json.loads(after["summary.json"])
+    assert summary_after.pop("run_dir") == str(run_dir)  # the copy's own directory
+    summary_before.pop("run_dir")
+    assert summary_after == summary_before
 
 
 # ---- show -------------------------------------------------------------------------------------------------------

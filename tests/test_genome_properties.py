@@ -18,6 +18,7 @@ from topoevo.genome import (ACTIVATIONS, AGGREGATIONS, ConnectionGene, Genome, I
                             ReferenceRecurrentNetwork, activate, crossover, distance, genome_from_dict, genome_to_dict,
                             to_networkx)
 from topoevo.genome import mutation as ops
+from topoevo.genome.distance import compatible
 from topoevo.genome.genome import has_cycle
 from topoevo.genome.io import from_networkx
 
@@ -219,6 +220,9 @@ def test_distance_is_a_symmetric_nonnegative_dissimilarity(pair, cfg):
     assert d_ab == d_ba
     assert distance(a, a, cfg) == 0.0
     assert distance(a, a.copy(), cfg) == 0.0
+    for t in (d_ab, 3.0, d_ab + 0.5):
+        if t > 0:
+            assert compatible(a, b, cfg, t) == (d_ab < t) == compatible(b, a, cfg, t)
     if cfg.excess_coefficient > 0 and cfg.disjoint_coefficient > 0 and set(a.conns) != set(b.conns):
         assert d_ab > 0.0
 
@@ -247,6 +251,10 @@ def test_distance_matches_the_formula_for_any_innovation_numbers(wa, wb, cfg, or
     assert d == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert d == distance(b, a, cfg) == distance(_gene_genome(wb, order), _gene_genome(wa, order), cfg)
     assert distance(a, _gene_genome(wa, order), cfg) == 0.0
+    # the early-exit speciation test agrees with the distance, at and around it
+    for t in (d, d * 0.5, d + 1e-9, 3.0, 0.1):
+        if t > 0:
+            assert compatible(a, b, cfg, t) == (d < t)
 
 
 # ---- serialisation ----------------------------------------------------------------------------------------------

@@ -113,8 +113,9 @@ def test_negative_fitness_is_shifted_before_sharing():
                 seed=4)
     species_of = group_population(algo, [(20, 0.0), (20, 20.0)])
     a, b = sorted(set(species_of.values()))
-    algo.tell([-1.0 if g.species == a else -5.0 for g in algo.ask()])  # shifted: A 4, B 0
-    assert Counter(species_of[child.parents[0]] for child in algo.ask()) == {a: 40}
+    algo.tell([-1.0 if g.species == a else -5.0 for g in algo.ask()])
+    counts = Counter(species_of[child.parents[0]] for child in algo.ask())
+    assert sum(counts.values()) == 40 and counts[a] > counts[b]  # (today: shifted to 4 and 0, so 40 and 0)
 
 
 # ---- champion copy, survival threshold --------------------------------------------------------------------------
@@ -195,30 +196,36 @@ def test_interspecies_mating_rate(rate: float, low: float, high: float):
     assert low <= between / len(crossed) <= high
 
 
+def new_splits(population: list[Genome], known_nodes: set[int]) -> dict[tuple[int, int], set[tuple[int, ...]]]:
+    """For every hidden node not in ``known_nodes``: the link it split -> {(node, innovation in, innovation out)}."""
+    found: dict[tuple[int, int], set[tuple[int, ...]]] = {}
+    for g in population:
+        for node in set(g.hidden_ids) - known_nodes:
+            (into,) = [c for c in g.conns.values() if c.out_node == node]
+            (out_of,) = [c for c in g.conns.values() if c.in_node == node]
+            found.setdefault((into.in_node, out_of.out_node), set()).add((node, into.innovation, out_of.innovation))
+    return found
+
+
 def test_innovations_are_shared_within_a_generation_across_the_population():
     cfg = make_config(neat={"pop_size": 60}, mutation={"add_node_rate": 1.0},
                       reproduction={"mutate_only_prob": 1.0})
     algo = NEAT(cfg, seed=10)
-    first_hidden = 4
     algo.tell([float(i) for i in range(60)])
-    splits: dict[int, set] = {}
-    for child in algo.ask():
-        hidden = child.hidden_ids
-        if not hidden:
-            continue  # the champion's copy
-        (node,) = hidden
-        (split,) = [c.innovation for c in child.conns.values() if not c.enabled]
-        into = [c.innovation for c in child.conns.values() if c.out_node == node]
-        out_of = [c.innovation for c in child.conns.values() if c.in_node == node]
-        splits.setdefault(split, set()).add((node, *into, *out_of))
-    assert len(splits) >= 2  # several different connections were split...
-    assert all(len(v) == 1 for v in splits.values())  # ...and each one the same way everywhere
-    nodes_gen1 = {next(iter(v))[0] for v in splits.values()}
-    assert len(nodes_gen1) == len(splits) and min(nodes_gen1) == first_hidden
-    # the next generation's splits get fresh numbers, even for a connection split the same way a generation ago
+    children = algo.ask()
+    assert sum(1 for c in children if c.num_hidden == 1) == 59  # all but the champion's copy split a link
+    first = new_splits(children, set())
+    assert len(first) >= 2  # several different links were split...
+    assert all(len(v) == 1 for v in first.values())  # ...and each one the same way everywhere
+    nodes_1 = {node for v in first.values() for node, _, _ in v}
+    assert len(nodes_1) == len(first) and min(nodes_1) == 4  # hidden ids start after inputs, bias and output
+    # next generation: the same link split again (in other lineages) gets fresh numbers, shared again
     algo.tell([float(i) for i in range(60)])
-    new_nodes = {n for c in algo.ask() for n in c.hidden_ids} - nodes_gen1
-    assert new_nodes and min(new_nodes) > max(nodes_gen1)
+    second = new_splits(algo.ask(), nodes_1)
+    assert all(len(v) == 1 for v in second.values())
+    again = [link for link in second if link in first]
+    assert again and all(next(iter(second[k]))[0] not in nodes_1 for k in again)
+    assert min(node for v in second.values() for node, _, _ in v) > max(nodes_1)
 
 
 def test_new_links_share_innovations_within_a_generation():
@@ -479,3 +486,12 @@ def test_state_round_trip_continues_bit_identically(seed: int, split: int):
     resumed = NEAT.from_state_dict(cfg, state)
     run_generations(resumed, 7 - split, gene_fitness)
     assert json.dumps(resumed.state_dict(), sort_keys=True) == json.dumps(whole.state_dict(), sort_keys=True)
+
+
+def test_tell_rejects_wrong_length_and_non_finite_fitness():
+    algo = NEAT(make_config(neat={"pop_size": 5}), seed=23)
+    before = json.dumps(algo.state_dict(), sort_keys=True)
+    for bad in ([1.0] * 4, [1.0] * 6, [1.0, 2.0, math.nan, 0.0, 0.0], [math.inf] * 5):
+        with pytest.raises(ValueError):
+            algo.tell(bad)
+    assert json.dumps(algo.state_dict(), sort_keys=True) == before  # nothing was half-done

@@ -193,3 +193,34 @@ def test_module_trains_toward_a_target():
         loss.backward()
         opt.step()
     assert loss.item() < first
+
+
+@pytest.mark.parametrize("batch", [1, 3, 64])
+def test_a_genomes_outputs_do_not_depend_on_its_neighbours(batch):
+    """Same bits whether a genome is compiled alone, in a chunk or in the whole population (float32): fitness
+    must not depend on how the evaluator splits the population."""
+    acts = ["sigmoid", "tanh", "relu", "sin", "gauss", "logistic", "neat_python_sigmoid", "clamped", "abs"]
+    genomes = grown(40, seed=7)
+    for i, g in enumerate(genomes):
+        for j, node in enumerate(n for n in g.nodes.values() if not n.kind.is_sensor):
+            node.activation = acts[(i + j) % len(acts)]
+            node.aggregation = ["sum", "sum", "mean", "product", "max", "min"][(2 * i + j) % 6]
+    x = torch.rand(40, batch, 3, generator=torch.Generator().manual_seed(batch)) * 4 - 2
+    whole = CompiledPopulation(genomes)(x)
+    chunks = torch.cat([CompiledPopulation(genomes[i:i + 7])(x[i:i + 7]) for i in range(0, 40, 7)])
+    alone = torch.cat([CompiledPopulation([g])(x[i:i + 1]) for i, g in enumerate(genomes)])
+    assert torch.equal(whole, chunks) and torch.equal(whole, alone)
+
+
+def test_calls_restore_the_callers_thread_count():
+    genomes = grown(5, seed=8)
+    x = torch.rand(5, 64, 3)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        a = CompiledPopulation(genomes)(x)
+        b = CompiledPopulation(genomes, threads=1)(x)
+        assert torch.get_num_threads() == 2
+        assert torch.equal(a, b)
+    finally:
+        torch.set_num_threads(before)

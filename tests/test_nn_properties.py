@@ -24,8 +24,6 @@ from topoevo.nn import CompiledPopulation, to_module, write_back
 SMOOTH = ["sigmoid", "logistic", "tanh", "identity", "sin", "gauss", "neat_python_sigmoid", "neat_python_tanh"]
 #: step is discontinuous at 0: float32 rounding may legitimately flip it, so it is checked in float64 only
 NO_STEP = [a for a in ACTIVATIONS if a != "step"]
-#: on a grid of multiples of 1/8 the linear parts are exact in binary floating point
-GRID = st.integers(-16, 16).map(lambda k: k / 8.0)
 TOL = {torch.float64: dict(rtol=1e-10, atol=1e-10), torch.float32: dict(rtol=1e-5, atol=1e-5)}
 
 

@@ -13,6 +13,9 @@ from topoevo.tasks.base import BatchedPolicy
 # name -> "module:Class"; the class implements :class:`Algorithm`
 ALGORITHMS: dict[str, str] = {
     "neat": "topoevo.neat.algorithm:NEAT",
+    "ga": "topoevo.search.ga:WeightGA",
+    "steady_state_ga": "topoevo.search.ga:SteadyStateGA",
+    "es": "topoevo.search.es:OpenAIES",
 }
 
 

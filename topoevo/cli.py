@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--generations", type=int, default=None, help="override run.generations")
     r.add_argument("--out", default=None, help="run directory (must not exist or be empty)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--task", default=None, metavar="NAME|TASKFILE.toml",
+                   help="neat-python INI configs only: the task to run, by name or as the [task] table of a TOML task "
+                        "file (default: xor for a 2-input, 1-output config)")
+    r.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs (run.tensorboard)")
     s = sub.add_parser("resume", help="continue a run from its directory's checkpoint")
     s.add_argument("rundir")
     s.add_argument("--generations", type=int, default=None, help="new total generation budget")
@@ -40,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--seed", type=int, default=0, help="seed of the held-out episodes played (gymnasium tasks)")
     y.add_argument("--frame-stride", type=int, default=1, help="GIF: keep every n-th frame")
     y.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_ecosystem_parsers(sub)
     return p
 
 
@@ -52,7 +57,6 @@ def _print_summary(summary) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from topoevo.config import load_config
     from topoevo.run import Run
 
     overrides: dict = {"run": {}}
@@ -62,7 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["run"]["progress"] = False
     if args.seed is not None:
         overrides["run"]["seed"] = args.seed
-    config = load_config(args.taskfile, overrides)
+    if args.tensorboard:
+        overrides["run"]["tensorboard"] = True
+    config = _load_run_config(args.taskfile, overrides, args.task)
     run = Run.start(config, out=args.out)
     _print_summary(run.loop())
     return 0
@@ -213,7 +219,80 @@ def cmd_play(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play}
+# ---- neat-python configs, plots, drawings ---------------------------------------------------------------------------
+def _add_ecosystem_parsers(sub: Any) -> None:
+    c = sub.add_parser("convert", help="convert a neat-python INI config into a topoevo TOML task file")
+    c.add_argument("config")
+    c.add_argument("-o", "--output", required=True, help="TOML file to write ('-' = standard output)")
+    c.add_argument("--task", default=None, metavar="NAME|TASKFILE.toml",
+                   help="the task, by name or as the [task] table of a TOML task file (default: xor for a 2-input, "
+                        "1-output config)")
+    c.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    pl = sub.add_parser("plot", help="plot a run: fitness.png, species.png (and champion.png)")
+    pl.add_argument("rundir")
+    pl.add_argument("-o", "--out", default=None, metavar="DIR", help="directory for the pictures (default: the "
+                                                                     "run directory)")
+    pl.add_argument("--format", default="png", choices=["png", "svg"], help="picture format")
+    d = sub.add_parser("draw", help="draw a genome file as a picture (.png, .svg) or Graphviz DOT (.dot)")
+    d.add_argument("genome")
+    d.add_argument("-o", "--output", required=True, metavar="FILE.svg|png|dot")
+
+
+def _load_run_config(path: str, overrides: dict, task: str | None) -> Any:
+    """A TOML task file, or a neat-python INI config (recognised by its ``[NEAT]``-style sections)."""
+    from topoevo.config import load_config
+    from topoevo.interop.neat_python_config import is_neat_python_config, load_neat_python_config
+    from topoevo.report.tensorboard import require_tensorboard
+
+    if is_neat_python_config(path):
+        config = load_neat_python_config(path, task=task, overrides=overrides)
+    elif task is not None:
+        raise TopoevoError("--task is only for neat-python INI configs; a TOML task file names its task in [task]",
+                           source=path, field="--task")
+    else:
+        config = load_config(path, overrides)
+    if config.run.tensorboard:  # fail before the run directory is made
+        require_tensorboard(path)
+    return config
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from topoevo.interop.neat_python_config import convert_neat_python_config, conversion_to_toml
+
+    conv = convert_neat_python_config(args.config, task=args.task)
+    conv.config()  # validate before writing anything
+    text = conversion_to_toml(conv)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise TopoevoError("file exists; pass --force to overwrite it", source=out, field="--output")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    print(f"wrote {out} ({len(conv.notes)} notes on where topoevo approximates neat-python, as comments)")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from topoevo.report.plots import plot_run
+
+    for path in plot_run(args.rundir, args.out, fmt=args.format):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    from topoevo.genome.io import load_genome
+    from topoevo.report.draw import draw_genome
+
+    print(f"wrote {draw_genome(load_genome(args.genome), args.output)}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
+            "plot": cmd_plot, "draw": cmd_draw}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,6 +60,8 @@ def new_run_dir(config: Config, out: str | Path | None, seed: int) -> Path:
     """The run directory: ``out`` if given (must not hold a run), else a fresh one under ``run.out_dir``."""
     if out is not None:
         path = Path(out)
+        if path.exists() and not path.is_dir():
+            raise ConfigError("exists and is not a directory", source=path, field="--out")
         if path.exists() and any(path.iterdir()):
             raise ConfigError("directory exists and is not empty; refusing to overwrite (use `topoevo resume` or "
                               "another --out)", source=path, field="--out")
@@ -73,6 +75,16 @@ def new_run_dir(config: Config, out: str | Path | None, seed: int) -> Path:
     return path
 
 
+def default_reporters(config: Config) -> list[Reporter]:
+    """Progress bar and JSONL statistics; TensorBoard logs too when ``run.tensorboard`` is set."""
+    reporters: list[Reporter] = [ProgressReporter(config.run.progress), JSONLReporter()]
+    if config.run.tensorboard:
+        from topoevo.report.tensorboard import TensorBoardReporter
+
+        reporters.append(TensorBoardReporter())
+    return reporters
+
+
 class Run:
     """One run of an algorithm on a task, resumable from its directory.
 
@@ -84,7 +96,7 @@ class Run:
         self.config, self.run_dir, self.task, self.algo, self.seed = config, Path(run_dir), task, algo, seed
         self.evaluator = evaluator or InProcessEvaluator()
         self.reporters = ReporterSet(reporters if reporters is not None else
-                                     [ProgressReporter(config.run.progress), JSONLReporter()])
+                                     default_reporters(config))
         self.wall_s = 0.0
         self.solved = False
         self.evaluations_to_solve: int | None = None
@@ -128,7 +140,8 @@ class Run:
             if "task_file" in r:  # (None for a config built in Python)
                 run.task_file = None if r["task_file"] is None else str(r["task_file"])
             if r.get("champion") is not None:  # the solving genome (not necessarily the best one)
-                run.champion = genome_from_dict(r["champion"], source=f"{path}#run.champion")
+                read = getattr(algo, "candidate_from_dict", genome_from_dict)  # weight algorithms: parameter vectors
+                run.champion = read(r["champion"], source=f"{path}#run.champion")
             run.stop_reason = r["stop_reason"] if generations is None else None
             for rep, state in zip(run.reporters.reporters, data["reporters"].get("states", [])):
                 rep.load_state_dict(state)
@@ -245,7 +258,9 @@ class Run:
             "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
                     "stop_reason": self.stop_reason, "champion_test": self.champion_test,
                     "task_file": self.task_file,
-                    "champion": genome_to_dict(self.champion) if isinstance(self.champion, Genome) else None},
+                    "champion": genome_to_dict(self.champion) if isinstance(self.champion, Genome) else
+                    self.algo.candidate_to_dict(self.champion) if self.champion is not None
+                    and hasattr(self.algo, "candidate_to_dict") else None},
             "reporters": {"states": [r.state_dict() for r in self.reporters.reporters]},
         })
 

@@ -20,7 +20,8 @@ from topoevo.errors import ConfigError
 def param(default: Any, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None,
           choices: Callable[[], typing.Iterable[str]] | typing.Iterable[str] | None = None) -> Any:
     """Declare a config field with its documentation and bounds."""
-    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices}
+    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices,
+            "empty_ok": isinstance(default, list) and not default}  # a list whose default is empty may be empty
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -66,7 +67,7 @@ def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: st
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, list):
             fail(f"expected {type_name(tp)}, got {value!r}")
-        if not value:
+        if not value and not meta.get("empty_ok"):
             fail("expected a non-empty list")
         return [convert_value(v, item_tp, meta, f"{where}[{i}]", source) for i, v in enumerate(value)]
     if isinstance(tp, type) and issubclass(tp, Enum):

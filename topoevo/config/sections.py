@@ -182,3 +182,5 @@ class RunConfig:
                                       "at the end.", ge=0)
     out_dir: str = param("runs", "Directory that receives the run directories.")
     progress: bool = param(True, "Show a live progress bar.")
+    tensorboard: bool = param(False, "Also write TensorBoard event files into the run directory's `tensorboard/` "
+                                     "folder (needs the `tensorboard` extra).")

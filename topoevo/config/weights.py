@@ -51,6 +51,15 @@ class FitnessShaping(str, Enum):
     Z_SCORE = "z_score"
 
 
+def conv_size(size: int, kernel: int, stride: int) -> int:
+    """Output size of a conv padded by kernel // 2 (odd kernel).
+
+    >>> conv_size(8, 3, 1), conv_size(8, 3, 2), conv_size(7, 3, 2)
+    (8, 4, 4)
+    """
+    return (size + 2 * (kernel // 2) - kernel) // stride + 1
+
+
 @dataclass
 class ModelConfig:
     """``[model]``: the fixed network whose weights evolve.
@@ -68,7 +77,9 @@ class ModelConfig:
                                                                "classifier or a Discrete action: 'identity').")
     conv_channels: list[int] = param([8, 16], "'cnn': output channels of each conv block (conv, activation, "
                                               "max-pool).", ge=1)
-    kernel_size: int = param(3, "'cnn': odd square kernel size; padding keeps the image size.", ge=1)
+    kernel_size: int = param(3, "'cnn': odd square kernel size, padded by kernel_size // 2.", ge=1)
+    stride: int = param(1, "'cnn': stride of each conv (2 halves the image size at a quarter of the cost of "
+                           "pooling).", ge=1)
     pool: int = param(2, "'cnn': max-pool window and stride after each conv; 1 = no pooling.", ge=1)
     image_shape: list[int] = param([1, 8, 8], "'cnn': [channels, height, width] of an input; their product must "
                                               "equal the task's number of inputs.", ge=1)
@@ -82,10 +93,11 @@ class ModelConfig:
         if self.kind is ModelKind.CNN:
             _, h, w = self.image_shape
             for _ in self.conv_channels:
-                h, w = h // self.pool, w // self.pool
+                h, w = conv_size(h, self.kernel_size, self.stride) // self.pool, \
+                    conv_size(w, self.kernel_size, self.stride) // self.pool
             if h < 1 or w < 1:
-                return "pool", (f"{len(self.conv_channels)} max-pools of {self.pool} shrink an image of "
-                                f"{self.image_shape[1]}x{self.image_shape[2]} to nothing")
+                return "pool", (f"{len(self.conv_channels)} conv blocks (stride {self.stride}, max-pool {self.pool}) "
+                                f"shrink an image of {self.image_shape[1]}x{self.image_shape[2]} to nothing")
         return None
 
 

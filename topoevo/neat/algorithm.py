@@ -228,6 +228,9 @@ class NEAT:
         by_key = {g.key: g for g in algo.population}
         ss = SpeciesSet(float(state["threshold"]), next_id=int(state["next_species_id"]))
         for d in state["species"]:
+            unknown = [k for k in d["members"] if k not in by_key]
+            if unknown:
+                raise ValueError(f"species {d['id']} lists genome {unknown[0]!r}, which is not in the population")
             rep = genome_from_dict(d["representative"], source) if d["representative"] else None
             s = Species(int(d["id"]), int(d["created"]), rep, [by_key[k] for k in d["members"]],
                         float("-inf") if d["best_score"] is None else float(d["best_score"]), int(d["last_improved"]))

@@ -23,26 +23,40 @@ all computed (hidden and output) nodes. Feed-forward genomes: computed rows are 
 (longest path from the inputs; level k of every genome together), and within a level by activation, so a level is
 a contiguous block and each activation a contiguous slice. Evaluating a level is then
 
-* one sparse CSR matrix product ``rows_of_level = bias + W_level @ rows_before_level`` (``torch.addmm``;
-  ``torch.addmv`` at batch 1), where the node's response, the mean's 1/fan-in and the activation's input scale
-  (4.9 for NEAT's steepened sigmoid) are folded into the weights, written in place into the level's block;
-* one in-place activation per activation present in the level (one op when the level is homogeneous);
+* one sparse CSR matrix product ``rows_of_level = bias + W_level @ rows_before_level`` (``torch.addmm``),
+  where the node's response, the mean's 1/fan-in and the activation's input scale are folded into the weights,
+  written in place into the level's block;
+* one in-place activation per activation present in the level (one op for the usual ones). Sigmoids are stored
+  as ``t = tanh(x / 2)``; the readers of a sigmoid node fold ``0.5 t + 0.5`` into their weights and biases, and the
+  outputs are mapped back once at the end;
 * only for product/max/min nodes: a gather, ``scatter_reduce`` and ``index_copy`` per aggregation present.
 
 A recurrent population is the same with a single block holding every computed row: one synchronous tick is one
 sparse product over all edges (reading the previous state) plus the activations, then the state is copied back.
-So a step costs ``levels x (1 + activations present)`` tensor ops (+2 for inputs and outputs), whatever the
-population size; the number of levels is the deepest genome's depth.
+So a step costs about ``levels x (1 + activations present)`` tensor ops (+2 for inputs and outputs), whatever
+the population size; the number of levels is the deepest genome's depth.
 
-The compile step is plain Python that touches each gene once (``attrgetter`` records, the garbage collector paused),
-then vectorized numpy over the whole population (node ids resolved by one ``searchsorted`` over (genome, node id)
-keys, levels by synchronous relaxation, one ``argsort`` for the row order), then a few tensors per level.
+A genome's outputs are bit-for-bit the same whatever other genomes share its population (so fitness does not
+depend on how an evaluator splits the population): each row's sum runs over its edges in a fixed order in
+``addmm``, and the in-place activations give an element the same bits wherever it sits in a tensor. Two faster
+choices were dropped for that reason: ``addmv`` at batch 1 (its rounding depends on the row's position, and
+careful measurement found it no faster than a one-column ``addmm``) and ``torch.sigmoid_`` (its vectorized and
+scalar-tail kernels differ in the last bit).
+
+With more than one torch thread, every level's operations wait for all threads, so a call that has little work runs
+on one thread (see :class:`CompiledPopulation`'s ``threads``).
+
+The compile step reads each gene field in one C-level pass (``np.fromiter`` over ``attrgetter`` maps), then works
+with vectorized numpy over the whole population (node ids resolved by one ``searchsorted`` over (genome, node id)
+keys, levels by synchronous relaxation, one ``argsort`` for the row order), then builds a few tensors per level.
 
 Measured alternatives (1,000 genomes of 40 connections, 13 levels, one level pass; 1 thread, busy machine, so
 ratios only): at batch 64 the CSR product took 0.97 ms for all levels, ``embedding_bag`` with per-sample weights
 2.8 ms, gather + multiply + ``index_add_`` 5.0 ms, padded per-genome dense blocks (``baddbmm``, 50 padded nodes per
-genome) 37 ms; at batch 1, CSR ``addmv`` 0.17 ms, CSR ``addmm`` 0.34 ms, ``embedding_bag`` 0.34 ms, gather +
-``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms.
+genome) 37 ms; at batch 1, CSR ``addmv`` 0.17-0.34 ms, CSR ``addmm`` 0.33 ms, ``embedding_bag`` 0.34 ms, gather +
+``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms; a
+whole-network kernel compiled with numba (one call, rows in level order) took 0.44 ms CPU against 0.49 ms for the
+torch step at batch 1, so at batch 1 the cost is the per-element work, not the number of tensor ops.
 See ``benchmarks/RESULTS_forward.md`` for the end-to-end figures.
 
 The per-genome module (:class:`GenomeModule`) uses another layout that suits autograd and export: per level, each

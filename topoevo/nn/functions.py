@@ -2,8 +2,10 @@
 
 Each activation comes in two forms: a differentiable function (``ACTIVATIONS[name](x)``, used by
 :class:`~topoevo.nn.module.GenomeModule`) and an in-place form for the batched population, which folds a constant
-input scale into the weights (the steepened sigmoid is ``sigmoid(4.9 x)``: the compiler multiplies bias and
-weights by ``Activation.scale`` and then applies ``Activation.inplace``).
+input scale into the weights and may store an affine image of the value (the steepened sigmoid ``sigmoid(4.9 x)``
+is stored as ``t = tanh(2.45 x)``, its value being ``0.5 + 0.5 t``: the compiler multiplies bias and weights by
+``Activation.scale`` = 2.45, applies ``Activation.inplace`` = ``tanh_``, and folds 0.5 t + 0.5 into the weights and
+biases of the nodes that read it). The in-place forms give each element the same bits wherever it sits in a tensor.
 
 Each aggregation knows its ``scatter_reduce`` name; every aggregation of an empty input list is 0.
 
@@ -24,13 +26,17 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Activation:
-    """``fn(x)`` is the activation; ``inplace(z)`` overwrites ``z`` with ``fn(z / scale)`` (None: nothing to do)."""
+    """``fn(x)`` is the activation. The batched population stores ``t`` with ``fn(x) = stored_scale * t +
+    stored_shift``, where ``t`` is what ``inplace(z)`` leaves in ``z = scale * x`` (None: nothing to do); readers of
+    the value fold the affine map into their weights and biases."""
 
     name: str
     fn: Callable[[Tensor], Tensor]
     scale: float = 1.0
     inplace: Callable[[Tensor], object] | None = None
     differentiable: bool = True
+    stored_scale: float = 1.0
+    stored_shift: float = 0.0
 
     def __call__(self, x: Tensor) -> Tensor:
         return self.fn(x)
@@ -56,8 +62,8 @@ def _clamped(x: Tensor) -> Tensor:
     return torch.clamp(x, -1.0, 1.0)
 
 
-def _neat_python_sigmoid_(z: Tensor) -> None:
-    torch.sigmoid_(z.clamp_(-60.0, 60.0))
+def _clamp30_tanh_(z: Tensor) -> None:
+    torch.tanh_(z.clamp_(-30.0, 30.0))
 
 
 def _neat_python_tanh_(z: Tensor) -> None:
@@ -65,8 +71,10 @@ def _neat_python_tanh_(z: Tensor) -> None:
 
 
 _LIST = [
-    Activation("sigmoid", lambda x: torch.sigmoid(4.9 * x), 4.9, torch.sigmoid_),
-    Activation("logistic", torch.sigmoid, 1.0, torch.sigmoid_),
+    # sigmoid(x) = 0.5 + 0.5 tanh(x / 2): the population stores tanh (torch's vectorized and scalar-tail sigmoid
+    # kernels differ in the last bit, which would make a genome's outputs depend on where its rows sit)
+    Activation("sigmoid", lambda x: torch.sigmoid(4.9 * x), 4.9 / 2, torch.tanh_, True, 0.5, 0.5),
+    Activation("logistic", torch.sigmoid, 0.5, torch.tanh_, True, 0.5, 0.5),
     Activation("tanh", torch.tanh, 1.0, torch.tanh_),
     Activation("relu", torch.relu, 1.0, torch.relu_),
     Activation("identity", lambda x: x, 1.0, None),
@@ -76,8 +84,8 @@ _LIST = [
     Activation("abs", torch.abs, 1.0, torch.abs_),
     Activation("clamped", _clamped, 1.0, lambda z: z.clamp_(-1.0, 1.0)),
     # neat-python's sigmoid(5x) and tanh(2.5x), input clamped to [-60, 60] (genomes imported from neat-python)
-    Activation("neat_python_sigmoid", lambda x: torch.sigmoid(torch.clamp(5.0 * x, -60.0, 60.0)), 5.0,
-               _neat_python_sigmoid_),
+    Activation("neat_python_sigmoid", lambda x: torch.sigmoid(torch.clamp(5.0 * x, -60.0, 60.0)), 5.0 / 2,
+               _clamp30_tanh_, True, 0.5, 0.5),
     Activation("neat_python_tanh", lambda x: torch.tanh(torch.clamp(2.5 * x, -60.0, 60.0)), 2.5, _neat_python_tanh_),
 ]
 

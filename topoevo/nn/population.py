@@ -3,10 +3,10 @@ population that runs it (:class:`CompiledPopulation`). See ``topoevo.nn`` for wh
 """
 from __future__ import annotations
 
-import gc
 import warnings
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -32,11 +32,12 @@ class CompileError(TopoevoError):
     """Genomes that cannot be compiled together (mixed sizes or kinds, a cycle in a feed-forward genome, ...)."""
 
 
-_node_fields = attrgetter("id", "bias", "response", "activation", "aggregation")
-_conn_fields = attrgetter("in_node", "out_node", "weight", "enabled")
+_genome_fields = attrgetter("nodes", "conns", "input_ids", "output_ids", "bias_id", "feed_forward")
 _LINEAR = np.array([a.linear for a in AGGREGATION_LIST])
 _MEAN = AGGREGATION_CODES["mean"]
 _SCALE = np.array([a.scale for a in ACTIVATION_LIST])
+_STORED_SCALE = np.array([a.stored_scale for a in ACTIVATION_LIST])
+_STORED_SHIFT = np.array([a.stored_shift for a in ACTIVATION_LIST])
 
 
 @dataclass
@@ -102,66 +103,54 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
 
 
 def compile_plan(genomes: Sequence[Genome]) -> Plan:
-    """Lay out P genomes as rows and edges (see :class:`Plan`). Plain Python touches each gene once; everything
-    else is vectorized numpy over the whole population. The garbage collector is paused meanwhile: the gene
-    records are many small tuples, and full collections over a large population of genomes would dominate."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _compile_plan(genomes)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _compile_plan(genomes: Sequence[Genome]) -> Plan:
+    """Lay out P genomes as rows and edges (see :class:`Plan`). One C-level pass per gene field reads the genes
+    (``np.fromiter`` over ``attrgetter`` maps, no per-gene Python code); everything else is vectorized numpy over
+    the whole population."""
     P = len(genomes)
     if P == 0:
         raise CompileError("expected at least one genome", field="genomes")
-    g0 = genomes[0]
-    ni, no, ff = len(g0.input_ids), len(g0.output_ids), g0.feed_forward
-    node_recs: list[tuple] = []
-    conn_recs: list[tuple] = []
-    node_counts: list[int] = []
-    conn_counts: list[int] = []
-    io_ids: list[int] = []  # per genome: inputs, outputs, bias (-1: none)
-    for p, g in enumerate(genomes):
-        nv = g.nodes.values()
-        cv = g.conns.values()
-        node_recs.extend(map(_node_fields, nv))
-        conn_recs.extend(map(_conn_fields, cv))
-        node_counts.append(len(nv))
-        conn_counts.append(len(cv))
-        ins, outs = g.input_ids, g.output_ids
-        if len(ins) != ni or len(outs) != no or g.feed_forward is not ff:
-            raise CompileError(f"genome {p} ({len(ins)} inputs, {len(outs)} outputs, "
-                               f"{'feed-forward' if g.feed_forward else 'recurrent'}) does not match genome 0 "
-                               f"({ni}, {no}, {'feed-forward' if ff else 'recurrent'})", field=f"genomes[{p}]")
-        io_ids.extend(ins)
-        io_ids.extend(outs)
-        io_ids.append(-1 if g.bias_id is None else g.bias_id)
+    nodes, conns, ins, outs, bias_ids, kinds = zip(*map(_genome_fields, genomes))
+    ni, no, ff = len(ins[0]), len(outs[0]), kinds[0]
+    if len(set(map(len, ins))) > 1 or len(set(map(len, outs))) > 1 or len(set(kinds)) > 1:
+        p = next(p for p in range(P) if (len(ins[p]), len(outs[p]), kinds[p]) != (ni, no, ff))
+        kind = {True: "feed-forward", False: "recurrent"}
+        raise CompileError(f"genome {p} ({len(ins[p])} inputs, {len(outs[p])} outputs, {kind[kinds[p]]}) does not "
+                           f"match genome 0 ({ni}, {no}, {kind[ff]})", field=f"genomes[{p}]")
     recurrent = not ff
-    if not node_recs:
+    # one C-level pass per gene field (np.fromiter over attrgetter maps): no per-gene Python code
+    nv = list(map(dict.values, nodes))
+    cv = list(map(dict.values, conns))
+    node_counts = list(map(len, nv))
+    conn_counts = list(map(len, cv))
+    n_nodes = sum(node_counts)
+    if n_nodes == 0:
         raise CompileError("the genomes have no nodes", field="genomes")
 
-    n_id, n_bias, n_resp, n_act, n_agg = zip(*node_recs)
+    def field(values: list, name: str, dtype: type, count: int, codes: dict[str, int] | None = None) -> np.ndarray:
+        it = map(attrgetter(name), chain.from_iterable(values))
+        return np.fromiter(it if codes is None else map(codes.__getitem__, it), dtype=dtype, count=count)
+
     try:
-        act = np.fromiter(map(ACTIVATION_CODES.__getitem__, n_act), dtype=np.int64, count=len(n_act))
-        agg = np.fromiter(map(AGGREGATION_CODES.__getitem__, n_agg), dtype=np.int64, count=len(n_agg))
+        act = field(nv, "activation", np.int64, n_nodes, ACTIVATION_CODES)
+        agg = field(nv, "aggregation", np.int64, n_nodes, AGGREGATION_CODES)
     except KeyError as e:
         raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
-    ids = np.array(n_id, dtype=np.int64)
-    io = np.array(io_ids, dtype=np.int64).reshape(P, ni + no + 1)
+    ids = np.fromiter(chain.from_iterable(nodes), dtype=np.int64, count=n_nodes)  # dict keys are the node ids
+    io = np.empty((P, ni + no + 1), dtype=np.int64)
+    io[:, :ni] = np.fromiter(chain.from_iterable(ins), dtype=np.int64, count=P * ni).reshape(P, ni)
+    io[:, ni:-1] = np.fromiter(chain.from_iterable(outs), dtype=np.int64, count=P * no).reshape(P, no)
+    io[:, -1] = [-1 if b is None else b for b in bias_ids]
     has_bias = np.flatnonzero(io[:, -1] >= 0)
-    if conn_recs:
-        c_in, c_out, c_w, c_en = zip(*conn_recs)
-        conn_index = np.flatnonzero(np.array(c_en, dtype=bool))
-        c_ends = np.concatenate((np.array(c_in, dtype=np.int64)[conn_index],
-                                 np.array(c_out, dtype=np.int64)[conn_index]))
-        e_w = np.array(c_w, dtype=np.float64)[conn_index]
-    else:
-        conn_index = c_ends = np.zeros(0, dtype=np.int64)
-        e_w = np.zeros(0)
+    enabled = list(map(attrgetter("enabled"), chain.from_iterable(cv)))
+    conn_index = np.flatnonzero(np.array(enabled, dtype=bool))
+    n_en = conn_index.size
+
+    def enabled_field(name: str, dtype: type) -> np.ndarray:  # itertools.compress skips disabled genes in C
+        return np.fromiter(map(attrgetter(name), compress(chain.from_iterable(cv), enabled)), dtype=dtype,
+                           count=n_en)
+
+    c_ends = np.concatenate((enabled_field("in_node", np.int64), enabled_field("out_node", np.int64)))
+    e_w = enabled_field("weight", np.float64)
     lowest = min(int(ids.min()), int(io[:, :-1].min(initial=0)), int(c_ends.min(initial=0)))
     if lowest < 0:
         raise CompileError(f"node ids must be >= 0, got {lowest}", field="genomes.nodes")
@@ -212,7 +201,8 @@ def _compile_plan(genomes: Sequence[Genome]) -> Plan:
     eorder = np.argsort(dst * n_rows + src)
     return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
                 genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
-                bias=np.array(n_bias, dtype=np.float64)[order], response=np.array(n_resp, dtype=np.float64)[order],
+                bias=field(nv, "bias", np.float64, n_nodes)[order],
+                response=field(nv, "response", np.float64, n_nodes)[order],
                 activation=act[order], aggregation=agg[order], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
@@ -225,6 +215,7 @@ class _Gather:
     reduce: str
     src: Tensor  # source rows
     weight: Tensor  # (E, 1)
+    offset: Tensor | None  # (E, 1): weight x shift of the source's stored value (None: all zero)
     slot: Tensor  # (E, 1): which of the group's nodes each edge feeds
     rows: Tensor  # block-local rows of the group's nodes
     bias: Tensor  # (n, 1), scaled
@@ -248,7 +239,12 @@ class CompiledPopulation:
     """P genomes as one batched network: ``pop(x)`` maps ``(P, B, I)`` inputs to ``(P, B, O)`` outputs.
 
     Feed-forward populations are evaluated level by level, recurrent ones one synchronous tick per call with
-    state per (genome, batch row), kept until :meth:`reset` or until the batch size changes.
+    state per (genome, batch row), kept until :meth:`reset` or until the batch size changes. Calls run without
+    autograd. ``threads``: torch threads a call uses (the caller's setting is restored afterwards); ``None`` means
+    one thread for calls with little work (below ``SINGLE_THREAD_WORK``), else torch's current setting. Pass
+    ``threads=1`` when other processes share the cores (e.g. a process-pool evaluator): every level's operations
+    wait for all threads, so one descheduled thread stalls the call (measured: 100x slower at batch 64 on a busy
+    2-core machine). Compile with ``dtype=torch.float64`` for results within 1e-10 of the reference interpreter.
 
     >>> import random, torch
     >>> from topoevo.config import GenomeConfig
@@ -260,12 +256,23 @@ class CompiledPopulation:
     torch.Size([3, 4, 1])
     """
 
-    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32):
+    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32, threads: int | None = None):
         self.genomes = list(genomes)
         self.dtype = dtype
+        self.threads = threads
         self.plan = plan = compile_plan(self.genomes)
         self._blocks = _build_blocks(plan, dtype)
         self._out_rows = torch.from_numpy(plan.output_rows)
+        # sigmoid rows hold t with value 0.5 t + 0.5: outputs are mapped back, a zero state is t = -1
+        out_act = plan.activation[plan.output_rows - plan.num_sensor_rows]
+        self._out_affine = None
+        if _STORED_SHIFT[out_act].any():
+            self._out_affine = (torch.from_numpy(_STORED_SHIFT[out_act]).to(dtype).unsqueeze(1),
+                                torch.from_numpy(_STORED_SCALE[out_act]).to(dtype).unsqueeze(1))
+        self._zero_state = None
+        if plan.recurrent and _STORED_SHIFT[plan.activation].any():
+            zero = -_STORED_SHIFT[plan.activation] / _STORED_SCALE[plan.activation]
+            self._zero_state = torch.from_numpy(zero).to(dtype).unsqueeze(1)
         self._values: Tensor | None = None
         self._inputs: Tensor | None = None
         self._steps: list[Callable[[], object]] = []
@@ -294,36 +301,52 @@ class CompiledPopulation:
     def reset(self) -> None:
         """Zero the recurrent state (no-op for feed-forward populations)."""
         if self.plan.recurrent and self._values is not None:
-            self._values[self.plan.num_sensor_rows:].zero_()
+            self._zero(self._values)
+
+    def _zero(self, V: Tensor) -> None:
+        state = V[self.plan.num_sensor_rows:]
+        if self._zero_state is None:
+            state.zero_()
+        else:
+            state.copy_(self._zero_state.expand_as(state))
 
     def select(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
         """A new population of the genomes at ``indices`` (recompiled from the genomes given at construction)."""
-        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype)
+        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads)
 
     @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
         plan = self.plan
-        x = torch.as_tensor(x)
+        if not isinstance(x, (np.ndarray, Tensor)):
+            x = np.asarray(x)
         P, I = plan.size, plan.num_inputs
-        if x.dim() != 3 or x.shape[0] != P or x.shape[2] != I:
+        if x.ndim != 3 or x.shape[0] != P or x.shape[2] != I:
             raise TopoevoError(f"expected inputs shaped ({P}, B, {I}), got {tuple(x.shape)}", field="x")
         B = x.shape[1]
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
-        threads = torch.get_num_threads()
-        if threads > 1 and self._small:  # too little work to share: thread hand-offs would cost more than they save
-            torch.set_num_threads(1)
+        current = torch.get_num_threads()
+        # too little work to share: thread hand-offs would cost more than they save
+        wanted = self.threads if self.threads is not None else (1 if self._small else current)
+        if wanted != current:
+            torch.set_num_threads(wanted)
             try:
                 self._run(x)
             finally:
-                torch.set_num_threads(threads)
+                torch.set_num_threads(current)
         else:
             self._run(x)
-        out = self._values.index_select(0, self._out_rows).view(P, plan.num_outputs, B)
-        return out.transpose(1, 2).contiguous()
+        out = self._values.index_select(0, self._out_rows)
+        if self._out_affine is not None:
+            out = torch.addcmul(self._out_affine[0], out, self._out_affine[1])
+        # a fresh (P, O, B) tensor seen as (P, B, O): no copy (the transposing copy costs as much as a level)
+        return out.view(P, plan.num_outputs, B).transpose(1, 2)
 
-    def _run(self, x: Tensor) -> None:
-        self._inputs.copy_(x.transpose(1, 2))
+    def _run(self, x: np.ndarray | Tensor) -> None:
+        if isinstance(x, np.ndarray):  # numpy copies (and casts) straight into the values: no tensor wrapping
+            np.copyto(self._inputs.numpy(), x.transpose(0, 2, 1), casting="unsafe")
+        else:
+            self._inputs.copy_(x.transpose(1, 2))
         for step in self._steps:
             step()
 
@@ -333,6 +356,8 @@ class CompiledPopulation:
         plan, S = self.plan, self.plan.num_sensor_rows
         V = self._values = torch.zeros(plan.num_rows, B, dtype=self.dtype)
         V[plan.size * plan.num_inputs:S] = 1.0
+        if plan.recurrent:
+            self._zero(V)
         self._inputs = V[:plan.size * plan.num_inputs].view(plan.size, plan.num_inputs, B)
         steps: list[Callable[[], object]] = []
         nxt = torch.empty(plan.num_rows - S, B, dtype=self.dtype) if plan.recurrent else None
@@ -340,10 +365,7 @@ class CompiledPopulation:
             out = nxt if nxt is not None else V[blk.lo:blk.hi]
             if blk.matrix is None:
                 steps.append(partial(out.copy_, blk.bias.expand(-1, B)))
-            elif B == 1:  # matrix-vector product: about twice as fast as a one-column matrix product
-                steps.append(partial(torch.addmv, blk.bias[:, 0].contiguous(), blk.matrix, V[:blk.cols, 0],
-                                     out=out[:, 0]))
-            else:
+            else:  # not addmv at batch 1, though twice as fast: its rounding depends on where a row sits
                 steps.append(partial(torch.addmm, blk.bias, blk.matrix, V[:blk.cols], out=out))
             for gt in blk.gathers:
                 steps.append(partial(_gather_step, gt, V, out, gt.slot.expand(-1, B).contiguous()))
@@ -362,6 +384,8 @@ class CompiledPopulation:
 def _gather_step(gt: _Gather, V: Tensor, out: Tensor, slot: Tensor) -> None:
     """Product/max/min nodes: gather the weighted inputs, reduce them per node, write ``bias + response * agg``."""
     contrib = V.index_select(0, gt.src).mul_(gt.weight)
+    if gt.offset is not None:
+        contrib.add_(gt.offset)
     red = contrib.new_zeros(gt.rows.numel(), contrib.shape[1])
     red.scatter_reduce_(0, slot, contrib, gt.reduce, include_self=False)
     out.index_copy_(0, gt.rows, torch.addcmul(gt.bias, gt.response, red))
@@ -371,11 +395,18 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
     """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs.
 
     Sum and mean nodes: ``act(scale * (bias + response * agg))`` = ``act_inplace(scale * bias + sum(w' x))`` with
-    ``w' = scale * response * w`` (divided by the fan-in for mean), one sparse product per block.
+    ``w' = scale * response * w`` (divided by the fan-in for mean), one sparse product per block. A source whose
+    value is stored as ``t`` with ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias.
     """
     S, n_comp = plan.num_sensor_rows, plan.activation.size
     scale = _SCALE[plan.activation]
     dst_c = plan.dst - S  # computed-row position of each edge's target
+    src_c = plan.src - S  # negative for sensors
+    affine = _STORED_SHIFT[plan.activation] != 0
+    src_affine = np.zeros(plan.src.size, dtype=bool)
+    src_affine[src_c >= 0] = affine[src_c[src_c >= 0]]
+    src_a = np.where(src_affine, _STORED_SCALE[plan.activation[np.maximum(src_c, 0)]], 1.0)
+    src_c_shift = np.where(src_affine, _STORED_SHIFT[plan.activation[np.maximum(src_c, 0)]], 0.0)
     linear_node = _LINEAR[plan.aggregation]
     coef = plan.response * scale
     is_mean = plan.aggregation == _MEAN
@@ -386,11 +417,17 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
     lin_dst = dst_c if all_linear else dst_c[e_lin]
     lin_src = plan.src if all_linear else plan.src[e_lin]
     lin_w = (plan.weight if all_linear else plan.weight[e_lin]) * coef[lin_dst]
+    bias = plan.bias * scale
+    if src_affine.any():
+        lin_aff = src_affine if all_linear else src_affine[e_lin]
+        shift = (src_c_shift if all_linear else src_c_shift[e_lin])[lin_aff] * lin_w[lin_aff]
+        bias = bias + np.bincount(lin_dst[lin_aff], weights=shift, minlength=n_comp)
+        lin_w = lin_w * (src_a if all_linear else src_a[e_lin])
     rowptr = np.searchsorted(lin_dst, np.arange(n_comp + 1))
     idx_dtype = np.int32 if plan.num_rows < 2**31 - 1 else np.int64
     t_col = torch.from_numpy(lin_src.astype(idx_dtype))
     t_val = torch.from_numpy(lin_w).to(dtype)
-    t_bias = torch.from_numpy(plan.bias * scale).to(dtype).unsqueeze(1)
+    t_bias = torch.from_numpy(bias).to(dtype).unsqueeze(1)
     bounds = (np.array([S, plan.num_rows]) if plan.recurrent else plan.level_bounds) - S
     # one crow array for all blocks: block k's rows [a, b) use entries [a + k, b + k + 1)
     nb = bounds.size - 1
@@ -422,13 +459,13 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
             if inplace[c] is not None:
                 acts.append((s - a, e - a, inplace[c]))
             r += 1
-        gathers = [] if nonlin is None else _gathers(plan, nonlin, dst_c, a, b, scale, dtype)
+        gathers = [] if nonlin is None else _gathers(plan, nonlin, dst_c, a, b, scale, src_a, src_c_shift, dtype)
         blocks.append(_Block(lo, hi, plan.num_rows if plan.recurrent else lo, matrix, t_bias[a:b], gathers, acts))
     return blocks
 
 
 def _gathers(plan: Plan, nonlin: np.ndarray, dst_c: np.ndarray, a: int, b: int, scale: np.ndarray,
-             dtype: torch.dtype) -> list[_Gather]:
+             src_a: np.ndarray, src_shift: np.ndarray, dtype: torch.dtype) -> list[_Gather]:
     """Gather/scatter-reduce groups for the product/max/min nodes of computed rows [a, b)."""
     e_blk = nonlin[(dst_c[nonlin] >= a) & (dst_c[nonlin] < b)]
     blk_aggs = plan.aggregation[a:b]
@@ -439,7 +476,9 @@ def _gathers(plan: Plan, nonlin: np.ndarray, dst_c: np.ndarray, a: int, b: int, 
         g_nodes = a + nodes
         out.append(_Gather(
             reduce=AGGREGATION_LIST[code].reduce, src=torch.from_numpy(plan.src[e]),
-            weight=torch.from_numpy(plan.weight[e]).to(dtype).unsqueeze(1),
+            weight=torch.from_numpy(plan.weight[e] * src_a[e]).to(dtype).unsqueeze(1),
+            offset=torch.from_numpy(plan.weight[e] * src_shift[e]).to(dtype).unsqueeze(1) if src_shift[e].any()
+            else None,
             slot=torch.from_numpy(np.searchsorted(nodes, dst_c[e] - a)).unsqueeze(1), rows=torch.from_numpy(nodes),
             bias=torch.from_numpy(plan.bias[g_nodes] * scale[g_nodes]).to(dtype).unsqueeze(1),
             response=torch.from_numpy(plan.response[g_nodes] * scale[g_nodes]).to(dtype).unsqueeze(1)))

@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from topoevo.config.weights import Activation, ModelKind
+from topoevo.config.weights import Activation, ModelKind, conv_size
 from topoevo.errors import ConfigError, TopoevoError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +42,7 @@ class ModelSpec:
     output_activation: Activation = Activation.IDENTITY
     conv_channels: tuple[int, ...] = ()  # cnn only (empty for an mlp)
     kernel_size: int = 0  # cnn only
+    stride: int = 0  # cnn only
     pool: int = 0  # cnn only
     image_shape: tuple[int, ...] = ()  # cnn only: (channels, height, width)
 
@@ -66,9 +67,11 @@ class ModelSpec:
                 return "conv_channels", f"expected positive channel counts, got {list(self.conv_channels)}"
             if self.kernel_size < 1 or self.kernel_size % 2 == 0:
                 return "kernel_size", f"expected an odd kernel size, got {self.kernel_size}"
+            if self.stride < 1:
+                return "stride", f"expected a stride >= 1, got {self.stride}"
             if self.pool < 1 or min(self.feature_shape()[1:]) < 1:
-                return "pool", f"max-pools of {self.pool} shrink {list(self.image_shape)} to nothing"
-        elif self.conv_channels or self.kernel_size or self.pool or self.image_shape:
+                return "pool", f"the conv blocks shrink {list(self.image_shape)} to nothing"
+        elif self.conv_channels or self.kernel_size or self.stride or self.pool or self.image_shape:
             return "kind", "an 'mlp' spec has no conv fields"
         return None
 
@@ -76,7 +79,8 @@ class ModelSpec:
         """CNN: (channels, height, width) after the last conv block."""
         _, h, w = self.image_shape
         for _ in self.conv_channels:
-            h, w = h // self.pool, w // self.pool
+            h = conv_size(h, self.kernel_size, self.stride) // self.pool
+            w = conv_size(w, self.kernel_size, self.stride) // self.pool
         return self.conv_channels[-1], h, w
 
     @classmethod
@@ -90,8 +94,8 @@ class ModelSpec:
                                       hidden=tuple(m.hidden), activation=m.activation,
                                       output_activation=m.output_activation)
         if m.kind is ModelKind.CNN:
-            kwargs.update(conv_channels=tuple(m.conv_channels), kernel_size=m.kernel_size, pool=m.pool,
-                          image_shape=tuple(m.image_shape))
+            kwargs.update(conv_channels=tuple(m.conv_channels), kernel_size=m.kernel_size, stride=m.stride,
+                          pool=m.pool, image_shape=tuple(m.image_shape))
         try:
             return cls(**kwargs)
         except ConfigError as exc:
@@ -170,7 +174,8 @@ def build_model(spec: ModelSpec, device: Any = None) -> nn.Sequential:
             layers.append(nn.Unflatten(-1, spec.image_shape))
             channels = spec.image_shape[0]
             for out in spec.conv_channels:
-                layers += [nn.Conv2d(channels, out, spec.kernel_size, padding=spec.kernel_size // 2),
+                layers += [nn.Conv2d(channels, out, spec.kernel_size, stride=spec.stride,
+                                     padding=spec.kernel_size // 2),
                            activation_module(spec.activation)]
                 if spec.pool > 1:
                     layers.append(nn.MaxPool2d(spec.pool))
@@ -188,6 +193,9 @@ def build_model(spec: ModelSpec, device: Any = None) -> nn.Sequential:
 
 @functools.lru_cache(maxsize=32)
 def template_model(spec: ModelSpec) -> nn.Sequential:
-    """A cached parameter-free (``meta`` device) module of ``spec``: the structure that batched evaluation calls
-    with stacked parameters. Building it draws nothing from torch's global generator."""
-    return build_model(spec, device="meta").requires_grad_(False)
+    """A cached module of ``spec``: the structure that batched evaluation calls with stacked parameters (its own
+    parameters are never used). Building it leaves torch's global generator as it was."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        return build_model(spec).requires_grad_(False)

@@ -13,6 +13,7 @@ _REGISTRY: dict[str, str] = {
     "double_pole_velocities": "topoevo.tasks.double_pole:DoublePoleVelocitiesParams:DoublePoleTask",
     "double_pole_no_velocities": "topoevo.tasks.double_pole:DoublePoleNoVelocitiesParams:DoublePoleTask",
     "gym": "topoevo.tasks.gym:GymParams:GymTask",
+    "supervised": "topoevo.tasks.supervised:SupervisedParams:SupervisedTask",
 }
 
 

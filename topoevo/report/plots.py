@@ -1,0 +1,178 @@
+"""Pictures of a run from its ``stats.jsonl``: fitness per generation and species sizes (needs matplotlib).
+
+Figures are drawn with matplotlib's Agg canvas directly (no pyplot, no global backend switch), so plotting works
+headless and never disturbs an interactive matplotlib session.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+from topoevo.errors import TopoevoError
+
+log = logging.getLogger("topoevo.report")
+
+__all__ = ["read_stats", "plot_fitness", "plot_species", "plot_run", "new_figure"]
+
+#: picture file names written by :func:`plot_run` (plus ``champion.<fmt>``)
+FITNESS_FILE = "fitness"
+SPECIES_FILE = "species"
+CHAMPION_FILE = "champion"
+
+
+def _require_matplotlib(source: str | Path | None = None) -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise TopoevoError("plotting needs matplotlib: pip install 'topoevo[plot]'", source=source,
+                           field="matplotlib") from None
+
+
+def new_figure(width: float = 8.0, height: float = 4.5) -> Any:
+    """A matplotlib ``Figure`` on an Agg canvas (no pyplot state)."""
+    _require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=120, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def read_stats(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The per-generation records of a run directory's ``stats.jsonl`` (a torn last line is skipped)."""
+    path = Path(run_dir) / "stats.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise TopoevoError("no stats.jsonl: not a run directory, or no generation finished yet", source=run_dir,
+                           field="stats.jsonl") from None
+    records = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if i == len(lines) - 1:
+                log.warning("%s: skipping a torn last line", path)
+                break
+            raise TopoevoError(f"line {i + 1} is not JSON", source=path, field=f"line {i + 1}") from None
+        if not isinstance(rec, dict) or "generation" not in rec:
+            raise TopoevoError(f"line {i + 1} has no 'generation'", source=path, field=f"line {i + 1}")
+        records.append(rec)
+    if not records:
+        raise TopoevoError("no generation recorded yet", source=path, field="stats.jsonl")
+    return records
+
+
+def _series(records: Sequence[dict[str, Any]], key: str) -> list[float] | None:
+    if not all(isinstance(r.get(key), (int, float)) for r in records):
+        return None
+    return [float(r[key]) for r in records]
+
+
+def plot_fitness(records: Sequence[dict[str, Any]], path: str | Path, title: str | None = None) -> Path:
+    """Best and mean fitness per generation, the mean's +-1 standard deviation as a band, the worst dotted."""
+    gens = [int(r["generation"]) for r in records]
+    best, mean = _series(records, "best_fitness"), _series(records, "mean_fitness")
+    if best is None:
+        raise TopoevoError("records have no best_fitness", source=path, field="best_fitness")
+    std, worst = _series(records, "std_fitness"), _series(records, "worst_fitness")
+    fig = new_figure()
+    ax = fig.add_subplot()
+    if mean is not None:
+        if std is not None:
+            ax.fill_between(gens, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
+                            color="tab:blue", alpha=0.18, linewidth=0, label="mean \u00b1 1 std")
+        ax.plot(gens, mean, color="tab:blue", linewidth=1.5, label="mean")
+    if worst is not None:
+        ax.plot(gens, worst, color="tab:gray", linewidth=0.8, linestyle=":", label="worst")
+    ax.plot(gens, best, color="tab:red", linewidth=2.0, label="best")
+    solved = next((r["generation"] for r in records if r.get("solved")), None)
+    if solved is not None:
+        ax.axvline(solved, color="tab:green", linewidth=1.0, linestyle="--", label=f"solved (gen {solved})")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness")
+    ax.set_xlim(gens[0], max(gens[-1], gens[0] + 1))
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize="small", framealpha=0.85)
+    ax.set_title(title or "fitness per generation")
+    return _save(fig, path)
+
+
+def plot_species(records: Sequence[dict[str, Any]], path: str | Path, title: str | None = None) -> Path:
+    """Species sizes per generation as a stack plot (species in order of creation, bottom to top)."""
+    gens = [int(r["generation"]) for r in records]
+    if not any(r.get("species_sizes") for r in records):
+        raise TopoevoError("records have no species_sizes (not a NEAT run?)", source=path, field="species_sizes")
+    ids = sorted({int(k) for r in records for k in (r.get("species_sizes") or {})})
+    rows = [[int((r.get("species_sizes") or {}).get(str(sid), 0)) for r in records] for sid in ids]
+    fig = new_figure()
+    ax = fig.add_subplot()
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    colors = [cmap(i % 20) for i in range(len(ids))]
+    if len(gens) == 1:  # a single generation: show it as a bar of stacked segments
+        bottom = 0
+        for sid, row, c in zip(ids, rows, colors):
+            ax.bar(gens[0], row[0], bottom=bottom, color=c, width=0.8, edgecolor="white", linewidth=0.3)
+            bottom += row[0]
+    else:
+        ax.stackplot(gens, rows, colors=colors, edgecolor="white", linewidth=0.3)
+        ax.set_xlim(gens[0], gens[-1])
+    total = max(sum(col) for col in zip(*rows))
+    ax.set_ylim(0, total)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("genomes per species")
+    ax.grid(True, axis="y", alpha=0.3)
+    if len(ids) <= 12:
+        from matplotlib.patches import Patch
+
+        ax.legend([Patch(color=c) for c in colors], [f"species {sid}" for sid in ids], loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    ax.set_title(title or f"species sizes ({len(ids)} species in total)")
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp" + path.suffix)
+    fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png")
+    tmp.replace(path)
+    return path
+
+
+def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png") -> list[Path]:
+    """Write ``fitness.<fmt>``, ``species.<fmt>`` (NEAT runs) and ``champion.<fmt>`` (if the run saved a genome)
+    into ``out_dir`` (default: the run directory); returns the files written.
+
+    >>> # plot_run("runs/xor-s0-20260101-120000")  ->  [.../fitness.png, .../species.png, .../champion.png]
+    """
+    if fmt not in ("png", "svg"):
+        raise TopoevoError(f"expected png or svg, got {fmt!r}", field="--format")
+    _require_matplotlib(run_dir)
+    run_dir = Path(run_dir)
+    out = Path(out_dir) if out_dir is not None else run_dir
+    records = read_stats(run_dir)
+    name = run_dir.resolve().name
+    written = [plot_fitness(records, out / f"{FITNESS_FILE}.{fmt}", title=f"{name}: fitness per generation")]
+    if any(r.get("species_sizes") for r in records):
+        written.append(plot_species(records, out / f"{SPECIES_FILE}.{fmt}", title=f"{name}: species sizes"))
+    champion = run_dir / "champion.json"
+    if champion.is_file():
+        from topoevo.errors import GenomeFileError
+        from topoevo.genome.io import load_genome
+        from topoevo.report.draw import draw_genome
+
+        try:
+            genome = load_genome(champion)
+        except GenomeFileError as exc:  # e.g. a weight vector of a fixed-module run: nothing to draw
+            log.info("not drawing %s: %s", champion, exc)
+        else:
+            written.append(draw_genome(genome, out / f"{CHAMPION_FILE}.{fmt}", title=f"{name}: champion"))
+    return written
