@@ -55,6 +55,9 @@ def main() -> None:
     ap.add_argument("--no-peer", action="store_true", help="skip neat-python")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
+    import torch
+
+    torch.set_num_threads(1)  # tiny tensors: threads only add contention on a shared 2-core machine
     topoevo_xor(10_000)  # warm-up: imports torch, first compile
     ours, theirs = [], []
     if not args.no_peer:

@@ -126,3 +126,39 @@ def test_run_loop_stops_on_a_passed_champion_test_and_records_it(tmp_path):
     assert genome.fitness >= 475.0  # the test only runs on champions whose training fitness reached the threshold
     resumed = Run.resume(tmp_path / "run")  # the figures survive in the checkpoint
     assert resumed.champion_test == test
+
+
+def _run_with(task: object, species_best: dict[int, float], minimise: bool = False) -> Run:
+    """A Run shell holding only what `champion_to_test` reads: the task, and an algorithm with species records."""
+    from types import SimpleNamespace
+
+    run = object.__new__(Run)
+    run.task = task
+    run.algo = SimpleNamespace(minimise=minimise, species_set=SimpleNamespace(
+        species={sid: SimpleNamespace(best_score=b) for sid, b in species_best.items()}))
+    run.checked_species = set()
+    return run
+
+
+def test_species_champions_are_tested_in_turn_as_in_stanleys_pole2_epoch():
+    from types import SimpleNamespace
+
+    candidates = [SimpleNamespace(species=s) for s in (1, 1, 2, 2, 3)]
+    fitness = np.array([5.0, 4.0, 3.0, 6.0, 1.0])
+    order = np.argsort(-fitness, kind="stable")
+    task = SimpleNamespace(test_species_champions=True)
+    run = _run_with(task, {1: float("-inf"), 2: float("-inf"), 3: float("-inf")})
+    assert run.champion_to_test(candidates, fitness, order) == 3  # best species (2) first
+    for sid, best in ((1, 5.0), (2, 6.0), (3, 1.0)):  # tell() records each species' best
+        run.algo.species_set.species[sid].best_score = best
+    assert run.champion_to_test(candidates, fitness, order) == 0  # species 2 checked, not improved: species 1
+    assert run.champion_to_test(candidates, fitness, order) == 4  # then species 3
+    assert run.champion_to_test(candidates, fitness, order) == 3  # all checked: the best species again
+    improved = np.array([7.0, 4.0, 3.0, 6.0, 1.0])  # species 1 beats its record: unchecked, and now the best
+    assert run.champion_to_test(candidates, improved, np.argsort(-improved, kind="stable")) == 0
+    assert run.checked_species == {1, 2, 3}
+    # without the task's request, the generation's best is tested
+    plain = _run_with(SimpleNamespace(), {1: 0.0, 2: 0.0, 3: 0.0})
+    assert plain.champion_to_test(candidates, fitness, order) == 3
+    assert DoublePoleTask(DoublePoleNoVelocitiesParams()).test_species_champions
+    assert not DoublePoleTask(DoublePoleParams()).test_species_champions

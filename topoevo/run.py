@@ -104,6 +104,7 @@ class Run:
         self.champion = None
         self.task_file = config.source  # the file the run was started from; kept across resumes
         self.champion_test: dict[str, Any] | None = None  # the task's figures of the champion's success test
+        self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
 
     # ---- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -137,6 +138,7 @@ class Run:
             run.solved = bool(r["solved"])
             run.evaluations_to_solve = r["evaluations_to_solve"]
             run.champion_test = r.get("champion_test")
+            run.checked_species = {int(s) for s in r.get("checked_species", [])}
             if "task_file" in r:  # (None for a config built in Python)
                 run.task_file = None if r["task_file"] is None else str(r["task_file"])
             if r.get("champion") is not None:  # the solving genome (not necessarily the best one)
@@ -179,7 +181,7 @@ class Run:
         if result.solved is not None and np.any(result.solved):
             winner = int(np.flatnonzero(result.solved)[0])
         elif hasattr(task, "champion_solved"):
-            best = int(order[0])
+            best = self.champion_to_test(candidates, fitness, order)
             if task.champion_solved(algo.compile_fn([candidates[best]]), float(fitness[best])):
                 winner = best
                 self.champion_test = getattr(task, "champion_test", None)
@@ -207,6 +209,32 @@ class Run:
         if rc.checkpoint_every and algo.generation % rc.checkpoint_every == 0:
             self.checkpoint()
         return record
+
+    def champion_to_test(self, candidates: list[Any], fitness: np.ndarray, order: np.ndarray) -> int:
+        """Index of the genome the task's success test (``champion_solved``) runs on this generation.
+
+        Normally the generation's best. A task that sets ``test_species_champions`` (the double pole without
+        velocities) gets the rotation of Stanley's NEAT C++ ``pole2_epoch`` instead: species sorted by their best
+        fitness this generation; a species whose best improved on its previous record becomes unchecked; the
+        champion of the first unchecked species is tested (of the best species if all are checked), and that
+        species is marked checked. So a champion that keeps failing does not hide the other species' champions.
+        """
+        species_set = getattr(self.algo, "species_set", None)
+        if not getattr(self.task, "test_species_champions", False) or species_set is None:
+            return int(order[0])
+        sign = -1.0 if self.algo.minimise else 1.0
+        champions: dict[int, int] = {}
+        for i in order.tolist():  # best first: the first index met in a species is its champion
+            champions.setdefault(candidates[i].species, i)
+        known = species_set.species
+        self.checked_species &= set(champions)
+        for sid, i in champions.items():
+            if sid not in known or sign * float(fitness[i]) > known[sid].best_score:
+                self.checked_species.discard(sid)
+        ranked = list(champions)  # species by champion fitness, best first (order is already sorted)
+        chosen = next((sid for sid in ranked if sid not in self.checked_species), ranked[0])
+        self.checked_species.add(chosen)
+        return champions[chosen]
 
     def loop(self) -> RunSummary:
         """Run until solved or out of budget; write checkpoint, champion and summary; return the summary."""
@@ -257,6 +285,7 @@ class Run:
             "task": task_state,
             "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
                     "stop_reason": self.stop_reason, "champion_test": self.champion_test,
+                    "checked_species": sorted(self.checked_species),
                     "task_file": self.task_file,
                     "champion": genome_to_dict(self.champion) if isinstance(self.champion, Genome) else
                     self.algo.candidate_to_dict(self.champion) if self.champion is not None

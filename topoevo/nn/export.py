@@ -64,9 +64,9 @@ def to_onnx(net: GenomeModule | Genome, path: str | Path, opset: int = 18) -> Pa
 
     The file is written atomically (temp file, then rename).
     """
+    module = _module(net)  # rejects recurrent genomes first
     if importlib.util.find_spec("onnx") is None:
         raise ExportError("ONNX export needs the optional 'onnx' package (pip install onnx)", field="onnx")
-    module = _module(net)
     path = Path(path)
     buf = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():

@@ -204,6 +204,8 @@ class DoublePoleTask:
         self.num_inputs = 6 if self.velocities else 3
         self.backend = backend
         self.champion_test: dict[str, Any] | None = None  # figures of the last `champion_solved` test
+        # DPNV: the run loop tests species champions in turn (Stanley's pole2_epoch), not only the best genome
+        self.test_species_champions = not self.velocities
         self._tests: OrderedDict[bytes, tuple[bool, dict[str, Any]]] = OrderedDict()
 
     # ---------------------------------------------------------------------------------------------- observations
