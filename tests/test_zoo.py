@@ -2,6 +2,7 @@
 seeds recorded in its metadata (written by `topoevo run`)."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +14,12 @@ from topoevo.tasks.double_pole_physics import START_STATE
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "genomes"
-REQUIRED = ("xor", "cartpole", "double_pole_velocities", "double_pole_no_velocities")
+REQUIRED = ("xor", "cartpole", "lunarlander", "double_pole_velocities", "double_pole_no_velocities")
 QUICK_DPV_STEPS = 10_000
-
-
-# Champions still being evolved: their replay tests skip (loudly) until the file lands in genomes/.
-PENDING = ("double_pole_velocities", "double_pole_no_velocities")
-
-
-def _require(name: str) -> None:
-    if name in PENDING and not (ZOO / f"{name}.json").is_file():
-        pytest.skip(f"genomes/{name}.json not evolved yet (see the closing note of the control-tasks issue)")
 
 
 def champion(name: str):
     """(genome, metadata, task, compiled policy of size 1) of genomes/<name>.json."""
-    _require(name)
     genome, meta, task, _ = load_champion(ZOO / f"{name}.json")
     return genome, meta, task, compile_genomes([genome])
 
@@ -36,7 +27,6 @@ def champion(name: str):
 @pytest.mark.parametrize("name", REQUIRED)
 def test_each_task_file_has_a_solved_champion_with_metadata(name):
     path = ZOO / f"{name}.json"
-    _require(name)
     assert path.is_file(), f"missing {path}"
     genome, meta, task, task_file = load_champion(path)
     assert task_file.resolve() == ROOT / "tasks" / f"{name}.toml"
@@ -50,6 +40,8 @@ def test_each_task_file_has_a_solved_champion_with_metadata(name):
 
 def test_zoo_holds_only_replayable_champions():
     for path in ZOO.glob("*.json"):
+        if path.stem == "lunarlander" and importlib.util.find_spec("Box2D") is None:
+            continue  # gymnasium's box2d extra is not installed
         genome, meta, task, _ = load_champion(path)
         assert path.stem == Path(meta["task_file"]).stem
         if hasattr(task, "close"):
@@ -91,10 +83,13 @@ def test_dpnv_champion_generalization_equals_the_recorded_count():
     genome, meta, task, policy = champion("double_pole_no_velocities")
     test = meta["champion_test"]
     assert test["generalization"] >= test["generalization_threshold"] == 200
-    assert task.generalization(policy) == test["generalization"]
+    # float32 forward passes differ in the last bits between CPU instruction sets (AVX2 vs AVX-512 kernels), and
+    # 1,000 chaotic steps amplify them: a few of the 625 starts may flip on another machine, never the verdict.
+    count = task.generalization(policy)
+    assert count >= 200 and abs(count - test["generalization"]) <= 10
     result = task.evaluate(policy, np.zeros(1, dtype=np.int64))  # its training fitness: 1,000 decisions balanced
     assert result.info["balanced_steps"][0] == 1000
-    assert result.fitness[0] == pytest.approx(genome.fitness, rel=1e-9)
+    assert result.fitness[0] == pytest.approx(genome.fitness, rel=1e-5)  # float32 last bits: see above
 
 
 @pytest.mark.slow
@@ -102,3 +97,14 @@ def test_dpnv_champion_passes_the_full_success_test():
     _, meta, task, policy = champion("double_pole_no_velocities")
     assert task.champion_solved(policy)
     assert task.champion_test["balanced_steps"] == meta["champion_test"]["balanced_steps"] == 100_000
+
+
+def test_lunarlander_champion_passes_its_held_out_test():
+    pytest.importorskip("Box2D")
+    genome, meta, task, policy = champion("lunarlander")
+    test = meta["champion_test"]
+    assert meta["solved"] is True and test["held_out_episodes"] == 100
+    value = task.held_out_return(policy, episodes=test["held_out_episodes"], seed=test["held_out_seed"])[0]
+    task.close()
+    assert value >= test["solved_return"] == 200.0
+    assert value == pytest.approx(test["held_out_return"], rel=0.05)  # exact on the recording machine
