@@ -168,9 +168,6 @@ class ChunkedEvaluator(Evaluator):
         return EvalResult(fitness=fitness)
 
 
-@pytest.mark.xfail(reason="CompiledPopulation (float32) rounds a genome's outputs differently depending on which "
-                          "other genomes share its batch (differences of ~1e-8), so chunked evaluation differs in the "
-                          "last bits", strict=False)
 def test_fitness_does_not_depend_on_how_the_population_is_split(tmp_path: Path):
     Run.start(noisy_config(5, seed=9), out=tmp_path / "a").loop()
     Run.start(noisy_config(5, seed=9), out=tmp_path / "b", evaluator=ChunkedEvaluator()).loop()

@@ -16,6 +16,8 @@ ALGORITHMS: dict[str, str] = {
     "ga": "topoevo.search.ga:WeightGA",
     "steady_state_ga": "topoevo.search.ga:SteadyStateGA",
     "es": "topoevo.search.es:OpenAIES",
+    "regularized_evolution": "topoevo.nas.rea:RegularizedEvolution",
+    "random_search": "topoevo.nas.rea:RandomSearch",
 }
 
 

@@ -28,10 +28,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="neat-python INI configs only: the task to run, by name or as the [task] table of a TOML task "
                         "file (default: xor for a 2-input, 1-output config)")
     r.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs (run.tensorboard)")
+    _add_evaluator_options(r)
     s = sub.add_parser("resume", help="continue a run from its directory's checkpoint")
     s.add_argument("rundir")
     s.add_argument("--generations", type=int, default=None, help="new total generation budget")
     s.add_argument("--no-progress", action="store_true")
+    _add_evaluator_options(s)
     g = sub.add_parser("show", help="print a readable summary of a genome file")
     g.add_argument("genome")
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -46,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_ecosystem_parsers(sub)
     return p
+
+
+def _add_evaluator_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="evaluate on a local pool of N worker processes (with --ray: N Ray workers); the same seed "
+                        "gives the same run on any evaluator and worker count")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="evaluate on a Ray cluster: HOST:PORT of a running one (`ray start --head`), 'auto' for the "
+                        "one on this machine, or nothing to start a local one (needs topoevo[distributed])")
+
+
+def _evaluator(args: argparse.Namespace) -> Any:
+    from topoevo.evaluate import make_evaluator
+
+    return make_evaluator(args.workers, args.ray)
 
 
 def _print_summary(summary) -> None:
@@ -69,20 +86,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.tensorboard:
         overrides["run"]["tensorboard"] = True
     config = _load_run_config(args.taskfile, overrides, args.task)
-    run = Run.start(config, out=args.out)
-    _print_summary(run.loop())
+    with _evaluator(args) as evaluator:
+        run = Run.start(config, out=args.out, evaluator=evaluator)
+        _print_summary(run.loop())
     return 0
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from topoevo.run import Run
 
-    run = Run.resume(args.rundir, generations=args.generations)
-    if args.no_progress:
-        for rep in run.reporters.reporters:
-            if hasattr(rep, "enabled"):
-                rep.enabled = False
-    _print_summary(run.loop())
+    with _evaluator(args) as evaluator:
+        run = Run.resume(args.rundir, evaluator=evaluator, generations=args.generations)
+        if args.no_progress:
+            for rep in run.reporters.reporters:
+                if hasattr(rep, "enabled"):
+                    rep.enabled = False
+        _print_summary(run.loop())
     return 0
 
 

@@ -20,7 +20,7 @@ class TopoevoError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        parts = [p for p in (self.source, self.field) if p]
+        parts = [" ".join(p.split()) for p in (self.source, self.field) if p]  # one line, whatever a key holds
         return ": ".join(parts + [self.message])
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from topoevo.checkpoint import read_checkpoint, restore_error, write_checkpoint
+from topoevo.checkpoint import (read_checkpoint, read_run_state, remove_stale_temporaries, reporter_states,
+                                restore_error, write_checkpoint)
 from topoevo.config import Config, load_config
-from topoevo.errors import ConfigError, EvaluationError
+from topoevo.errors import ConfigError, TopoevoError
 from topoevo.evaluate import Evaluator, InProcessEvaluator, derive_seeds
+from topoevo.evaluate.faults import resolve_failures
 from topoevo.genome.genome import Genome
 from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomic
 from topoevo.algorithm import Algorithm, algorithm_class
@@ -42,7 +44,13 @@ class RunSummary:
 
 
 def build_task(config: Config) -> Any:
-    return task_class(config.task.name)(config.task.params)
+    """The config's task; an error of the task's own checks names the config's file when the task did not."""
+    try:
+        return task_class(config.task.name)(config.task.params)
+    except TopoevoError as exc:
+        if exc.source is None and config.source is not None:
+            raise type(exc)(exc.message, source=config.source, field=exc.field) from None
+        raise
 
 
 def fit_genome_to_task(config: Config, task: Any) -> Config:
@@ -111,44 +119,50 @@ class Run:
     def start(cls, config: Config, out: str | Path | None = None, seed: int | None = None,
               evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None) -> "Run":
         seed = config.run.seed if seed is None else seed
+        run_dir = new_run_dir(config, out, seed)  # first: refuse an existing run before any slow task set-up
         task = build_task(config)
         config = fit_genome_to_task(config, task)
-        run_dir = new_run_dir(config, out, seed)
         algo = algorithm_class(config.run.algorithm)(config, seed=seed)
+        run = cls(config, run_dir, task, algo, seed, evaluator, reporters)
         run_dir.mkdir(parents=True, exist_ok=True)
+        run.checkpoint()  # generation 0: a run killed at any moment after this line can be resumed
         write_json_atomic(run_dir / "config.json", config.to_dict())
-        return cls(config, run_dir, task, algo, seed, evaluator, reporters)
+        return run
 
     @classmethod
     def resume(cls, run_dir: str | Path, evaluator: Evaluator | None = None,
                reporters: list[Reporter] | None = None, generations: int | None = None) -> "Run":
+        if generations is not None and (isinstance(generations, bool) or not isinstance(generations, int)
+                                        or generations < 1):
+            raise ConfigError(f"expected a generation budget >= 1, got {generations!r}", field="--generations")
         data = read_checkpoint(run_dir)
         path = data["_path"]
         config = Config.from_dict(data["config"], source=f"{path}#config")
         if generations is not None:
             config = config.replace(run=dataclasses.replace(config.run, generations=generations))
         task = build_task(config)
+        config = fit_genome_to_task(config, task)
+        section = "algorithm"  # the part of the checkpoint being restored, named by an error
         try:
             algo = algorithm_class(config.run.algorithm).from_state_dict(config, data["algorithm"], source=path)
+            section = "task"
             if hasattr(task, "load_state_dict") and data.get("task") is not None:
                 task.load_state_dict(data["task"])
+            section = "run"
+            state = read_run_state(data["run"], path, getattr(algo, "candidate_from_dict", genome_from_dict))
+            section = "reporters"
             run = cls(config, Path(path).parent, task, algo, data["seed"], evaluator, reporters)
-            r = data["run"]
-            run.wall_s = float(r["wall_s"])
-            run.solved = bool(r["solved"])
-            run.evaluations_to_solve = r["evaluations_to_solve"]
-            run.champion_test = r.get("champion_test")
-            run.checked_species = {int(s) for s in r.get("checked_species", [])}
-            if "task_file" in r:  # (None for a config built in Python)
-                run.task_file = None if r["task_file"] is None else str(r["task_file"])
-            if r.get("champion") is not None:  # the solving genome (not necessarily the best one)
-                read = getattr(algo, "candidate_from_dict", genome_from_dict)  # weight algorithms: parameter vectors
-                run.champion = read(r["champion"], source=f"{path}#run.champion")
-            run.stop_reason = r["stop_reason"] if generations is None else None
-            for rep, state in zip(run.reporters.reporters, data["reporters"].get("states", [])):
-                rep.load_state_dict(state)
+            run.wall_s, run.solved, run.evaluations_to_solve = state.wall_s, state.solved, state.evaluations_to_solve
+            run.champion_test, run.checked_species = state.champion_test, state.checked_species
+            if state.has_task_file:  # (None for a config built in Python)
+                run.task_file = state.task_file
+            run.champion = state.champion  # the solving candidate (not necessarily the best one)
+            run.stop_reason = state.stop_reason if generations is None else None
+            for rep, rep_state in zip(run.reporters.reporters, reporter_states(data["reporters"], path)):
+                rep.load_state_dict(rep_state)
         except Exception as exc:  # noqa: BLE001 - turned into one line naming the file
-            raise restore_error(path, exc) from None
+            raise restore_error(path, exc, section) from None
+        remove_stale_temporaries(run.run_dir)  # half-written files of the killed process
         return run
 
     # ---- the loop -----------------------------------------------------------------------------------------------
@@ -170,12 +184,11 @@ class Run:
         seeds = derive_seeds(self.seed, algo.generation, len(candidates))
         result = self.evaluator(candidates, task, seeds, algo.compile_fn)
         t_eval = time.perf_counter() - t0
-        fitness = result.fitness
-        bad = np.flatnonzero(~np.isfinite(fitness))
-        if bad.size:
-            key = getattr(candidates[int(bad[0])], "key", int(bad[0]))
-            raise EvaluationError(f"fitness {fitness[bad[0]]} for candidate {key} (index {bad[0]})",
-                                  source=self.config.source, field=f"task {self.config.task.name}")
+        # failed candidates (raised, NaN, inf): stop with an EvaluationError, or the worst fitness (run config)
+        fitness = resolve_failures(result, candidates, self.config.run.on_evaluation_error, algo.minimise,
+                                   self.config.task.name, self.config.source)
+        if hasattr(algo, "observe"):  # per-candidate figures beyond fitness (NAS: test accuracy, trained weights)
+            algo.observe(result.info)
         order = np.argsort(-fitness if not algo.minimise else fitness, kind="stable")
         winner = None
         if result.solved is not None and np.any(result.solved):
@@ -279,6 +292,9 @@ class Run:
                 "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {})}
 
     def checkpoint(self) -> Path:
+        for rep in self.reporters.reporters:  # logs the checkpoint counts must be on disk before it (JSONL)
+            if hasattr(rep, "sync"):
+                rep.sync()
         task_state = self.task.state_dict() if hasattr(self.task, "state_dict") else None
         return write_checkpoint(self.run_dir, {
             "config": self.config.to_dict(), "seed": self.seed, "algorithm": self.algo.state_dict(),

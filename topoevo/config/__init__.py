@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from topoevo.config.schema import build_section, did_you_mean, section_to_table
+from topoevo.config.schema import build_section, did_you_mean, section_to_table, show
 from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
 from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
+from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -25,7 +26,7 @@ else:  # pragma: no cover
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig"]
 
 
 @dataclass
@@ -47,6 +48,7 @@ SECTIONS: dict[str, type] = {
     "model": ModelConfig,
     "ga": GAConfig,
     "es": ESConfig,
+    "nas": NASConfig,
 }
 
 
@@ -65,6 +67,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)  # weight evolution (ga, steady_state_ga, es)
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
+    nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod
@@ -98,11 +101,11 @@ def _build_task(table: Any, source: str | None) -> TaskSection:
     from topoevo.tasks.registry import task_names, task_params_class
 
     if not isinstance(table, dict):
-        raise ConfigError(f"expected a table [task], got {table!r}", source=source, field="task")
+        raise ConfigError(f"expected a table [task], got {show(table)}", source=source, field="task")
     name = table.get("name")
     names = task_names()
     if not isinstance(name, str):
-        raise ConfigError(f"expected a task name (one of {', '.join(names)}), got {name!r}", source=source,
+        raise ConfigError(f"expected a task name (one of {', '.join(names)}), got {show(name)}", source=source,
                           field="task.name")
     if name not in names:
         raise ConfigError(f"unknown task {name!r}{did_you_mean(name, names)}; known tasks: {', '.join(names)}",
@@ -122,8 +125,10 @@ def load_config(path: str | Path, overrides: dict[str, dict[str, Any]] | None = 
         raise ConfigError(f"cannot read file ({exc.__class__.__name__})", source=path, field="<file>") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert (ValueError from int())
         raise ConfigError(f"invalid TOML: {exc}", source=path, field="<syntax>") from None
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise ConfigError("invalid TOML: nested too deeply", source=path, field="<syntax>") from None
     for section, values in (overrides or {}).items():
         if isinstance(data.get(section, {}), dict):
             data.setdefault(section, {}).update(values)

@@ -27,6 +27,15 @@ def param(default: Any, doc: str, *, ge: float | None = None, le: float | None =
     return dataclasses.field(default=default, metadata=meta)
 
 
+def show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (and safe for integers too long to print)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond sys.get_int_max_str_digits()
+        text = "a huge integer"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def did_you_mean(word: str, options: typing.Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -66,43 +75,46 @@ def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: st
     if origin is list:
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, list):
-            fail(f"expected {type_name(tp)}, got {value!r}")
+            fail(f"expected {type_name(tp)}, got {show(value)}")
         if not value and not meta.get("empty_ok"):
             fail("expected a non-empty list")
         return [convert_value(v, item_tp, meta, f"{where}[{i}]", source) for i, v in enumerate(value)]
     if isinstance(tp, type) and issubclass(tp, Enum):
         values = [e.value for e in tp]
         if value not in values:
-            fail(f"expected {type_name(tp)}, got {value!r}{did_you_mean(str(value), map(str, values))}")
+            fail(f"expected {type_name(tp)}, got {show(value)}{did_you_mean(str(value), map(str, values))}")
         return tp(value)
     if tp is bool:
         if not isinstance(value, bool):
-            fail(f"expected true or false, got {value!r}")
+            fail(f"expected true or false, got {show(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(f"expected an integer, got {value!r}")
+            fail(f"expected an integer, got {show(value)}")
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(f"expected a number, got {value!r}")
-        value = float(value)
+            fail(f"expected a number, got {show(value)}")
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond the range of a double
+            value = math.inf
         if not math.isfinite(value):
-            fail(f"expected a finite number, got {value!r}")
+            fail(f"expected a finite number, got {show(value)}")
     elif tp is str:
         if not isinstance(value, str):
-            fail(f"expected a string, got {value!r}")
+            fail(f"expected a string, got {show(value)}")
         choices = _choices(meta)
         if choices is not None and value not in choices:
-            fail(f"unknown name {value!r}, expected one of {', '.join(choices)}{did_you_mean(value, choices)}")
+            fail(f"unknown name {show(value)}, expected one of {', '.join(choices)}{did_you_mean(value, choices)}")
         return value
     else:  # pragma: no cover - schema bug
         raise TypeError(f"unsupported config type {tp!r} at {where}")
     if meta.get("ge") is not None and value < meta["ge"]:
-        fail(f"expected a value >= {meta['ge']}, got {value!r}")
+        fail(f"expected a value >= {meta['ge']}, got {show(value)}")
     if meta.get("gt") is not None and value <= meta["gt"]:
-        fail(f"expected a value > {meta['gt']}, got {value!r}")
+        fail(f"expected a value > {meta['gt']}, got {show(value)}")
     if meta.get("le") is not None and value > meta["le"]:
-        fail(f"expected a value <= {meta['le']}, got {value!r}")
+        fail(f"expected a value <= {meta['le']}, got {show(value)}")
     return value
 
 
@@ -114,7 +126,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
 def build_section(cls: type, table: Any, where: str, source: str | None) -> Any:
     """Build dataclass ``cls`` from a TOML table, rejecting unknown keys and bad values."""
     if not isinstance(table, dict):
-        raise ConfigError(f"expected a table [{where}], got {table!r}", source=source, field=where)
+        raise ConfigError(f"expected a table [{where}], got {show(table)}", source=source, field=where)
     hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in table:

@@ -42,6 +42,13 @@ class FitnessCriterion(str, Enum):
     MIN = "min"
 
 
+class OnEvaluationError(str, Enum):
+    """What the run does with a candidate whose evaluation raised or gave NaN or infinite fitness."""
+
+    STOP = "stop"  # stop the run with an error naming the genome and the task
+    WORST = "worst"  # give it the generation's worst finite fitness minus max(1, spread) and log a warning
+
+
 @dataclass
 class GenomeConfig:
     """Shape of the networks and the ranges of their genes.
@@ -184,3 +191,7 @@ class RunConfig:
     progress: bool = param(True, "Show a live progress bar.")
     tensorboard: bool = param(False, "Also write TensorBoard event files into the run directory's `tensorboard/` "
                                      "folder (needs the `tensorboard` extra).")
+    on_evaluation_error: OnEvaluationError = param(
+        OnEvaluationError.STOP, "A candidate whose evaluation raises or gives NaN/infinite fitness: 'stop' the run "
+                                "with an error naming it, or give it the 'worst' fitness (the generation's worst "
+                                "finite fitness minus max(1, their spread); a warning is logged).")

@@ -18,7 +18,13 @@ def compile_genomes(candidates: Sequence[Any]) -> BatchedPolicy:
 
 
 class Evaluator(ABC):
-    """Turns candidates into fitness. ``seeds[i]`` belongs to ``candidates[i]`` wherever it is evaluated."""
+    """Turns candidates into fitness. ``seeds[i]`` belongs to ``candidates[i]`` wherever it is evaluated.
+
+    Implementations: :class:`InProcessEvaluator` (default), :class:`topoevo.evaluate.pool.PoolEvaluator` (local
+    worker processes), :class:`topoevo.evaluate.ray.RayEvaluator` (a Ray cluster). The same seeds give the same
+    fitness on each of them, whatever the number of workers. Failed candidates come back with NaN fitness and an
+    :class:`~topoevo.evaluate.chunks.EvaluationFailure` in ``info["failures"]``; evaluators are context managers.
+    """
 
     @abstractmethod
     def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
@@ -27,18 +33,32 @@ class Evaluator(ABC):
     def close(self) -> None:
         """Release workers (no-op in process)."""
 
+    def __enter__(self) -> "Evaluator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
 
 class InProcessEvaluator(Evaluator):
-    """Compile the whole population into one batched policy and let the task evaluate it.
+    """Compile the whole population into one batched policy and let the task evaluate it (the default).
 
-    >>> ev = InProcessEvaluator()
+    A population whose evaluation raises is bisected to the failing candidates (see
+    :func:`topoevo.evaluate.chunks.evaluate_chunk`), exactly as the pool and Ray evaluators do with their chunks.
+
+    >>> from topoevo.tasks.xor import XORTask
+    >>> InProcessEvaluator()([], XORTask(), np.zeros(0, dtype=np.int64)).fitness.shape
+    (0,)
     """
 
     def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
                  compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
-        policy = compile_fn(candidates)
-        result = task.evaluate(policy, seeds)
-        result.fitness = np.asarray(result.fitness, dtype=np.float64)
-        if result.fitness.shape != (len(candidates),):
-            raise ValueError(f"task returned fitness of shape {result.fitness.shape} for {len(candidates)} candidates")
+        from topoevo.evaluate.chunks import absorb_state, evaluate_chunk
+
+        # a task whose state workers could merge (the gym normalizer) is evaluated from a snapshot of its state
+        # and updated once afterwards, as the pool and Ray evaluators update it; other tasks update themselves
+        state = task.state_dict() if hasattr(task, "state_dict") and hasattr(task, "update_observation_stats") \
+            else None
+        result = evaluate_chunk(task, candidates, np.asarray(seeds), compile_fn, state)
+        absorb_state(task, state, result.info)
         return result

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from topoevo.genome.genes import ConnectionGene
+from topoevo.genome.genes import ConnectionGene, NodeGene
 from topoevo.genome.genome import Genome
 
 
@@ -24,21 +24,24 @@ def crossover(fitter: Genome, other: Genome, rng: random.Random, disable_inherit
     True
     """
     rand = rng.random
-    other_conns = other.conns
+    other_get = other.conns.get
     new_gene = ConnectionGene
     conns: dict[int, ConnectionGene] = {}
     for inn, g1 in fitter.conns.items():
-        g2 = other_conns.get(inn)
+        g2 = other_get(inn)
         if g2 is None:  # disjoint or excess: from the fitter parent
             conns[inn] = new_gene(inn, g1.in_node, g1.out_node, g1.weight,
                                   g1.enabled or rand() >= disable_inherit_prob)
         else:  # matching: either parent at random
             conns[inn] = new_gene(inn, g1.in_node, g1.out_node, g1.weight if rand() < 0.5 else g2.weight,
                                   (g1.enabled and g2.enabled) or rand() >= disable_inherit_prob)
-    other_nodes = other.nodes
+    other_node = other.nodes.get
+    new_node = NodeGene
     nodes = {}
-    for nid, n1 in fitter.nodes.items():
-        n2 = other_nodes.get(nid)
-        nodes[nid] = (n1 if n2 is None or n2 is n1 or rand() < 0.5 else n2).copy()
+    for nid, n in fitter.nodes.items():
+        n2 = other_node(nid)
+        if n2 is not None and n2 is not n and rand() >= 0.5:
+            n = n2
+        nodes[nid] = new_node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation)
     return Genome(nodes, conns, fitter.input_ids, fitter.output_ids, fitter.bias_id, fitter.feed_forward, key,
                   parents=(fitter.key, other.key))

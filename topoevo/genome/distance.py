@@ -58,11 +58,15 @@ def compatible(a: Genome, b: Genome, cfg: SpeciesConfig, threshold: float) -> bo
     n = len(ca) if len(ca) > len(cb) else len(cb)
     if n < cfg.normalize_min_genes:
         n = 1
-    lower = min(cfg.excess_coefficient, cfg.disjoint_coefficient) * abs(len(ca) - len(cb)) / n
+    c1 = cfg.excess_coefficient
+    lower = min(c1, cfg.disjoint_coefficient) * abs(len(ca) - len(cb)) / n
     if lower >= threshold:
         return False
     matching = ca.keys() & cb.keys()
-    structural = _structural(a, b, len(matching), cfg) / n
+    if c1 == cfg.disjoint_coefficient:  # _structural's own shortcut, inlined (this is speciation's inner loop)
+        structural = c1 * (len(ca) + len(cb) - 2 * len(matching)) / n
+    else:
+        structural = _structural(a, b, len(matching), cfg) / n
     if structural >= threshold or not matching:
         return structural < threshold
     w = math.fsum([abs(ca[i].weight - cb[i].weight) for i in matching]) / len(matching)

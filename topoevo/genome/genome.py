@@ -33,7 +33,10 @@ class Genome:
     # ---- copies -------------------------------------------------------------------------------------------------
     def copy(self, key: int | None = None) -> "Genome":
         """A deep copy of the genes (fitness and species are not carried over)."""
-        return Genome({k: n.copy() for k, n in self.nodes.items()}, {k: c.copy() for k, c in self.conns.items()},
+        node, conn = NodeGene, ConnectionGene  # (gene constructors inlined: this is a reproduction hot path)
+        return Genome({k: node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation)
+                       for k, n in self.nodes.items()},
+                      {k: conn(c.innovation, c.in_node, c.out_node, c.weight, c.enabled) for k, c in self.conns.items()},
                       self.input_ids, self.output_ids, self.bias_id, self.feed_forward,
                       self.key if key is None else key)
 
@@ -136,9 +139,19 @@ def topological_order(nodes: Iterable[int], conns: Iterable[ConnectionGene]) -> 
 
 def reaches(conns: Iterable[ConnectionGene], start: int, target: int) -> bool:
     """Is ``target`` reachable from ``start`` along connections (enabled or not)?"""
+    return reachable(successors(conns), start, target)
+
+
+def successors(conns: Iterable[ConnectionGene]) -> dict[int, list[int]]:
+    """``{node: [nodes it feeds]}`` over the given connections (for several :func:`reachable` queries)."""
     succ: dict[int, list[int]] = {}
     for c in conns:
         succ.setdefault(c.in_node, []).append(c.out_node)
+    return succ
+
+
+def reachable(succ: dict[int, list[int]], start: int, target: int) -> bool:
+    """Is ``target`` reachable from ``start`` in the graph of :func:`successors`?"""
     stack, seen = [start], {start}
     while stack:
         n = stack.pop()

@@ -1,6 +1,7 @@
 """Genome files: JSON with a schema version, strictly validated on read (no pickle); networkx export."""
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -15,6 +16,11 @@ from topoevo.genome.genome import Genome, has_cycle
 
 SCHEMA = "topoevo.genome"
 VERSION = 1
+#: The keys a genome file may hold (anything else is an error naming the key, as in task files).
+TOP_KEYS = ("schema", "version", "network", "inputs", "bias", "outputs", "nodes", "connections", "key", "fitness",
+            "species", "parents", "metadata")
+NODE_KEYS = ("id", "kind", "bias", "response", "activation", "aggregation")
+CONNECTION_KEYS = ("innovation", "in", "out", "weight", "enabled")
 
 
 def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -33,6 +39,26 @@ def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[st
     if metadata:
         d["metadata"] = metadata
     return d
+
+
+MAX_ID = 2**63  # ids, innovations and keys are 64-bit integers (torch indexes them)
+
+
+def _finite(v: int | float) -> bool:
+    """A number that is a finite double (a huge integer is not: it cannot be converted)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def show(v: Any, limit: int = 60) -> str:
+    """``repr(v)`` cut to ``limit`` characters (and safe for integers too long to print)."""
+    try:
+        text = repr(v)
+    except ValueError:  # an integer beyond sys.get_int_max_str_digits()
+        text = "a huge integer"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 class _Reader:
@@ -54,15 +80,28 @@ class _Reader:
         if v is None and optional:
             return None
         if kind is float:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise self.fail(name, f"expected a finite number, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
+                raise self.fail(name, f"expected a finite number, got {show(v)}")
             return float(v)
         if kind is int and (isinstance(v, bool) or not isinstance(v, int)):
-            raise self.fail(name, f"expected an integer, got {v!r}")
+            raise self.fail(name, f"expected an integer, got {show(v)}")
+        if kind is int and not -MAX_ID <= v < MAX_ID:
+            raise self.fail(name, f"expected an integer in [-2**63, 2**63), got {show(v)}")
         if not isinstance(v, kind):
             expected = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}.get(kind, kind)
-            raise self.fail(name, f"expected {expected}, got {v!r}")
+            raise self.fail(name, f"expected {expected}, got {show(v)}")
         return v
+
+    def known_keys(self, d: Any, keys: tuple[str, ...], where: str) -> None:
+        """Reject keys not in ``keys`` with a did-you-mean (a misspelt key is never silently ignored)."""
+        if not isinstance(d, dict):
+            raise self.fail(where or "<top>", f"expected an object, got {type(d).__name__}")
+        for key in d:
+            if key not in keys:
+                close = difflib.get_close_matches(str(key), keys, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise self.fail(f"{where}.{key}" if where else str(key),
+                                f"unknown key{hint}; valid keys: {', '.join(keys)}")
 
 
 def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
@@ -71,37 +110,39 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
     if not isinstance(d, dict):
         raise r.fail("<top>", "expected a JSON object")
     if d.get("schema") != SCHEMA:
-        raise r.fail("schema", f"expected {SCHEMA!r}, got {d.get('schema')!r}")
+        raise r.fail("schema", f"expected {SCHEMA!r}, got {show(d.get('schema'))}")
+    r.known_keys(d, TOP_KEYS, "")
     version = r.get(d, "version", int, "")
     if version != VERSION:
         raise r.fail("version", f"unsupported schema version {version} (this topoevo reads {VERSION})")
     network = r.get(d, "network", str, "")
     if network not in ("feedforward", "recurrent"):
-        raise r.fail("network", f"expected 'feedforward' or 'recurrent', got {network!r}")
+        raise r.fail("network", f"expected 'feedforward' or 'recurrent', got {show(network)}")
     inputs = r.get(d, "inputs", list, "")
     outputs = r.get(d, "outputs", list, "")
     for name, ids in (("inputs", inputs), ("outputs", outputs)):
         for i, v in enumerate(ids):
             if isinstance(v, bool) or not isinstance(v, int):
-                raise r.fail(f"{name}[{i}]", f"expected a node id (integer), got {v!r}")
+                raise r.fail(f"{name}[{i}]", f"expected a node id (integer), got {show(v)}")
     bias = r.get(d, "bias", int, "", optional=True)
     nodes: dict[int, NodeGene] = {}
     node_index: dict[int, int] = {}
     for i, nd in enumerate(r.get(d, "nodes", list, "")):
         w = f"nodes[{i}]"
+        r.known_keys(nd, NODE_KEYS, w)
         nid = r.get(nd, "id", int, w)
         kind = r.get(nd, "kind", str, w)
         try:
             kind_enum = NodeKind(kind)
         except ValueError:
-            raise r.fail(f"{w}.kind", f"expected one of input, bias, hidden, output, got {kind!r}") from None
+            raise r.fail(f"{w}.kind", f"expected one of input, bias, hidden, output, got {show(kind)}") from None
         act = r.get(nd, "activation", str, w)
         if act not in ACTIVATIONS:
-            raise r.fail(f"{w}.activation", f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
+            raise r.fail(f"{w}.activation", f"unknown activation {show(act)}; expected one of {', '.join(ACTIVATIONS)}")
         agg = r.get(nd, "aggregation", str, w)
         if agg not in AGGREGATIONS:
             raise r.fail(f"{w}.aggregation",
-                         f"unknown aggregation {agg!r}; expected one of {', '.join(AGGREGATIONS)}")
+                         f"unknown aggregation {show(agg)}; expected one of {', '.join(AGGREGATIONS)}")
         if nid in nodes:
             raise r.fail(f"{w}.id", f"duplicate node id {nid}")
         nodes[nid] = NodeGene(nid, kind_enum, r.get(nd, "bias", float, w), r.get(nd, "response", float, w), act, agg)
@@ -110,6 +151,7 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
     conn_index: dict[int, int] = {}
     for i, cd in enumerate(r.get(d, "connections", list, "")):
         w = f"connections[{i}]"
+        r.known_keys(cd, CONNECTION_KEYS, w)
         inn = r.get(cd, "innovation", int, w)
         if inn in conns:
             raise r.fail(f"{w}.innovation", f"duplicate innovation {inn}")
@@ -124,7 +166,7 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
     parents = r.get(d, "parents", list, "", optional=True) or []
     for i, v in enumerate(parents):
         if isinstance(v, bool) or not isinstance(v, int):
-            raise r.fail(f"parents[{i}]", f"expected a genome key (integer), got {v!r}")
+            raise r.fail(f"parents[{i}]", f"expected a genome key (integer), got {show(v)}")
     g.parents = tuple(parents)
     problems = g.problems()
     if problems:
@@ -174,14 +216,28 @@ def _check_structure(r: _Reader, nodes: dict[int, NodeGene], node_index: dict[in
         raise r.fail("connections", "a feed-forward genome may not contain a cycle (use network = 'recurrent')")
 
 
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_prefix(path: str | Path) -> str:
+    """The name prefix of :func:`write_json_atomic`'s temporary files for ``path`` (``.NAME.``)."""
+    return f".{Path(path).name}."
+
+
 def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> None:
-    """Write JSON to a temporary file next to ``path``, then rename: readers never see half a file."""
+    """Write JSON to a temporary file next to ``path``, fsync it, rename it over ``path``, fsync the directory:
+    readers (and a process killed at any moment, or a power cut) see the old file or the new one, never half a file.
+
+    The text is made before any file is touched, so data that is not JSON (NaN, an object) leaves nothing behind.
+    """
     path = Path(path)
+    text = json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":")))
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -189,6 +245,30 @@ def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> No
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    fsync_directory(path.parent)
+
+
+def fsync_directory(directory: str | Path) -> None:
+    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any threads exist
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def read_json(path: str | Path, error: type = GenomeFileError) -> Any:

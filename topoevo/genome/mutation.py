@@ -5,9 +5,10 @@ import random
 
 from topoevo.config.sections import GenomeConfig, MutationConfig
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
-from topoevo.genome.genome import Genome, reaches
+from topoevo.genome.genome import Genome, reachable, reaches, successors  # noqa: F401 (reaches: re-exported)
 from topoevo.genome.initial import clamp, new_weight
 from topoevo.genome.innovation import InnovationTracker
+from topoevo.genome.rng import GenomeRandom
 
 
 def mutate(g: Genome, cfg: GenomeConfig, m: MutationConfig, tracker: InnovationTracker, rng: random.Random) -> None:
@@ -46,9 +47,24 @@ def mutate(g: Genome, cfg: GenomeConfig, m: MutationConfig, tracker: InnovationT
 def mutate_weights(g: Genome, cfg: GenomeConfig, m: MutationConfig, rng: random.Random) -> None:
     """Each weight: Gaussian perturbation (p = weight_perturb_prob) or a fresh value, clamped to the range."""
     lo, hi, power, p = cfg.weight_min, cfg.weight_max, m.weight_mutate_power, m.weight_perturb_prob
-    gauss, rand = rng.gauss, rng.random
+    init, rand = cfg.weight_init_stdev, rng.random
+    if getattr(type(rng), "gauss", None) is not GenomeRandom.gauss:  # (a subclass may draw its normals otherwise)
+        gauss = rng.gauss
+        for c in g.conns.values():
+            w = c.weight + gauss(0.0, power) if rand() < p else gauss(0.0, init)
+            c.weight = lo if w < lo else (hi if w > hi else w)
+        return
+    # GenomeRandom: its buffered normals popped here, the very numbers gauss() would return (no call per gene)
+    normals, refill = rng.normal_buffer, rng.refill
     for c in g.conns.values():
-        w = c.weight + gauss(0.0, power) if rand() < p else gauss(0.0, cfg.weight_init_stdev)
+        if rand() < p:
+            if not normals:
+                refill()
+            w = c.weight + (0.0 + power * normals.pop())
+        else:
+            if not normals:
+                refill()
+            w = 0.0 + init * normals.pop()
         c.weight = lo if w < lo else (hi if w > hi else w)
 
 
@@ -90,14 +106,18 @@ def add_connection(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng
 
     An existing disabled link between the pair is re-enabled instead (if that keeps the genome valid).
     """
-    targets = [n for n, node in g.nodes.items() if not node.kind.is_sensor]
+    sensor_kinds = (NodeKind.INPUT, NodeKind.BIAS)
+    targets = [n for n, node in g.nodes.items() if node.kind not in sensor_kinds]
     sources = list(g.nodes)
     if not targets:
         return False
     existing = {(c.in_node, c.out_node): c for c in g.conns.values()}
+    feed_forward, no_self_loops = cfg.feed_forward, cfg.feed_forward or not cfg.allow_self_loops
+    succ = None  # successor lists for the cycle check, built once (the genes do not change between tries)
+    choice = rng.choice
     for _ in range(tries):
-        a, b = rng.choice(sources), rng.choice(targets)
-        if a == b and (cfg.feed_forward or not cfg.allow_self_loops):
+        a, b = choice(sources), choice(targets)
+        if a == b and no_self_loops:
             continue
         found = existing.get((a, b))
         if found is not None:
@@ -105,8 +125,11 @@ def add_connection(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng
                 continue
             found.enabled = True
             return True
-        if cfg.feed_forward and reaches(g.conns.values(), b, a):
-            continue
+        if feed_forward:
+            if succ is None:
+                succ = successors(g.conns.values())
+            if reachable(succ, b, a):
+                continue
         inn = tracker.link(a, b)
         if inn in g.conns:  # this genome already used the number for another link this generation
             continue

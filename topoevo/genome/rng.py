@@ -30,8 +30,18 @@ class GenomeRandom(random.Random):
     def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
         normals = self._normals
         if not normals:
-            normals.extend(self._normal_source.standard_normal(_BUFFER).tolist())
+            self.refill()
         return mu + sigma * normals.pop()
+
+    @property
+    def normal_buffer(self) -> list[float]:
+        """The buffered standard normals, the next one last. A hot loop may pop them itself (calling
+        :meth:`refill` whenever the list is empty) and gets the very numbers ``gauss`` would have used."""
+        return self._normals
+
+    def refill(self) -> None:
+        """Append the next buffer of standard normals (``gauss`` pops them from the end)."""
+        self._normals.extend(self._normal_source.standard_normal(_BUFFER).tolist())
 
     normalvariate = gauss
 

@@ -2,21 +2,44 @@
 reproduction happen inside. Its whole state round-trips through plain JSON data (checkpoints)."""
 from __future__ import annotations
 
+import gc
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from topoevo.config import Config, FitnessCriterion
 from topoevo.genome.genome import Genome
-from topoevo.genome.initial import first_hidden_id, initial_genome
+from topoevo.checkpoint import StateReader
+from topoevo.genome.initial import first_hidden_id, initial_genome, node_ids
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
+from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend Python's cyclic garbage collector for a block that allocates many objects without making cycles
+    (reproduction: thousands of gene objects a generation). Otherwise the collector runs dozens of times a
+    generation and every so often walks every object of the process (torch's too): measured 26% of an XOR run's
+    wall time. Reference counting still frees everything; a collector the caller had disabled stays disabled.
+
+    >>> with gc_paused():
+    ...     pass
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass
@@ -39,8 +62,9 @@ class GenerationStats:
     reseeded: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}  # (asdict's deep copy costs ~0.1 ms a generation)
         d["species_sizes"] = {str(k): v for k, v in self.species_sizes.items()}
+        d["stagnant_removed"] = list(self.stagnant_removed)
         return d
 
 
@@ -120,18 +144,49 @@ class NEAT:
         py = self._py_rng()
         self.tracker.new_generation()
         self.generation += 1
-        if survivors:
-            self.population = self._reproduce(survivors, scores, py)
-        else:  # total extinction: cannot happen while the best species is protected, but never crash
-            stats.reseeded = True
-            self.species_set.species.clear()
-            self.population = self._fresh_population(py)
-        self.species_set.speciate(self.population, self.generation, self.config.species, py)
+        with gc_paused():
+            if survivors:
+                self.population = self._reproduce(survivors, scores, py)
+            else:  # total extinction: cannot happen while the best species is protected, but never crash
+                stats.reseeded = True
+                self.species_set.species.clear()
+                self.population = self._fresh_population(py)
+            self.species_set.speciate(self.population, self.generation, self.config.species, py)
         return stats
 
     @property
     def best(self) -> Genome | None:
         return self.best_genome
+
+    def observe(self, info: dict[str, Any]) -> None:
+        """What the run loop passes on from an evaluation besides fitness (before ``tell``): trained weights
+        (``info[TRAINED_WEIGHTS]``, Lamarckian inheritance) are written back into the genomes."""
+        trained = info.get(TRAINED_WEIGHTS)
+        if trained is not None:
+            self.write_back(trained)
+
+    def write_back(self, trained: Sequence[Any]) -> None:
+        """Lamarckian inheritance: write the weights a task trained (one
+        :class:`~topoevo.tasks.base.TrainedWeights` per genome of ``ask()``, same order; anything else, e.g. None,
+        leaves the genome as it is) into the genomes, clipped to the configured weight and bias ranges. Call it
+        between evaluation and ``tell``.
+
+        Species representatives are snapshots taken at speciation: one that is also a trained member keeps its
+        untrained copy (as it would after a resume, where representatives are stored apart from the members).
+        """
+        if len(trained) != len(self.population):
+            raise ValueError(f"write_back() got {len(trained)} entries for {len(self.population)} genomes")
+        pairs = [(g, t) for g, t in zip(self.population, trained) if isinstance(t, TrainedWeights)]
+        updated = {id(g) for g, _ in pairs}
+        for s in self.species_set.species.values():
+            rep = s.representative
+            if rep is not None and id(rep) in updated:
+                s.representative = rep.copy()
+                s.representative.fitness, s.representative.species, s.representative.parents = \
+                    rep.fitness, rep.species, rep.parents
+        cfg = self.config.genome
+        for g, t in pairs:
+            t.apply_to(g, (cfg.weight_min, cfg.weight_max), (cfg.bias_min, cfg.bias_max))
 
     def snapshot(self, index: int, fitness: float) -> Genome:
         g = self.population[index]
@@ -217,33 +272,151 @@ class NEAT:
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEAT":
-        """Rebuild from :meth:`state_dict` output (validated by the checkpoint reader)."""
+        """Rebuild from :meth:`state_dict` output; anything malformed or inconsistent (what would crash or silently
+        corrupt a later ``tell()``) raises :class:`~topoevo.errors.CheckpointError` naming the field."""
+        r, w = StateReader(source), "algorithm"
+        if not isinstance(state, dict):
+            raise r.fail(w, "expected an object")
+        if state.get("algorithm", "neat") != "neat":
+            raise r.fail("algorithm.algorithm", f"expected the state of algorithm 'neat', got {state['algorithm']!r}")
         algo = cls(config, _restore=True)
-        algo.generation = int(state["generation"])
-        algo.evaluations = int(state["evaluations"])
-        algo.next_key = int(state["next_key"])
-        algo.rng.bit_generator.state = state["rng"]
-        algo.tracker = InnovationTracker.from_dict(state["tracker"])
-        algo.population = [genome_from_dict(d, source) for d in state["population"]]
-        by_key = {g.key: g for g in algo.population}
-        ss = SpeciesSet(float(state["threshold"]), next_id=int(state["next_species_id"]))
-        for d in state["species"]:
-            unknown = [k for k in d["members"] if k not in by_key]
-            if unknown:
-                raise ValueError(f"species {d['id']} lists genome {unknown[0]!r}, which is not in the population")
-            rep = genome_from_dict(d["representative"], source) if d["representative"] else None
-            s = Species(int(d["id"]), int(d["created"]), rep, [by_key[k] for k in d["members"]],
-                        float("-inf") if d["best_score"] is None else float(d["best_score"]), int(d["last_improved"]))
-            ss.species[s.id] = s
-        algo.species_set = ss
-        algo.best_genome = genome_from_dict(state["best_genome"], source) if state["best_genome"] else None
-        algo.history = list(state["history"])
-        # what the types alone do not catch (each would crash a later tell()); reported as a CheckpointError
+        algo.generation = r.int(state, "generation", w, 0)
+        algo.evaluations = r.int(state, "evaluations", w, 0)
+        algo.next_key = r.int(state, "next_key", w, 0)
+        rng = r.dict(state, "rng", w)
+        try:
+            algo.rng.bit_generator.state = rng
+            algo.rng.bit_generator.random_raw()  # a bad state may only fail when used
+            algo.rng.bit_generator.state = rng
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise r.fail("algorithm.rng", f"expected a PCG64 generator state ({exc.__class__.__name__}: {exc})"
+                         ) from None
+        algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
+
+        def genome(d: Any, where: str) -> Genome:
+            g = genome_from_dict(d, f"{source}#{where}" if source else where)
+            _check_genome_shape(r, g, config, where)
+            return g
+
+        population = r.list(state, "population", w)
+        algo.population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(population)]
         if algo.generation < 0 or len(algo.population) != config.neat.pop_size:
-            raise ValueError(f"generation {algo.generation} with {len(algo.population)} genomes "
-                             f"(expected generation >= 0 and neat.pop_size = {config.neat.pop_size} genomes)")
-        if any(not s.members for s in ss.species.values()):
-            raise ValueError("a species has no members")
+            raise r.fail("algorithm.population", f"{len(algo.population)} genomes (expected neat.pop_size = "
+                                                  f"{config.neat.pop_size})")
+        by_key: dict[int, Genome] = {}
+        for i, g in enumerate(algo.population):
+            if g.key in by_key:
+                raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
+            by_key[g.key] = g
+        ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
+        if ss.threshold <= 0:
+            raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
+        placed: dict[int, int] = {}
+        for i, d in enumerate(r.list(state, "species", w)):
+            ws = f"algorithm.species[{i}]"
+            sid = r.int(d, "id", ws, 1)
+            if sid in ss.species or sid >= ss.next_id:
+                raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id "
+                                         f"({ss.next_id})")
+            keys = r.list(d, "members", ws)
+            members = []
+            for j in range(len(keys)):
+                k = r.int(keys, j, f"{ws}.members")
+                if k not in by_key:
+                    raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the "
+                                                       "population")
+                if k in placed:
+                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
+                if by_key[k].species != sid:
+                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
+                placed[k] = sid
+                members.append(by_key[k])
+            if not members:
+                raise r.fail(f"{ws}.members", "a species has no members")
+            rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
+            best = r.float(d, "best_score", ws, optional=True)
+            created = r.int(d, "created", ws, 0)
+            last = r.int(d, "last_improved", ws, 0)
+            if created > algo.generation or last > algo.generation:
+                raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
+                                 f"({algo.generation})")
+            s = Species(sid, created, rep, members, float("-inf") if best is None else best, last)
+            ss.species[s.id] = s
+        unplaced = [g.key for g in algo.population if g.key not in placed]
+        if unplaced:
+            raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
+        algo.species_set = ss
+        best = state.get("best_genome")
+        algo.best_genome = None if best is None else genome(best, "algorithm.best_genome")
         if algo.best_genome is not None and algo.best_genome.fitness is None:
-            raise ValueError("best_genome has no fitness")
+            raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
+        if algo.best_genome is None and algo.generation > 0:
+            raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
+        history = r.list(state, "history", w)
+        algo.history = [_read_history_row(r, history, i) for i in range(len(history))]
+        _check_counters(r, algo)
         return algo
+
+
+def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
+    """The innovation tracker's state (``algorithm.tracker``), every number checked."""
+    w = "algorithm.tracker"
+
+    def rows(key: str, width: int) -> list[list[int]]:
+        out = []
+        table = r.list(d, key, w) if key != "resplits" or key in d else []
+        for i, row in enumerate(table):
+            if not isinstance(row, list) or len(row) != width:
+                raise r.fail(f"{w}.{key}[{i}]", f"expected a list of {width} integers, got {row!r}"[:200])
+            out.append([r.int(row, j, f"{w}.{key}[{i}]", 0) for j in range(width)])
+        return out
+
+    return InnovationTracker(r.int(d, "next_innovation", w, 0), r.int(d, "next_node_id", w, 0),
+                             {(a, b): i for a, b, i in rows("links", 3)},
+                             {i: (n, x, y) for i, n, x, y in rows("splits", 4)},
+                             {(i, t): (n, x, y) for i, t, n, x, y in rows("resplits", 5)})
+
+
+def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, Any]:
+    """One row of ``algorithm.history``: ``{"generation": g, "species": {species id: size}}``."""
+    w = f"algorithm.history[{i}]"
+    row = r.dict(history, i, "algorithm.history")
+    sizes = r.dict(row, "species", w)
+    for sid, size in sizes.items():
+        if not sid.isdigit() or isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise r.fail(f"{w}.species", f"expected species ids and their sizes (positive integers), got "
+                                         f"{sid!r}: {size!r}"[:200])
+    return {"generation": r.int(row, "generation", w, 0), "species": sizes}
+
+
+def _check_genome_shape(r: StateReader, g: Genome, config: Config, where: str) -> None:
+    """A checkpointed genome must fit the config: same inputs, outputs, bias node and network type."""
+    cfg = config.genome
+    inputs, bias, outputs = node_ids(cfg)
+    if tuple(g.input_ids) != tuple(inputs) or tuple(g.output_ids) != tuple(outputs) or g.bias_id != bias:
+        raise r.fail(where, f"inputs {list(g.input_ids)}, bias {g.bias_id}, outputs {list(g.output_ids)} do not "
+                            f"fit the config (expected {list(inputs)}, {bias}, {list(outputs)})")
+    if g.feed_forward != cfg.feed_forward:
+        raise r.fail(f"{where}.network", f"expected a {cfg.network.value} genome (the config's genome.network)")
+
+
+def _check_counters(r: StateReader, algo: "NEAT") -> None:
+    """Keys, innovations and node ids handed out later must be new: each counter above every number in use."""
+    genomes = [*algo.population, *(s.representative for s in algo.species_set.species.values()
+                                   if s.representative is not None)]
+    top_key = max((g.key for g in algo.population), default=-1)
+    if algo.next_key <= top_key:
+        raise r.fail("algorithm.next_key", f"expected more than the largest genome key {top_key}, got "
+                                           f"{algo.next_key}")
+    t = algo.tracker
+    top_inn = max((i for g in genomes for i in g.conns), default=-1)
+    top_inn = max([top_inn, *(i for i in t.links.values()),
+                   *(v for s in (*t.splits.values(), *t.resplits.values()) for v in s[1:])])
+    if t.next_innovation <= top_inn:
+        raise r.fail("algorithm.tracker.next_innovation", f"expected more than the largest innovation in use "
+                                                          f"({top_inn}), got {t.next_innovation}")
+    top_node = max([first_hidden_id(algo.config.genome) - 1, *(n for g in genomes for n in g.nodes),
+                    *(s[0] for s in (*t.splits.values(), *t.resplits.values()))])
+    if t.next_node_id <= top_node:
+        raise r.fail("algorithm.tracker.next_node_id", f"expected more than the largest node id in use "
+                                                       f"({top_node}), got {t.next_node_id}")

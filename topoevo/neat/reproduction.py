@@ -55,24 +55,28 @@ def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: in
         champ.species = members[0].species
         children.append(champ)
     pool = members[:max(1, math.ceil(rep.survival_threshold * len(members)))]
+    rand, randrange = rng.random, rng.randrange
+    n_pool = len(pool)
+    mutate_only, interspecies, mate_only = rep.mutate_only_prob, rep.interspecies_mate_rate, rep.mate_only_prob
+    disable_inherit = rep.disable_inherit_prob
     while len(children) < n:
-        mom = pool[rng.randrange(len(pool))]
-        if rng.random() < rep.mutate_only_prob:
+        mom = pool[randrange(n_pool)]
+        if rand() < mutate_only:
             child = mom.copy(new_key())
             child.parents = (mom.key,)
             mutate(child, genome_cfg, mut, tracker, rng)
         else:
-            others = other_pools() if rng.random() < rep.interspecies_mate_rate else None
+            others = other_pools() if rand() < interspecies else None
             if others:
-                other = others[rng.randrange(len(others))]
-                dad = other[rng.randrange(len(other))]
+                other = others[randrange(len(others))]
+                dad = other[randrange(len(other))]
             else:
-                dad = pool[rng.randrange(len(pool))]
+                dad = pool[randrange(n_pool)]
             sm, sd = scores[mom.key], scores[dad.key]
-            mom_fitter = sm > sd or (sm == sd and rng.random() < 0.5)
+            mom_fitter = sm > sd or (sm == sd and rand() < 0.5)
             fitter, weaker = (mom, dad) if mom_fitter else (dad, mom)
-            child = crossover(fitter, weaker, rng, rep.disable_inherit_prob, new_key())
-            if dad is mom or rng.random() >= rep.mate_only_prob:
+            child = crossover(fitter, weaker, rng, disable_inherit, new_key())
+            if dad is mom or rand() >= mate_only:
                 mutate(child, genome_cfg, mut, tracker, rng)
         child.species = mom.species
         children.append(child)

@@ -126,15 +126,6 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     if n_nodes == 0:
         raise CompileError("the genomes have no nodes", field="genomes")
 
-    def field(values: list, name: str, dtype: type, count: int, codes: dict[str, int] | None = None) -> np.ndarray:
-        it = map(attrgetter(name), chain.from_iterable(values))
-        return np.fromiter(it if codes is None else map(codes.__getitem__, it), dtype=dtype, count=count)
-
-    try:
-        act = field(nv, "activation", np.int64, n_nodes, ACTIVATION_CODES)
-        agg = field(nv, "aggregation", np.int64, n_nodes, AGGREGATION_CODES)
-    except KeyError as e:
-        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
     ids = np.fromiter(chain.from_iterable(nodes), dtype=np.int64, count=n_nodes)  # dict keys are the node ids
     io = np.empty((P, ni + no + 1), dtype=np.int64)
     io[:, :ni] = np.fromiter(chain.from_iterable(ins), dtype=np.int64, count=P * ni).reshape(P, ni)
@@ -145,9 +136,10 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     conn_index = np.flatnonzero(np.array(enabled, dtype=bool))
     n_en = conn_index.size
 
-    def enabled_field(name: str, dtype: type) -> np.ndarray:  # itertools.compress skips disabled genes in C
-        return np.fromiter(map(attrgetter(name), compress(chain.from_iterable(cv), enabled)), dtype=dtype,
-                           count=n_en)
+    enabled_genes = list(compress(chain.from_iterable(cv), enabled))  # itertools.compress skips disabled genes in C
+
+    def enabled_field(name: str, dtype: type) -> np.ndarray:
+        return np.fromiter(map(attrgetter(name), enabled_genes), dtype=dtype, count=n_en)
 
     c_ends = np.concatenate((enabled_field("in_node", np.int64), enabled_field("out_node", np.int64)))
     e_w = enabled_field("weight", np.float64)
@@ -186,13 +178,27 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     if sensor[e_dst].any():
         raise CompileError("a connection feeds an input or bias node", field="genomes.conns")
 
-    first = (~sensor).astype(np.int64)
+    computed = ~sensor
+    first = computed.astype(np.int64)
     level = first if recurrent else _levels(e_src, e_dst, first, max(node_counts))
 
+    # the computed nodes' fields (sensors' are never read): one C-level pass each, skipping sensors in C
+    comp = np.flatnonzero(computed)
+    computed_nodes = list(compress(chain.from_iterable(nv), computed.tolist()))
+
+    def field(name: str, dtype: type, codes: dict[str, int] | None = None) -> np.ndarray:
+        it = map(attrgetter(name), computed_nodes)
+        return np.fromiter(it if codes is None else map(codes.__getitem__, it), dtype=dtype, count=comp.size)
+
+    try:
+        act = field("activation", np.int64, ACTIVATION_CODES)
+        agg = field("aggregation", np.int64, AGGREGATION_CODES)
+    except KeyError as e:
+        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
     # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
-    comp = np.flatnonzero(~sensor)
-    sort_key = (level[comp] * len(ACTIVATION_LIST) + act[comp]) * len(AGGREGATION_LIST) + agg[comp]
-    order = comp[np.argsort(sort_key, kind="stable")]
+    sort_key = (level[comp] * len(ACTIVATION_LIST) + act) * len(AGGREGATION_LIST) + agg
+    perm = np.argsort(sort_key, kind="stable")
+    order = comp[perm]
     row[order] = np.arange(S, S + order.size)
     n_rows = S + order.size
     lv = level[order]
@@ -201,9 +207,8 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     eorder = np.argsort(dst * n_rows + src)
     return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
                 genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
-                bias=field(nv, "bias", np.float64, n_nodes)[order],
-                response=field(nv, "response", np.float64, n_nodes)[order],
-                activation=act[order], aggregation=agg[order], level=lv, src=src[eorder], dst=dst[eorder],
+                bias=field("bias", np.float64)[perm], response=field("response", np.float64)[perm],
+                activation=act[perm], aggregation=agg[perm], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
 

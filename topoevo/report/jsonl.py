@@ -1,11 +1,20 @@
 """Per-generation statistics as JSON lines: ``stats.jsonl`` (deterministic: same seed, same file) and
-``timing.jsonl`` (wall-clock figures, which are not)."""
+``timing.jsonl`` (wall-clock figures, which are not).
+
+Crash safety: lines are appended before the generation's checkpoint is written (and fsynced right before it, see
+:meth:`JSONLReporter.sync`); on resume every line of a generation at or past the checkpoint's generation, and a
+torn last line, is cut off (atomically), so a run killed at any moment and resumed writes the same file as a run
+never stopped.
+"""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from topoevo.genome.io import TEMP_SUFFIX, fsync_directory, temp_prefix
 from topoevo.report.base import Reporter
 
 if TYPE_CHECKING:
@@ -16,16 +25,46 @@ def truncate_jsonl(path: Path, before_generation: int) -> None:
     """Keep only the lines of generations < ``before_generation`` (what a resumed run will write again)."""
     if not path.exists():
         return
-    keep = []
-    for line in path.read_text().splitlines():
+    data = path.read_bytes()
+    keep: list[bytes] = []
+    for line in data.split(b"\n"):
         try:
-            if json.loads(line)["generation"] < before_generation:
-                keep.append(line)
-        except (ValueError, KeyError, TypeError):
-            break  # a torn last line from a crash
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(k + "\n" for k in keep))
-    tmp.replace(path)
+            generation = json.loads(line)["generation"]
+        except (ValueError, KeyError, TypeError, IndexError):  # a torn last line from a crash (or not a record)
+            break
+        if not isinstance(generation, int) or generation >= before_generation:
+            break
+        keep.append(line + b"\n")
+    text = b"".join(keep)
+    if text == data:
+        return  # nothing to cut: leave the file (and its modification time) alone
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    fsync_directory(path.parent)
+
+
+def append_line(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line (a single write: a killed process leaves whole lines or one torn last line)."""
+    with path.open("ab") as f:
+        f.write((json.dumps(record, sort_keys=True) + "\n").encode())
+
+
+def fsync_file(path: Path) -> None:
+    if path.exists():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class JSONLReporter(Reporter):
@@ -38,7 +77,12 @@ class JSONLReporter(Reporter):
             truncate_jsonl(p, run.algo.generation)
 
     def generation(self, run: "Run", record: dict[str, Any], timing: dict[str, float]) -> None:
-        with self.stats_path.open("a") as f:
-            f.write(json.dumps(record, sort_keys=True) + "\n")
-        with self.timing_path.open("a") as f:
-            f.write(json.dumps({"generation": record["generation"], **timing}, sort_keys=True) + "\n")
+        append_line(self.stats_path, record)
+        append_line(self.timing_path, {"generation": record["generation"], **timing})
+
+    def sync(self) -> None:
+        """Put the lines on disk; the run calls this before each checkpoint, which counts them (power-cut safety:
+        a SIGKILL loses nothing the kernel has already received)."""
+        for path in (getattr(self, "stats_path", None), getattr(self, "timing_path", None)):
+            if path is not None:
+                fsync_file(path)

@@ -8,9 +8,11 @@ with the same result: one ``baddbmm`` per layer, which avoids vmap's fixed cost 
 calls the policy once per environment step).
 
 Exactness: every path agrees with a plain forward pass of each candidate's ``nn.Module`` to float32 rounding. On the
-``baddbmm`` path a candidate's output is moreover bit-identical whatever the population around it (so fitness does
-not depend on how an evaluator splits the population) for tanh, relu, gelu and identity activations; sigmoid and
-elu go through PyTorch kernels that round a tensor's tail differently from its body. The vmap path runs
+``baddbmm`` path a candidate's output is moreover bit-identical whatever the population around it, for every
+activation (so fitness does not depend on how an evaluator splits the population into chunks): each candidate's
+operands sit in their own 64-byte aligned block of a blocked buffer (MKL's batched GEMM rounds differently at
+different alignments) and activations run over whole buffers padded so that PyTorch's vectorized loops never hand a
+candidate to their scalar tail (see :func:`blocked_zeros`; with up to 2 torch threads). The vmap path runs
 convolutions as one grouped convolution whose rounding may depend on the number of candidates; ``Strategy.LOOP``
 is bit-identical per candidate.
 """
@@ -33,6 +35,60 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: vmap processes at most about this many activations (floats) of one layer at once: bounds memory for CNNs.
 ACTIVATION_BUDGET = 1 << 24
+
+
+#: floats per candidate block (64 bytes): in the ``baddbmm`` path every candidate's operands start on a block
+#: boundary of a 64-byte aligned buffer ...
+ALIGN = 16
+#: ... and the buffer's length is a multiple of this many floats, so PyTorch's vectorized loops (steps of up to 64
+#: floats, split between threads) cover every candidate with their vector body, never with their scalar tail
+TOTAL_ALIGN = 64
+
+
+def block_size(n: int) -> int:
+    """Floats one candidate's ``n`` values take in a blocked buffer (``n`` rounded up to :data:`ALIGN`)."""
+    return -(-max(n, 1) // ALIGN) * ALIGN
+
+
+def blocked_zeros(count: int, n: int) -> torch.Tensor:
+    """A dense float32 buffer of ``count`` blocks of :func:`block_size` ``(n)`` floats (and padding up to a multiple
+    of :data:`TOTAL_ALIGN`), starting 64-byte aligned. Only the padding is zeroed: the ``n`` values of each block
+    are left for the caller to write.
+
+    >>> blocked_zeros(3, 10).shape, blocked_zeros(3, 10).data_ptr() % 64
+    (torch.Size([64]), 0)
+    """
+    import torch
+
+    block = block_size(n)
+    used = count * block
+    size = -(-used // TOTAL_ALIGN) * TOTAL_ALIGN
+    buf = torch.empty(size + 16, dtype=torch.float32)
+    offset = (-(buf.data_ptr() // 4)) % 16
+    buf = buf[offset:offset + size]
+    if block > n:
+        buf[:used].view(count, block)[:, n:].zero_()
+    buf[used:].zero_()
+    return buf
+
+
+def blocks(buffer: torch.Tensor, count: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """The ``(count, *shape)`` view of a blocked buffer: item ``k`` is contiguous and starts at block ``k``."""
+    import torch
+
+    inner = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        inner[d] = inner[d + 1] * shape[d + 1]
+    return torch.as_strided(buffer, (count, *shape), (block_size(math.prod(shape)), *inner), buffer.storage_offset())
+
+
+def blocked_copy(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``t`` (shaped ``(count, ...)``) copied into a blocked buffer: ``(buffer, view)``."""
+    count, shape = t.shape[0], tuple(t.shape[1:])
+    buffer = blocked_zeros(count, math.prod(shape))
+    view = blocks(buffer, count, shape)
+    view.copy_(t)
+    return buffer, view
 
 
 class Strategy(str, Enum):
@@ -113,7 +169,7 @@ class BatchedModule:
         self.tensors = self.layout.unflatten(self.params)  # views: (P, *shape) per name
         self.plan = linear_plan(self.module) if self.strategy is Strategy.AUTO else None
         self._vmapped: Any = None
-        self._weights_io: dict[str, torch.Tensor] = {}  # linear weights as contiguous (P, in, out), made on demand
+        self._weights_io: dict[tuple[str, bool], torch.Tensor] = {}  # aligned linear weights, made on demand
 
     @property
     def size(self) -> int:
@@ -140,26 +196,49 @@ class BatchedModule:
     def _linear_forward(self, x: torch.Tensor) -> torch.Tensor:
         import torch
 
-        h = x
-        # MKL's batched GEMM is faster on a transposed view for one input row, on a contiguous (P, in, out) copy for
-        # more rows (the choice depends on the rows per candidate only, never on the number of candidates)
-        one_row = x.shape[1] == 1
-        for step in self.plan or ():
+        # Batch invariance (a candidate's output never depends on the candidates compiled with it, so an evaluator
+        # may split a population anywhere): MKL's batched GEMM rounds a product differently depending on the
+        # 64-byte alignment of its operands, and PyTorch's vectorized activations round a tensor's tail (and a
+        # thread's share) differently from its body. So each candidate's weights, inputs and outputs occupy whole
+        # blocks of a blocked buffer (see ``blocked_zeros``), and activations run over the whole dense buffer.
+        p, rows = x.shape[0], x.shape[1]
+        # MKL's batched GEMM is faster on a transposed view for one input row, on a (P, in, out) copy for more rows
+        # (the choice depends on the rows per candidate only, never on the number of candidates)
+        one_row = rows == 1
+        plan = self.plan or []
+        if x.stride(0) == 0 and plan and plan[0][0] == "linear":
+            # the same inputs for every candidate (an expanded tensor): one aligned copy, shared by all
+            h = blocked_copy(x[:1])[1].expand(p, -1, -1)
+        else:
+            buffer, h = blocked_copy(x)
+        width = x.shape[2]
+        for step in plan:
             if step[0] == "linear":
-                w = self.tensors[step[1]]  # (P, O, I)
-                if one_row:
-                    w_io = w.transpose(1, 2)
-                else:
-                    w_io = self._weights_io.get(step[1])
-                    if w_io is None:
-                        w_io = self._weights_io[step[1]] = w.transpose(1, 2).contiguous()
+                w_io = self._blocked_weights(step[1], one_row)  # (P, in, out), each candidate on its own block
+                width = w_io.shape[2]
+                buffer = blocked_zeros(p, rows * width)
+                out = blocks(buffer, p, (rows, width))
                 if step[2] is None:
-                    h = torch.bmm(h, w_io)
+                    torch.bmm(h, w_io, out=out)
                 else:
-                    h = torch.baddbmm(self.tensors[step[2]].unsqueeze(1), h, w_io)
+                    torch.baddbmm(self.tensors[step[2]].unsqueeze(1), h, w_io, out=out)
+                h = out
             else:
-                h = step[1](h)
-        return h
+                buffer = step[1](buffer)
+                if buffer.data_ptr() % 64:  # (PyTorch allocates 64-byte aligned; never copies in practice)
+                    buffer = blocked_copy(buffer.view(1, -1))[0]
+                h = blocks(buffer, p, (rows, width))
+        return h.contiguous()
+
+    def _blocked_weights(self, name: str, one_row: bool) -> torch.Tensor:
+        key = (name, one_row)
+        w_io = self._weights_io.get(key)
+        if w_io is None:
+            w = self.tensors[name]  # (P, O, I)
+            # one row: the transposed view of a blocked (P, O, I) copy; more rows: a blocked (P, I, O) copy
+            w_io = blocked_copy(w)[1].transpose(1, 2) if one_row else blocked_copy(w.transpose(1, 2))[1]
+            self._weights_io[key] = w_io
+        return w_io
 
     def _loop_forward(self, x: torch.Tensor) -> torch.Tensor:
         import torch

@@ -6,9 +6,13 @@ Tasks know nothing of NEAT: they see a :class:`BatchedPolicy`, i.e. P networks t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+import math
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from topoevo.genome.genome import Genome
 
 
 @runtime_checkable
@@ -24,14 +28,59 @@ class BatchedPolicy(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class TrainedWeights:
+    """Weights a task trained for one NEAT genome, to be written back into it (Lamarckian inheritance): connection
+    weights by innovation number, node biases by node id (float64 arrays of equal lengths).
+
+    >>> from topoevo.genome import Genome, NodeGene, NodeKind, ConnectionGene
+    >>> g = Genome(nodes={0: NodeGene(0, NodeKind.INPUT), 1: NodeGene(1, NodeKind.OUTPUT)},
+    ...            conns={5: ConnectionGene(5, 0, 1, 0.5)}, input_ids=(0,), output_ids=(1,))
+    >>> TrainedWeights(np.array([5]), np.array([0.75]), np.array([1]), np.array([-0.25])).apply_to(g)
+    >>> g.conns[5].weight, g.nodes[1].bias
+    (0.75, -0.25)
+    """
+
+    innovations: np.ndarray
+    weights: np.ndarray
+    node_ids: np.ndarray
+    biases: np.ndarray
+
+    def apply_to(self, genome: "Genome", weight_range: tuple[float, float] = (-math.inf, math.inf),
+                 bias_range: tuple[float, float] = (-math.inf, math.inf)) -> None:
+        """Write the weights and biases into ``genome`` in place, clipped to the ranges. Raises ``ValueError`` when
+        the genome lacks one of the enabled connections or nodes (it is not the genome they were trained for)."""
+        conns, nodes = genome.conns, genome.nodes
+        for inn in self.innovations.tolist():
+            if inn not in conns or not conns[inn].enabled:
+                raise ValueError(f"genome {genome.key} has no enabled connection with innovation {inn}")
+        for nid in self.node_ids.tolist():
+            if nid not in nodes:
+                raise ValueError(f"genome {genome.key} has no node {nid}")
+        (wlo, whi), (blo, bhi) = weight_range, bias_range
+        for inn, w in zip(self.innovations.tolist(), self.weights.tolist()):
+            conns[inn].weight = min(max(w, wlo), whi)
+        for nid, b in zip(self.node_ids.tolist(), self.biases.tolist()):
+            nodes[nid].bias = min(max(b, blo), bhi)
+
+
 @dataclass
 class EvalResult:
     """Fitness per genome (higher is better unless the config says ``min``), and optionally which ones solve the
-    task by its own success test (e.g. XOR: every output on the right side of 0.5)."""
+    task by its own success test (e.g. XOR: every output on the right side of 0.5).
+
+    ``info[TRAINED_WEIGHTS]`` (tasks that train the genomes they evaluate, with Lamarckian inheritance): an object
+    array with one :class:`TrainedWeights` (or None: keep the genome as it is) per candidate, concatenated across
+    chunks like every per-candidate array; the run loop hands ``info`` to the algorithm (``NEAT.observe``), which
+    writes the weights back before ``tell``."""
 
     fitness: np.ndarray
     solved: np.ndarray | None = None
     info: dict[str, Any] = field(default_factory=dict)
+
+
+#: ``EvalResult.info`` key of the per-candidate :class:`TrainedWeights` (object array; Lamarckian inheritance)
+TRAINED_WEIGHTS = "trained_weights"
 
 
 class Task(Protocol):

@@ -14,6 +14,8 @@ _REGISTRY: dict[str, str] = {
     "double_pole_no_velocities": "topoevo.tasks.double_pole:DoublePoleNoVelocitiesParams:DoublePoleTask",
     "gym": "topoevo.tasks.gym:GymParams:GymTask",
     "supervised": "topoevo.tasks.supervised:SupervisedParams:SupervisedTask",
+    "nas": "topoevo.nas.task:NASParams:NASTask",
+    "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
 }
 
 

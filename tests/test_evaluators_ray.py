@@ -1,0 +1,43 @@
+"""The Ray evaluator on a local two-CPU cluster (loopback only, started and stopped once for this module): the same
+history as in-process evaluation on XOR, CartPole and a weight GA, and a killed worker is replaced with the history
+unchanged. Skipped when ray is not installed (``pip install topoevo[distributed]``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from test_evaluators import (cartpole_config, crash_config, ga_config, run_files,  # noqa: E402
+                             xor_config)
+
+from topoevo.evaluate import InProcessEvaluator  # noqa: E402
+from topoevo.evaluate.ray import RayEvaluator  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ray2():
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parent)}})  # the test tasks
+    try:
+        with RayEvaluator(workers=2) as evaluator:
+            assert not evaluator.owns_ray  # uses the connection made here, leaves it to this fixture
+            yield evaluator
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.parametrize("make_config", [xor_config, cartpole_config, ga_config], ids=["xor", "cartpole", "ga"])
+def test_ray_gives_the_in_process_history(tmp_path: Path, make_config, ray2: RayEvaluator):
+    serial = run_files(make_config(), tmp_path / "serial", InProcessEvaluator())
+    assert run_files(make_config(), tmp_path / "ray", ray2) == serial
+
+
+def test_a_ray_worker_that_dies_is_replaced_and_the_history_is_unchanged(tmp_path: Path, ray2: RayEvaluator):
+    marker = tmp_path / "crashed"
+    serial = run_files(crash_config(marker), tmp_path / "serial", InProcessEvaluator())
+    before = ray2.restarts
+    ray2.kill_worker(1)  # killed between generations: replaced when its next chunk fails
+    assert run_files(crash_config(marker), tmp_path / "ray", ray2) == serial  # and one dies mid-generation
+    assert marker.exists() and ray2.restarts == before + 2

@@ -1,0 +1,69 @@
+"""What regularized evolution and random search ask to have evaluated: :class:`NASCandidate` (an architecture, its
+lineage and, under Lamarckian inheritance, its parent's trained weights) and the batch a NAS task trains. Plain
+picklable objects, so process-pool and Ray evaluators can ship them to workers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from topoevo.nas.arch import Architecture
+
+
+@dataclass
+class NASCandidate:
+    """One architecture to train (``key`` unique within a run; ``parent`` None for random ones).
+
+    ``init_state``: weights the training starts from where shapes match (Lamarckian children);
+    ``keep_weights``: ask the task to return the trained weights; after training, ``fitness`` (validation
+    accuracy), ``test_accuracy`` and, when kept, ``state`` (the trained weights).
+
+    >>> from topoevo.nas.arch import ConvBlock
+    >>> NASCandidate(0, Architecture((1, 40), 10, (ConvBlock(0, 8, 3),), next_id=1)).parameters
+    3250
+    """
+
+    key: int
+    arch: Architecture
+    parent: int | None = None
+    mutation: str = "random"
+    init_state: dict[str, np.ndarray] | None = None
+    keep_weights: bool = False
+    fitness: float | None = None
+    test_accuracy: float | None = None
+    state: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def parameters(self) -> int:
+        return self.arch.cost().parameters
+
+
+class ArchitectureBatch:
+    """The "batched policy" a NAS task receives: the candidates to train (they have no weights before training, so
+    calling it as a policy is an error).
+
+    >>> ArchitectureBatch([]).size
+    0
+    """
+
+    def __init__(self, candidates: Sequence[NASCandidate]):
+        self.candidates = list(candidates)
+
+    @property
+    def size(self) -> int:
+        return len(self.candidates)
+
+    def reset(self) -> None:
+        """Nothing to reset (no recurrent state)."""
+
+    def __call__(self, obs: Any) -> Any:
+        raise TypeError("an ArchitectureBatch holds untrained architectures; evaluate it with the 'nas' task")
+
+
+def compile_candidates(candidates: Sequence[NASCandidate]) -> ArchitectureBatch:
+    """The algorithms' ``compile_fn`` (module level, so worker processes can use it)."""
+    return ArchitectureBatch(candidates)
+
+
+__all__ = ["NASCandidate", "ArchitectureBatch", "compile_candidates"]

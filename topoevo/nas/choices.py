@@ -1,0 +1,23 @@
+"""Enumerations of the architecture search space that the ``[nas]`` config section also needs (kept free of other
+topoevo imports, so the config package and this package can import each other's modules in any order)."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class PoolKind(str, Enum):
+    """Pooling of a pool block (window 2, stride 2)."""
+
+    MAX = "max"
+    AVG = "avg"
+
+
+class Reduce(str, Enum):
+    """Feature map -> vector: ``flatten``, ``avg`` (global average pooling) or ``max`` (global max pooling)."""
+
+    FLATTEN = "flatten"
+    AVG = "avg"
+    MAX = "max"
+
+
+__all__ = ["PoolKind", "Reduce"]

@@ -1,0 +1,66 @@
+"""The ``[nas]`` section: regularized evolution / random search over architectures (population, tournament,
+batch, Lamarckian inheritance) and the search space the architectures live in. No torch here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from topoevo.config.schema import param
+from topoevo.config.weights import Activation
+from topoevo.nas.choices import Reduce
+
+if TYPE_CHECKING:
+    from topoevo.nas.arch import SearchSpace
+
+
+@dataclass
+class NASConfig:
+    """``[nas]``: algorithms ``regularized_evolution`` (Real et al. 2019) and ``random_search``.
+
+    >>> NASConfig().population, NASConfig().sample_size, NASConfig().space().kernels
+    (20, 5, (1, 3, 5, 7, 9))
+    """
+
+    population: int = param(20, "P: architectures in the aging queue; the first generation is P random "
+                                "architectures (random search draws the same ones).", ge=2)
+    sample_size: int = param(5, "S: architectures sampled from the queue (with replacement) per tournament; the "
+                                "best of the sample is the parent.", ge=1)
+    batch: int = param(1, "B: children asked per generation (1 = classic regularized evolution; the number of "
+                          "workers to train children in parallel). Random search asks B random architectures.", ge=1)
+    identity_probability: float = param(0.05, "Probability that a child is an unchanged copy of its parent.",
+                                        ge=0, le=1)
+    lamarckian: bool = param(False, "A child starts from its parent's trained weights wherever the tensor shapes "
+                                    "match (regularized evolution only).")
+    max_blocks: int = param(8, "Most feature blocks (convolutions and poolings) before the reduction.", ge=1)
+    max_dense: int = param(2, "Most hidden dense (Linear) blocks after the reduction.", ge=0)
+    channels: list[int] = param([8, 16, 32, 64], "Output channels a convolution may have.", ge=1)
+    kernels: list[int] = param([1, 3, 5, 7, 9], "Odd kernel sizes a convolution may have (padded by k // 2).", ge=1)
+    strides: list[int] = param([1, 2], "Strides a convolution may have.", ge=1)
+    widths: list[int] = param([16, 32, 64, 128], "Widths a hidden dense block may have.", ge=1)
+    activations: list[Activation] = param(list(Activation), "Activations a block may have.")
+    reductions: list[Reduce] = param(list(Reduce), "How the feature map becomes a vector: 'flatten', 'avg' "
+                                                   "(global average pooling) or 'max' (global max pooling).")
+    max_parameters: int = param(100_000, "Architectures with more trainable parameters are invalid.", ge=1)
+    max_macs: int = param(1_000_000, "Architectures with more multiply-accumulates per sample (forward) are "
+                                     "invalid: bounds the training time of any architecture.", ge=1)
+    input_shape: list[int] = param([], "[channels, length] or [channels, height, width] of an input; empty = the "
+                                       "'nas' task's dataset shape.", ge=1)
+
+    def check(self) -> tuple[str, str] | None:
+        if self.sample_size > self.population:
+            return "sample_size", f"expected at most population ({self.population}), got {self.sample_size}"
+        if any(k % 2 == 0 for k in self.kernels):
+            return "kernels", f"expected odd kernel sizes, got {self.kernels}"
+        if self.input_shape and len(self.input_shape) not in (2, 3):
+            return "input_shape", f"expected [channels, length] or [channels, height, width], got {self.input_shape}"
+        return None
+
+    def space(self) -> SearchSpace:
+        """The search space as a plain frozen dataclass (what the architecture functions take)."""
+        from topoevo.nas.arch import SearchSpace
+
+        return SearchSpace(max_blocks=self.max_blocks, max_dense=self.max_dense, channels=tuple(self.channels),
+                           kernels=tuple(self.kernels), strides=tuple(self.strides), widths=tuple(self.widths),
+                           activations=tuple(self.activations), reductions=tuple(self.reductions),
+                           max_parameters=self.max_parameters, max_macs=self.max_macs,
+                           identity_probability=self.identity_probability)

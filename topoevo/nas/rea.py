@@ -1,0 +1,319 @@
+"""Regularized (aging) evolution of architectures (Real et al. 2019) and random search with the same budget, as
+ask/tell objects for the one run loop.
+
+Regularized evolution: a queue of P trained architectures; each child's parent is the best of S architectures
+sampled from the queue with replacement; the child gets one mutation (:func:`~topoevo.nas.mutation.mutate`); it is
+appended and the oldest architecture is removed. In batch form, generation 0 asks the P initial random
+architectures, and each later generation asks B children (all made from the queue as it stands), which then enter
+the queue in order while the B oldest leave. Random search asks the same P initial architectures (same seed, same
+draws), then B new random ones per generation. Settings: ``[nas]``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from topoevo.config import Config, FitnessCriterion
+from topoevo.errors import CheckpointError, ConfigError
+from topoevo.nas.arch import random_architecture
+from topoevo.nas.candidate import NASCandidate, compile_candidates
+from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
+from topoevo.nas.mutation import mutate
+
+
+@dataclass
+class NASStats:
+    """One generation of architecture search (after training, before the queue update)."""
+
+    generation: int
+    evaluations: int
+    best_fitness: float  # best validation accuracy of this generation
+    mean_fitness: float
+    worst_fitness: float
+    best_index: int
+    evaluated: int
+    best_ever_fitness: float
+    best_ever_test_accuracy: float | None  # test accuracy of the best-ever architecture (reported, never selected on)
+    best_ever_parameters: int
+    queue_best_fitness: float | None  # regularized evolution: best of the queue after the update
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def history_columns() -> list[str]:
+    return ["key", "parent", "mutation", "fitness", "test_accuracy", "parameters", "generation"]
+
+
+class _ArchitectureSearch:
+    """What both algorithms share: the run's one numpy generator, keys, best-ever tracking, the per-evaluation
+    history (for incumbent curves), checkpoint state, champion files."""
+
+    name = ""
+    compile_fn = staticmethod(compile_candidates)
+
+    def __init__(self, config: Config, seed: int = 0):
+        self.config = config
+        cfg = config.nas
+        self.space = cfg.space()
+        self.input_shape, self.num_classes = self._shapes(config)
+        if config.neat.fitness_criterion is not FitnessCriterion.MAX:
+            raise ConfigError("architecture search maximises validation accuracy; expected 'max'",
+                              source=config.source, field="neat.fitness_criterion")
+        self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.generation = 0
+        self.evaluations = 0
+        self.next_key = 0
+        self.pending: list[NASCandidate] = []
+        self.best_candidate: NASCandidate | None = None
+        self.history: list[list[Any]] = []  # one row per evaluation, columns history_columns()
+        self._observed = False  # observe() was called for the pending candidates
+
+    @staticmethod
+    def _shapes(config: Config) -> tuple[tuple[int, ...], int]:
+        shape = tuple(config.nas.input_shape) or tuple(getattr(config.task.params, "input_shape", ()) or ())
+        classes = config.genome.num_outputs or int(getattr(config.task.params, "num_classes", 0) or 0)
+        if not shape:
+            raise ConfigError("the task does not give an input shape; set it", source=config.source,
+                              field="nas.input_shape")
+        if config.genome.num_inputs and math.prod(shape) != config.genome.num_inputs:
+            raise ConfigError(f"input shape {list(shape)} has {math.prod(shape)} values, the task gives "
+                              f"{config.genome.num_inputs}", source=config.source, field="nas.input_shape")
+        if classes < 1:
+            raise ConfigError("unknown number of classes; set genome.num_outputs", source=config.source,
+                              field="genome.num_outputs")
+        return shape, classes
+
+    # ---- protocol -------------------------------------------------------------------------------------------------
+    minimise = False
+
+    @property
+    def best(self) -> NASCandidate | None:
+        """The architecture with the best validation accuracy ever told (first of equals)."""
+        return self.best_candidate
+
+    def ask(self) -> list[NASCandidate]:
+        """This generation's architectures to train (the same list until :meth:`tell`)."""
+        return self.pending
+
+    def observe(self, info: dict[str, Any]) -> None:
+        """Take the task's per-candidate figures of the generation being evaluated: ``test_accuracy`` (reported,
+        never selected on) and ``weights`` (trained weights, needed by Lamarckian children). The run loop calls it
+        after evaluation, before :meth:`tell`."""
+        n = len(self.pending)
+        test, weights = info.get("test_accuracy"), info.get("weights")
+        if test is not None and len(test) != n:
+            raise ValueError(f"observe() got {len(test)} test accuracies for {n} candidates")
+        if weights is not None and len(weights) != n:
+            raise ValueError(f"observe() got {len(weights)} trained weights for {n} candidates")
+        for i, c in enumerate(self.pending):
+            c.test_accuracy = None if test is None else float(test[i])
+            c.state = weights[i] if (weights is not None and c.keep_weights) else None
+        self._observed = True
+
+    def snapshot(self, index: int, fitness: float) -> NASCandidate:
+        c = self.pending[index]
+        return NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, float(fitness), c.test_accuracy,
+                            c.state)
+
+    def describe(self, candidate: NASCandidate) -> dict[str, Any]:
+        return {"parameters": candidate.parameters, "blocks": len(candidate.arch.blocks),
+                "test_accuracy": candidate.test_accuracy}
+
+    def save_candidate(self, candidate: NASCandidate, path: str | Path, metadata: dict[str, Any]) -> None:
+        save_architecture(candidate, path, {"algorithm": self.name, **metadata})
+
+    @staticmethod
+    def candidate_to_dict(candidate: NASCandidate) -> dict[str, Any]:
+        return candidate_to_dict(candidate)
+
+    @staticmethod
+    def candidate_from_dict(d: Any, source: str | None = None) -> NASCandidate:
+        return candidate_from_dict(d, "champion", source)
+
+    # ---- helpers --------------------------------------------------------------------------------------------------
+    def _random(self, count: int, keep_weights: bool = False) -> list[NASCandidate]:
+        out = []
+        for _ in range(count):
+            arch = random_architecture(self.input_shape, self.num_classes, self.space, self.rng)
+            out.append(NASCandidate(self.next_key, arch, keep_weights=keep_weights))
+            self.next_key += 1
+        return out
+
+    def _record(self, fitness: Sequence[float]) -> tuple[list[NASCandidate], np.ndarray]:
+        """Attach fitness, test accuracy and weights to the pending candidates; count them; update the best."""
+        f = np.asarray(fitness, dtype=np.float64).reshape(-1)
+        if f.shape != (len(self.pending),):
+            raise ValueError(f"tell() got {f.size} fitness values for {len(self.pending)} candidates")
+        if not np.isfinite(f).all():
+            raise ValueError("tell() got a NaN or infinite fitness")
+        if any(c.keep_weights for c in self.pending) and not self._observed:
+            raise ValueError("Lamarckian inheritance needs the trained weights: pass the task's info (with "
+                             "'weights', one entry per candidate) to observe() before tell()")
+        self._observed = False
+        done = []
+        for i, c in enumerate(self.pending):
+            c.fitness = float(f[i])
+            c.init_state = None  # consumed by the training
+            self.history.append([c.key, c.parent, c.mutation, c.fitness, c.test_accuracy, c.parameters,
+                                 self.generation])
+            if self.best_candidate is None or c.fitness > self.best_candidate.fitness:
+                self.best_candidate = NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, c.fitness,
+                                                   c.test_accuracy, c.state)
+            done.append(c)
+        self.evaluations += len(f)
+        return done, f
+
+    def _stats(self, f: np.ndarray, queue_best: float | None) -> NASStats:
+        i = int(np.argmax(f))
+        b = self.best_candidate
+        return NASStats(self.generation, self.evaluations, float(f[i]), float(f.mean()), float(f.min()), i, len(f),
+                        float(b.fitness), b.test_accuracy, b.parameters, queue_best)
+
+    def _base_state(self) -> dict[str, Any]:
+        return {"algorithm": self.name, "generation": self.generation, "evaluations": self.evaluations,
+                "next_key": self.next_key, "rng": self.rng.bit_generator.state,
+                "pending": [candidate_to_dict(c) for c in self.pending],
+                "best": None if self.best_candidate is None else candidate_to_dict(self.best_candidate),
+                "history": self.history}
+
+    def _load_base_state(self, state: dict[str, Any], source: str | None) -> None:
+        def fail(field: str, msg: str) -> CheckpointError:
+            return CheckpointError(msg, source=source, field=f"algorithm.{field}")
+
+        if state.get("algorithm") != self.name:
+            raise fail("algorithm", f"expected the state of algorithm {self.name!r}, got {state.get('algorithm')!r}")
+        for key in ("generation", "evaluations", "next_key"):
+            v = state.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise fail(key, f"expected a non-negative integer, got {v!r}")
+        self.generation, self.evaluations, self.next_key = state["generation"], state["evaluations"], \
+            state["next_key"]
+        try:
+            self.rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError) as exc:
+            raise fail("rng", f"expected a PCG64 generator state ({exc})") from None
+        pending = state.get("pending")
+        if not isinstance(pending, list):
+            raise fail("pending", "expected a list")
+        self.pending = [candidate_from_dict(d, f"algorithm.pending[{i}]", source) for i, d in enumerate(pending)]
+        best = state.get("best")
+        self.best_candidate = None if best is None else candidate_from_dict(best, "algorithm.best", source)
+        history = state.get("history")
+        if not isinstance(history, list) or not all(isinstance(h, list) and len(h) == 7 for h in history):
+            raise fail("history", f"expected a list of rows {history_columns()}")
+        self.history = history
+        for c in self.pending:
+            if c.arch.input_shape != self.input_shape or c.arch.num_classes != self.num_classes:
+                raise fail("pending", "an architecture does not fit the task's input shape or classes")
+
+
+class RegularizedEvolution(_ArchitectureSearch):
+    """Regularized evolution (Real et al. 2019) in batch ask/tell form.
+
+    >>> from topoevo.config import Config
+    >>> cfg = Config.from_dict({"task": {"name": "nas", "dataset": "mnist1d"},
+    ...                         "run": {"algorithm": "regularized_evolution"},
+    ...                         "nas": {"population": 4, "sample_size": 2, "batch": 2}})
+    >>> rea = RegularizedEvolution(cfg, seed=0)
+    >>> len(rea.ask()), len(rea.tell([0.1, 0.2, 0.3, 0.4]).to_dict()) > 0, len(rea.ask()), len(rea.queue)
+    (4, True, 2, 4)
+    """
+
+    name = "regularized_evolution"
+
+    def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
+        super().__init__(config, seed)
+        self.queue: list[NASCandidate] = []  # oldest first
+        if not _restore:
+            self.pending = self._random(config.nas.population, keep_weights=config.nas.lamarckian)
+
+    def tournament(self) -> NASCandidate:
+        """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals)."""
+        idx = self.rng.integers(0, len(self.queue), self.config.nas.sample_size)
+        return max((self.queue[int(i)] for i in idx), key=lambda c: c.fitness)
+
+    def _children(self, count: int) -> list[NASCandidate]:
+        lamarckian = self.config.nas.lamarckian
+        out = []
+        for _ in range(count):
+            parent = self.tournament()
+            arch, kind = mutate(parent.arch, self.space, self.rng)
+            out.append(NASCandidate(self.next_key, arch, parent.key, kind.value,
+                                    init_state=parent.state if lamarckian else None, keep_weights=lamarckian))
+            self.next_key += 1
+        return out
+
+    def tell(self, fitness: Sequence[float]) -> NASStats:
+        """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children."""
+        cfg = self.config.nas
+        done, f = self._record(fitness)
+        self.queue.extend(done)  # generation 0: the initial population fills the queue
+        del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
+        stats = self._stats(f, max(c.fitness for c in self.queue))
+        self.pending = self._children(cfg.batch)
+        self.generation += 1
+        return stats
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue bit-identically, as plain JSON data (weights base64-encoded)."""
+        return {**self._base_state(), "queue": [candidate_to_dict(c) for c in self.queue]}
+
+    @classmethod
+    def from_state_dict(cls, config: Config, state: dict[str, Any],
+                        source: str | None = None) -> "RegularizedEvolution":
+        algo = cls(config, _restore=True)
+        algo._load_base_state(state, source)
+        queue = state.get("queue")
+        if not isinstance(queue, list) or (algo.generation > 0 and len(queue) != config.nas.population):
+            raise CheckpointError(f"expected a list of {config.nas.population} architectures", source=source,
+                                  field="algorithm.queue")
+        algo.queue = [candidate_from_dict(d, f"algorithm.queue[{i}]", source) for i, d in enumerate(queue)]
+        if any(c.fitness is None for c in algo.queue):
+            raise CheckpointError("expected the fitness of every queue member", source=source,
+                                  field="algorithm.queue")
+        return algo
+
+
+class RandomSearch(_ArchitectureSearch):
+    """Random search over the same space: the same P initial architectures as regularized evolution with the same
+    seed, then ``batch`` new random architectures per generation.
+
+    >>> from topoevo.config import Config
+    >>> cfg = Config.from_dict({"task": {"name": "nas"}, "run": {"algorithm": "random_search"},
+    ...                         "nas": {"population": 3, "sample_size": 2, "batch": 2}})
+    >>> rs = RandomSearch(cfg, seed=0)
+    >>> _ = rs.tell([0.5] * len(rs.ask()))
+    >>> len(rs.ask()), rs.evaluations
+    (2, 3)
+    """
+
+    name = "random_search"
+
+    def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
+        super().__init__(config, seed)
+        if not _restore:
+            self.pending = self._random(config.nas.population)
+
+    def tell(self, fitness: Sequence[float]) -> NASStats:
+        _, f = self._record(fitness)
+        stats = self._stats(f, None)
+        self.pending = self._random(self.config.nas.batch)
+        self.generation += 1
+        return stats
+
+    def state_dict(self) -> dict[str, Any]:
+        return self._base_state()
+
+    @classmethod
+    def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "RandomSearch":
+        algo = cls(config, _restore=True)
+        algo._load_base_state(state, source)
+        return algo
+
+
+__all__ = ["RegularizedEvolution", "RandomSearch", "NASStats", "history_columns"]
