@@ -68,8 +68,10 @@ def _evaluator(args: argparse.Namespace) -> Any:
 def _print_summary(summary) -> None:
     d = dataclasses.asdict(summary)
     solved = f"solved after {d['evaluations_to_solve']} evaluations" if d["solved"] else f"not solved ({d['stop_reason']})"
-    print(f"{solved}; generations {d['generations']}, evaluations {d['evaluations']}, best fitness "
-          f"{d['best_fitness']:.6g}, champion hidden nodes {d['champion_hidden']}, wall {d['wall_s']:.2f} s")
+    hidden = f", champion hidden nodes {d['champion_hidden']}" if d["champion_hidden"] is not None else ""
+    best = f"{d['best_fitness']:.6g}" if d["best_fitness"] is not None else "none"
+    print(f"{solved}; generations {d['generations']}, evaluations {d['evaluations']}, best fitness {best}{hidden}, "
+          f"wall {d['wall_s']:.2f} s")
     print(f"run directory: {d['run_dir']}")
 
 
