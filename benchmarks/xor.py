@@ -7,12 +7,14 @@ Evaluations are counted as in the paper: pop x (generations - 1) + index of the 
 are on the correct side of 0.5. Wall time per run includes everything from building the population to the winner
 (topoevo: the run loop with the batched PyTorch evaluation and its durable files -- the generation-0 and final
 checkpoints, champion, summary; no progress bar). Fairness: both libraries run in this one process, one torch
-thread, seed by seed alternating; the objects that exist after the imports and the warm-up (torch's ~170k) are
-frozen out of the cyclic garbage collector (``gc.freeze``; ``--no-gc-freeze`` to keep them), which otherwise
-walks them in neat-python's collections too;
-topoevo's run directory is in RAM (``/dev/shm`` when it exists) so the figure is the library's time, not the
-disk's fsync latency (neat-python writes no files; ``--run-dir`` puts them elsewhere). Also reported: process CPU
-time, and wall per solve (all runs' wall time / solved runs). Last line: one JSON object.
+thread, seed by seed alternating. The objects that exist after the imports and warm-ups (torch's ~170k) would be
+walked by every full garbage collection of both libraries; ``--gc`` says who is spared that: ``peer`` (default)
+freezes them (``gc.freeze``) only while neat-python runs, as if it ran in its own process without torch, while
+topoevo pays what it pays in any process that imported torch; ``both`` freezes them for both (what a program
+gets with ``gc.freeze()`` after its imports); ``none`` for neither. topoevo's run directory is in RAM
+(``/dev/shm`` when it exists) so the figure is the library's time, not the disk's fsync latency (neat-python
+writes no files; ``--run-dir`` puts them elsewhere). Also reported: process CPU time, and wall per solve (all
+runs' wall time / solved runs). Last line: one JSON object.
 """
 from __future__ import annotations
 
@@ -70,7 +72,8 @@ def main() -> None:
     ap.add_argument("--no-peer", action="store_true", help="skip neat-python")
     ap.add_argument("--run-dir", default=default_run_dir(),
                     help="parent of topoevo's temporary run directories (default: /dev/shm when it exists)")
-    ap.add_argument("--no-gc-freeze", action="store_true", help="leave the imported objects in the collector")
+    ap.add_argument("--gc", choices=["peer", "both", "none"], default="peer",
+                    help="whose runs have the imported objects frozen out of the garbage collector (see above)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import torch
@@ -81,11 +84,15 @@ def main() -> None:
     if not args.no_peer:
         from benchmarks.peers.neat_python_peer import xor_run
         xor_run(10_000, max_generations=5)  # warm-up: imports neat
-    if not args.no_gc_freeze:
+    if args.gc != "none":
         gc.collect()
-        gc.freeze()  # see the module docstring: both libraries' collections skip the imported modules' objects
+        gc.freeze()  # see the module docstring
     for seed in range(args.seeds):
+        if args.gc == "peer":
+            gc.unfreeze()
         ours.append(topoevo_xor(seed, run_dir=args.run_dir))
+        if args.gc == "peer":
+            gc.freeze()
         line = f"seed {seed:3d}: topoevo {ours[-1]['evals']} evals {ours[-1]['wall_s']:.3f} s " \
                f"(cpu {ours[-1]['cpu_s']:.3f} s)"
         if not args.no_peer:

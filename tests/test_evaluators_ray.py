@@ -19,6 +19,7 @@ from topoevo.evaluate.ray import RayEvaluator  # noqa: E402
 @pytest.fixture(scope="module")
 def ray2():
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             _node_ip_address="127.0.0.1",  # loopback only (Ray's default binds the machine's address)
              runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parent)}})  # the test tasks
     try:
         with RayEvaluator(workers=2) as evaluator:

@@ -142,6 +142,23 @@ def test_bad_architecture_file_names_the_field(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(data))
     with pytest.raises(GenomeFileError, match=r"architecture\.reduce"):
         load_architecture(tmp_path / "c.json")
+    good = json.loads((tmp_path / "a.json").read_text())
+    for field, value in (("key", "abc"), ("fitness", "x"), ("test_accuracy", [1]), ("metadata", [1])):
+        (tmp_path / "d.json").write_text(json.dumps({**good, field: value}))
+        with pytest.raises(GenomeFileError, match=f"d.json: {field}: expected"):
+            load_architecture(tmp_path / "d.json")
+
+
+def test_cli_show_prints_an_architecture_champion(tmp_path, capsys):
+    from topoevo.cli import main as cli_main
+
+    save_architecture(NASCandidate(7, lineage(5, (1, 40), 4)[-1], fitness=0.5, test_accuracy=0.25),
+                      tmp_path / "a.json", {"task": "nas"})
+    assert cli_main(["show", str(tmp_path / "a.json")]) == 0
+    out = capsys.readouterr().out
+    assert "architecture" in out and "test accuracy 0.25" in out and "task: nas" in out
+    assert cli_main(["show", "--json", str(tmp_path / "a.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["fitness"] == 0.5
 
 
 # ---- Lamarckian inheritance ------------------------------------------------------------------------------------------

@@ -75,8 +75,21 @@ def _print_summary(summary) -> None:
     print(f"run directory: {d['run_dir']}")
 
 
+def _freeze_imports() -> None:
+    """Move the objects made so far (torch's ~170k, all long-lived) out of the garbage collector's reach: its full
+    passes over them were the largest single cost of a small NEAT generation (benchmarks/xor.py, RESULTS.md)."""
+    import gc
+
+    import torch  # noqa: F401 - every run compiles networks with it; import it now so its objects are frozen too
+
+    gc.collect()
+    gc.freeze()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from topoevo.run import Run
+
+    _freeze_imports()
 
     overrides: dict = {"run": {}}
     if args.generations is not None:
@@ -96,6 +109,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from topoevo.run import Run
+
+    _freeze_imports()
 
     with _evaluator(args) as evaluator:
         run = Run.resume(args.rundir, evaluator=evaluator, generations=args.generations)
@@ -121,9 +136,38 @@ def genome_summary(path: str) -> dict:
             "metadata": meta}
 
 
-def cmd_show(args: argparse.Namespace) -> int:
-    from topoevo.genome.io import load_genome
+def architecture_summary(path: str) -> dict:
+    """The summary ``topoevo show`` prints for an architecture file (architecture-search champions)."""
+    from topoevo.nas.io import load_architecture
 
+    cand, meta = load_architecture(path)
+    return {"file": path, "architecture": cand.arch.describe(), "input_shape": list(cand.arch.input_shape),
+            "classes": cand.arch.num_classes, "blocks": len(cand.arch.blocks), "parameters": cand.parameters,
+            "fitness": cand.fitness, "test_accuracy": cand.test_accuracy, "weights": cand.state is not None,
+            "metadata": meta}
+
+
+def _show_architecture(args: argparse.Namespace) -> int:
+    info = architecture_summary(args.genome)
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    print(f"{info['file']}: architecture {info['architecture']}")
+    print(f"  input {info['input_shape']}, {info['classes']} classes, {info['blocks']} blocks, "
+          f"{info['parameters']} parameters; validation accuracy {info['fitness']}, test accuracy "
+          f"{info['test_accuracy']}; trained weights {'stored' if info['weights'] else 'not stored'}")
+    for k, v in info["metadata"].items():
+        print(f"  {k}: {v}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from topoevo.genome.io import load_genome, read_json
+    from topoevo.nas.io import SCHEMA as ARCHITECTURE_SCHEMA
+
+    data = read_json(args.genome)
+    if isinstance(data, dict) and data.get("schema") == ARCHITECTURE_SCHEMA:
+        return _show_architecture(args)
     info = genome_summary(args.genome)
     if args.json:
         print(json.dumps(info, indent=1))

@@ -20,7 +20,11 @@ from topoevo.nas.choices import PoolKind, Reduce
 @dataclass(frozen=True)
 class ConvBlock:
     """Convolution (padded by kernel // 2), optional batch norm, activation; ``residual`` adds the block's input
-    (through a 1x1 projection when channels or stride differ)."""
+    (through a 1x1 projection when channels or stride differ).
+
+    >>> ConvBlock(0, channels=16, kernel=5, stride=2).batch_norm
+    True
+    """
 
     id: int
     channels: int
@@ -33,7 +37,11 @@ class ConvBlock:
 
 @dataclass(frozen=True)
 class PoolBlock:
-    """Max or average pooling with window 2 and stride 2."""
+    """Max or average pooling with window 2 and stride 2.
+
+    >>> PoolBlock(1).kind.value
+    'max'
+    """
 
     id: int
     kind: PoolKind = PoolKind.MAX
@@ -41,7 +49,11 @@ class PoolBlock:
 
 @dataclass(frozen=True)
 class DenseBlock:
-    """A hidden Linear layer and its activation."""
+    """A hidden Linear layer and its activation.
+
+    >>> DenseBlock(2, width=32).activation.value
+    'relu'
+    """
 
     id: int
     width: int
@@ -184,6 +196,12 @@ class Architecture:
 
 @dataclass(frozen=True)
 class Cost:
+    """Trainable parameters and forward multiply-accumulates per sample (:meth:`Architecture.cost`).
+
+    >>> Architecture((1, 4), 3, (), next_id=0).cost()
+    Cost(parameters=15, macs=12)
+    """
+
     parameters: int
     macs: int
 

@@ -39,6 +39,12 @@ class ConvUnit(nn.Module):
 
 
 class DenseUnit(nn.Module):
+    """Linear -> activation (a hidden dense block).
+
+    >>> tuple(DenseUnit(DenseBlock(0, 4), 3)(torch.zeros(2, 3)).shape)
+    (2, 4)
+    """
+
     def __init__(self, block: DenseBlock, in_features: int):
         super().__init__()
         self.linear = nn.Linear(in_features, block.width)

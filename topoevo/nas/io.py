@@ -210,11 +210,22 @@ def load_architecture(path: str | Path) -> tuple[NASCandidate, dict[str, Any]]:
         raise GenomeFileError(f"unsupported version {data.get('version')!r} (this topoevo reads {VERSION})",
                               source=src, field="version")
     arch = architecture_from_dict(data.get("architecture"), src)
-    cand = NASCandidate(int(data.get("key") or 0), arch, fitness=data.get("fitness"),
-                        test_accuracy=data.get("test_accuracy"),
-                        state=decode_state(data.get("weights"), "weights", src, GenomeFileError))
+    r = _Reader(src, GenomeFileError)
+    key = data.get("key", 0)
+    if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+        raise r.fail("key", f"expected an integer >= 0, got {key!r}")
+    numbers = {}
+    for name in ("fitness", "test_accuracy"):
+        v = data.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+            raise r.fail(name, f"expected a finite number or null, got {v!r}")
+        numbers[name] = None if v is None else float(v)
     metadata = data.get("metadata") or {}
-    return cand, metadata if isinstance(metadata, dict) else {}
+    if not isinstance(metadata, dict):
+        raise r.fail("metadata", f"expected an object, got {type(metadata).__name__}")
+    cand = NASCandidate(key, arch, fitness=numbers["fitness"], test_accuracy=numbers["test_accuracy"],
+                        state=decode_state(data.get("weights"), "weights", src, GenomeFileError))
+    return cand, metadata
 
 
 __all__ = ["architecture_to_dict", "architecture_from_dict", "candidate_to_dict", "candidate_from_dict",

@@ -14,6 +14,12 @@ from topoevo.nas.arch import (Architecture, ConvBlock, DenseBlock, PoolBlock, Po
 
 
 class MutationKind(str, Enum):
+    """What a child's one change was (its ``value`` is recorded in the candidate's ``mutation`` and the history).
+
+    >>> MutationKind("kernel") is MutationKind.KERNEL
+    True
+    """
+
     IDENTITY = "identity"
     ADD_BLOCK = "add_block"
     REMOVE_BLOCK = "remove_block"

@@ -49,6 +49,19 @@ def history_columns() -> list[str]:
     return ["key", "parent", "mutation", "fitness", "test_accuracy", "parameters", "generation"]
 
 
+def _history_row_ok(row: list[Any]) -> bool:
+    """A checkpointed history row has the types of :func:`history_columns`."""
+    def integer(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    key, parent, mutation, fitness, test, params, generation = row
+    return (integer(key) and (parent is None or integer(parent)) and isinstance(mutation, str) and number(fitness)
+            and (test is None or number(test)) and integer(params) and integer(generation))
+
+
 class _ArchitectureSearch:
     """What both algorithms share: the run's one numpy generator, keys, best-ever tracking, the per-evaluation
     history (for incumbent curves), checkpoint state, champion files."""
@@ -204,7 +217,8 @@ class _ArchitectureSearch:
         best = state.get("best")
         self.best_candidate = None if best is None else candidate_from_dict(best, "algorithm.best", source)
         history = state.get("history")
-        if not isinstance(history, list) or not all(isinstance(h, list) and len(h) == 7 for h in history):
+        if not isinstance(history, list) or not all(isinstance(h, list) and len(h) == 7 and _history_row_ok(h)
+                                                    for h in history):
             raise fail("history", f"expected a list of rows {history_columns()}")
         self.history = history
         for c in self.pending:

@@ -68,7 +68,10 @@ def fsync_file(path: Path) -> None:
 
 
 class JSONLReporter(Reporter):
-    """Appends one line per generation to ``stats.jsonl`` and ``timing.jsonl`` in the run directory."""
+    """Appends one line per generation to ``stats.jsonl`` and ``timing.jsonl`` in the run directory.
+
+    >>> # Run.start(config, out="runs/x", reporters=[JSONLReporter()]).loop()  -> runs/x/stats.jsonl
+    """
 
     def start(self, run: "Run", resumed: bool) -> None:
         self.stats_path = run.run_dir / "stats.jsonl"
