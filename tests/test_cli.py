@@ -344,6 +344,35 @@ def test_show_champion(capsys: pytest.CaptureFixture, finished_run: Path):
     assert info["metadata"]["task"] == "xor" and info["metadata"]["seed"] == 1
 
 
+def test_show_weight_search_champion(tmp_path: Path, capsys: pytest.CaptureFixture):
+    import numpy as np
+
+    from topoevo.config.weights import ModelKind
+    from topoevo.search.io import save_parameters
+    from topoevo.search.models import ModelSpec
+    from topoevo.search.params import ParameterVector
+
+    spec = ModelSpec(ModelKind.MLP, 4, 2, hidden=(3,))
+    path = tmp_path / "champion.json"
+    save_parameters(ParameterVector(spec, np.arange(23, dtype=np.float32) / 10, fitness=1.25), path,
+                    {"algorithm": "es", "task": "xor", "seed": 7})
+    code, out, err = cli(capsys, "show", path)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == f"{path}: mlp model, 4 inputs, 2 outputs, 23 parameters, fitness 1.25"
+    assert lines[1] == "  model: hidden [3], activation tanh, output_activation identity"
+    assert "  algorithm: es" in lines and "  seed: 7" in lines and "    0.weight [3, 4]" in lines
+    code, out, err = cli(capsys, "show", path, "--json")
+    info = json.loads(out)
+    assert code == 0 and err == "" and info["parameters"] == 23 and info["fitness"] == 1.25
+    assert info["model"]["hidden"] == [3] and info["metadata"] == {"algorithm": "es", "task": "xor", "seed": 7}
+    assert info["tensors"] == {"0.weight": [3, 4], "0.bias": [3], "2.weight": [2, 3], "2.bias": [2]}
+    data = json.loads(path.read_text())
+    data["parameters"] = data["parameters"][:-1]  # a damaged parameter file: one line naming the field, exit 2
+    path.write_text(json.dumps(data))
+    assert_one_line_error(*cli(capsys, "show", path)[::2], path, "parameters")
+
+
 @pytest.mark.parametrize("content, field", [
     (b"", "<syntax>"), (b'{"schema": "topoevo.genome", "version": 99}', "version"), (b"\xff", "<file>"),
 ])

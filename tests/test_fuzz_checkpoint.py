@@ -1,10 +1,11 @@
-"""Fuzzing checkpoints: hypothesis damages valid checkpoints of NEAT, GA, steady-state GA and ES runs (keys deleted, values
+"""Fuzzing checkpoints: hypothesis damages valid checkpoints of NEAT, GA, steady-state GA, ES, regularized evolution
+(Lamarckian: trained weights in the checkpoint) and random search runs (keys deleted, values
 retyped or perturbed anywhere deep in the structure, list items dropped or duplicated, truncation at any byte,
 changed bytes). ``Run.resume`` must raise a :class:`~topoevo.errors.TopoevoError` with one line naming the
 checkpoint and leave every file of the run directory as it was, or resume a run that then runs without any other
 exception. ``topoevo resume`` of a damaged run exits 2 with one line on stderr.
 
-Examples: 200 + 80 + 40 = 320 in CI (``max_examples`` of the three properties; ten times more under
+Examples: 200 + 100 + 80 + 40 = 420 in CI (``max_examples`` of the four properties; ten times more under
 HYPOTHESIS_PROFILE=thorough).
 """
 from __future__ import annotations
@@ -44,7 +45,17 @@ CONFIGS = {
                         "ga": {"pop_size": 8, "truncation": 3, "offspring": 4}},
     "es": {"task": {"name": "xor"}, "run": {"algorithm": "es", "seed": 1, "generations": 3, "progress": False},
            "model": {"hidden": [3]}, "es": {"pop_size": 8}},
+    # architecture search: a tiny space, 1 epoch on digits (the three runs take ~2 s together)
+    **{algorithm: {"task": {"name": "nas", "dataset": "digits", "epochs": 1, "batch_size": 256},
+                   "run": {"algorithm": algorithm, "seed": 1, "generations": 3, "checkpoint_every": 1,
+                           "progress": False},
+                   "nas": {"population": 3, "sample_size": 2, "batch": 1, "max_blocks": 2, "max_dense": 1,
+                           "channels": [4], "widths": [8], "lamarckian": algorithm == "regularized_evolution"}}
+       for algorithm in ("regularized_evolution", "random_search")},
 }
+#: Values that only make a damaged run slow, not wrong (NAS: training epochs, children per generation): not edited.
+FROZEN = {"regularized_evolution": (("config", "task", "epochs"), ("config", "nas", "batch")),
+          "random_search": (("config", "task", "epochs"), ("config", "nas", "batch"))}
 ODD_VALUES = st.one_of(
     st.sampled_from([None, True, False, 0, -1, 1, 2, 3, 2**63, -2**63, 10**30, 10**400, 0.5, -0.0, 1e308, -1e308,
                      float("nan"), float("inf"), "", "x", "neat", "ga", "sigmoid", "hidden", "PCG64", [], {}, [0],
@@ -98,9 +109,10 @@ def perturb(v: Any, draw: st.DrawFn) -> Any:
 
 
 @st.composite
-def damaged_checkpoint(draw: st.DrawFn, text: bytes) -> bytes:
-    """One to three structural edits (anywhere, deep paths as likely as shallow ones), or byte-level damage."""
-    how = draw(st.sampled_from(["edit"] * 6 + ["truncate", "bytes"]))
+def damaged_checkpoint(draw: st.DrawFn, text: bytes, frozen: tuple[tuple, ...] = (), bytes_too: bool = True) -> bytes:
+    """One to three structural edits (anywhere, deep paths as likely as shallow ones; not at the ``frozen``
+    paths), or (if ``bytes_too``) byte-level damage."""
+    how = draw(st.sampled_from(["edit"] * 6 + ["truncate", "bytes"] * bytes_too))
     if how == "truncate":
         return text[:draw(st.integers(0, len(text) - 1))]
     if how == "bytes":
@@ -110,7 +122,7 @@ def damaged_checkpoint(draw: st.DrawFn, text: bytes) -> bytes:
         return bytes(b)
     data = json.loads(text)
     for _ in range(draw(st.integers(1, 3))):
-        paths = all_paths(data)
+        paths = [p for p in all_paths(data) if p not in frozen]
         depth = draw(st.integers(1, max(len(p) for p in paths)))  # pick a depth first: deep keys are not rare
         at_depth = [p for p in paths if len(p) == depth] or paths
         path = at_depth[draw(st.integers(0, len(at_depth) - 1))]
@@ -149,14 +161,35 @@ def check_resume(work: Path) -> str:
 
 
 @settings(max_examples=examples(200), **FUZZ)
-@given(data=st.data(), algorithm=st.sampled_from(["neat"] * 5 + ["ga", "steady_state_ga", "es"]))
+@given(data=st.data(), algorithm=st.sampled_from(["neat"] * 5 + ["ga", "steady_state_ga", "es",
+                                                                  "regularized_evolution", "random_search"]))
 def test_damaged_checkpoints_give_one_line_errors_and_change_nothing(tmp_path_factory: pytest.TempPathFactory,
                                                                     finished_runs: dict[str, Path],
                                                                     data: st.DataObject, algorithm: str):
     work = tmp_path_factory.mktemp("damaged") / "run"
     shutil.copytree(finished_runs[algorithm], work)
     text = (work / "checkpoint.json").read_bytes()
-    (work / "checkpoint.json").write_bytes(data.draw(damaged_checkpoint(text)))
+    (work / "checkpoint.json").write_bytes(data.draw(damaged_checkpoint(text, FROZEN.get(algorithm, ()))))
+    check_resume(work)
+
+
+@settings(max_examples=examples(100), **FUZZ)
+@given(data=st.data(), algorithm=st.sampled_from(["regularized_evolution", "random_search"]))
+def test_damaged_nas_checkpoints_give_one_line_errors_and_change_nothing(tmp_path_factory: pytest.TempPathFactory,
+                                                                        finished_runs: dict[str, Path],
+                                                                        data: st.DataObject, algorithm: str):
+    """Architecture search: queue, pending and best candidates (architectures, base64 weights), history rows."""
+    work = tmp_path_factory.mktemp("damaged_nas") / "run"
+    shutil.copytree(finished_runs[algorithm], work)
+    text = (work / "checkpoint.json").read_bytes()
+    if data.draw(st.booleans()):  # half of the examples: damage only the algorithm's state (the NAS-specific part)
+        checkpoint = json.loads(text)
+        state = json.dumps(checkpoint["algorithm"]).encode()
+        checkpoint["algorithm"] = json.loads(data.draw(damaged_checkpoint(state, bytes_too=False)))
+        blob = json.dumps(checkpoint).encode()
+    else:
+        blob = data.draw(damaged_checkpoint(text, FROZEN[algorithm]))
+    (work / "checkpoint.json").write_bytes(blob)
     check_resume(work)
 
 

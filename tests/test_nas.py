@@ -250,6 +250,25 @@ def test_config_errors():
         nas_config(kernels=[2, 3])
 
 
+def test_lamarckian_random_search_is_a_config_error(tmp_path, capsys):
+    config = nas_config("random_search", lamarckian=True)
+    with pytest.raises(ConfigError, match=r"nas\.lamarckian: .*random search") as info:
+        RandomSearch(config, seed=0)
+    assert "\n" not in str(info.value)
+    RandomSearch(nas_config("random_search"), seed=0)  # (false: fine)
+    RegularizedEvolution(nas_config(lamarckian=True), seed=0)  # (regularized evolution: fine)
+    with pytest.raises(ConfigError, match=r"nas\.lamarckian"):  # before anything is written
+        Run.start(config, out=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    (tmp_path / "t.toml").write_text('[task]\nname = "nas"\ndataset = "digits"\n[run]\nalgorithm = "random_search"\n'
+                                     '[nas]\nlamarckian = true\n')
+    from topoevo.cli import main as cli_main
+
+    assert cli_main(["run", str(tmp_path / "t.toml"), "--out", str(tmp_path / "cli"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nas.lamarckian" in err[0] and not (tmp_path / "cli").exists()
+
+
 # ---- the task and the run loop ---------------------------------------------------------------------------------------
 def test_task_result_depends_only_on_candidate_and_seed():
     from topoevo.run import build_task
@@ -305,6 +324,29 @@ def test_task_file_runs(tmp_path):
                                                                                              "sample_size": 2}})
     summary = Run.start(config, out=tmp_path / "r", seed=0).loop()
     assert summary.evaluations == 3 and summary.stop_reason == "evaluations"
+
+
+@pytest.mark.parametrize("task, field", [({"test_fraction": 0.004}, "task.test_fraction"),
+                                         ({"validation_fraction": 0.001}, "task.validation_fraction"),
+                                         ({"split_seed": 2**40}, "task.split_seed")])
+def test_splits_without_every_class_are_config_errors(tmp_path, task, field):
+    config = Config.from_dict({"task": {"name": "nas", "dataset": "digits", **task}}, source="t.toml")
+    with pytest.raises(ConfigError, match=rf"^t\.toml: {field}: ") as info:  # (was sklearn's ValueError)
+        Run.start(config, out=tmp_path / "r")
+    assert "\n" not in str(info.value) and not (tmp_path / "r").exists()
+
+
+def test_checkpoint_with_the_wrong_number_of_pending_architectures_is_an_error(tmp_path):
+    from topoevo.errors import CheckpointError
+
+    run_dir = tmp_path / "r"
+    Run.start(run_config(2, False), out=run_dir, seed=0).loop()
+    data = json.loads((run_dir / "checkpoint.json").read_text())
+    assert len(data["algorithm"]["pending"]) == 2  # batch children
+    data["algorithm"]["pending"] = []  # (resumed, it made the evaluators crash on an empty generation)
+    (run_dir / "checkpoint.json").write_text(json.dumps(data))
+    with pytest.raises(CheckpointError, match=r"checkpoint\.json: algorithm\.pending: expected 2 architectures"):
+        Run.resume(run_dir, generations=3)
 
 
 @pytest.mark.parametrize("name,module,shape,sizes", [("mnist1d", "mnist1d", (1, 40), (3200, 800, 1000)),

@@ -161,13 +161,47 @@ def _show_architecture(args: argparse.Namespace) -> int:
     return 0
 
 
+def parameters_summary(path: str) -> dict:
+    """The summary ``topoevo show`` prints for a parameter file (weight-search champions: ga, es runs)."""
+    from topoevo.search.io import load_parameters
+
+    vec, meta = load_parameters(path)
+    layout = vec.layout
+    return {"file": path, "model": vec.spec.to_dict(), "parameters": layout.size,
+            "tensors": {n: list(s) for n, s in zip(layout.names, layout.shapes)}, "fitness": vec.fitness,
+            "metadata": meta}
+
+
+def _show_parameters(args: argparse.Namespace) -> int:
+    info = parameters_summary(args.genome)
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    model = info["model"]
+    print(f"{info['file']}: {model['kind']} model, {model['num_inputs']} inputs, {model['num_outputs']} outputs, "
+          f"{info['parameters']} parameters, fitness {info['fitness']}")
+    shown = [k for k in model if k not in ("kind", "num_inputs", "num_outputs")
+             and not (model["kind"] == "mlp" and k in ("conv_channels", "kernel_size", "stride", "pool",
+                                                       "image_shape"))]  # (cnn-only fields)
+    print("  model: " + ", ".join(f"{k} {model[k]}" for k in shown))
+    for k, v in info["metadata"].items():
+        print(f"  {k}: {v}")
+    print("  tensors:")
+    for name, shape in info["tensors"].items():
+        print(f"    {name} {shape}")
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from topoevo.genome.io import load_genome, read_json
     from topoevo.nas.io import SCHEMA as ARCHITECTURE_SCHEMA
+    from topoevo.search.io import is_parameter_file
 
     data = read_json(args.genome)
     if isinstance(data, dict) and data.get("schema") == ARCHITECTURE_SCHEMA:
         return _show_architecture(args)
+    if is_parameter_file(data):
+        return _show_parameters(args)
     info = genome_summary(args.genome)
     if args.json:
         print(json.dumps(info, indent=1))

@@ -30,7 +30,12 @@ log = logging.getLogger("topoevo.run")
 
 @dataclass
 class RunSummary:
-    """How a run ended."""
+    """How a run ended (what :meth:`Run.loop` returns; also written to the run's ``summary.json``).
+
+    >>> s = RunSummary("runs/xor", "solved", 12, 1800, True, 1650, 15.9, 2, 3.1)
+    >>> s.solved, s.evaluations_to_solve
+    (True, 1650)
+    """
 
     run_dir: str
     stop_reason: str

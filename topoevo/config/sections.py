@@ -24,13 +24,23 @@ def _aggregations() -> list[str]:
 
 
 class Network(str, Enum):
-    """Feed-forward genomes stay acyclic; recurrent ones may contain cycles (one synchronous tick per step)."""
+    """Feed-forward genomes stay acyclic; recurrent ones may contain cycles (one synchronous tick per step).
+
+    >>> Network("recurrent") is Network.RECURRENT, Network.FEEDFORWARD.value
+    (True, 'feedforward')
+    """
 
     FEEDFORWARD = "feedforward"
     RECURRENT = "recurrent"
 
 
 class InitialConnectivity(str, Enum):
+    """How the initial genomes' inputs (and bias) are connected to their outputs (``genome.initial_connectivity``).
+
+    >>> [c.value for c in InitialConnectivity]
+    ['none', 'full', 'partial', 'one_input']
+    """
+
     NONE = "none"  # no connections: outputs only see their bias
     FULL = "full"  # every input (and the bias node) to every output
     PARTIAL = "partial"  # each of those links with probability `connection_probability`
@@ -38,12 +48,22 @@ class InitialConnectivity(str, Enum):
 
 
 class FitnessCriterion(str, Enum):
+    """Whether higher (``max``) or lower (``min``) fitness is better.
+
+    >>> FitnessCriterion("min") is FitnessCriterion.MIN
+    True
+    """
+
     MAX = "max"
     MIN = "min"
 
 
 class OnEvaluationError(str, Enum):
-    """What the run does with a candidate whose evaluation raised or gave NaN or infinite fitness."""
+    """What the run does with a candidate whose evaluation raised or gave NaN or infinite fitness.
+
+    >>> [e.value for e in OnEvaluationError]
+    ['stop', 'worst']
+    """
 
     STOP = "stop"  # stop the run with an error naming the genome and the task
     WORST = "worst"  # give it the generation's worst finite fitness minus max(1, spread) and log a warning

@@ -14,13 +14,23 @@ from topoevo.config.schema import param
 
 
 class ModelKind(str, Enum):
-    """``mlp``: dense layers; ``cnn``: conv + max-pool blocks on an image, then dense layers."""
+    """``mlp``: dense layers; ``cnn``: conv + max-pool blocks on an image, then dense layers.
+
+    >>> ModelKind("cnn") is ModelKind.CNN
+    True
+    """
 
     MLP = "mlp"
     CNN = "cnn"
 
 
 class Activation(str, Enum):
+    """Activation of a layer (weight search) or block (architecture search); ``identity`` is none.
+
+    >>> Activation("relu").value, len(Activation)
+    ('relu', 6)
+    """
+
     IDENTITY = "identity"
     TANH = "tanh"
     RELU = "relu"
@@ -35,6 +45,9 @@ class Crossover(str, Enum):
     ``none``: mutation only (Such et al. 2017); ``uniform``: each parameter from either parent (a uniform mask drawn
     for every tensor); ``tensor``: each whole tensor (a layer's weight or bias) from either parent; ``one_point``:
     the flat vector cut at one random point, the head from one parent and the tail from the other.
+
+    >>> [c.value for c in Crossover]
+    ['none', 'uniform', 'tensor', 'one_point']
     """
 
     NONE = "none"
@@ -45,7 +58,11 @@ class Crossover(str, Enum):
 
 class FitnessShaping(str, Enum):
     """How OpenAI-ES turns fitness into gradient weights: ``centered_ranks`` (ranks mapped to [-0.5, 0.5], as in
-    Salimans et al. 2017) or ``z_score`` (fitness minus its mean, divided by its standard deviation)."""
+    Salimans et al. 2017) or ``z_score`` (fitness minus its mean, divided by its standard deviation).
+
+    >>> FitnessShaping("z_score") is FitnessShaping.Z_SCORE
+    True
+    """
 
     CENTERED_RANKS = "centered_ranks"
     Z_SCORE = "z_score"

@@ -24,6 +24,16 @@ class Evaluator(ABC):
     worker processes), :class:`topoevo.evaluate.ray.RayEvaluator` (a Ray cluster). The same seeds give the same
     fitness on each of them, whatever the number of workers. Failed candidates come back with NaN fitness and an
     :class:`~topoevo.evaluate.chunks.EvaluationFailure` in ``info["failures"]``; evaluators are context managers.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> from topoevo.tasks.xor import XORTask
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
+    >>> with InProcessEvaluator() as evaluator:  # (a PoolEvaluator gives the same fitness)
+    ...     result = evaluator([g], XORTask(), np.zeros(1, dtype=np.int64))
+    >>> result.fitness.shape, bool(np.isfinite(result.fitness).all())
+    ((1,), True)
     """
 
     @abstractmethod

@@ -6,7 +6,11 @@ from enum import Enum
 
 
 class NodeKind(str, Enum):
-    """What a node is for. Input and bias nodes are sensors: nothing may feed them."""
+    """What a node is for. Input and bias nodes are sensors: nothing may feed them.
+
+    >>> NodeKind("bias").is_sensor, NodeKind.HIDDEN.is_sensor
+    (True, False)
+    """
 
     INPUT = "input"
     BIAS = "bias"

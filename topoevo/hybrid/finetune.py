@@ -40,7 +40,17 @@ class AdamSettings:
 @dataclass
 class FinetuneResult:
     """The trained population and the loss of each step: ``losses[t, i]`` is genome i's mean cross-entropy on its
-    batch of step t, before that step's update (so ``losses[0]`` is the untrained genome's)."""
+    batch of step t, before that step's update (so ``losses[0]`` is the untrained genome's).
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> gs = [initial_genome(GenomeConfig(num_inputs=2, num_outputs=2), InnovationTracker(), random.Random(s))
+    ...       for s in range(3)]
+    >>> r = finetune(gs, torch.eye(2), torch.tensor([0, 1]), seeds=[0, 1, 2], settings=AdamSettings(steps=2))
+    >>> r.losses.shape, len(r.population.trained_weights())
+    ((2, 3), 3)
+    """
 
     population: TrainablePopulation
     losses: np.ndarray  # (steps, P) float64

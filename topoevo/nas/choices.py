@@ -6,14 +6,22 @@ from enum import Enum
 
 
 class PoolKind(str, Enum):
-    """Pooling of a pool block (window 2, stride 2)."""
+    """Pooling of a pool block (window 2, stride 2).
+
+    >>> PoolKind("avg") is PoolKind.AVG
+    True
+    """
 
     MAX = "max"
     AVG = "avg"
 
 
 class Reduce(str, Enum):
-    """Feature map -> vector: ``flatten``, ``avg`` (global average pooling) or ``max`` (global max pooling)."""
+    """Feature map -> vector: ``flatten``, ``avg`` (global average pooling) or ``max`` (global max pooling).
+
+    >>> [r.value for r in Reduce]
+    ['flatten', 'avg', 'max']
+    """
 
     FLATTEN = "flatten"
     AVG = "avg"

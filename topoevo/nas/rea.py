@@ -27,7 +27,14 @@ from topoevo.nas.mutation import mutate
 
 @dataclass
 class NASStats:
-    """One generation of architecture search (after training, before the queue update)."""
+    """One generation of architecture search (after training, before the queue update).
+
+    >>> s = NASStats(generation=1, evaluations=6, best_fitness=0.5, mean_fitness=0.4, worst_fitness=0.3,
+    ...              best_index=0, evaluated=2, best_ever_fitness=0.6, best_ever_test_accuracy=0.55,
+    ...              best_ever_parameters=1200, queue_best_fitness=0.6)
+    >>> s.to_dict()["best_ever_fitness"]
+    0.6
+    """
 
     generation: int
     evaluations: int
@@ -213,6 +220,10 @@ class _ArchitectureSearch:
         pending = state.get("pending")
         if not isinstance(pending, list):
             raise fail("pending", "expected a list")
+        want = self.config.nas.population if self.generation == 0 else self.config.nas.batch
+        if len(pending) != want:  # (generation 0: the initial population; then batch children or draws)
+            raise fail("pending", f"expected {want} architectures at generation {self.generation}, got "
+                                  f"{len(pending)}")
         self.pending = [candidate_from_dict(d, f"algorithm.pending[{i}]", source) for i, d in enumerate(pending)]
         best = state.get("best")
         self.best_candidate = None if best is None else candidate_from_dict(best, "algorithm.best", source)
@@ -309,6 +320,9 @@ class RandomSearch(_ArchitectureSearch):
     name = "random_search"
 
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
+        if config.nas.lamarckian:
+            raise ConfigError("Lamarckian inheritance needs parents (algorithm 'regularized_evolution'); random "
+                              "search has none: expected false", source=config.source, field="nas.lamarckian")
         super().__init__(config, seed)
         if not _restore:
             self.pending = self._random(config.nas.population)

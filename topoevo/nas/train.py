@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
 class Schedule(str, Enum):
     """Learning rate over training: ``constant``, ``cosine`` (decay to 0) or ``one_cycle`` (warm up to the
-    learning rate for 30% of the steps, then anneal; fast for short budgets)."""
+    learning rate for 30% of the steps, then anneal; fast for short budgets).
+
+    >>> Schedule("one_cycle") is Schedule.ONE_CYCLE
+    True
+    """
 
     CONSTANT = "constant"
     COSINE = "cosine"

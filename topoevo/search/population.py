@@ -94,7 +94,11 @@ def blocked_copy(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class Strategy(str, Enum):
     """``auto``: the ``baddbmm`` path where the module allows it, else vmap; ``vmap``: always ``torch.func``;
     ``loop``: one ``functional_call`` per candidate (slow for many candidates with few inputs each, but a
-    candidate's result is then bit-identical whatever the population)."""
+    candidate's result is then bit-identical whatever the population).
+
+    >>> [s.value for s in Strategy]
+    ['auto', 'vmap', 'loop']
+    """
 
     AUTO = "auto"
     VMAP = "vmap"

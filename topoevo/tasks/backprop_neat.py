@@ -26,7 +26,11 @@ from topoevo.tasks.supervised import Metric, SupervisedParams, SupervisedTask
 
 class Inheritance(str, Enum):
     """What becomes of the trained weights: ``lamarckian`` (written back into the genome, inherited by its
-    offspring) or ``baldwinian`` (discarded: the genome keeps its evolved weights; learning only shapes fitness)."""
+    offspring) or ``baldwinian`` (discarded: the genome keeps its evolved weights; learning only shapes fitness).
+
+    >>> Inheritance("baldwinian") is Inheritance.BALDWINIAN
+    True
+    """
 
     LAMARCKIAN = "lamarckian"
     BALDWINIAN = "baldwinian"

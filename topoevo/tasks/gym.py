@@ -40,6 +40,9 @@ class Vectorization(str, Enum):
     ``sync``: one ``gymnasium.make`` environment per episode in this process; finished episodes are not stepped.
     ``async``: gymnasium's ``AsyncVectorEnv`` (one process per environment: for slow environments and small P*E).
     ``auto``: ``native`` where available, otherwise ``sync``.
+
+    >>> Vectorization("auto") is Vectorization.AUTO
+    True
     """
 
     AUTO = "auto"
@@ -50,7 +53,11 @@ class Vectorization(str, Enum):
 
 class ActionRange(str, Enum):
     """Range of the network outputs that drive a Box action: ``unit`` = [0, 1] (sigmoid outputs, NEAT's default),
-    ``symmetric`` = [-1, 1] (tanh outputs). Outputs are clipped to the range and mapped linearly to [low, high]."""
+    ``symmetric`` = [-1, 1] (tanh outputs). Outputs are clipped to the range and mapped linearly to [low, high].
+
+    >>> [r.value for r in ActionRange]
+    ['unit', 'symmetric']
+    """
 
     UNIT = "unit"
     SYMMETRIC = "symmetric"

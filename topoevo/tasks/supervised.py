@@ -19,7 +19,11 @@ from topoevo.tasks.base import BatchedPolicy, EvalResult
 
 class Dataset(str, Enum):
     """scikit-learn's bundled classification datasets: ``wine`` (178 x 13, 3 classes), ``iris`` (150 x 4, 3),
-    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes)."""
+    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes).
+
+    >>> Dataset("iris") is Dataset.IRIS
+    True
+    """
 
     WINE = "wine"
     IRIS = "iris"
@@ -29,7 +33,11 @@ class Dataset(str, Enum):
 
 class Metric(str, Enum):
     """Fitness (higher is better): ``accuracy`` (fraction correct) or ``neg_cross_entropy`` (minus the mean
-    cross-entropy of the softmax of the outputs: smooth, so it ranks networks that classify equally well)."""
+    cross-entropy of the softmax of the outputs: smooth, so it ranks networks that classify equally well).
+
+    >>> [m.value for m in Metric]
+    ['accuracy', 'neg_cross_entropy']
+    """
 
     ACCURACY = "accuracy"
     NEG_CROSS_ENTROPY = "neg_cross_entropy"
@@ -38,7 +46,11 @@ class Metric(str, Enum):
 class Scaling(str, Enum):
     """Input scaling, fitted on the training set: ``standardize`` (each feature to mean 0, standard deviation 1;
     constant features only centred), ``unit`` (all values divided by the largest absolute training value: images
-    keep their shape), ``none``."""
+    keep their shape), ``none``.
+
+    >>> Scaling("none") is Scaling.NONE
+    True
+    """
 
     STANDARDIZE = "standardize"
     UNIT = "unit"

@@ -15,6 +15,12 @@ XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
 
 
 class XORFitness(str, Enum):
+    """How XOR fitness is scored: ``paper`` (at most 16) or ``neat_python`` (at most 4).
+
+    >>> XORFitness("neat_python") is XORFitness.NEAT_PYTHON
+    True
+    """
+
     PAPER = "paper"  # (4 - sum |error|)^2, as in Stanley & Miikkulainen (2002): at most 16
     NEAT_PYTHON = "neat_python"  # 4 - sum error^2, as in neat-python's XOR example: at most 4
 
