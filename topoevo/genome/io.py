@@ -230,14 +230,19 @@ def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> No
 
     The text is made before any file is touched, so data that is not JSON (NaN, an object) leaves nothing behind.
     """
-    path = Path(path)
     text = json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":"))
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically and durably (temporary file, fsync, rename, fsync of the directory)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

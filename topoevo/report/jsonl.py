@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from topoevo.genome.io import TEMP_SUFFIX, fsync_directory, temp_prefix
+from topoevo.genome.io import write_bytes_atomic
 from topoevo.report.base import Reporter
 
 if TYPE_CHECKING:
@@ -38,18 +37,7 @@ def truncate_jsonl(path: Path, before_generation: int) -> None:
     text = b"".join(keep)
     if text == data:
         return  # nothing to cut: leave the file (and its modification time) alone
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    fsync_directory(path.parent)
+    write_bytes_atomic(path, text)
 
 
 def append_line(path: Path, record: dict[str, Any]) -> None:
