@@ -71,7 +71,7 @@ def _raw(dataset: NASDataset) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
         return x / 255.0, y, None, None
     except ImportError as exc:
         raise ConfigError(f"dataset {dataset.value!r} needs a package that is not installed ({exc.name}): "
-                          "pip install topoevo[nas]", field="task.dataset") from None
+                          "pip install 'topoevo[nas]'", field="task.dataset") from None
 
 
 @functools.lru_cache(maxsize=4)
@@ -84,7 +84,11 @@ def load_splits(dataset: NASDataset, validation_fraction: float = 0.2, test_frac
     >>> s.input_shape, len(s.train_y) + len(s.val_y) + len(s.test_y)
     ((1, 8, 8), 1797)
     """
-    from sklearn.model_selection import train_test_split
+    try:
+        from sklearn.model_selection import train_test_split
+    except ImportError:
+        raise ConfigError("splitting a dataset needs scikit-learn: pip install 'topoevo[nas]'",
+                          field="task.dataset") from None
 
     dataset = NASDataset(dataset)
     if not 0 <= split_seed < 2**32:

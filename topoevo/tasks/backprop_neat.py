@@ -70,10 +70,11 @@ class BackpropNEATTask(SupervisedTask):
 
     def __init__(self, params: BackpropParams | None = None):
         import torch
-        from sklearn.model_selection import train_test_split
 
         params = params or BackpropParams()
-        super().__init__(params)
+        super().__init__(params)  # first: a one-line error if scikit-learn is missing
+        from sklearn.model_selection import train_test_split
+
         self.params: BackpropParams = params
         try:
             x_fit, x_val, y_fit, y_val = train_test_split(
