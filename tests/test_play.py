@@ -89,3 +89,14 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert code == 2 and "render" in err
     code, _, err = run_cli(capsys, "play", str(ZOO / "cartpole.json"), "--episodes", "0")
     assert code == 2 and "--episodes" in err
+
+
+def test_play_a_champion_of_a_neat_python_ini_run(tmp_path, capsys):
+    """The champion of `topoevo run CONFIG.ini` names the INI file as its task file: play reads it as INI."""
+    from topoevo.cli import main
+
+    ini = Path(__file__).resolve().parents[1] / "benchmarks" / "peers" / "data" / "xor-config-feedforward"
+    assert main(["run", str(ini), "--no-progress", "--generations", "3", "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert main(["play", str(tmp_path / "run" / "champion.json")]) == 0
+    assert "xor-config-feedforward: returns" in capsys.readouterr().out

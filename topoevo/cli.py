@@ -248,11 +248,16 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
     outputs must match the task's."""
     from topoevo.config import load_config
     from topoevo.genome.io import load_genome_with_metadata
+    from topoevo.interop.neat_python_config import is_neat_python_config, load_neat_python_config
     from topoevo.run import build_task
 
     genome, meta = load_genome_with_metadata(genome_path)
     path = resolve_task_file(genome_path, meta, task_file)
-    task = build_task(load_config(path))
+    if is_neat_python_config(path):  # a champion of `topoevo run CONFIG.ini`: the task it ran is in its metadata
+        config = load_neat_python_config(path, task=meta.get("task"))
+    else:
+        config = load_config(path)
+    task = build_task(config)
     have = (len(genome.input_ids), len(genome.output_ids))
     want = (task.num_inputs, task.num_outputs)
     if have != want:
