@@ -63,12 +63,11 @@ class InProcessEvaluator(Evaluator):
 
     def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
                  compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
-        from topoevo.evaluate.chunks import absorb_state, evaluate_chunk
+        from topoevo.evaluate.chunks import absorb_state, evaluate_chunk, mergeable_state
 
         # a task whose state workers could merge (the gym normalizer) is evaluated from a snapshot of its state
         # and updated once afterwards, as the pool and Ray evaluators update it; other tasks update themselves
-        state = task.state_dict() if hasattr(task, "state_dict") and hasattr(task, "update_observation_stats") \
-            else None
+        state = mergeable_state(task)
         result = evaluate_chunk(task, candidates, np.asarray(seeds), compile_fn, state)
         absorb_state(task, state, result.info)
         return result

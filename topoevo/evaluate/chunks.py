@@ -20,7 +20,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError, TopoevoError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.evaluate.base import Evaluator, compile_genomes
+from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
 
 log = logging.getLogger(__name__)
 
@@ -106,15 +107,21 @@ def split_chunks(count: int, parts: int) -> list[Chunk]:
     return [c for c in out if c.stop > c.start]
 
 
+def mergeable_state(task: Any) -> Any:
+    """The state of a task whose per-genome updates can be merged back after evaluation (the gym task's observation
+    normalizer), else None."""
+    if hasattr(task, "state_dict") and hasattr(task, "update_observation_stats"):
+        return task.state_dict()
+    return None
+
+
 def task_state(task: Any) -> Any:
     """The state a worker must load before evaluating (None for stateless tasks); refuses stateful tasks whose
     per-chunk updates cannot be merged back."""
-    if not hasattr(task, "state_dict"):
-        return None
-    if not hasattr(task, "update_observation_stats"):
+    if hasattr(task, "state_dict") and not hasattr(task, "update_observation_stats"):
         raise ConfigError(f"the task {type(task).__name__} keeps state (state_dict) that workers cannot merge back; "
                           "use the in-process evaluator", field="task")
-    return task.state_dict()
+    return mergeable_state(task)
 
 
 def absorb_state(task: Any, state: Any, info: dict[str, Any]) -> None:
@@ -281,6 +288,39 @@ class ChunkWorker:
         if self.task is not None and hasattr(self.task, "close"):
             self.task.close()
         self.task = self.spec = None
+
+
+class ChunkedEvaluator(Evaluator):
+    """Base of the evaluators that send the population to workers in contiguous chunks (pool, Ray): splits it,
+    sends the task's state along, reassembles the chunks' results in genome order and merges the state back.
+    Subclasses set ``workers``, ``chunks_per_worker`` and ``task_spec`` and evaluate the chunks.
+
+    >>> from topoevo.evaluate.pool import PoolEvaluator
+    >>> issubclass(PoolEvaluator, ChunkedEvaluator)
+    True
+    """
+
+    workers: int
+    chunks_per_worker: int
+    task_spec: TaskSpec | None
+
+    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
+                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
+        spec = self.task_spec or TaskSpec.of(task)
+        state = task_state(task)
+        chunks = split_chunks(len(candidates), self.workers * self.chunks_per_worker)
+        if not chunks:
+            return combine([], 0, 0)
+        done = self._evaluate_chunks(chunks, candidates, np.asarray(seeds), compile_fn, spec, state)
+        result = combine([(c.start, c.stop, done[i], None) for i, c in enumerate(chunks)], 0, len(candidates))
+        absorb_state(task, state, result.info)
+        return result
+
+    def _evaluate_chunks(self, chunks: list[Chunk], candidates: Sequence[Any], seeds: np.ndarray,
+                         compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec,
+                         state: Any) -> dict[int, EvalResult]:
+        """Each chunk's result, by chunk index (a worker's error is raised with :func:`raise_worker_error`)."""
+        raise NotImplementedError
 
 
 def raise_worker_error(kind: str, message: str, task_name: str) -> None:

@@ -18,10 +18,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.evaluate.base import Evaluator, compile_genomes
-from topoevo.evaluate.chunks import (ChunkWorker, TaskSpec, absorb_state, combine, raise_worker_error, split_chunks,
-                                     task_state)
-from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
+from topoevo.evaluate.chunks import Chunk, ChunkedEvaluator, ChunkWorker, TaskSpec, raise_worker_error
+from topoevo.tasks.base import BatchedPolicy, EvalResult
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +54,7 @@ class _Process:
     chunk: int | None = None  # the chunk it is evaluating
 
 
-class PoolEvaluator(Evaluator):
+class PoolEvaluator(ChunkedEvaluator):
     """``workers`` local processes evaluating ``chunks_per_worker`` contiguous chunks each per generation.
 
     Fitness is identical to the in-process evaluator's for the same seeds (evaluation seeds belong to genome
@@ -133,23 +131,19 @@ class PoolEvaluator(Evaluator):
             pass
 
     # ---- evaluation -----------------------------------------------------------------------------------------------
-    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
-                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
-        spec = self.task_spec or TaskSpec.of(task)
-        state = task_state(task)
-        seeds = np.asarray(seeds)
-        chunks = split_chunks(len(candidates), self.workers * self.chunks_per_worker)
-        if not chunks:
-            return combine([], 0, 0)
+    def _evaluate_chunks(self, chunks: list[Chunk], candidates: Sequence[Any], seeds: np.ndarray,
+                         compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec,
+                         state: Any) -> dict[int, EvalResult]:
         self._ensure()
         try:
-            return self._evaluate(chunks, candidates, task, seeds, compile_fn, spec, state)
+            return self._run_chunks(chunks, candidates, seeds, compile_fn, spec, state)
         except BaseException:  # workers may still be busy with this generation's chunks: start afresh next time
             self.close()
             raise
 
-    def _evaluate(self, chunks: list[Any], candidates: Sequence[Any], task: Task, seeds: np.ndarray,
-                  compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec, state: Any) -> EvalResult:
+    def _run_chunks(self, chunks: list[Chunk], candidates: Sequence[Any], seeds: np.ndarray,
+                    compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec,
+                    state: Any) -> dict[int, EvalResult]:
         todo = deque(range(len(chunks)))
         done: dict[int, EvalResult] = {}
         deaths = [0] * len(chunks)
@@ -183,9 +177,7 @@ class PoolEvaluator(Evaluator):
                     done[cid] = reply[1]
                 elif proc.process.sentinel in ready:
                     self._lost(proc, chunks, deaths, todo, spec)
-        result = combine([(c.start, c.stop, done[i], None) for i, c in enumerate(chunks)], 0, len(candidates))
-        absorb_state(task, state, result.info)
-        return result
+        return done
 
     def _lost(self, proc: _Process, chunks: list[Any], deaths: list[int], todo: deque, spec: TaskSpec) -> None:
         """A worker died while evaluating a chunk: respawn it and queue the chunk again (or give up)."""

@@ -15,10 +15,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.evaluate.base import Evaluator, compile_genomes
-from topoevo.evaluate.chunks import (ChunkWorker, TaskSpec, absorb_state, combine, raise_worker_error, split_chunks,
-                                     task_state)
-from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
+from topoevo.evaluate.chunks import Chunk, ChunkedEvaluator, ChunkWorker, TaskSpec, raise_worker_error
+from topoevo.tasks.base import BatchedPolicy, EvalResult
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +43,7 @@ def _check_reachable(address: str, timeout_s: float = 10.0) -> None:
                           "`ray start --head` or check the address", field="--ray") from None
 
 
-class RayEvaluator(Evaluator):
+class RayEvaluator(ChunkedEvaluator):
     """Chunks of the population evaluated by ``workers`` Ray actors (default and most: one per CPU of the cluster).
 
     ``address``: a running cluster ("HOST:PORT", or "auto" for the one started on this machine by ``ray start``);
@@ -110,15 +108,10 @@ class RayEvaluator(Evaluator):
         self._ensure()
         self.ray.kill(self._actors[index], no_restart=True)
 
-    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
-                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
+    def _evaluate_chunks(self, chunks: list[Chunk], candidates: Sequence[Any], seeds: np.ndarray,
+                         compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec,
+                         state: Any) -> dict[int, EvalResult]:
         ray = self.ray
-        spec = self.task_spec or TaskSpec.of(task)
-        state = task_state(task)
-        seeds = np.asarray(seeds)
-        chunks = split_chunks(len(candidates), self.workers * self.chunks_per_worker)
-        if not chunks:
-            return combine([], 0, 0)
         self._ensure()
         spec_ref, fn_ref, state_ref = ray.put(spec), ray.put(compile_fn), ray.put(state)
         todo = deque(range(len(chunks)))
@@ -156,9 +149,7 @@ class RayEvaluator(Evaluator):
                 if reply[0] != "ok":
                     raise_worker_error(reply[1], reply[2], spec.name)
                 done[cid] = reply[1]
-        result = combine([(c.start, c.stop, done[i], None) for i, c in enumerate(chunks)], 0, len(candidates))
-        absorb_state(task, state, result.info)
-        return result
+        return done
 
 
 __all__ = ["RayEvaluator"]
