@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from fuzzing import snapshot  # a failed command must change neither bytes nor modification times
 from topoevo.cli import main
 from topoevo.errors import CheckpointError, TopoevoError
 from topoevo.run import Run
@@ -48,12 +49,6 @@ def assert_one_line_error(code: int, err: str, *names: Any) -> str:
     for name in names:
         assert str(name) in lines[0], (name, lines[0])
     return lines[0]
-
-
-def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file below ``directory``: bytes and modification time (a failed command must change neither)."""
-    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

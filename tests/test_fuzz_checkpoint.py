@@ -19,21 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzzing import all_paths, examples, FUZZ, snapshot, value_at
 from topoevo.cli import main
 from topoevo.config import Config
 from topoevo.errors import CheckpointError, TopoevoError
 from topoevo.run import Run
 
-def examples(n: int) -> int:
-    """``n`` examples in CI; proportionally more under a profile that asks for more (``thorough``: 10x)."""
-    return max(n, n * settings.default.max_examples // 200)
-
-
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                  HealthCheck.function_scoped_fixture])
 CONFIGS = {
     "neat": {"task": {"name": "xor"}, "neat": {"pop_size": 10},
              "mutation": {"add_node_rate": 0.3, "add_connection_rate": 0.3},
@@ -64,11 +58,6 @@ ODD_VALUES = st.one_of(
 ).map(copy.deepcopy)  # (never share the sampled lists and objects between places or examples)
 
 
-def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     runs = {}
@@ -77,21 +66,6 @@ def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         Run.start(Config.from_dict(table), out=out).loop()
         runs[name] = out
     return runs
-
-
-def all_paths(data: Any, prefix: tuple = ()) -> list[tuple]:
-    out = []
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    for key, value in items:
-        out.append(prefix + (key,))
-        out.extend(all_paths(value, prefix + (key,)))
-    return out
-
-
-def value_at(data: Any, path: tuple) -> Any:
-    for key in path:
-        data = data[key]
-    return data
 
 
 def perturb(v: Any, draw: st.DrawFn) -> Any:

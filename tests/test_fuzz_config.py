@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzzing import examples, FUZZ, snapshot
 from topoevo.cli import main
 from topoevo.config import SECTIONS, Config, load_config
 from topoevo.errors import ConfigError, TopoevoError
@@ -33,13 +34,6 @@ from topoevo.tasks.registry import task_names, task_params_class
 
 REPO = Path(__file__).resolve().parents[1]
 TASK_FILES = sorted((REPO / "tasks").glob("*.toml"))
-def examples(n: int) -> int:
-    """``n`` examples in CI; proportionally more under a profile that asks for more (``thorough``: 10x)."""
-    return max(n, n * settings.default.max_examples // 200)
-
-
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                  HealthCheck.function_scoped_fixture])
 
 #: Every known key of every section (task keys of every registered task): edits target real fields mostly.
 KNOWN_KEYS: dict[str, list[str]] = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in SECTIONS.items()}
@@ -210,11 +204,6 @@ def existing_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                        "neat": {"pop_size": 10}})
     Run.start(config, out=out).loop()
     return out
-
-
-def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @settings(max_examples=examples(60), **FUZZ)

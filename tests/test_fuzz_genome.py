@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import genomes
+from fuzzing import examples, FUZZ, value_at
 from topoevo.cli import main
 from topoevo.errors import GenomeFileError
 from topoevo.genome import Genome, genome_to_dict
@@ -27,13 +28,6 @@ from topoevo.genome.io import genome_from_dict, load_genome
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO = sorted((REPO / "genomes").glob("*.json"))
-def examples(n: int) -> int:
-    """``n`` examples in CI; proportionally more under a profile that asks for more (``thorough``: 10x)."""
-    return max(n, n * settings.default.max_examples // 200)
-
-
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                  HealthCheck.function_scoped_fixture])
 
 #: Values a field may be replaced with: every JSON type, boundaries, huge and non-finite numbers.
 ODD_VALUES = st.one_of(
@@ -60,12 +54,6 @@ def leaf_paths(data: Any, prefix: tuple = ()) -> list[tuple]:
 
 def parent_of(data: Any, path: tuple) -> Any:
     return value_at(data, path[:-1])
-
-
-def value_at(data: Any, path: tuple) -> Any:
-    for key in path:
-        data = data[key]
-    return data
 
 
 @st.composite

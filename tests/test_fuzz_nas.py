@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzzing import all_paths, examples, FUZZ, value_at
 from topoevo.cli import main
 from topoevo.errors import TopoevoError
 from topoevo.nas.arch import SearchSpace, random_architecture
@@ -29,13 +30,6 @@ from topoevo.nas.lamarck import state_to_numpy
 from topoevo.nas.mutation import mutate
 
 
-def examples(n: int) -> int:
-    """``n`` examples in CI; proportionally more under a profile that asks for more (``thorough``: 10x)."""
-    return max(n, n * settings.default.max_examples // 200)
-
-
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                  HealthCheck.function_scoped_fixture])
 SPACE = SearchSpace(max_blocks=4, max_dense=2, channels=(2, 3), widths=(4,), max_parameters=5_000, max_macs=50_000)
 ODD_VALUES = st.one_of(
     st.sampled_from([None, True, False, 0, -1, 1, 2, 3, 4, 2**63, -2**63, 10**30, 10**400, 0.5, -0.0, 1e308,
@@ -66,21 +60,6 @@ def valid_files(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
         load_architecture(path)  # (valid)
         out.append(path.read_bytes())
     return out
-
-
-def all_paths(data: Any, prefix: tuple = ()) -> list[tuple]:
-    out = []
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    for key, value in items:
-        out.append(prefix + (key,))
-        out.extend(all_paths(value, prefix + (key,)))
-    return out
-
-
-def value_at(data: Any, path: tuple) -> Any:
-    for key in path:
-        data = data[key]
-    return data
 
 
 def perturb(v: Any, draw: st.DrawFn) -> Any:
