@@ -147,18 +147,16 @@ def architecture_summary(path: str) -> dict:
             "metadata": meta}
 
 
-def _show_architecture(args: argparse.Namespace) -> int:
-    info = architecture_summary(args.genome)
-    if args.json:
-        print(json.dumps(info, indent=1))
-        return 0
-    print(f"{info['file']}: architecture {info['architecture']}")
-    print(f"  input {info['input_shape']}, {info['classes']} classes, {info['blocks']} blocks, "
-          f"{info['parameters']} parameters; validation accuracy {info['fitness']}, test accuracy "
-          f"{info['test_accuracy']}; trained weights {'stored' if info['weights'] else 'not stored'}")
-    for k, v in info["metadata"].items():
-        print(f"  {k}: {v}")
-    return 0
+def _architecture_lines(info: dict) -> list[str]:
+    return [f"{info['file']}: architecture {info['architecture']}",
+            f"  input {info['input_shape']}, {info['classes']} classes, {info['blocks']} blocks, "
+            f"{info['parameters']} parameters; validation accuracy {info['fitness']}, test accuracy "
+            f"{info['test_accuracy']}; trained weights {'stored' if info['weights'] else 'not stored'}",
+            *_metadata_lines(info)]
+
+
+def _metadata_lines(info: dict) -> list[str]:
+    return [f"  {k}: {v}" for k, v in info["metadata"].items()]
 
 
 def parameters_summary(path: str) -> dict:
@@ -172,55 +170,50 @@ def parameters_summary(path: str) -> dict:
             "metadata": meta}
 
 
-def _show_parameters(args: argparse.Namespace) -> int:
-    info = parameters_summary(args.genome)
-    if args.json:
-        print(json.dumps(info, indent=1))
-        return 0
+def _parameters_lines(info: dict) -> list[str]:
     model = info["model"]
-    print(f"{info['file']}: {model['kind']} model, {model['num_inputs']} inputs, {model['num_outputs']} outputs, "
-          f"{info['parameters']} parameters, fitness {info['fitness']}")
     shown = [k for k in model if k not in ("kind", "num_inputs", "num_outputs")
              and not (model["kind"] == "mlp" and k in ("conv_channels", "kernel_size", "stride", "pool",
                                                        "image_shape"))]  # (cnn-only fields)
-    print("  model: " + ", ".join(f"{k} {model[k]}" for k in shown))
-    for k, v in info["metadata"].items():
-        print(f"  {k}: {v}")
-    print("  tensors:")
-    for name, shape in info["tensors"].items():
-        print(f"    {name} {shape}")
-    return 0
+    return [f"{info['file']}: {model['kind']} model, {model['num_inputs']} inputs, {model['num_outputs']} outputs, "
+            f"{info['parameters']} parameters, fitness {info['fitness']}",
+            "  model: " + ", ".join(f"{k} {model[k]}" for k in shown),
+            *_metadata_lines(info),
+            "  tensors:", *(f"    {name} {shape}" for name, shape in info["tensors"].items())]
+
+
+def _genome_lines(info: dict) -> list[str]:
+    from topoevo.genome.io import load_genome
+
+    g = load_genome(info["file"])
+    return [f"{info['file']}: {info['network']} genome, {info['inputs']} inputs"
+            f"{' + bias' if info['bias_node'] else ''}, {info['hidden']} hidden, {info['outputs']} outputs, "
+            f"{info['enabled']}/{info['connections']} connections enabled, fitness {info['fitness']}",
+            *_metadata_lines(info),
+            "  nodes:",
+            *(f"    {n.id:>4} {n.kind.value:<6} {n.activation:<10} {n.aggregation:<7} bias {n.bias:+.4f} "
+              f"response {n.response:+.4f}" for n in sorted(g.nodes.values(), key=lambda n: n.id)
+              if not n.kind.is_sensor),
+            "  connections:",
+            *(f"    [{c.innovation:>4}] {c.in_node:>4} -> {c.out_node:<4} {c.weight:+.4f}"
+              f"{'' if c.enabled else '  (disabled)'}" for c in sorted(g.conns.values(), key=lambda c: c.innovation))]
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from topoevo.genome.io import load_genome, read_json
+    """A genome, architecture or parameter file (told apart by its schema): a summary as text or JSON."""
+    from topoevo.genome.io import read_json
     from topoevo.nas.io import SCHEMA as ARCHITECTURE_SCHEMA
     from topoevo.search.io import is_parameter_file
 
     data = read_json(args.genome)
     if isinstance(data, dict) and data.get("schema") == ARCHITECTURE_SCHEMA:
-        return _show_architecture(args)
-    if is_parameter_file(data):
-        return _show_parameters(args)
-    info = genome_summary(args.genome)
-    if args.json:
-        print(json.dumps(info, indent=1))
-        return 0
-    g = load_genome(args.genome)
-    print(f"{info['file']}: {info['network']} genome, {info['inputs']} inputs"
-          f"{' + bias' if info['bias_node'] else ''}, {info['hidden']} hidden, {info['outputs']} outputs, "
-          f"{info['enabled']}/{info['connections']} connections enabled, fitness {info['fitness']}")
-    for k, v in info["metadata"].items():
-        print(f"  {k}: {v}")
-    print("  nodes:")
-    for n in sorted(g.nodes.values(), key=lambda n: n.id):
-        if not n.kind.is_sensor:
-            print(f"    {n.id:>4} {n.kind.value:<6} {n.activation:<10} {n.aggregation:<7} bias {n.bias:+.4f} "
-                  f"response {n.response:+.4f}")
-    print("  connections:")
-    for c in sorted(g.conns.values(), key=lambda c: c.innovation):
-        print(f"    [{c.innovation:>4}] {c.in_node:>4} -> {c.out_node:<4} {c.weight:+.4f}"
-              f"{'' if c.enabled else '  (disabled)'}")
+        summary, lines = architecture_summary, _architecture_lines
+    elif is_parameter_file(data):
+        summary, lines = parameters_summary, _parameters_lines
+    else:
+        summary, lines = genome_summary, _genome_lines
+    info = summary(args.genome)
+    print(json.dumps(info, indent=1) if args.json else "\n".join(lines(info)))
     return 0
 
 
