@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -12,20 +13,23 @@ import numpy as np
 from topoevo.config.schema import param
 from topoevo.errors import EvaluationError
 from topoevo.nas.candidate import ArchitectureBatch
-from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, load_splits
+from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, Splits, load_splits, split_user_data
 from topoevo.nas.train import Schedule, TrainSettings
 from topoevo.tasks.base import EvalResult
+from topoevo.tasks.tabular import SUFFIXES, DataFileKeys, is_data_file
 
 
 @dataclass
-class NASParams:
+class NASParams(DataFileKeys):
     """``[task]`` keys of the architecture-search task (``name = "nas"``).
 
-    >>> NASParams().dataset.value, NASParams().input_shape
+    >>> NASParams().dataset, NASParams().input_shape
     ('mnist1d', (1, 40))
     """
 
-    dataset: NASDataset = param(NASDataset.MNIST1D, "'mnist1d', 'digits' or 'mnist5k' (all offline).")
+    dataset: str = param("mnist1d", "'mnist1d', 'digits' or 'mnist5k' (all offline), or the path of a data file "
+                                    "(.csv, .tsv, whitespace text: inputs (1, columns); .npz: x's own shape).",
+                         path=True)
     validation_fraction: float = param(0.2, "Fraction of the training data held out as the validation set (the "
                                             "fitness).", gt=0, le=0.5)
     test_fraction: float = param(0.2, "Fraction held out as the test set, for datasets without their own "
@@ -39,13 +43,34 @@ class NASParams:
     threads: int = param(1, "torch threads while training (1 makes results independent of the machine's core "
                             "count; 0 = leave torch's setting).", ge=0)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, Enum):  # (a bundled dataset given by its enum member)
+            self.dataset = self.dataset.value
+
+    def check(self) -> tuple[str, str] | None:
+        if not is_data_file(self.dataset) and self.dataset not in {d.value for d in NASDataset}:
+            names = ", ".join(repr(d.value) for d in NASDataset)
+            return "dataset", f"expected {names} or a data file ending in {', '.join(SUFFIXES)}, got {self.dataset!r}"
+        return self.check_data_keys(self.dataset)
+
+    def splits(self) -> Splits:
+        """The training / validation / test sets (cached per process)."""
+        if is_data_file(self.dataset):
+            return split_user_data(self.dataset, self, self.validation_fraction, self.test_fraction,
+                                   self.split_seed)
+        return load_splits(NASDataset(self.dataset), self.validation_fraction, self.test_fraction, self.split_seed)
+
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return INPUT_SHAPES[self.dataset]
+        if is_data_file(self.dataset):
+            return self.splits().input_shape
+        return INPUT_SHAPES[NASDataset(self.dataset)]
 
     @property
     def num_classes(self) -> int:
-        return NUM_CLASSES[self.dataset]
+        if is_data_file(self.dataset):
+            return self.splits().num_classes
+        return NUM_CLASSES[NASDataset(self.dataset)]
 
     def settings(self) -> TrainSettings:
         return TrainSettings(self.epochs, self.learning_rate, self.batch_size, self.weight_decay, self.schedule)
@@ -62,8 +87,7 @@ class NASTask:
 
     def __init__(self, params: NASParams | None = None):
         self.params = params = params or NASParams()
-        self.splits = load_splits(params.dataset, params.validation_fraction, params.test_fraction,
-                                  params.split_seed)
+        self.splits = params.splits()
         self.input_shape = params.input_shape
         self.num_inputs = math.prod(self.input_shape)
         self.num_outputs = params.num_classes
