@@ -18,6 +18,7 @@ ALGORITHMS: dict[str, str] = {
     "es": "topoevo.search.es:OpenAIES",
     "regularized_evolution": "topoevo.nas.rea:RegularizedEvolution",
     "random_search": "topoevo.nas.rea:RandomSearch",
+    "nsga2": "topoevo.nas.nsga2:NSGA2",
 }
 
 

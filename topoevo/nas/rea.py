@@ -125,7 +125,7 @@ class _ArchitectureSearch:
         never selected on) and ``weights`` (trained weights, needed by Lamarckian children). The run loop calls it
         after evaluation, before :meth:`tell`."""
         n = len(self.pending)
-        test, weights = info.get("test_accuracy"), info.get("weights")
+        test, weights, latency = info.get("test_accuracy"), info.get("weights"), info.get("latency_us")
         if test is not None and len(test) != n:
             raise ValueError(f"observe() got {len(test)} test accuracies for {n} candidates")
         if weights is not None and len(weights) != n:
@@ -133,12 +133,13 @@ class _ArchitectureSearch:
         for i, c in enumerate(self.pending):
             c.test_accuracy = None if test is None else float(test[i])
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
+            c.latency_us = None if latency is None else float(latency[i])
         self._observed = True
 
     def snapshot(self, index: int, fitness: float) -> NASCandidate:
         c = self.pending[index]
         return NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, float(fitness), c.test_accuracy,
-                            c.state)
+                            c.state, c.latency_us)
 
     def describe(self, candidate: NASCandidate) -> dict[str, Any]:
         return {"parameters": candidate.parameters, "blocks": len(candidate.arch.blocks),
@@ -183,7 +184,7 @@ class _ArchitectureSearch:
                                  self.generation])
             if self.best_candidate is None or c.fitness > self.best_candidate.fitness:
                 self.best_candidate = NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, c.fitness,
-                                                   c.test_accuracy, c.state)
+                                                   c.test_accuracy, c.state, c.latency_us)
             done.append(c)
         self.evaluations += len(f)
         return done, f

@@ -3,6 +3,7 @@ validation accuracy. ``info`` carries each candidate's test accuracy and, when t
 trained weights (Lamarckian inheritance). Candidate i's result depends only on (candidate i, seeds[i])."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -93,7 +94,8 @@ class NASTask:
         self.num_outputs = params.num_classes
 
     def evaluate(self, policy: ArchitectureBatch, seeds: np.ndarray) -> EvalResult:
-        """Fitness = validation accuracy of each trained candidate; ``info``: ``test_accuracy``, ``train_seconds``
+        """Fitness = validation accuracy of each trained candidate (for its own ``epochs`` when it sets them);
+        ``info``: ``test_accuracy``, ``train_seconds``, ``latency_us``
         (float arrays), ``weights`` (an object array: trained weights for candidates with ``keep_weights``, else None).
         Every ``info`` value has one row per candidate, so evaluators that split candidates into chunks concatenate
         them."""
@@ -117,7 +119,8 @@ class NASTask:
                 if tuple(cand.arch.input_shape) != tuple(self.input_shape):
                     raise EvaluationError(f"candidate {cand.key} expects inputs {cand.arch.input_shape}, the "
                                           f"dataset has {self.input_shape}", field="nas.input_shape")
-                results.append(train_architecture(cand.arch, self.splits, settings, int(seed), cand.init_state,
+                own = settings if cand.epochs is None else dataclasses.replace(settings, epochs=cand.epochs)
+                results.append(train_architecture(cand.arch, self.splits, own, int(seed), cand.init_state,
                                                   cand.keep_weights))
         finally:
             if self.params.threads:
@@ -127,6 +130,7 @@ class NASTask:
         return EvalResult(fitness=np.array([r.val_accuracy for r in results], dtype=np.float64),
                           info={"test_accuracy": np.array([r.test_accuracy for r in results], dtype=np.float64),
                                 "train_seconds": np.array([r.seconds for r in results], dtype=np.float64),
+                                "latency_us": np.array([r.latency_us for r in results], dtype=np.float64),
                                 "weights": weights})
 
     # the run loop keeps no task state: the datasets are regenerated identically
