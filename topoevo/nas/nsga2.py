@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from topoevo.config import Config
-from topoevo.errors import CheckpointError
+from topoevo.errors import CheckpointError, ConfigError
 from topoevo.genome.io import write_json_atomic
 from topoevo.nas.candidate import NASCandidate
 from topoevo.nas.choices import Objective
@@ -104,6 +104,9 @@ class NSGA2(_ArchitectureSearch):
     name = "nsga2"
 
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
+        if config.nas.halving_epochs:
+            raise ConfigError("successive halving is for algorithm 'regularized_evolution': expected []",
+                              source=config.source, field="nas.halving_epochs")
         super().__init__(config, seed)
         nas = config.nas
         self.objectives = list(nas.objectives)

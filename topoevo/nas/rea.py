@@ -92,6 +92,7 @@ class _ArchitectureSearch:
         self.best_candidate: NASCandidate | None = None
         self.history: list[list[Any]] = []  # one row per evaluation, columns history_columns()
         self._observed = False  # observe() was called for the pending candidates
+        self.halving = len(cfg.halving_epochs) >= 2  # successive halving (regularized evolution only)
 
     @staticmethod
     def _shapes(config: Config) -> tuple[tuple[int, ...], int]:
@@ -222,7 +223,7 @@ class _ArchitectureSearch:
         if not isinstance(pending, list):
             raise fail("pending", "expected a list")
         want = self.config.nas.population if self.generation == 0 else self.config.nas.batch
-        if len(pending) != want:  # (generation 0: the initial population; then batch children or draws)
+        if len(pending) != want and not self.halving:  # (generation 0: the population; then children or draws)
             raise fail("pending", f"expected {want} architectures at generation {self.generation}, got "
                                   f"{len(pending)}")
         self.pending = [candidate_from_dict(d, f"algorithm.pending[{i}]", source) for i, d in enumerate(pending)]
@@ -256,7 +257,32 @@ class RegularizedEvolution(_ArchitectureSearch):
         super().__init__(config, seed)
         self.queue: list[NASCandidate] = []  # oldest first
         if not _restore:
-            self.pending = self._random(config.nas.population, keep_weights=config.nas.lamarckian)
+            self.pending = [self._at_rung(c, 0) for c in
+                            self._random(config.nas.population, keep_weights=config.nas.lamarckian)]
+
+    def _at_rung(self, c: NASCandidate, rung: int) -> NASCandidate:
+        """``c`` set up to train to successive-halving rung ``rung`` (unchanged when halving is off): rung 0 trains
+        from the start for the first rung's epochs; a promotion continues from its own weights for the difference."""
+        if not self.halving:
+            return c
+        epochs = self.config.nas.halving_epochs
+        last = rung == len(epochs) - 1
+        c.rung, c.epochs = rung, epochs[rung] - (epochs[rung - 1] if rung else 0)
+        c.keep_weights = c.keep_weights or not last
+        return c
+
+    def _promote(self, done: list[NASCandidate]) -> list[NASCandidate]:
+        """The best ``halving_keep`` (at least one; ties: first asked) of a rung's candidates, set up for the next
+        rung, continuing from their trained weights."""
+        order = sorted(range(len(done)), key=lambda i: -done[i].fitness)
+        keep = max(1, math.ceil(self.config.nas.halving_keep * len(done)))
+        out = []
+        for i in order[:keep]:
+            c = done[i]
+            nxt = NASCandidate(c.key, c.arch, c.parent, c.mutation, init_state=c.state,
+                               keep_weights=self.config.nas.lamarckian)
+            out.append(self._at_rung(nxt, c.rung + 1))
+        return out
 
     def tournament(self) -> NASCandidate:
         """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals)."""
@@ -269,19 +295,24 @@ class RegularizedEvolution(_ArchitectureSearch):
         for _ in range(count):
             parent = self.tournament()
             arch, kind = mutate(parent.arch, self.space, self.rng)
-            out.append(NASCandidate(self.next_key, arch, parent.key, kind.value,
-                                    init_state=parent.state if lamarckian else None, keep_weights=lamarckian))
+            out.append(self._at_rung(NASCandidate(self.next_key, arch, parent.key, kind.value,
+                                                  init_state=parent.state if lamarckian else None,
+                                                  keep_weights=lamarckian), 0))
             self.next_key += 1
         return out
 
     def tell(self, fitness: Sequence[float]) -> NASStats:
-        """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children."""
+        """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children.
+        With successive halving, only candidates that finished the last rung enter the queue; the best of an
+        earlier rung are asked again (promoted) before any new children."""
         cfg = self.config.nas
         done, f = self._record(fitness)
-        self.queue.extend(done)  # generation 0: the initial population fills the queue
+        last = len(cfg.halving_epochs) - 1
+        rising = [c for c in done if self.halving and c.rung < last]
+        self.queue.extend(c for c in done if not self.halving or c.rung == last)  # gen 0 fills the queue
         del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
-        stats = self._stats(f, max(c.fitness for c in self.queue))
-        self.pending = self._children(cfg.batch)
+        stats = self._stats(f, max((c.fitness for c in self.queue), default=None))
+        self.pending = self._promote(rising) if rising else self._children(cfg.batch)
         self.generation += 1
         return stats
 
@@ -295,7 +326,8 @@ class RegularizedEvolution(_ArchitectureSearch):
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
         queue = state.get("queue")
-        if not isinstance(queue, list) or (algo.generation > 0 and len(queue) != config.nas.population):
+        if not isinstance(queue, list) or len(queue) > config.nas.population or (
+                algo.generation > 0 and len(queue) != config.nas.population and not algo.halving):
             raise CheckpointError(f"expected a list of {config.nas.population} architectures", source=source,
                                   field="algorithm.queue")
         algo.queue = [candidate_from_dict(d, f"algorithm.queue[{i}]", source) for i, d in enumerate(queue)]
@@ -324,6 +356,9 @@ class RandomSearch(_ArchitectureSearch):
         if config.nas.lamarckian:
             raise ConfigError("Lamarckian inheritance needs parents (algorithm 'regularized_evolution'); random "
                               "search has none: expected false", source=config.source, field="nas.lamarckian")
+        if config.nas.halving_epochs:
+            raise ConfigError("successive halving is for algorithm 'regularized_evolution': expected []",
+                              source=config.source, field="nas.halving_epochs")
         super().__init__(config, seed)
         if not _restore:
             self.pending = self._random(config.nas.population)
