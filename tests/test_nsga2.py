@@ -215,3 +215,74 @@ def test_halving_run_resumes_identically(tmp_path):
     assert full.evaluations == resumed.evaluations == 4 + 2 + 2 + 1 + 2
     assert stats(tmp_path / "full") == stats(tmp_path / "part")
     assert math.isclose(full.best_fitness, resumed.best_fitness)
+
+
+# ---- ensembles -------------------------------------------------------------------------------------------------------
+def test_ensemble_of_a_run_averages_the_best_members(tmp_path, capsys):
+    from topoevo.cli import main
+    from topoevo.nas.ensemble import ensemble_run
+
+    Run.start(run_config("regularized_evolution", 2, lamarckian=True), out=tmp_path / "r", seed=4).loop()
+    one = ensemble_run(tmp_path / "r", 1)
+    three = ensemble_run(tmp_path / "r", 3)
+    assert one.keys == three.keys[:1] and len(three.keys) == 3 and not any(three.retrained)  # weights were kept
+    assert one.ensemble_test_accuracy == one.best_single_test_accuracy == three.test_accuracy[0]
+    data = json.loads((tmp_path / "r" / "checkpoint.json").read_text())["algorithm"]
+    by_key = {c["key"]: c for c in data["queue"]}
+    assert [by_key[k]["fitness"] for k in three.keys] == sorted((c["fitness"] for c in data["queue"]),
+                                                                reverse=True)[:3]
+    assert three.validation_accuracy[0] == pytest.approx(by_key[three.keys[0]]["fitness"])  # the kept weights
+    assert main(["ensemble", str(tmp_path / "r"), "--top", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == three.to_dict()
+    assert main(["ensemble", str(tmp_path / "r"), "--top", "0"]) == 2
+
+
+# ---- function-preserving mutations -----------------------------------------------------------------------------------
+@given(st.integers(0, 10_000), st.sampled_from([(1, 12), (2, 9), (1, 6, 6)]))
+@settings(max_examples=15, deadline=None)
+def test_morphisms_preserve_the_parents_function(seed, shape):
+    """Property: a morphed child, with its transformed weights, computes what its parent computes (eval mode), and
+    every child tensor comes from the transformed state (nothing random)."""
+    import torch
+
+    from topoevo.nas.arch import SearchSpace, random_architecture
+    from topoevo.nas.compile import ArchitectureNet
+    from topoevo.nas.lamarck import inherit, state_to_numpy
+    from topoevo.nas.morphism import morph
+
+    space = SearchSpace(max_blocks=4, max_dense=3, channels=(2, 4), widths=(3, 5, 8), max_parameters=50_000,
+                        max_macs=500_000)
+    rng = np.random.default_rng(seed)
+    parent = random_architecture(shape, 3, space, rng)
+    torch.manual_seed(seed)
+    net = ArchitectureNet(parent)
+    for m in net.modules():  # non-trivial batch-norm statistics
+        if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.5, 2)
+    state = state_to_numpy(net)
+    got = morph(parent, state, space, rng)
+    if got is None:
+        return
+    child, child_state, kind = got
+    assert child.is_valid(space) and child != parent
+    child_net = ArchitectureNet(child)
+    assert sorted(inherit(child_net, child_state)) == sorted(child_net.state_dict())
+    x = torch.randn(7, *shape)
+    net.eval(), child_net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(child_net(x), net(x), rtol=1e-4, atol=1e-4)
+
+
+def test_morphism_children_in_regularized_evolution(tmp_path):
+    with pytest.raises(ConfigError, match="nas.morphism_probability"):
+        config("regularized_evolution", morphism_probability=0.5)
+    algo = RegularizedEvolution(config("regularized_evolution", lamarckian=True, morphism_probability=1.0,
+                                       max_dense=2, widths=[16, 32]), seed=0)
+    for _ in range(4):
+        cands = algo.ask()
+        algo.observe({"weights": [{"w": np.zeros(1, np.float32)} for _ in cands]})  # (no real tensors: by shape)
+        algo.tell(fake_fitness(cands))
+    assert {c.mutation for c in algo.queue if c.parent is not None} <= {
+        "deepen_dense", "deepen_conv", "widen_dense", *[m.value for m in __import__(
+            "topoevo.nas.mutation", fromlist=["MutationKind"]).MutationKind]}

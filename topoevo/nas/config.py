@@ -32,6 +32,10 @@ class NASConfig:
                                         ge=0, le=1)
     lamarckian: bool = param(False, "A child starts from its parent's trained weights wherever the tensor shapes "
                                     "match (regularized evolution only).")
+    morphism_probability: float = param(0.0, "regularized_evolution with lamarckian = true: probability that a "
+                                             "child is a function-preserving morphism of its parent (Net2Net deepen "
+                                             "or widen, identity-initialised new blocks) starting from the parent's "
+                                             "transformed weights; other children inherit by shape.", ge=0, le=1)
     max_blocks: int = param(8, "Most feature blocks (convolutions and poolings) before the reduction.", ge=1)
     max_dense: int = param(2, "Most hidden dense (Linear) blocks after the reduction.", ge=0)
     channels: list[int] = param([8, 16, 32, 64], "Output channels a convolution may have.", ge=1)
@@ -61,6 +65,8 @@ class NASConfig:
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):
             return "objectives", f"expected distinct objectives, got {[o.value for o in self.objectives]}"
+        if self.morphism_probability and not self.lamarckian:
+            return "morphism_probability", "morphisms start from the parent's trained weights: set lamarckian = true"
         if any(b <= a for a, b in zip(self.halving_epochs, self.halving_epochs[1:])):
             return "halving_epochs", f"expected increasing epochs, got {self.halving_epochs}"
         if self.sample_size > self.population:

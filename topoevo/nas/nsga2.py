@@ -119,6 +119,9 @@ class NSGA2(_ArchitectureSearch):
         if not _restore:
             self.pending = self._random(nas.population, keep_weights=nas.lamarckian)
 
+    def kept(self) -> list[NASCandidate]:
+        return list(self.population)
+
     # ---- selection ------------------------------------------------------------------------------------------------
     def hypervolume(self, candidates: Sequence[NASCandidate]) -> float:
         """Hypervolume of ``candidates`` in normalised objectives (reference point 1 in each)."""

@@ -22,6 +22,7 @@ from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
 from topoevo.nas.candidate import NASCandidate, compile_candidates
 from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
+from topoevo.nas.morphism import morph
 from topoevo.nas.mutation import mutate
 
 
@@ -136,6 +137,18 @@ class _ArchitectureSearch:
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
             c.latency_us = None if latency is None else float(latency[i])
         self._observed = True
+
+    def kept(self) -> list[NASCandidate]:
+        """The trained architectures the algorithm holds besides the best (the queue, the population)."""
+        return []
+
+    def members(self) -> list[NASCandidate]:
+        """The trained architectures it holds and the best ever, distinct keys (what an ensemble is drawn from)."""
+        out: dict[int, NASCandidate] = {}
+        for c in [*self.kept(), *([self.best_candidate] if self.best_candidate is not None else [])]:
+            if c.fitness is not None:
+                out.setdefault(c.key, c)
+        return list(out.values())
 
     def snapshot(self, index: int, fitness: float) -> NASCandidate:
         c = self.pending[index]
@@ -260,6 +273,9 @@ class RegularizedEvolution(_ArchitectureSearch):
             self.pending = [self._at_rung(c, 0) for c in
                             self._random(config.nas.population, keep_weights=config.nas.lamarckian)]
 
+    def kept(self) -> list[NASCandidate]:
+        return list(self.queue)
+
     def _at_rung(self, c: NASCandidate, rung: int) -> NASCandidate:
         """``c`` set up to train to successive-halving rung ``rung`` (unchanged when halving is off): rung 0 trains
         from the start for the first rung's epochs; a promotion continues from its own weights for the difference."""
@@ -294,9 +310,15 @@ class RegularizedEvolution(_ArchitectureSearch):
         out = []
         for _ in range(count):
             parent = self.tournament()
-            arch, kind = mutate(parent.arch, self.space, self.rng)
-            out.append(self._at_rung(NASCandidate(self.next_key, arch, parent.key, kind.value,
-                                                  init_state=parent.state if lamarckian else None,
+            morphed = None
+            if parent.state is not None and self.rng.random() < self.config.nas.morphism_probability:
+                morphed = morph(parent.arch, parent.state, self.space, self.rng)
+            if morphed is not None:  # a function-preserving child, from the parent's transformed weights
+                arch, state, kind = morphed
+            else:
+                arch, kind = mutate(parent.arch, self.space, self.rng)
+                state = parent.state if lamarckian else None
+            out.append(self._at_rung(NASCandidate(self.next_key, arch, parent.key, kind.value, init_state=state,
                                                   keep_weights=lamarckian), 0))
             self.next_key += 1
         return out
