@@ -22,7 +22,7 @@ from topoevo.errors import CheckpointError, ConfigError
 from topoevo.genome.io import write_json_atomic
 from topoevo.nas.candidate import NASCandidate
 from topoevo.nas.choices import Objective
-from topoevo.nas.io import candidate_from_dict, candidate_to_dict
+from topoevo.nas.io import candidate_to_dict
 from topoevo.nas.mutation import mutate
 from topoevo.nas.pareto import crowding_distance, hypervolume, non_dominated_sort
 from topoevo.nas.rea import NASStats, _ArchitectureSearch
@@ -200,14 +200,7 @@ class NSGA2(_ArchitectureSearch):
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NSGA2":
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
-        pop = state.get("population")
-        if not isinstance(pop, list) or (algo.generation > 0 and len(pop) != config.nas.population):
-            raise CheckpointError(f"expected a list of {config.nas.population} architectures", source=source,
-                                  field="algorithm.population")
-        algo.population = [candidate_from_dict(d, f"algorithm.population[{i}]", source) for i, d in enumerate(pop)]
-        if any(c.fitness is None for c in algo.population):
-            raise CheckpointError("expected the fitness of every population member", source=source,
-                                  field="algorithm.population")
+        algo.population = algo._load_members(state, "population", source, exact=True)
         rank, crowding = state.get("rank"), state.get("crowding")
         n = len(algo.population)
         if not (isinstance(rank, list) and len(rank) == n and all(isinstance(r, int) and not isinstance(r, bool)

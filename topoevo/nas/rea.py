@@ -216,6 +216,19 @@ class _ArchitectureSearch:
                 "best": None if self.best_candidate is None else candidate_to_dict(self.best_candidate),
                 "history": self.history}
 
+    def _load_members(self, state: dict[str, Any], key: str, source: str | None, exact: bool) -> list[NASCandidate]:
+        """The trained architectures under ``key`` of a checkpoint: at most P (exactly P after generation 0 when
+        ``exact``), each with its fitness."""
+        p = self.config.nas.population
+        items = state.get(key)
+        if not isinstance(items, list) or len(items) > p or (exact and self.generation > 0 and len(items) != p):
+            raise CheckpointError(f"expected a list of {p} architectures", source=source, field=f"algorithm.{key}")
+        out = [candidate_from_dict(d, f"algorithm.{key}[{i}]", source) for i, d in enumerate(items)]
+        if any(c.fitness is None for c in out):
+            raise CheckpointError("expected the fitness of every architecture", source=source,
+                                  field=f"algorithm.{key}")
+        return out
+
     def _load_base_state(self, state: dict[str, Any], source: str | None) -> None:
         def fail(field: str, msg: str) -> CheckpointError:
             return CheckpointError(msg, source=source, field=f"algorithm.{field}")
@@ -347,15 +360,7 @@ class RegularizedEvolution(_ArchitectureSearch):
                         source: str | None = None) -> "RegularizedEvolution":
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
-        queue = state.get("queue")
-        if not isinstance(queue, list) or len(queue) > config.nas.population or (
-                algo.generation > 0 and len(queue) != config.nas.population and not algo.halving):
-            raise CheckpointError(f"expected a list of {config.nas.population} architectures", source=source,
-                                  field="algorithm.queue")
-        algo.queue = [candidate_from_dict(d, f"algorithm.queue[{i}]", source) for i, d in enumerate(queue)]
-        if any(c.fitness is None for c in algo.queue):
-            raise CheckpointError("expected the fitness of every queue member", source=source,
-                                  field="algorithm.queue")
+        algo.queue = algo._load_members(state, "queue", source, exact=not algo.halving)
         return algo
 
 
