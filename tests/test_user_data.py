@@ -163,3 +163,13 @@ def test_bad_config_keys(tmp_path):
     with pytest.raises(DataError, match="x.npz: y"):
         np.savez(tmp_path / "x.npz", x=np.zeros((3, 2)))
         load_user_data(str(tmp_path / "x.npz"), DataFileKeys(), 0.25, 0)
+
+
+def test_a_missing_data_file_is_an_error_of_the_task_file(tmp_path, capsys):
+    task_file = tmp_path / "t.toml"
+    task_file.write_text('[task]\nname = "supervised"\ndataset = "nowhere.csv"\n[run]\nalgorithm = "ga"\n'
+                         '[model]\nkind = "mlp"\nhidden = [4]\n')
+    assert main(["run", str(task_file), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(task_file) in err and "task.dataset" in err and "nowhere.csv" in err
+    assert not (tmp_path / "out").exists()

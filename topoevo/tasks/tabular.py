@@ -364,6 +364,9 @@ def _split(path: str, x: np.ndarray, y: np.ndarray, classes: list[str], numeric:
 def load_user_data(dataset: str, keys: DataFileKeys, test_fraction: float, split_seed: int) -> UserData:
     """Read, encode and split ``dataset`` as the ``[task]`` keys say (cached per process: arrays are shared, treat
     them as read-only)."""
+    for name, path in (("dataset", dataset), ("test_dataset", keys.test_dataset)):
+        if path and not Path(path).is_file():  # (a config error: the task file names a file that is not there)
+            raise ConfigError(f"no such data file: {path}", field=f"task.{name}")
     key = (keys.target, keys.test_dataset, keys.test_rows, tuple(keys.categorical), tuple(keys.columns))
     return _load_cached(str(dataset), key, float(test_fraction), int(split_seed))
 
