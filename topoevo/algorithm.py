@@ -18,6 +18,8 @@ ALGORITHMS: dict[str, str] = {
     "es": "topoevo.search.es:OpenAIES",
     "regularized_evolution": "topoevo.nas.rea:RegularizedEvolution",
     "random_search": "topoevo.nas.rea:RandomSearch",
+    "neat_rea": "topoevo.hybrid.rea:NEATRegularizedEvolution",
+    "neat_switch": "topoevo.hybrid.switch:NEATSwitch",
 }
 
 

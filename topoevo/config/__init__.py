@@ -15,6 +15,7 @@ from typing import Any
 from topoevo.config.schema import build_section, did_you_mean, section_to_table, show
 from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
+from topoevo.config.hybrid import HybridConfig
 from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
@@ -26,7 +27,7 @@ else:  # pragma: no cover
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig", "HybridConfig"]
 
 
 @dataclass
@@ -49,6 +50,7 @@ SECTIONS: dict[str, type] = {
     "ga": GAConfig,
     "es": ESConfig,
     "nas": NASConfig,
+    "hybrid": HybridConfig,
 }
 
 
@@ -68,6 +70,7 @@ class Config:
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
+    hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

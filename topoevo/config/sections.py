@@ -84,6 +84,9 @@ class GenomeConfig:
     allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
     initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
     connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial'.", ge=0, le=1)
+    num_hidden: int = param(0, "Hidden nodes of the initial genomes, as one layer: initial_connectivity then links "
+                               "the inputs (and bias) to them and them (and the bias) to the outputs, instead of "
+                               "the inputs to the outputs. 0 = NEAT's minimal start.", ge=0)
     activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)).",
                             choices=_activations)
     activation_options: list[str] = param(["sigmoid"], "Activations a mutation may switch a node to.",
@@ -109,6 +112,8 @@ class GenomeConfig:
                 return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
         if not self.response_min <= self.response_init <= self.response_max:
             return "response_init", "expected a value within [response_min, response_max]"
+        if self.num_hidden and self.initial_connectivity is not InitialConnectivity.FULL:
+            return "num_hidden", "an initial hidden layer needs initial_connectivity = 'full' (no dangling nodes)"
         return None
 
     @property
@@ -199,8 +204,8 @@ class NEATConfig:
 class RunConfig:
     """What a run does outside the algorithm: budget, seed, files."""
 
-    algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'regularized_evolution' or "
-                           "'random_search' (registered in topoevo/algorithm.py).",
+    algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'regularized_evolution', "
+                           "'random_search', 'neat_rea' or 'neat_switch' (registered in topoevo/algorithm.py).",
                            choices=lambda: __import__("topoevo.algorithm", fromlist=["x"]).algorithm_names())
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
     generations: int = param(100, "Stop after this many generations.", ge=1)
