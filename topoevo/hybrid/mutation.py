@@ -3,8 +3,8 @@ draw of every weight of a child trained from scratch (:func:`redraw_weights`). B
 of ``topoevo.genome.mutation``; no torch here.
 
 Function-preserving structural mutations (``hybrid.function_preserving``): a new connection starts at weight 0 (a
-re-enabled one too); a split node starts with the identity activation, sum aggregation, bias 0 and response 1, its
-incoming weight 1 and its outgoing weight the split connection's weight, so ``w * identity(0 + 1 * (1 * x)) = w * x``
+re-enabled one too; only into nodes that sum their inputs); a split node starts with the identity activation, sum aggregation, bias 0 and response 1, its
+incoming weight 1 and its outgoing weight the split connection's weight (not into product nodes), so ``w * identity(0 + 1 * (1 * x)) = w * x``
 exactly and the child computes exactly its parent's function until training (or a later mutation) changes it.
 """
 from __future__ import annotations
@@ -21,27 +21,44 @@ from topoevo.genome.mutation import (add_connection, add_node, delete_connection
 
 def split_node(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random,
                preserving: bool) -> bool:
-    """NEAT's add-node; with ``preserving`` the new node is an exact identity relay."""
-    before = set(g.nodes)
+    """NEAT's add-node; with ``preserving`` the new node is an exact identity relay, and a split into a node that
+    multiplies its inputs is undone (no change: the reordered product could round differently)."""
+    nodes, enabled = set(g.nodes), {inn for inn, c in g.conns.items() if c.enabled}
     if not add_node(g, cfg, tracker, rng):
         return False
     if preserving:
-        for nid in set(g.nodes) - before:
-            node = g.nodes[nid]
-            node.activation, node.aggregation, node.bias, node.response = "identity", "sum", 0.0, 1.0
+        (nid,) = set(g.nodes) - nodes
+        new = [inn for inn, c in g.conns.items() if nid in (c.in_node, c.out_node)]
+        (old,) = [inn for inn in enabled if not g.conns[inn].enabled]
+        if g.nodes[g.conns[old].out_node].aggregation == "product":
+            del g.nodes[nid]
+            for inn in new:
+                del g.conns[inn]
+            g.conns[old].enabled = True
+            return False
+        node = g.nodes[nid]
+        node.activation, node.aggregation, node.bias, node.response = "identity", "sum", 0.0, 1.0
     return True
 
 
 def link(g: Genome, cfg: GenomeConfig, m: MutationConfig, tracker: InnovationTracker, rng: random.Random,
          preserving: bool) -> bool:
-    """NEAT's add-connection; with ``preserving`` the new (or re-enabled) connection starts at weight 0."""
-    enabled = {inn for inn, c in g.conns.items() if c.enabled}
+    """NEAT's add-connection; with ``preserving`` the new (or re-enabled) connection starts at weight 0, and a link
+    into a node whose aggregation is not ``sum`` (where a 0 term would change the result: mean, product, max, min)
+    is undone (no change)."""
+    before = {inn: c.enabled for inn, c in g.conns.items()}
     if not add_connection(g, cfg, tracker, rng, m.add_connection_tries):
         return False
     if preserving:
-        for inn, c in g.conns.items():
-            if c.enabled and inn not in enabled:
-                c.weight = 0.0
+        for inn in [i for i, c in g.conns.items() if c.enabled and not before.get(i, False)]:
+            c = g.conns[inn]
+            if g.nodes[c.out_node].aggregation != "sum":
+                if inn in before:
+                    c.enabled = False
+                else:
+                    del g.conns[inn]
+                return False
+            c.weight = 0.0
     return True
 
 

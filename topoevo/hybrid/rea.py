@@ -111,6 +111,9 @@ class NEATRegularizedEvolution:
 
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
         require_trainable(config, self.name)
+        if config.genome.num_inputs < 1 or config.genome.num_outputs < 1:
+            raise ValueError("genome.num_inputs and genome.num_outputs must be set (>= 1) before building the "
+                             "algorithm")
         self.config = config
         self.rng = np.random.Generator(np.random.PCG64(seed))
         self.generation = 0
