@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=list(DATASETS))
     p.add_argument("--variants", nargs="*", default=VARIANTS, choices=VARIANTS)
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (worker processes, one torch thread each)")
+    p.add_argument("--resume", action="store_true", help="keep the finished runs of the results file")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "hybrid_neat.json"))
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -140,6 +141,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     jobs = [(d, v, s) for d in args.datasets for s in seeds for v in args.variants]  # variants alternate per seed
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
     out = Path(args.out)
+    if args.resume and out.exists():  # keep the runs an interrupted benchmark finished (same settings only)
+        old = json.loads(out.read_text())
+        if {k: v for k, v in old.get("settings", {}).items() if k in ("budget", "steps", "learning_rate")} == \
+                {"budget": args.budget, "steps": args.steps, "learning_rate": args.lr}:
+            rows = {(d, v, int(s)): r for d, by_v in old.get("runs", {}).items() for v, by_s in by_v.items()
+                    for s, r in by_s.items() if (d, v, int(s)) in set(jobs)}
 
     def summarise() -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -153,6 +160,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                               "batch_size": 64, "neat_pop": POP, "queue": QUEUE, "sample_size": SAMPLE,
                               "batch": BATCH, "num_hidden": {d: DATASETS[d]["num_hidden"] for d in args.datasets},
                               "cpu_s_per_run_and_hidden": cpu, "complete": len(rows) == len(jobs)}
+        result["runs"] = {d: {v: {str(s): rows[d, v, s] for s in seeds if (d, v, s) in rows} for v in args.variants}
+                          for d in args.datasets}
         result["meta"] = machine_meta(argv, seeds, load_before)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp_path = out.with_suffix(".json.tmp")
@@ -162,10 +171,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(args.jobs) as pool:
         futures = {pool.submit(one_run, d, v, s, args.budget, args.steps, args.lr, Path(tmp)): (d, v, s)
-                   for d, v, s in jobs}
+                   for d, v, s in jobs if (d, v, s) not in rows}
         for fut in as_completed(futures):
             rows[futures[fut]] = fut.result()
-            result = summarise()
+            summarise()
+    result = summarise()
     print(json.dumps(result))
     return result
 
