@@ -154,6 +154,17 @@ class StateReader:
             raise self.fail(self.name(where, key), f"expected an object, got {_short(v)}")
         return v
 
+    def generator(self, rng: Any, d: Any, key: str, where: str) -> None:
+        """Restore the numpy generator ``rng`` from ``d[key]`` (a bit-generator state), checked by one draw."""
+        state = self.dict(d, key, where)
+        try:
+            rng.bit_generator.state = state
+            rng.bit_generator.random_raw()  # a bad state may only fail when used
+            rng.bit_generator.state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise self.fail(self.name(where, key), f"expected a PCG64 generator state ({exc.__class__.__name__}: "
+                                                   f"{exc})") from None
+
 
 def _short(v: Any) -> str:
     text = repr(v) if not isinstance(v, (dict, list)) else f"a{'n object' if isinstance(v, dict) else ' list'}"

@@ -34,6 +34,17 @@ from topoevo.hybrid.mutation import mutate_child, redraw_weights
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
+def state_reader(state: Any, name: str, source: str | None) -> StateReader:
+    """A :class:`StateReader` for the checkpointed state of algorithm ``name``, after checking it is one."""
+    r = StateReader(source)
+    if not isinstance(state, dict):
+        raise r.fail("algorithm", "expected an object")
+    if state.get("algorithm") != name:
+        raise r.fail("algorithm.algorithm", f"expected the state of algorithm {name!r}, got "
+                                            f"{str(state.get('algorithm'))[:40]!r}")
+    return r
+
+
 def require_trainable(config: Config, algorithm: str) -> None:
     """The hybrid mode needs feed-forward genomes, a task that trains them (``supervised_backprop`` with steps > 0)
     and sends the trained weights back (``inheritance = 'lamarckian'``), and a maximised fitness; otherwise one
@@ -275,23 +286,12 @@ class NEATRegularizedEvolution:
         :class:`~topoevo.errors.CheckpointError` naming the field."""
         from topoevo.neat.algorithm import _check_genome_shape, _read_tracker
 
-        r, w = StateReader(source), "algorithm"
-        if not isinstance(state, dict):
-            raise r.fail(w, "expected an object")
-        if state.get("algorithm") != cls.name:
-            raise r.fail("algorithm.algorithm", f"expected the state of algorithm {cls.name!r}, got "
-                                                f"{state.get('algorithm')!r}")
+        r, w = state_reader(state, cls.name, source), "algorithm"
         algo = cls(config, _restore=True)
         algo.generation = r.int(state, "generation", w, 0)
         algo.evaluations = r.int(state, "evaluations", w, 0)
         algo.next_key = r.int(state, "next_key", w, 0)
-        rng = r.dict(state, "rng", w)
-        try:
-            algo.rng.bit_generator.state = rng
-            algo.rng.bit_generator.random_raw()  # a bad state may only fail when used
-            algo.rng.bit_generator.state = rng
-        except (TypeError, ValueError, KeyError, OverflowError) as exc:
-            raise r.fail("algorithm.rng", f"expected a PCG64 generator state ({exc.__class__.__name__})") from None
+        r.generator(algo.rng, state, "rng", w)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
         def genomes(key: str, need_fitness: bool) -> list[Genome]:

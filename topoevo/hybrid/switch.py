@@ -12,14 +12,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.config.hybrid import SwitchWhen
 from topoevo.errors import ConfigError
 from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.genome import Genome
 from topoevo.genome.io import save_genome
-from topoevo.hybrid.rea import NEATRegularizedEvolution, require_trainable
+from topoevo.hybrid.rea import NEATRegularizedEvolution, require_trainable, state_reader
 from topoevo.neat.algorithm import NEAT
 
 
@@ -138,12 +137,7 @@ class NEATSwitch:
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEATSwitch":
-        r, w = StateReader(source), "algorithm"
-        if not isinstance(state, dict):
-            raise r.fail(w, "expected an object")
-        if state.get("algorithm") != cls.name:
-            raise r.fail("algorithm.algorithm", f"expected the state of algorithm {cls.name!r}, got "
-                                                f"{state.get('algorithm')!r}")
+        r, w = state_reader(state, cls.name, source), "algorithm"
         algo = cls(config, _restore=True)
         phase = r.str(state, "phase", w)
         best = r.float(state, "best_seen", w, optional=True)

@@ -283,14 +283,7 @@ class NEAT:
         algo.generation = r.int(state, "generation", w, 0)
         algo.evaluations = r.int(state, "evaluations", w, 0)
         algo.next_key = r.int(state, "next_key", w, 0)
-        rng = r.dict(state, "rng", w)
-        try:
-            algo.rng.bit_generator.state = rng
-            algo.rng.bit_generator.random_raw()  # a bad state may only fail when used
-            algo.rng.bit_generator.state = rng
-        except (TypeError, ValueError, KeyError, OverflowError) as exc:
-            raise r.fail("algorithm.rng", f"expected a PCG64 generator state ({exc.__class__.__name__}: {exc})"
-                         ) from None
+        r.generator(algo.rng, state, "rng", w)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
         def genome(d: Any, where: str) -> Genome:
