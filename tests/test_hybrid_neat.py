@@ -151,6 +151,20 @@ def test_same_seed_same_run(tmp_path):
     assert a.algo.state_dict() == b.algo.state_dict()
 
 
+@pytest.mark.slow
+def test_same_run_on_two_worker_processes(tmp_path):
+    """Each genome's training does not depend on the genomes it is trained with: any evaluator, same run."""
+    from topoevo.evaluate.pool import PoolEvaluator
+
+    cfg = iris("neat_switch", 4, switch_at=2)
+    a = Run.start(cfg, out=tmp_path / "a", seed=2, reporters=[])
+    a.loop()
+    with PoolEvaluator(workers=2) as pool:
+        b = Run.start(cfg, out=tmp_path / "b", seed=2, reporters=[], evaluator=pool)
+        b.loop()
+    assert a.algo.state_dict() == b.algo.state_dict()
+
+
 # ---- the switch ---------------------------------------------------------------------------------------------------
 def test_switch_at_seeds_the_queue_with_the_best_of_the_last_neat_generation(tmp_path):
     cfg = iris("neat_switch", generations=5, switch_at=2)
