@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 IRIS = {"task": {"name": "supervised_backprop", "dataset": "iris", "steps": 3, "learning_rate": 0.05,
                  "inheritance": "lamarckian"},
         "run": {"checkpoint_every": 1, "progress": False},
-        "genome": {"num_inputs": 4, "num_outputs": 3, "num_hidden": 2, "activation": "tanh", "activation_options": ["tanh", "relu"],
+        "genome": {"num_inputs": 4, "num_outputs": 3, "num_hidden": 2, "activation": "tanh",
+                   "activation_options": ["tanh", "relu"],
                    "output_activation": "identity"},
         "neat": {"pop_size": 8},
         "hybrid": {"population": 6, "sample_size": 3, "batch": 4}}
@@ -86,7 +87,7 @@ def test_plain_structural_mutation_does_change_the_function():
     assert diffs > 0
 
 
-# ---- the algorithm ----------------------------------------------------------------------------------------------------
+# ---- the algorithm ------------------------------------------------------------------------------------------------
 def test_children_start_from_their_parents_trained_weights_for_every_shared_gene(tmp_path):
     cfg = iris("neat_rea", mutations=["add_node", "add_connection"])
     task_run = Run.start(cfg, out=tmp_path / "r", seed=3, reporters=[])

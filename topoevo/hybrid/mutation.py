@@ -3,9 +3,10 @@ draw of every weight of a child trained from scratch (:func:`redraw_weights`). B
 of ``topoevo.genome.mutation``; no torch here.
 
 Function-preserving structural mutations (``hybrid.function_preserving``): a new connection starts at weight 0 (a
-re-enabled one too; only into nodes that sum their inputs); a split node starts with the identity activation, sum aggregation, bias 0 and response 1, its
-incoming weight 1 and its outgoing weight the split connection's weight (not into product nodes), so ``w * identity(0 + 1 * (1 * x)) = w * x``
-exactly and the child computes exactly its parent's function until training (or a later mutation) changes it.
+re-enabled one too; only into nodes that sum their inputs); a split node starts with the identity activation, sum
+aggregation, bias 0 and response 1, its incoming weight 1 and its outgoing weight the split connection's weight (not
+into product nodes), so ``w * identity(0 + 1 * (1 * x)) = w * x`` exactly and the child computes exactly its
+parent's function (by the reference interpreter) until training or a later mutation changes it.
 """
 from __future__ import annotations
 
