@@ -82,13 +82,14 @@ the parent's trained weights, scratch = every weight of a child drawn anew (equa
 Beside it: MNIST-1D published figures, {PUBLISHED_MNIST1D}; the block-architecture REA of the architecture-search
 section (convolutional blocks, `benchmarks/nas.py`) {block_text}, which NEAT genomes (dense
 sum-of-products nodes, no weight sharing) cannot be expected to match. REA with inheritance exceeds the published MLP
-figure on {above}/{len(mnist)} MNIST-1D seeds at this budget. What limits it: a genome's training is inherited along
-its lineage, {s.get('steps', '?')} Adam steps per generation of descent, so no champion can have had more than
-{lineage} steps ({rea_generations} generations of regularized evolution), a fraction of the training an MLP gets in
-the published setting; the fitting split is also smaller (3,000 of the 4,000 training sequences; the other 1,000 are
-the validation split fitness is measured on). `tasks/mnist1d_neat_rea.toml` runs a larger budget (220 genomes of 100
-steps). Seeds >= 1000 served a smoke check of the settings only, no tuning sweep (the machine was shared by eight
-sessions, load averages above 30).
+figure on {above}/{len(mnist)} MNIST-1D seeds at this budget. Why it falls short: a genome's training is inherited
+along its lineage, {s.get('steps', '?')} Adam steps per generation of descent, so no champion here had more than
+{lineage} steps ({rea_generations} generations of regularized evolution); but a longer probe on a tuning seed (deeper
+lineages, thousands of steps) plateaued at the same level, so the limit is the network class (dense ReLU layers grown
+by NEAT mutations, which overfit) and the smaller fitting split (3,000 of the 4,000 training sequences; the other
+1,000 are the validation split fitness is measured on), not only the budget. Reaching MLP level likely needs the whole
+training set or regularisation the task does not offer. Seeds >= 1000 served that probe and a smoke check only, no
+tuning sweep (the machine was shared by eight sessions, load averages of 30-77).
 
 `{json.dumps({k: d[k] for k in datasets})}`
 """
