@@ -314,8 +314,8 @@ class _Mapper:
                 raise self.fail(f"{s}.fitness_criterion", f"unsupported {criterion!r}: topoevo stops when the best "
                                                           f"genome reaches fitness_threshold (use max); neat-python's "
                                                           f"'min'/'mean' test the worst/mean genome")
-            self.put("neat.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
-        self.put("neat.fitness_criterion", "max", f"{s}.fitness_criterion")
+            self.put("run.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
+        self.put("run.fitness_criterion", "max", f"{s}.fitness_criterion")
         if self.get(s, "seed") is not None:
             self.put("run.seed", self.get(s, "seed"), f"{s}.seed")
 
@@ -548,13 +548,15 @@ def _toml_value(v: Any, where: str) -> str:
 def config_to_toml(data: dict[str, dict[str, Any]], comments: list[str] | None = None) -> str:
     """TOML text for flat config tables (section -> key -> scalar or list; ``None`` values are left out).
 
-    >>> print(config_to_toml({"task": {"name": "xor"}, "neat": {"pop_size": 150, "fitness_threshold": 3.9}}))
+    >>> print(config_to_toml({"task": {"name": "xor"}, "run": {"fitness_threshold": 3.9}, "neat": {"pop_size": 150}}))
     [task]
     name = "xor"
     <BLANKLINE>
+    [run]
+    fitness_threshold = 3.9
+    <BLANKLINE>
     [neat]
     pop_size = 150
-    fitness_threshold = 3.9
     <BLANKLINE>
     """
     lines = [f"# {c}" for c in comments or []]

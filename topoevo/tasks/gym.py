@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
-from topoevo.config.schema import did_you_mean, param
+from topoevo.config.schema import Section, did_you_mean, param
 from topoevo.errors import CheckpointError, ConfigError, EvaluationError, TopoevoError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.files import atomic_output
+from topoevo.tasks.base import OBSERVATION_STATS, BatchedPolicy, EvalResult, TaskBase
 
 if TYPE_CHECKING:  # pragma: no cover
     import gymnasium
@@ -84,12 +85,14 @@ def parse_env_kwargs(items: list[str], where: str = "task.env_kwargs") -> dict[s
 
 
 @dataclass
-class GymParams:
+class GymParams(Section):
     """``[task]`` keys of the gymnasium task (``name = "gym"``).
 
     >>> GymParams(env_id="CartPole-v1").episodes
     1
     """
+
+    SECTION = "task"
 
     env_id: str = param("", "gymnasium environment id, e.g. 'CartPole-v1' or 'LunarLander-v3'.")
     env_kwargs: list[str] = param([], "Extra keyword arguments of the environment, each 'name = TOML value', "
@@ -392,7 +395,7 @@ def _action_map(space: gymnasium.Space, action_range: ActionRange, env_id: str) 
 # The task
 
 
-class GymTask:
+class GymTask(TaskBase):
     """A gymnasium environment as a batched Task.
 
     Fitness of genome i = mean return of ``params.episodes`` episodes, each run in its own environment reset
@@ -407,6 +410,10 @@ class GymTask:
     >>> task.held_out_return(champion_policy, episodes=100, seed=1)      # doctest: +SKIP
     >>> task.close()                                                     # doctest: +SKIP
     """
+
+    has_champion_test = True  # champion_solved: mean return over held-out episodes
+    merges_state = True  # the observation normalizer: per-genome statistics merged in genome order
+    plays_episodes = True
 
     def __init__(self, params: GymParams):
         import gymnasium as gym
@@ -529,6 +536,13 @@ class GymTask:
             self.obs_stats = ObservationStats.from_state_dict(stats, self.num_inputs,
                                                               "task_state.observation_stats")
 
+    def merge_state(self, info: dict[str, Any]) -> None:
+        """Merge the per-genome observation statistics of an evaluation (``info["observation_stats"]``, the whole
+        population's in genome order) into the normalizer."""
+        stats = info.get(OBSERVATION_STATS)
+        if stats is not None:
+            self.update_observation_stats(stats["counts"], stats["means"], stats["m2"])
+
     def update_observation_stats(self, counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> None:
         """Merge per-genome statistics (``EvalResult.info["observation_stats"]``) in genome order; ``evaluate``
         calls this itself. An evaluator that splits a population across workers merges the workers' info in
@@ -597,7 +611,7 @@ class GymTask:
                                 "steps": int(lengths.sum())}
         if acc is not None:
             counts, means, m2s = acc.per_genome()
-            info["observation_stats"] = {"counts": counts, "means": means, "m2": m2s}
+            info[OBSERVATION_STATS] = {"counts": counts, "means": means, "m2": m2s}
             self.update_observation_stats(counts, means, m2s)
         return EvalResult(fitness=returns.mean(axis=1), info=info)
 
@@ -695,8 +709,8 @@ class GymTask:
         if gif is not None and frames:
             fps = float(env.metadata.get("render_fps") or 30)
             duration = max(1, int(round(1000.0 * frame_stride / fps)))
-            tmp = gif.with_name(gif.name + ".tmp")
-            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0)
-            tmp.replace(gif)
+            with atomic_output(gif) as tmp:
+                frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration,
+                               loop=0)
             log.info("wrote %d frames to %s", len(frames), gif)
         return returns
