@@ -1,6 +1,7 @@
 """Files every part of topoevo writes and reads: atomic, durable replacement of a file (temporary file next to it,
 fsync, rename, fsync of the directory), for text or bytes topoevo makes and for files a library writes to a path
-(:func:`atomic_output`), and strict JSON reading (NaN/Infinity rejected, errors name the file and the field).
+(:func:`atomic_output`), strict JSON reading (NaN/Infinity rejected, errors name the file and the field), and
+``tomllib`` (the standard library's, or ``tomli`` on Python 3.10).
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.json"
@@ -12,11 +13,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 from topoevo.errors import TopoevoError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package (a dependency there)
+    import tomli as tomllib
 
 TEMP_SUFFIX = ".tmp"
 
@@ -166,5 +173,5 @@ def atomic_output(path: str | Path, suffix: str = "") -> Iterator[Path]:
     fsync_directory(path.parent)
 
 
-__all__ = ["TEMP_SUFFIX", "temp_prefix", "write_json_atomic", "write_bytes_atomic", "write_text_atomic",
+__all__ = ["tomllib", "TEMP_SUFFIX", "temp_prefix", "write_json_atomic", "write_bytes_atomic", "write_text_atomic",
            "atomic_output", "fsync_directory", "read_json"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,7 @@ from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfi
 from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from topoevo.files import tomllib
 
 log = logging.getLogger("topoevo.config")
 

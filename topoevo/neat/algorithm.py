@@ -6,7 +6,7 @@ import gc
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -298,54 +298,8 @@ class NEAT(AlgorithmBase):
             _check_genome_shape(r, g, config, where)
             return g
 
-        population = r.list(state, "population", w)
-        algo.population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(population)]
-        if algo.generation < 0 or len(algo.population) != config.neat.pop_size:
-            raise r.fail("algorithm.population", f"{len(algo.population)} genomes (expected neat.pop_size = "
-                                                  f"{config.neat.pop_size})")
-        by_key: dict[int, Genome] = {}
-        for i, g in enumerate(algo.population):
-            if g.key in by_key:
-                raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
-            by_key[g.key] = g
-        ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
-        if ss.threshold <= 0:
-            raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
-        placed: dict[int, int] = {}
-        for i, d in enumerate(r.list(state, "species", w)):
-            ws = f"algorithm.species[{i}]"
-            sid = r.int(d, "id", ws, 1)
-            if sid in ss.species or sid >= ss.next_id:
-                raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id "
-                                         f"({ss.next_id})")
-            keys = r.list(d, "members", ws)
-            members = []
-            for j in range(len(keys)):
-                k = r.int(keys, j, f"{ws}.members")
-                if k not in by_key:
-                    raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the "
-                                                       "population")
-                if k in placed:
-                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
-                if by_key[k].species != sid:
-                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
-                placed[k] = sid
-                members.append(by_key[k])
-            if not members:
-                raise r.fail(f"{ws}.members", "a species has no members")
-            rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
-            best = r.float(d, "best_score", ws, optional=True)
-            created = r.int(d, "created", ws, 0)
-            last = r.int(d, "last_improved", ws, 0)
-            if created > algo.generation or last > algo.generation:
-                raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
-                                 f"({algo.generation})")
-            s = Species(sid, created, rep, members, float("-inf") if best is None else best, last)
-            ss.species[s.id] = s
-        unplaced = [g.key for g in algo.population if g.key not in placed]
-        if unplaced:
-            raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
-        algo.species_set = ss
+        algo.population = _read_population(r, state, config, genome)
+        algo.species_set = _read_species_set(r, state, algo.population, algo.generation, genome)
         best = state.get("best_genome")
         algo.best_genome = None if best is None else genome(best, "algorithm.best_genome")
         if algo.best_genome is not None and algo.best_genome.fitness is None:
@@ -358,6 +312,73 @@ class NEAT(AlgorithmBase):
         algo.checked_species = {r.int(checked, i, "algorithm.checked_species") for i in range(len(checked))}
         _check_counters(r, algo)
         return algo
+
+
+ReadGenome = Callable[[Any, str], Genome]  # (genome data, field name) -> a checked genome
+
+
+def _read_population(r: StateReader, state: dict[str, Any], config: Config, genome: ReadGenome) -> list[Genome]:
+    """``algorithm.population``: neat.pop_size genomes of the config's shape, with distinct keys."""
+    population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(r.list(state, "population",
+                                                                                        "algorithm"))]
+    if len(population) != config.neat.pop_size:
+        raise r.fail("algorithm.population", f"{len(population)} genomes (expected neat.pop_size = "
+                                              f"{config.neat.pop_size})")
+    keys: set[int] = set()
+    for i, g in enumerate(population):
+        if g.key in keys:
+            raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
+        keys.add(g.key)
+    return population
+
+
+def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Genome], generation: int,
+                      genome: ReadGenome) -> SpeciesSet:
+    """The species (``algorithm.species``, threshold, next id): every genome of the population in exactly one
+    species, the one it records."""
+    w = "algorithm"
+    by_key = {g.key: g for g in population}
+    ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
+    if ss.threshold <= 0:
+        raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
+    placed: dict[int, int] = {}
+    for i, d in enumerate(r.list(state, "species", w)):
+        s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome)
+        ss.species[s.id] = s
+    unplaced = [g.key for g in population if g.key not in placed]
+    if unplaced:
+        raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
+    return ss
+
+
+def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[int, Genome],
+                  placed: dict[int, int], generation: int, genome: ReadGenome) -> Species:
+    """One species; ``placed`` (genome key -> species id) records its members."""
+    sid = r.int(d, "id", ws, 1)
+    if sid in ss.species or sid >= ss.next_id:
+        raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
+    keys = r.list(d, "members", ws)
+    members = []
+    for j in range(len(keys)):
+        k = r.int(keys, j, f"{ws}.members")
+        if k not in by_key:
+            raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the population")
+        if k in placed:
+            raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
+        if by_key[k].species != sid:
+            raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
+        placed[k] = sid
+        members.append(by_key[k])
+    if not members:
+        raise r.fail(f"{ws}.members", "a species has no members")
+    rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
+    best = r.float(d, "best_score", ws, optional=True)
+    created = r.int(d, "created", ws, 0)
+    last = r.int(d, "last_improved", ws, 0)
+    if created > generation or last > generation:
+        raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
+                         f"({generation})")
+    return Species(sid, created, rep, members, float("-inf") if best is None else best, last)
 
 
 def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:

@@ -54,7 +54,7 @@ def to_torchscript(net: GenomeModule | Genome, path: str | Path | None = None) -
         if path is not None:
             buf = io.BytesIO()
             torch.jit.save(traced, buf)
-            _write_atomic(Path(path), buf.getvalue())
+            write_bytes_atomic(Path(path), buf.getvalue())
     return traced
 
 
