@@ -77,11 +77,14 @@ def _outcome(build) -> tuple[str, Any]:
     return "ok", {f.name: repr(getattr(section, f.name)) for f in dataclasses.fields(section)}  # (types too)
 
 
-@settings(max_examples=examples(300), **FUZZ)
+#: every field of every section
+FIELDS = [(name, cls, f) for name, cls in ALL_SECTIONS for f in dataclasses.fields(cls) if f.init]
+
+
+@pytest.mark.parametrize("name, cls, field", FIELDS, ids=[f"{c.__name__}.{f.name}" for _, c, f in FIELDS])
+@settings(max_examples=examples(6), **FUZZ)
 @given(data=st.data())
-def test_python_built_sections_match_the_loader_on_every_field(data):
-    name, cls = data.draw(st.sampled_from(ALL_SECTIONS), label="section")
-    field = data.draw(st.sampled_from([f for f in dataclasses.fields(cls) if f.init]), label="field")
+def test_python_built_sections_match_the_loader_on_every_field(name, cls, field, data):
     value = data.draw(_candidates(field), label="value")
     loader = _outcome(lambda: build_section(cls, {field.name: value}, name, None))
     python = _outcome(lambda: cls(**{field.name: value}))
