@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 
 
 class Dataset(str, Enum):
@@ -83,12 +83,14 @@ def _loader(dataset: Dataset) -> Callable[[], Any]:
 
 
 @dataclass
-class SupervisedParams:
+class SupervisedParams(Section):
     """``[task]`` keys of the supervised task (``name = "supervised"``).
 
     >>> SupervisedParams().dataset.value, SupervisedParams().test_fraction
     ('wine', 0.25)
     """
+
+    SECTION = "task"
 
     dataset: Dataset = param(Dataset.WINE, "'wine', 'iris', 'breast_cancer', 'digits' (scikit-learn's bundled "
                                            "data) or 'mnist1d' (generated offline; its own test set).")
@@ -103,7 +105,7 @@ class SupervisedParams:
     solved_accuracy: float | None = param(None, "Test accuracy at which the champion counts as solved.", ge=0, le=1)
 
 
-class SupervisedTask:
+class SupervisedTask(TaskBase):
     """A classification dataset as a batched Task. Networks get ``(P, B, num_inputs)`` features and return
     ``(P, B, num_classes)`` scores; the predicted class is the argmax.
 
@@ -111,6 +113,8 @@ class SupervisedTask:
     >>> task.num_inputs, task.num_outputs, len(task.train_targets), len(task.test_targets)
     (4, 3, 112, 38)
     """
+
+    has_champion_test = True  # champion_solved: test accuracy reaches solved_accuracy
 
     def __init__(self, params: SupervisedParams | None = None):
         import torch
