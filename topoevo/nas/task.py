@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import EvaluationError
 from topoevo.nas.candidate import ArchitectureBatch
 from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, Splits, load_splits, split_user_data
 from topoevo.nas.train import Schedule, TrainSettings
-from topoevo.tasks.base import EvalResult
+from topoevo.tasks.base import EvalResult, TaskBase
 from topoevo.tasks.tabular import SUFFIXES, DataFileKeys, is_data_file
 
 
@@ -27,6 +27,8 @@ class NASParams(DataFileKeys):
     >>> NASParams().dataset, NASParams().input_shape
     ('mnist1d', (1, 40))
     """
+
+    SECTION = "task"
 
     dataset: str = param("mnist1d", "'mnist1d', 'digits' or 'mnist5k' (all offline), or the path of a data file "
                                     "(.csv, .tsv, whitespace text: inputs (1, columns); .npz: x's own shape).",
@@ -47,6 +49,7 @@ class NASParams(DataFileKeys):
     def __post_init__(self) -> None:
         if isinstance(self.dataset, Enum):  # (a bundled dataset given by its enum member)
             self.dataset = self.dataset.value
+        super().__post_init__()
 
     def check(self) -> tuple[str, str] | None:
         if not is_data_file(self.dataset) and self.dataset not in {d.value for d in NASDataset}:
@@ -77,7 +80,7 @@ class NASParams(DataFileKeys):
         return TrainSettings(self.epochs, self.learning_rate, self.batch_size, self.weight_decay, self.schedule)
 
 
-class NASTask:
+class NASTask(TaskBase):
     """Architecture search as a Task: ``evaluate`` trains each candidate of an
     :class:`~topoevo.nas.candidate.ArchitectureBatch` with its own seed.
 

@@ -12,15 +12,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.tabular import SUFFIXES, DataFileKeys, is_data_file, load_user_data, scale
 
 
 class Dataset(str, Enum):
     """scikit-learn's bundled classification datasets: ``wine`` (178 x 13, 3 classes), ``iris`` (150 x 4, 3),
-    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes).
+    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes); ``mnist1d``
+    (Greydanus 2020: 4,000 + 1,000 sequences of length 40, 10 classes; generated offline by the ``mnist1d``
+    package; its own 1,000 test sequences are the test set, whatever ``test_fraction`` says).
 
     >>> Dataset("iris") is Dataset.IRIS
     True
@@ -30,6 +32,7 @@ class Dataset(str, Enum):
     IRIS = "iris"
     BREAST_CANCER = "breast_cancer"
     DIGITS = "digits"
+    MNIST1D = "mnist1d"
 
 
 class Metric(str, Enum):
@@ -58,6 +61,18 @@ class Scaling(str, Enum):
     NONE = "none"
 
 
+def _mnist1d() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST-1D's training and test sets, generated offline (``get_dataset()`` would download)."""
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError:
+        raise ConfigError("the mnist1d dataset needs the mnist1d package (pip install topoevo[nas])",
+                          field="task.dataset") from None
+    d = make_dataset(get_dataset_args())
+    return (np.asarray(d["x"], np.float64), np.asarray(d["y"], np.int64), np.asarray(d["x_test"], np.float64),
+            np.asarray(d["y_test"], np.int64))
+
+
 def _loader(dataset: Dataset) -> Callable[[], Any]:
     try:
         from sklearn import datasets
@@ -83,9 +98,12 @@ class SupervisedParams(DataFileKeys):
     ('wine', 0.25)
     """
 
-    dataset: str = param("wine", "'wine', 'iris', 'breast_cancer' or 'digits' (scikit-learn's bundled data), or "
-                                 "the path of a data file (.csv, .tsv, whitespace text, .npz; relative paths are "
-                                 "read from the task file's folder).", path=True)
+    SECTION = "task"
+
+    dataset: str = param("wine", "'wine', 'iris', 'breast_cancer', 'digits' (scikit-learn's bundled data), 'mnist1d' "
+                                 "(generated offline; its own test set), or the path of a data file (.csv, .tsv, "
+                                 "whitespace text, .npz; relative paths are read from the task file's folder).",
+                         path=True)
     test_fraction: float = param(0.25, "Fraction of the samples held out as the test set (stratified split).",
                                  gt=0, le=0.9)
     split_seed: int = param(0, "Seed of the train/test split (fixed: not the run's seed).", ge=0)
@@ -99,6 +117,7 @@ class SupervisedParams(DataFileKeys):
     def __post_init__(self) -> None:
         if isinstance(self.dataset, Enum):  # (a bundled dataset given by its enum member)
             self.dataset = self.dataset.value
+        super().__post_init__()
 
     def check(self) -> tuple[str, str] | None:
         return _dataset_problem(self.dataset, Dataset) or self.check_data_keys(self.dataset)
@@ -109,6 +128,9 @@ class SupervisedParams(DataFileKeys):
             d = load_user_data(self.dataset, self, self.test_fraction, self.split_seed)
             n_tr, n_te = len(d.train_y), len(d.test_y)
             return d.train_x.reshape(n_tr, -1), d.train_y, d.test_x.reshape(n_te, -1), d.test_y, d.numeric
+        if self.dataset == Dataset.MNIST1D.value:  # a fixed test set of its own
+            x_tr, y_tr, x_te, y_te = _mnist1d()
+            return x_tr, y_tr, x_te, y_te, np.ones(x_tr.shape[1], dtype=bool)
         data = _loader(Dataset(self.dataset))()
         x = np.asarray(data.data, dtype=np.float64)
         y = np.asarray(data.target, dtype=np.int64)
@@ -123,7 +145,7 @@ class SupervisedParams(DataFileKeys):
         return x_tr, y_tr, x_te, y_te, np.ones(x.shape[1], dtype=bool)
 
 
-class SupervisedTask:
+class SupervisedTask(TaskBase):
     """A classification dataset as a batched Task. Networks get ``(P, B, num_inputs)`` features and return
     ``(P, B, num_classes)`` scores; the predicted class is the argmax.
 
@@ -131,6 +153,8 @@ class SupervisedTask:
     >>> task.num_inputs, task.num_outputs, len(task.train_targets), len(task.test_targets)
     (4, 3, 112, 38)
     """
+
+    has_champion_test = True  # champion_solved: test accuracy reaches solved_accuracy
 
     def __init__(self, params: SupervisedParams | None = None):
         import torch

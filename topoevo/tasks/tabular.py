@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError, DataError
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".data")
@@ -37,12 +37,14 @@ def is_data_file(name: str) -> bool:
 
 
 @dataclass
-class DataFileKeys:
+class DataFileKeys(Section):
     """``[task]`` keys shared by every task that reads a user's data file (``dataset = "path"``).
 
     >>> DataFileKeys().target, DataFileKeys().test_rows
     ('target', 0)
     """
+
+    SECTION = "task"
 
     target: str = param("target", "Data file: the column holding the class labels.")
     test_dataset: str = param("", "Data file: the user's own test file (same columns; a relative path is read from "
