@@ -242,6 +242,7 @@ def test_resume_from_the_checkpoint_of_the_switch_generation_in_process(tmp_path
     (lambda d: d["genome"].update(network="recurrent"), "genome.network"),
     (lambda d: d["task"].update(inheritance="baldwinian"), "task.inheritance"),
     (lambda d: d["task"].update(steps=0), "task.steps"),
+    (lambda d: d["run"].update(fitness_criterion="min"), "run.fitness_criterion"),
 ])
 @pytest.mark.parametrize("algorithm", ["neat_rea", "neat_switch"])
 def test_what_the_hybrid_mode_cannot_train_is_one_line_exit_2(tmp_path, capsys, edit, field, algorithm):
