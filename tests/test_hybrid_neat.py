@@ -284,6 +284,7 @@ def test_hidden_layer_needs_full_initial_connectivity():
     (("state", "queue", 0, "fitness"), None, "algorithm.queue[0].fitness"),
     (("state", "generation"), -1, "algorithm.generation"),
     (("state", "algorithm"), "neat", "algorithm.algorithm"),
+    (("generation",), 99, "algorithm.state"),  # the common fields disagree with the phase's own
 ])
 def test_malformed_checkpoint_names_the_field(tmp_path, path, value, field):
     cfg = iris("neat_switch", generations=3, switch_at=1)
