@@ -23,6 +23,7 @@ from topoevo.genome.genome import Genome
 from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomic
 from topoevo.algorithm import Algorithm, algorithm_class
 from topoevo.report import JSONLReporter, ProgressReporter, Reporter, ReporterSet
+from topoevo.tasks.base import RecordsChampionMetadata
 from topoevo.tasks.registry import task_class
 
 log = logging.getLogger("topoevo.run")
@@ -292,9 +293,11 @@ class Run:
         write_json_atomic(self.run_dir / "summary.json", dataclasses.asdict(self.summary()))
 
     def champion_metadata(self) -> dict[str, Any]:
+        task_meta = self.task.champion_metadata() if isinstance(self.task, RecordsChampionMetadata) else {}
         return {"task": self.config.task.name, "task_file": self.task_file, "seed": self.seed,
                 "generation": self.algo.generation, "evaluations": self.evaluations_to_solve or self.algo.evaluations,
-                "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {})}
+                "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {}),
+                **task_meta}
 
     def checkpoint(self) -> Path:
         for rep in self.reporters.reporters:  # logs the checkpoint counts must be on disk before it (JSONL)

@@ -94,3 +94,20 @@ class Task(Protocol):
     num_outputs: int
 
     def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult: ...
+
+
+@runtime_checkable
+class RecordsChampionMetadata(Protocol):
+    """A task whose champions must record some of its settings: :meth:`champion_metadata` is merged into the
+    champion file's metadata. ``task_overrides`` (key -> value of the ``[task]`` table) are applied when the champion
+    is replayed (``topoevo play``, the zoo), e.g. the gym task's resolved ``vectorization``: EnvPool and gymnasium
+    episodes differ, so a champion is replayed on the backend it was evolved on.
+
+    >>> class T:
+    ...     def champion_metadata(self): return {"task_overrides": {"vectorization": "native"}}
+    >>> isinstance(T(), RecordsChampionMetadata)
+    True
+    """
+
+    def champion_metadata(self) -> dict[str, Any]: ...
+
