@@ -86,9 +86,9 @@ def test_cartpole_spaces_and_native_vectorization(cartpole):
     assert cartpole.vectorization is Vectorization.NATIVE
 
 
-@pytest.mark.parametrize("mode", ["auto", "sync"])
+@pytest.mark.parametrize("mode", ["gymnasium", "sync"])
 def test_fitness_independent_of_population_and_position(mode):
-    task = GymTask(gym_params(env_id="CartPole-v1", episodes=2, vectorization=Vectorization.GYMNASIUM if mode == 'auto' else Vectorization(mode)))
+    task = GymTask(gym_params(env_id="CartPole-v1", episodes=2, vectorization=Vectorization(mode)))
     pop = LinearPolicy.random(5, 4, 2, seed=1)
     seeds = np.array([11, 22, 33, 44, 55])
     together = task.evaluate(pop, seeds)
@@ -105,9 +105,9 @@ def test_fitness_independent_of_population_and_position(mode):
     task.close()
 
 
-@pytest.mark.parametrize("mode", ["auto", "sync"])
+@pytest.mark.parametrize("mode", ["gymnasium", "sync"])
 def test_cartpole_returns_equal_plain_loop(mode):
-    task = GymTask(gym_params(env_id="CartPole-v1", episodes=3, vectorization=Vectorization.GYMNASIUM if mode == 'auto' else Vectorization(mode)))
+    task = GymTask(gym_params(env_id="CartPole-v1", episodes=3, vectorization=Vectorization(mode)))
     pop = LinearPolicy.random(6, 4, 2, seed=2)
     seeds = np.array([3, 1, 4, 1, 5, 9])
     result = task.evaluate(pop, seeds)

@@ -80,12 +80,12 @@ def make_pool(env_id: str, seeds: list[int], num_threads: int, env_kwargs: dict[
     kwargs = dict(env_kwargs)
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
+    # EnvPool rebuilds its spaces with float64 bounds on every reset and step; gymnasium's Box warns about the cast
+    warnings.filterwarnings("ignore", message=".*precision lowered by casting to float32", category=UserWarning)
     try:
-        with warnings.catch_warnings():  # gymnasium's Box warns about EnvPool's float64 bounds cast to float32
-            warnings.simplefilter("ignore", UserWarning)
-            return envpool.make_gymnasium(env_id, num_envs=len(seeds), batch_size=len(seeds),
-                                          num_threads=max(1, min(num_threads, len(seeds))),
-                                          env_seed=[envpool_seed(s) for s in seeds], **kwargs)
+        return envpool.make_gymnasium(env_id, num_envs=len(seeds), batch_size=len(seeds),
+                                      num_threads=max(1, min(num_threads, len(seeds))),
+                                      env_seed=[envpool_seed(s) for s in seeds], **kwargs)
     except TypeError as exc:
         raise ConfigError(f"EnvPool's {env_id!r} rejected its arguments: {exc}", field="task.env_kwargs") from None
 
