@@ -208,3 +208,14 @@ def test_envpool_champion_records_its_backend_and_plays_on_it(tmp_path, capsys):
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     assert main(["play", str(tmp_path / "bad.json")]) == 2
     assert "metadata.task_overrides" in capsys.readouterr().err
+
+
+def test_acrobot_task_file_is_solved_in_its_first_generation_with_envpool(tmp_path):
+    """The hidden-cost test as counts (its wall time is in benchmarks/envs.py): NEAT on Acrobot-v1 through EnvPool
+    reaches a mean return >= -100 over 100 held-out episodes within the first generation of seed 0."""
+    from topoevo.run import run_task_file
+
+    summary = run_task_file(ROOT / "tasks" / "acrobot.toml", seed=0, out=tmp_path / "run", progress=False)
+    meta = json.loads((tmp_path / "run" / "champion.json").read_text())["metadata"]
+    assert summary.solved and summary.generations == 1 and summary.evaluations_to_solve == 6
+    assert meta["backend"] == "envpool" and meta["champion_test"]["held_out_return"] >= -100.0
