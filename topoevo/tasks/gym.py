@@ -4,6 +4,8 @@ Each evaluation runs exactly one episode in each of the P*E environments; an env
 its episode ends and stepping stops when every episode has ended. Environment (genome i, episode e) is reset with a
 seed derived from ``seeds[i]`` and ``e`` only, so a genome's fitness never depends on the population size, its
 position or the other genomes. gymnasium and torch are imported lazily: reading a task file stays cheap.
+The environments are gymnasium's (native vector env, in-process loop or AsyncVectorEnv) or EnvPool's C++ batch
+(topoevo/tasks/envpool_backend.py); MinAtar and Flappy Bird ids are registered on first use (GAME_ENV_MODULES).
 """
 from __future__ import annotations
 
