@@ -108,8 +108,9 @@ def default_threads() -> int:
 
 
 class EnvPoolBatch:
-    """N EnvPool environments reset from N seeds (a new pool per reset), stepped together; finished episodes are
-    ignored by the caller (EnvPool restarts them on the next step). Same interface as the gym task's other batches.
+    """N EnvPool environments reset from N seeds (a new pool per reset), stepped together; only the environments
+    whose episodes still run are stepped (EnvPool's ``env_id`` subsets), so a generation whose episodes mostly end
+    early costs what its episodes cost. Same interface as the gym task's other batches.
 
     >>> batch = EnvPoolBatch("CartPole-v1", {}, num_threads=1, obs_dim=4)   # doctest: +SKIP
     >>> batch.reset([1, 2, 3]).shape                                          # doctest: +SKIP
@@ -120,22 +121,28 @@ class EnvPoolBatch:
         self.env_id, self.env_kwargs, self.num_threads, self.obs_dim = env_id, env_kwargs, num_threads, obs_dim
         self.pool: Any = None
         self.num_envs = 0
+        self.obs = np.zeros((0, obs_dim), dtype=np.float32)
 
     def reset(self, seeds: list[int]) -> np.ndarray:
         self.close()
         self.pool = make_pool(self.env_id, seeds, self.num_threads, self.env_kwargs)
         self.num_envs = len(seeds)
         obs, _ = self.pool.reset()
-        return self._flat(obs)
+        self.obs = np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim).copy()
+        return self.obs.copy()
 
     def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if actions.dtype.kind in "iu":
             actions = actions.astype(np.int32)
-        obs, rewards, terminated, truncated, _ = self.pool.step(actions)
-        return self._flat(obs), np.asarray(rewards, dtype=np.float64), np.logical_or(terminated, truncated)
-
-    def _flat(self, obs: Any) -> np.ndarray:
-        return np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim)
+        ids = np.flatnonzero(running).astype(np.int32)
+        obs, rewards, terminated, truncated, info = self.pool.step(actions[ids], env_id=ids)
+        where = np.asarray(info["env_id"])  # the environments the results belong to
+        self.obs[where] = np.asarray(obs, dtype=np.float32).reshape(len(where), self.obs_dim)
+        all_rewards = np.zeros(self.num_envs)
+        done = np.zeros(self.num_envs, dtype=bool)
+        all_rewards[where] = rewards
+        done[where] = np.logical_or(terminated, truncated)
+        return self.obs.copy(), all_rewards, done
 
     def close(self) -> None:
         if self.pool is not None:
