@@ -41,6 +41,6 @@ same ones for every seed and for uniform random play). Episodes are capped at 2,
 
 Published figures: {source}. They are **not** like for like: the paper's agents learn online for 1M or 5M frames
 (the figure is the moving average of training returns), with the full action set of 6; ours is an evolved
-champion's held-out mean at a budget 4-20 times smaller. They are beside ours for scale, not as a comparison won
+champion's held-out mean at a budget {1e6 / frames:g} to {5e6 / frames:g} times smaller. They are beside ours for scale, not as a comparison won
 or lost.
 """)
