@@ -53,7 +53,6 @@ so there EnvPool (which steps only the episodes still running, hands each step t
 fresh pool per evaluation because it fixes seeds at creation) removes least, and the policy's batched forward pass,
 the same on both sides, is a large share of the time. The Python-stepped environments (Acrobot,
 MountainCarContinuous, Pendulum, LunarLander) are where EnvPool removes the hidden cost. Under the load recorded
-above the wall ratios move by a factor of about two between runs (an earlier run of this script, before EnvPool
-stepped only running episodes: CartPole 0.9x, Acrobot 17.7x, MountainCarContinuous 14.4x, Pendulum 14.6x); the
-hidden-cost target (< 5 s of wall time) likewise depends on the load: CPU seconds are given beside wall seconds.
+above the wall ratios move by a factor of about two between runs (an earlier run, before EnvPool stepped only
+running episodes, is in the git history of benchmarks/results/envs.json); the hidden-cost target (< 5 s of wall time) likewise depends on the load: CPU seconds are given beside wall seconds.
 """)
