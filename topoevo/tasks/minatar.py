@@ -37,7 +37,7 @@ class MinAtarEnv(gymnasium.Env):
 
     >>> env = MinAtarEnv("breakout")
     >>> obs, _ = env.reset(seed=2**40 + 3)
-    >>> obs.shape, obs.dtype, env.action_space.n
+    >>> obs.shape, obs.dtype, int(env.action_space.n)
     ((10, 10, 4), dtype('bool'), 3)
     """
 
