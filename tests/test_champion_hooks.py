@@ -14,6 +14,7 @@ from topoevo.genome.io import load_genome_with_metadata
 from topoevo.neat import NEAT
 from topoevo.run import Run
 from topoevo.tasks.double_pole import DoublePoleNoVelocitiesParams, DoublePoleParams, DoublePoleTask
+from gym_params import gym_params
 from topoevo.tasks.gym import HELD_OUT_SEED, GymParams, GymTask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ class CartPoleLinear:
 
 
 def test_gym_champion_test_is_gated_by_the_training_fitness():
-    with GymTask(GymParams(env_id="CartPole-v1", solved_return=475.0, held_out_episodes=5)) as task:
+    with GymTask(gym_params(env_id="CartPole-v1", solved_return=475.0, held_out_episodes=5)) as task:
         policy = CartPoleLinear()
         assert not task.champion_solved(policy, 474.0)
         assert policy.calls == 0 and task.champion_test is None
@@ -75,7 +76,7 @@ def test_gym_champion_test_is_gated_by_the_training_fitness():
         assert task.champion_test["held_out_return"] == task.held_out_return(policy, seed=HELD_OUT_SEED)[0]
         with pytest.raises(EvaluationError):
             task.champion_solved(Linear(np.zeros((4, 2)), size=2), 500.0)
-    with GymTask(GymParams(env_id="CartPole-v1")) as unset:  # no solved_return: never solved by the test
+    with GymTask(gym_params(env_id="CartPole-v1")) as unset:  # no solved_return: never solved by the test
         assert not unset.champion_solved(CartPoleLinear(), 500.0)
 
 

@@ -13,6 +13,7 @@ import torch
 from topoevo.config.schema import build_section
 from topoevo.errors import CheckpointError, ConfigError, EvaluationError
 from topoevo.files import tomllib
+from gym_params import gym_params
 from topoevo.tasks.gym import (HELD_OUT_STREAM, ActionRange, GymParams, GymTask, Vectorization, episode_seed,
                                parse_env_kwargs)
 from topoevo.tasks.registry import task_class, task_params_class
@@ -76,7 +77,7 @@ def plain_return(env_id: str, policy: LinearPolicy, seed: int, to_action=discret
 
 @pytest.fixture
 def cartpole():
-    with GymTask(GymParams(env_id="CartPole-v1", episodes=2)) as task:
+    with GymTask(gym_params(env_id="CartPole-v1", episodes=2, vectorization=Vectorization.GYMNASIUM)) as task:
         yield task
 
 
@@ -85,9 +86,9 @@ def test_cartpole_spaces_and_native_vectorization(cartpole):
     assert cartpole.vectorization is Vectorization.NATIVE
 
 
-@pytest.mark.parametrize("mode", ["auto", "sync"])
+@pytest.mark.parametrize("mode", ["gymnasium", "sync"])
 def test_fitness_independent_of_population_and_position(mode):
-    task = GymTask(GymParams(env_id="CartPole-v1", episodes=2, vectorization=Vectorization(mode)))
+    task = GymTask(gym_params(env_id="CartPole-v1", episodes=2, vectorization=Vectorization(mode)))
     pop = LinearPolicy.random(5, 4, 2, seed=1)
     seeds = np.array([11, 22, 33, 44, 55])
     together = task.evaluate(pop, seeds)
@@ -104,9 +105,9 @@ def test_fitness_independent_of_population_and_position(mode):
     task.close()
 
 
-@pytest.mark.parametrize("mode", ["auto", "sync"])
+@pytest.mark.parametrize("mode", ["gymnasium", "sync"])
 def test_cartpole_returns_equal_plain_loop(mode):
-    task = GymTask(GymParams(env_id="CartPole-v1", episodes=3, vectorization=Vectorization(mode)))
+    task = GymTask(gym_params(env_id="CartPole-v1", episodes=3, vectorization=Vectorization(mode)))
     pop = LinearPolicy.random(6, 4, 2, seed=2)
     seeds = np.array([3, 1, 4, 1, 5, 9])
     result = task.evaluate(pop, seeds)
@@ -144,7 +145,7 @@ def test_episodes_ending_early_keep_their_exact_return(cartpole):
 
 
 def test_max_episode_steps_and_recurrent_reset():
-    task = GymTask(GymParams(env_id="CartPole-v1", max_episode_steps=40))
+    task = GymTask(gym_params(env_id="CartPole-v1", max_episode_steps=40))
     policy = balancing_policy()
     result = task.evaluate(policy, np.array([1]))
     assert result.fitness[0] == 40.0 and policy.resets == 1
@@ -164,7 +165,7 @@ def test_held_out_return_is_a_separate_batched_stream(cartpole):
 
 
 def test_solves_uses_the_threshold():
-    task = GymTask(GymParams(env_id="CartPole-v1", solved_return=475.0, held_out_episodes=5))
+    task = GymTask(gym_params(env_id="CartPole-v1", solved_return=475.0, held_out_episodes=5))
     assert task.solves(balancing_policy()).tolist() == [True]
     assert task.solves(LinearPolicy(torch.zeros(1, 4, 2), torch.tensor([[1.0, 0.0]]))).tolist() == [False]
     task.close()
@@ -172,7 +173,7 @@ def test_solves_uses_the_threshold():
 
 @pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0"])
 def test_other_discrete_envs_by_id(env_id):
-    task = GymTask(GymParams(env_id=env_id, episodes=2, max_episode_steps=60))
+    task = GymTask(gym_params(env_id=env_id, episodes=2, max_episode_steps=60))
     assert task.vectorization is Vectorization.SYNC
     space = gym.make(env_id).observation_space
     assert task.num_inputs == space.shape[0]
@@ -188,7 +189,7 @@ def test_other_discrete_envs_by_id(env_id):
 
 @pytest.mark.parametrize("action_range", ["unit", "symmetric"])
 def test_box_action_pendulum(action_range):
-    task = GymTask(GymParams(env_id="Pendulum-v1", max_episode_steps=30, episodes=2,
+    task = GymTask(gym_params(env_id="Pendulum-v1", max_episode_steps=30, episodes=2,
                              action_range=ActionRange(action_range)))
     assert (task.num_inputs, task.num_outputs) == (3, 1)
     lo = 0.0 if action_range == "unit" else -1.0
@@ -211,7 +212,7 @@ def test_box_action_pendulum(action_range):
 
 
 def test_normalization_statistics_and_json_round_trip():
-    params = GymParams(env_id="Acrobot-v1", episodes=2, max_episode_steps=25, normalize_observations=True)
+    params = gym_params(env_id="Acrobot-v1", episodes=2, max_episode_steps=25, normalize_observations=True)
     task = GymTask(params)
     pop = LinearPolicy.random(3, 6, 3, seed=6)
     seeds = np.array([4, 5, 6])
@@ -246,13 +247,13 @@ def test_normalization_statistics_and_json_round_trip():
     with pytest.raises(CheckpointError, match="observation_stats.mean"):
         other.load_state_dict({"version": 1, "observation_stats": {"count": 3, "mean": [0.0], "m2": [0.0]}})
     with pytest.raises(CheckpointError):
-        GymTask(GymParams(env_id="Acrobot-v1")).load_state_dict(state)
+        GymTask(gym_params(env_id="Acrobot-v1")).load_state_dict(state)
     task.close()
     other.close()
 
 
 def test_normalized_fitness_independent_of_population():
-    params = GymParams(env_id="CartPole-v1", normalize_observations=True)
+    params = gym_params(env_id="CartPole-v1", normalize_observations=True)
     task_a, task_b = GymTask(params), GymTask(params)
     pop = LinearPolicy.random(4, 4, 2, seed=8)
     warmup = LinearPolicy.random(2, 4, 2, seed=9)
@@ -275,13 +276,13 @@ def test_config_section_and_errors():
     with pytest.raises(ConfigError, match=r"^x.toml: task.env_kwargs\[0\]: expected 'name = value'"):
         build_section(GymParams, {"env_id": "CartPole-v1", "env_kwargs": ["continuous"]}, "task", "x.toml")
     with pytest.raises(ConfigError, match="did you mean 'CartPole-v1'"):
-        GymTask(GymParams(env_id="CartPole-v7"))
+        GymTask(gym_params(env_id="CartPole-v7"))
     with pytest.raises(ConfigError, match="^task.env_id: .*LunarLander-v3"):
-        GymTask(GymParams(env_id="LunarLander-v2"))  # gymnasium's own hint: deprecated, use v3
+        GymTask(gym_params(env_id="LunarLander-v2"))  # gymnasium's own hint: deprecated, use v3
     with pytest.raises(ConfigError, match="task.vectorization"):
-        GymTask(GymParams(env_id="Acrobot-v1", vectorization=Vectorization.NATIVE))
+        GymTask(gym_params(env_id="Acrobot-v1", vectorization=Vectorization.NATIVE))
     with pytest.raises(ConfigError, match="task.env_kwargs"):
-        GymTask(GymParams(env_id="Acrobot-v1", env_kwargs=["no_such_argument = 1"]))
+        GymTask(gym_params(env_id="Acrobot-v1", env_kwargs=["no_such_argument = 1"]))
     assert parse_env_kwargs(["continuous = true", "gravity=-9.5", 'name = "x"']) == {
         "continuous": True, "gravity": -9.5, "name": "x"}
 
@@ -302,7 +303,7 @@ def test_policy_errors(cartpole):
 
 
 def test_envs_are_reused_and_closed():
-    task = GymTask(GymParams(env_id="Acrobot-v1", max_episode_steps=5))
+    task = GymTask(gym_params(env_id="Acrobot-v1", max_episode_steps=5))
     pop = LinearPolicy.random(4, 6, 3, seed=0)
     task.evaluate(pop, np.arange(4))
     envs = list(task._sync.envs)
@@ -324,7 +325,7 @@ def test_task_files_build():
 
 def test_lunarlander_by_id():
     pytest.importorskip("Box2D")
-    task = GymTask(GymParams(env_id="LunarLander-v3", max_episode_steps=50))
+    task = GymTask(gym_params(env_id="LunarLander-v3", max_episode_steps=50))
     assert (task.num_inputs, task.num_outputs) == (8, 4)
     pop = LinearPolicy.random(2, 8, 4, seed=3)
     result = task.evaluate(pop, np.array([1, 2]))
@@ -337,7 +338,7 @@ def test_lunarlander_by_id():
 def test_play_writes_a_gif(tmp_path):
     pytest.importorskip("PIL")
     pytest.importorskip("pygame")
-    task = GymTask(GymParams(env_id="CartPole-v1", max_episode_steps=6))
+    task = GymTask(gym_params(env_id="CartPole-v1", max_episode_steps=6))
     path = tmp_path / "run.gif"
     returns = task.play(balancing_policy(), episodes=2, render=path)
     assert returns.tolist() == [6.0, 6.0]
@@ -353,7 +354,7 @@ def test_async_matches_sync():
     params = dict(env_id="Acrobot-v1", episodes=2, max_episode_steps=30)
     pop = LinearPolicy.random(2, 6, 3, seed=11)
     seeds = np.array([3, 4])
-    with GymTask(GymParams(**params, vectorization=Vectorization.ASYNC)) as a, \
-            GymTask(GymParams(**params, vectorization=Vectorization.SYNC)) as s:
+    with GymTask(gym_params(**params, vectorization=Vectorization.ASYNC)) as a, \
+            GymTask(gym_params(**params, vectorization=Vectorization.SYNC)) as s:
         np.testing.assert_array_equal(a.evaluate(pop, seeds).info["episode_returns"],
                                       s.evaluate(pop, seeds).info["episode_returns"])

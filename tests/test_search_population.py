@@ -15,6 +15,7 @@ from topoevo.search.models import ModelSpec, build_model, template_model
 from topoevo.search.params import (ParameterLayout, ParameterPopulation, ParameterVector, flatten_module,
                                    init_parameters)
 from topoevo.search.population import BatchedModule, Strategy, compile_parameters, linear_plan
+from gym_params import gym_params
 from topoevo.tasks.gym import GymParams, GymTask
 from topoevo.tasks.supervised import Dataset, Scaling, SupervisedParams, SupervisedTask
 
@@ -123,7 +124,7 @@ def test_batched_module_checks_shapes():
 
 
 def test_cartpole_fitness_of_a_population_equals_one_by_one():
-    task = GymTask(GymParams(env_id="CartPole-v1", episodes=2, max_episode_steps=60))
+    task = GymTask(gym_params(env_id="CartPole-v1", episodes=2, max_episode_steps=60))
     try:
         pop = population(MLP, 8, seed=4)
         seeds = np.arange(100, 108)

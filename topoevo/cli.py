@@ -247,7 +247,7 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
     if is_neat_python_config(path):  # a champion of `topoevo run CONFIG.ini`: the task it ran is in its metadata
         config = load_neat_python_config(path, task=meta.get("task"))
     else:
-        config = load_config(path)
+        config = load_config(path, {"task": _task_overrides(meta, genome_path)})
     task = build_task(config)
     have = (len(genome.input_ids), len(genome.output_ids))
     want = (task.num_inputs, task.num_outputs)
@@ -255,6 +255,15 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
         raise TopoevoError(f"the genome has {have[0]} inputs and {have[1]} outputs, the task of {path} needs "
                            f"{want[0]} and {want[1]}", source=genome_path, field="inputs/outputs")
     return genome, meta, task, path
+
+
+def _task_overrides(meta: dict[str, Any], genome_path: str | Path) -> dict[str, Any]:
+    """The ``[task]`` settings a champion recorded to be replayed with (``metadata.task_overrides``)."""
+    overrides = meta.get("task_overrides", {})
+    if not isinstance(overrides, dict) or not all(isinstance(k, str) for k in overrides):
+        raise TopoevoError("expected a table of [task] keys and values", source=genome_path,
+                           field="metadata.task_overrides")
+    return overrides
 
 
 def play_genome(genome_path: str | Path, task_file: str | Path | None = None, episodes: int = 1,

@@ -281,7 +281,8 @@ class Run:
     def champion_metadata(self) -> dict[str, Any]:
         return {"task": self.config.task.name, "task_file": self.task_file, "seed": self.seed,
                 "generation": self.algo.generation, "evaluations": self.evaluations_to_solve or self.algo.evaluations,
-                "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {})}
+                "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {}),
+                **self.task.champion_metadata()}
 
     def checkpoint(self) -> Path:
         self.reporters.sync()  # logs the checkpoint counts must be on disk before it (JSONL)

@@ -105,6 +105,7 @@ class Task(Protocol):
       ``merges_state``, the state changes of an evaluation come back per candidate in ``EvalResult.info`` and
       :meth:`merge_state` applies them, so workers can evaluate from a copy of the state.
     - ``plays_episodes``: :meth:`play` runs episodes (``topoevo play``); otherwise ``play`` replays the evaluation.
+    - ``champion_metadata``: settings a champion file must record to be replayed as evolved (``task_overrides``).
     """
 
     num_inputs: int
@@ -128,6 +129,8 @@ class Task(Protocol):
 
     def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | None = None, seed: int = 0,
              frame_stride: int = 1) -> Any: ...
+
+    def champion_metadata(self) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
 
@@ -175,6 +178,12 @@ class TaskBase:
              frame_stride: int = 1) -> Any:
         """Episodes of a single-genome policy (only called when ``plays_episodes``)."""
         raise NotImplementedError(f"{type(self).__name__} has no episodes to play")
+
+    def champion_metadata(self) -> dict[str, Any]:
+        """Settings a champion file records so that it is replayed as it was evolved, merged into its metadata;
+        ``task_overrides`` (``[task]`` key -> value) are applied on replay (``topoevo play``, the zoo). The gym task
+        records its resolved ``vectorization``: EnvPool and gymnasium episodes differ. Nothing by default."""
+        return {}
 
     def close(self) -> None:
         """Release environments and workers (nothing to release by default)."""

@@ -4,6 +4,8 @@ Each evaluation runs exactly one episode in each of the P*E environments; an env
 its episode ends and stepping stops when every episode has ended. Environment (genome i, episode e) is reset with a
 seed derived from ``seeds[i]`` and ``e`` only, so a genome's fitness never depends on the population size, its
 position or the other genomes. gymnasium and torch are imported lazily: reading a task file stays cheap.
+The environments are gymnasium's (native vector env, in-process loop or AsyncVectorEnv) or EnvPool's C++ batch
+(topoevo/tasks/envpool_backend.py); MinAtar and Flappy Bird ids are registered on first use (GAME_ENV_MODULES).
 """
 from __future__ import annotations
 
@@ -39,7 +41,11 @@ class Vectorization(str, Enum):
     CartPole-v1), used only where topoevo knows how to reset its sub-environments from independent seeds.
     ``sync``: one ``gymnasium.make`` environment per episode in this process; finished episodes are not stepped.
     ``async``: gymnasium's ``AsyncVectorEnv`` (one process per environment: for slow environments and small P*E).
-    ``auto``: ``native`` where available, otherwise ``sync``.
+    ``envpool``: one EnvPool batch of C++ environments (``topoevo[envpool]``; topoevo/tasks/envpool_backend.py).
+    ``gymnasium``: ``native`` where available, otherwise ``sync`` (gymnasium's dynamics whatever is installed).
+    ``auto``: ``envpool`` where it is installed and provides the environment, otherwise as ``gymnasium``. EnvPool
+    episodes differ from gymnasium's for the same seed: champions record the vectorization they were evolved with
+    and are replayed on it.
 
     >>> Vectorization("auto") is Vectorization.AUTO
     True
@@ -49,6 +55,32 @@ class Vectorization(str, Enum):
     NATIVE = "native"
     SYNC = "sync"
     ASYNC = "async"
+    ENVPOOL = "envpool"
+    GYMNASIUM = "gymnasium"
+
+    @property
+    def backend(self) -> str:
+        """The engine behind it: 'envpool' or 'gymnasium' (native, sync and async step the same dynamics).
+
+        >>> Vectorization.SYNC.backend, Vectorization.ENVPOOL.backend
+        ('gymnasium', 'envpool')
+        """
+        return "envpool" if self is Vectorization.ENVPOOL else "gymnasium"
+
+
+class ObservationLayout(str, Enum):
+    """How an observation becomes the network's input vector. ``flatten``: as stored (row-major). For image
+    observations shaped (height, width, channels), e.g. MinAtar's 10x10xC binary grids: ``channels_first``
+    reorders them to (channels, height, width) before flattening (the layout a CNN expects), ``channel_sum``
+    gives one input per cell, the sum over channels c of obs[..., c] * (c + 1) / C (each object kind its own level).
+
+    >>> [o.value for o in ObservationLayout]
+    ['flatten', 'channels_first', 'channel_sum']
+    """
+
+    FLATTEN = "flatten"
+    CHANNELS_FIRST = "channels_first"
+    CHANNEL_SUM = "channel_sum"
 
 
 class ActionRange(str, Enum):
@@ -102,7 +134,18 @@ class GymParams(Section):
                                                 "updated after each evaluation and saved in checkpoints.")
     normalize_clip: float = param(10.0, "Normalized observations are clipped to [-normalize_clip, normalize_clip].",
                                   gt=0)
-    vectorization: Vectorization = param(Vectorization.AUTO, "'auto', 'native', 'sync' or 'async'.")
+    vectorization: Vectorization = param(Vectorization.AUTO, "'envpool' (EnvPool's C++ environments; the envpool "
+                                                             "extra), 'native', 'sync', 'async', 'gymnasium' "
+                                                             "(native else sync) or 'auto' (envpool where it "
+                                                             "provides the environment, else as 'gymnasium').")
+    num_threads: int = param(0, "EnvPool threads; 0 = as many as torch uses in the process (its cores; 1 in pool "
+                                "and Ray workers).", ge=0)
+    observation: ObservationLayout = param(ObservationLayout.FLATTEN, "'flatten', or for (height, width, "
+                                           "channels) images 'channels_first' (CNN layout) or 'channel_sum' "
+                                           "(one input per cell).")
+    score_info_key: str = param("", "If set, the held-out test, solved_return and play measure this value of the "
+                                    "step info at each episode's end (e.g. 'score': Flappy Bird's pipes passed) "
+                                    "instead of the return; fitness stays the return. Vectorization 'sync' only.")
     action_range: ActionRange = param(ActionRange.UNIT, "Output range mapped onto a Box action's [low, high]: "
                                                         "'unit' = [0, 1], 'symmetric' = [-1, 1].")
     solved_return: float | None = param(None, "Mean held-out return at which the task counts as solved "
@@ -254,12 +297,14 @@ class _SyncBatch:
     """One ``gymnasium.make`` environment per episode, stepped in this process; finished episodes are skipped.
     The pool only grows, so any batch size up to the largest seen reuses existing environments."""
 
-    def __init__(self, make_env: Callable[[], gymnasium.Env], obs_dim: int):
+    def __init__(self, make_env: Callable[[], gymnasium.Env], obs_dim: int, score_key: str = ""):
         self.make_env = make_env
         self.obs_dim = obs_dim
         self.envs: list[gymnasium.Env] = []
         self.num_envs = 0
         self.obs = np.zeros((0, obs_dim), dtype=np.float32)
+        self.score_key = score_key  # step-info value kept per environment (its value at the episode's end)
+        self.scores = np.zeros(0)
 
     def reset(self, seeds: list[int]) -> np.ndarray:
         n = len(seeds)
@@ -267,9 +312,12 @@ class _SyncBatch:
             self.envs.append(self.make_env())
         self.num_envs = n
         self.obs = np.zeros((n, self.obs_dim), dtype=np.float32)
+        self.scores = np.zeros(n)
         for i, s in enumerate(seeds):
-            o, _ = self.envs[i].reset(seed=s)
+            o, info = self.envs[i].reset(seed=s)
             self.obs[i] = _flatten_obs(self.envs[i].observation_space, o)
+            if self.score_key:
+                self.scores[i] = self._score(info)
         self.flat_box = _is_flat_box(self.envs[0].observation_space) if n else True
         return self.obs.copy()
 
@@ -281,11 +329,20 @@ class _SyncBatch:
         chosen = actions[running]
         acts = chosen.tolist() if actions.dtype.kind in "iu" else list(chosen)  # Discrete: plain ints
         for i, a in zip(todo, acts):
-            o, r, terminated, truncated, _ = envs[i].step(a)
+            o, r, terminated, truncated, info = envs[i].step(a)
             obs[i] = o if flat_box else _flatten_obs(envs[i].observation_space, o)
             rewards[i] = r
             done[i] = terminated or truncated
+            if self.score_key:
+                self.scores[i] = self._score(info)
         return obs.copy(), rewards, done
+
+    def _score(self, info: dict[str, Any]) -> float:
+        try:
+            return float(info[self.score_key])
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(f"the environment's step info has no number under {self.score_key!r} (keys: "
+                              f"{sorted(info)})", field="task.score_info_key") from None
 
     def close(self) -> None:
         for env in self.envs:
@@ -390,6 +447,120 @@ def _action_map(space: gymnasium.Space, action_range: ActionRange, env_id: str) 
                       field="task.env_id")
 
 
+class _GymSingle:
+    """One gymnasium environment played episode by episode (``play``): flat observations, (obs, reward, done)."""
+
+    def __init__(self, env: gymnasium.Env, score_key: str):
+        self.env, self.score_key, self.score = env, score_key, 0.0
+        self.fps = float(env.metadata.get("render_fps") or 30)
+
+    def reset(self, seed: int) -> np.ndarray:
+        o, info = self.env.reset(seed=seed)
+        self.score = float(info.get(self.score_key, 0.0)) if self.score_key else 0.0
+        return _flatten_obs(self.env.observation_space, o)
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool]:
+        o, r, terminated, truncated, info = self.env.step(action)
+        if self.score_key:
+            self.score = float(info[self.score_key])
+        return _flatten_obs(self.env.observation_space, o), float(r), bool(terminated or truncated)
+
+    def render(self) -> Any:
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Observations
+
+
+# environment ids registered on import of a module: id prefix -> (module to import, package it needs, extra)
+GAME_ENV_MODULES: dict[str, tuple[str, str, str]] = {
+    "MinAtar/": ("topoevo.tasks.minatar", "minatar", "minatar"),
+    "FlappyBird-": ("flappy_bird_gymnasium", "flappy_bird_gymnasium", "flappy"),
+}
+
+
+def _register_game_envs(env_id: str) -> None:
+    """Import the module registering ``env_id`` (MinAtar, Flappy Bird); a missing extra is a one-line error."""
+    import importlib
+    import importlib.util
+
+    for prefix, (module, package, extra) in GAME_ENV_MODULES.items():
+        if env_id.startswith(prefix):
+            if importlib.util.find_spec(package) is None:
+                raise ConfigError(f"environment {env_id!r} needs the {extra} extra (pip install "
+                                  f"'topoevo[{extra}]')", field="task.env_id")
+            importlib.import_module(module)
+
+
+def _gym_spec(env_id: str) -> Any:
+    import gymnasium as gym
+
+    _register_game_envs(env_id)
+    try:
+        return gym.spec(env_id)  # also imports "module:EnvId" ids
+    except (gym.error.Error, ImportError) as exc:
+        hint = did_you_mean(env_id, gym.registry) or f" ({exc})"
+        raise ConfigError(f"unknown gymnasium environment {env_id!r}{hint}", field="task.env_id") from None
+
+
+def _check_observation_space(space: gymnasium.Space, env_id: str) -> None:
+    """Refuse observation spaces a network cannot be fed as one fixed-size vector (Dict, Text, Graph, Sequence...).
+
+    >>> from gymnasium import spaces
+    >>> _check_observation_space(spaces.Dict({"a": spaces.Discrete(2)}), "X-v0")
+    Traceback (most recent call last):
+    ...
+    topoevo.errors.ConfigError: task.env_id: environment 'X-v0' has a Dict observation space; supported: Box, Discrete, MultiDiscrete, MultiBinary and Tuples of them
+    """
+    from gymnasium import spaces
+
+    flat = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+    ok = isinstance(space, flat) or (isinstance(space, spaces.Tuple) and all(isinstance(x, flat) for x in space))
+    if not ok:
+        raise ConfigError(f"environment {env_id!r} has a {type(space).__name__} observation space; supported: Box, "
+                          "Discrete, MultiDiscrete, MultiBinary and Tuples of them", field="task.env_id")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Flat observations as the batches return them (raw_dim values each) -> network inputs (num_inputs each)."""
+
+    kind: ObservationLayout
+    raw_dim: int
+    num_inputs: int
+    image: tuple[int, int, int] = (0, 0, 0)  # (height, width, channels) of image layouts
+
+    @classmethod
+    def of(cls, space: gymnasium.Space, kind: ObservationLayout, env_id: str) -> _Layout:
+        from gymnasium import spaces
+
+        raw = int(spaces.flatdim(space))
+        kind = ObservationLayout(kind)
+        if kind is ObservationLayout.FLATTEN:
+            return cls(kind, raw, raw)
+        shape = tuple(space.shape) if isinstance(space, spaces.Box) else ()
+        if len(shape) != 3:
+            raise ConfigError(f"observation {kind.value!r} needs (height, width, channels) image observations; "
+                              f"{env_id!r} observes {space}", field="task.observation")
+        h, w, c = (int(d) for d in shape)
+        return cls(kind, raw, h * w * c if kind is ObservationLayout.CHANNELS_FIRST else h * w, (h, w, c))
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:  # (N, raw_dim) -> (N, num_inputs) float32
+        if self.kind is ObservationLayout.FLATTEN:
+            return obs
+        n = obs.shape[0]
+        grid = obs.reshape(n, *self.image)
+        if self.kind is ObservationLayout.CHANNELS_FIRST:
+            return np.ascontiguousarray(grid.transpose(0, 3, 1, 2)).reshape(n, self.num_inputs)
+        c = self.image[2]
+        levels = (np.arange(1, c + 1, dtype=np.float32) / c)
+        return (grid @ levels).reshape(n, self.num_inputs).astype(np.float32)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The task
 
@@ -415,42 +586,45 @@ class GymTask(TaskBase):
     plays_episodes = True
 
     def __init__(self, params: GymParams):
-        import gymnasium as gym
-
         problem = params.check()
         if problem:
             raise ConfigError(problem[1], field=f"task.{problem[0]}")
         self.params = params
         self.env_kwargs = parse_env_kwargs(params.env_kwargs)
-        if params.max_episode_steps:
-            self.env_kwargs["max_episode_steps"] = params.max_episode_steps
-        try:
-            self.spec = gym.spec(params.env_id)  # also imports "module:EnvId" ids
-        except (gym.error.Error, ImportError) as exc:
-            hint = did_you_mean(params.env_id, gym.registry) or f" ({exc})"
-            raise ConfigError(f"unknown gymnasium environment {params.env_id!r}{hint}", field="task.env_id") from None
-        if not params.max_episode_steps and self.spec.max_episode_steps is None:
-            log.warning("%s has no step limit and task.max_episode_steps is 0: an episode that never ends "
-                        "never returns", params.env_id)
-        probe = self._make_env()
-        try:
-            self.observation_space = probe.observation_space
-            self.action_space = probe.action_space
-        finally:
-            probe.close()
-        from gymnasium import spaces
+        self.vectorization = self._resolve_vectorization()
+        if self.vectorization is Vectorization.ENVPOOL:
+            from topoevo.tasks import envpool_backend
 
-        if not isinstance(self.observation_space, (spaces.Box, spaces.Discrete, spaces.MultiDiscrete,
-                                                   spaces.MultiBinary, spaces.Tuple, spaces.Dict)):
-            raise ConfigError(f"environment {params.env_id!r} has observation space {self.observation_space}, "
-                              "which cannot be flattened to a vector", field="task.env_id")
-        self.num_inputs: int = int(spaces.flatdim(self.observation_space))
+            self.spec = None
+            if params.max_episode_steps:
+                self.env_kwargs["max_episode_steps"] = params.max_episode_steps
+            self.observation_space, self.action_space, _ = envpool_backend.envpool_spaces(params.env_id,
+                                                                                          self.env_kwargs)
+        else:
+            self.spec = _gym_spec(params.env_id)
+            if params.max_episode_steps:
+                self.env_kwargs["max_episode_steps"] = params.max_episode_steps
+            elif self.spec.max_episode_steps is None:
+                log.warning("%s has no step limit and task.max_episode_steps is 0: an episode that never ends "
+                            "never returns", params.env_id)
+            self._check_gymnasium_vectorization()
+            probe = self._make_env()
+            try:
+                self.observation_space = probe.observation_space
+                self.action_space = probe.action_space
+            finally:
+                probe.close()
+        _check_observation_space(self.observation_space, params.env_id)
+        self.layout = _Layout.of(self.observation_space, params.observation, params.env_id)
+        self.num_inputs: int = self.layout.num_inputs
         self.actions = _action_map(self.action_space, params.action_range, params.env_id)
         self.num_outputs: int = self.actions.num_outputs
-        self.vectorization = self._resolve_vectorization()
+        if params.score_info_key and self.vectorization is not Vectorization.SYNC:
+            raise ConfigError(f"score_info_key needs vectorization 'sync', this task resolves to "
+                              f"{self.vectorization.value!r}", field="task.score_info_key")
         self.obs_stats = ObservationStats.empty(self.num_inputs) if params.normalize_observations else None
         self._sync: _SyncBatch | None = None
-        self._vectors: dict[int, _VectorBatch] = {}  # num_envs -> batch (at most two kept)
+        self._vectors: dict[int, _EnvBatch] = {}  # num_envs -> batch (at most two kept)
         self.champion_test: dict[str, Any] | None = None  # figures of the last `champion_solved` test
 
     # ---- environments
@@ -468,39 +642,76 @@ class GymTask(TaskBase):
                               field="task.env_id") from None
 
     def _resolve_vectorization(self) -> Vectorization:
-        v = self.params.vectorization
+        from topoevo.tasks import envpool_backend
+
+        v, env_id = self.params.vectorization, self.params.env_id
+        if v is Vectorization.ENVPOOL:
+            envpool_backend.check_envpool_env(env_id)
+            return v
+        if v is Vectorization.AUTO and not self.params.score_info_key and envpool_backend.envpool_provides(env_id):
+            return Vectorization.ENVPOOL
+        return v  # AUTO and GYMNASIUM are settled by _check_gymnasium_vectorization once the spec is known
+
+    def _check_gymnasium_vectorization(self) -> None:
+        v = self.vectorization
         entry = self.spec.vector_entry_point
         native_ok = isinstance(entry, str) and entry in NATIVE_SEEDERS
-        if v is Vectorization.AUTO:
-            return Vectorization.NATIVE if native_ok else Vectorization.SYNC
-        if v is Vectorization.NATIVE and not native_ok:
+        if v in (Vectorization.AUTO, Vectorization.GYMNASIUM):
+            self.vectorization = Vectorization.NATIVE if native_ok and not self.params.score_info_key \
+                else Vectorization.SYNC
+        elif v is Vectorization.NATIVE and not native_ok:
             why = "has no native vector implementation" if entry is None else \
                 "has a native vector implementation that cannot reset its environments from independent seeds"
             raise ConfigError(f"environment {self.params.env_id!r} {why}; use 'sync' or 'auto'",
                               field="task.vectorization")
-        return v
+
+    @property
+    def backend(self) -> str:
+        """'envpool' or 'gymnasium': the engine whose dynamics this task steps."""
+        return self.vectorization.backend
+
+    def champion_metadata(self) -> dict[str, Any]:
+        """What a champion's file records so that it is replayed as it was evolved: the resolved vectorization
+        (EnvPool and gymnasium episodes differ for the same seed)."""
+        return {"backend": self.backend, "task_overrides": {"vectorization": self.vectorization.value}}
 
     def _batch(self, num_envs: int) -> _EnvBatch:
         if self.vectorization is Vectorization.SYNC:
             if self._sync is None:
-                self._sync = _SyncBatch(self._make_env, self.num_inputs)
+                self._sync = _SyncBatch(self._make_env, self.layout.raw_dim, self.params.score_info_key)
             return self._sync
         if num_envs not in self._vectors:
-            import gymnasium as gym
-
             if len(self._vectors) >= 2:
                 oldest = next(iter(self._vectors))
                 self._vectors.pop(oldest).close()
-            if self.vectorization is Vectorization.NATIVE:
-                vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                                   **self.env_kwargs)
-                seeder = NATIVE_SEEDERS[self.spec.vector_entry_point]  # type: ignore[index]
-            else:
-                vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="async",
-                                   **self.env_kwargs)
-                seeder = None
-            self._vectors[num_envs] = _VectorBatch(vec, seeder, self.num_inputs)
+            self._vectors[num_envs] = self._vector_batch(num_envs)
         return self._vectors[num_envs]
+
+    def _vector_batch(self, num_envs: int) -> _EnvBatch:
+        if self.vectorization is Vectorization.ENVPOOL:
+            from topoevo.tasks import envpool_backend
+
+            threads = self.params.num_threads or envpool_backend.default_threads()
+            return envpool_backend.EnvPoolBatch(self.params.env_id, self.env_kwargs, threads, self.layout.raw_dim)
+        import gymnasium as gym
+
+        if self.vectorization is Vectorization.NATIVE:
+            vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                               **self.env_kwargs)
+            seeder = NATIVE_SEEDERS[self.spec.vector_entry_point]  # type: ignore[index,union-attr]
+        else:
+            vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="async", **self.env_kwargs)
+            seeder = None
+        return _VectorBatch(vec, seeder, self.layout.raw_dim)
+
+    def _single_env(self, render_mode: str | None) -> Any:
+        """One environment for ``play`` on this task's backend."""
+        if self.vectorization is Vectorization.ENVPOOL:
+            from topoevo.tasks.envpool_backend import EnvPoolSingle
+
+            return EnvPoolSingle(self.params.env_id, self.env_kwargs, render_mode)
+        env = self._make_env(render_mode=render_mode) if render_mode else self._make_env()
+        return _GymSingle(env, self.params.score_info_key)
 
     def close(self) -> None:
         """Close every environment the task opened. The task may still be used afterwards (it reopens them)."""
@@ -553,8 +764,9 @@ class GymTask(TaskBase):
     # ---- evaluation
 
     def _run(self, policy: BatchedPolicy, env_seeds: list[list[int]],
-             accumulate: bool) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None]:
-        """Run one episode per (genome, episode) seed; returns (P, E) returns and lengths."""
+             accumulate: bool) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None, np.ndarray | None]:
+        """Run one episode per (genome, episode) seed; returns (P, E) returns and lengths, the statistics
+        accumulator and, with ``score_info_key``, the (P, E) scores at the episodes' ends."""
         import torch
 
         num_genomes, num_episodes = len(env_seeds), len(env_seeds[0])
@@ -566,7 +778,8 @@ class GymTask(TaskBase):
         clip = self.params.normalize_clip
 
         policy.reset()
-        obs = batch.reset([s for row in env_seeds for s in row])
+        layout = self.layout
+        obs = layout(batch.reset([s for row in env_seeds for s in row]))
         returns = np.zeros(n)
         lengths = np.zeros(n, dtype=np.int64)
         running = np.ones(n, dtype=bool)
@@ -587,11 +800,13 @@ class GymTask(TaskBase):
                 raise EvaluationError(f"policy output of genome {i} is NaN on {self.params.env_id}")
             actions = self.actions(out.reshape(n, self.num_outputs))
             new_obs, rewards, done = batch.step(actions, running)
+            new_obs = layout(new_obs)
             returns[running] += rewards[running]
             lengths[running] += 1
             obs = np.where(running[:, None], new_obs, obs)
             running &= ~done
-        return returns.reshape(shape), lengths.reshape(shape), acc
+        scores = batch.scores.reshape(shape).copy() if isinstance(batch, _SyncBatch) and batch.score_key else None
+        return returns.reshape(shape), lengths.reshape(shape), acc, scores
 
     def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:
         """One episode in each of P x E environments; fitness = mean return per genome.
@@ -605,9 +820,11 @@ class GymTask(TaskBase):
         if policy.size == 0:
             return EvalResult(fitness=np.zeros(0), info={"steps": 0})
         env_seeds = [[episode_seed(int(s), e) for e in range(episodes)] for s in seeds]
-        returns, lengths, acc = self._run(policy, env_seeds, accumulate=True)
+        returns, lengths, acc, scores = self._run(policy, env_seeds, accumulate=True)
         info: dict[str, Any] = {"episode_returns": returns, "episode_lengths": lengths,
                                 "steps": int(lengths.sum())}
+        if scores is not None:
+            info["episode_scores"] = scores
         if acc is not None:
             counts, means, m2s = acc.per_genome()
             info[OBSERVATION_STATS] = {"counts": counts, "means": means, "m2": m2s}
@@ -618,13 +835,13 @@ class GymTask(TaskBase):
         """Mean return of each genome of ``policy`` (usually one champion) over ``episodes`` held-out episodes
         (default ``params.held_out_episodes``), run as one batch with obs shaped (P, episodes, num_inputs).
         Every genome sees the same episodes, drawn from a seed stream separate from ``evaluate``'s.
-        Normalization statistics are used but not updated."""
+        Normalization statistics are used but not updated. With ``score_info_key``: the mean score instead."""
         episodes = self.params.held_out_episodes if episodes is None else episodes
         if episodes < 1:
             raise EvaluationError(f"expected at least one held-out episode, got {episodes}")
         row = [episode_seed(seed, e, HELD_OUT_STREAM) for e in range(episodes)]
-        returns, _, _ = self._run(policy, [row] * policy.size, accumulate=False)
-        return returns.mean(axis=1)
+        returns, _, _, scores = self._run(policy, [row] * policy.size, accumulate=False)
+        return (returns if scores is None else scores).mean(axis=1)
 
     def solves(self, policy: BatchedPolicy, seed: int = HELD_OUT_SEED) -> np.ndarray:
         """Which genomes reach ``params.solved_return`` in the held-out test."""
@@ -654,15 +871,16 @@ class GymTask(TaskBase):
     def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | Path | None = None, seed: int = 0,
              frame_stride: int = 1) -> np.ndarray:
         """Run a single-genome policy for ``episodes`` held-out episodes one after another and return their
-        returns. ``render="human"`` opens a window; a path ending in ``.gif`` writes the episodes as an animated
-        GIF (needs Pillow: ``pip install topoevo[render]``), keeping every ``frame_stride``-th frame."""
+        returns (scores with ``score_info_key``). ``render="human"`` opens a window; a path ending in ``.gif``
+        writes the episodes as an animated GIF (needs Pillow: ``pip install topoevo[render]``), keeping every
+        ``frame_stride``-th frame."""
         if policy.size != 1:
             raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
         if frame_stride < 1:
             raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
         mode, gif = _render_target(render)
         frames = _GifFrames(gif, frame_stride) if gif is not None else None
-        env = self._make_env(render_mode=mode) if mode else self._make_env()
+        env = self._single_env(mode)
         returns = np.zeros(episodes)
         try:
             for e in range(episodes):
@@ -670,31 +888,31 @@ class GymTask(TaskBase):
         finally:
             env.close()
         if frames is not None:
-            frames.write(float(env.metadata.get("render_fps") or 30))
+            frames.write(env.fps)
         return returns
 
     def _play_episode(self, env: Any, policy: BatchedPolicy, env_seed: int, frames: _GifFrames | None) -> float:
-        """One episode of a single-genome policy in ``env`` (frames kept for a GIF if asked); its return."""
+        """One episode of a single-genome policy in ``env`` (a :meth:`_single_env`; frames kept for a GIF if asked);
+        its return, or its score with ``score_info_key``."""
         import torch
 
         policy.reset()
-        o, _ = env.reset(seed=env_seed)
+        o = env.reset(env_seed)
         total, step, clip = 0.0, 0, self.params.normalize_clip
         while True:
             if frames is not None and step % frames.stride == 0:
                 frames.add(env.render())
-            x = _flatten_obs(env.observation_space, o).reshape(1, 1, -1)
+            x = self.layout(np.asarray(o, dtype=np.float32).reshape(1, -1)).reshape(1, 1, -1)
             if self.obs_stats is not None:
                 x = self.obs_stats.normalize(x, clip)
             out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
             out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
             action = self.actions(out.reshape(1, self.num_outputs))[0]
-            o, r, terminated, truncated, _ = env.step(int(action) if self.actions.kind is _ActionKind.DISCRETE
-                                                      else action)
+            o, r, done = env.step(int(action) if self.actions.kind is _ActionKind.DISCRETE else action)
             total += r
             step += 1
-            if terminated or truncated:
-                return total
+            if done:
+                return env.score if self.params.score_info_key else total
 
 
 def _render_target(render: str | Path | None) -> tuple[str | None, Path | None]:

@@ -1,0 +1,147 @@
+"""Environment stepping: evaluations per second of one NEAT generation (population 150, 3 episodes each, the same
+genomes on both sides) with gymnasium (its native vector environment where topoevo can seed one, CartPole-v1;
+one environment per episode stepped in this process otherwise) and with EnvPool (the whole generation as one batch
+of C++ environments), on CartPole-v1, Acrobot-v1, MountainCarContinuous-v0, Pendulum-v1 and LunarLander-v3.
+
+Both sides run the gym task's ``evaluate`` on the same compiled population and the same evaluation seeds, torch on
+one thread and EnvPool on one thread (``--threads``), alternating sides ``--repeats`` times; the median wall time
+per side gives evaluations/s, and CPU seconds of this process are reported beside it. The two engines start
+different episodes from the same seed (their own random generators), so episode lengths, the cost driver, are
+reported too: a ratio means something only when the mean lengths are alike.
+
+Then the hidden-cost test: ``tasks/acrobot.toml`` (EnvPool where installed) run by the run loop for ``--seeds``
+seeds; wall seconds from ``Run.start`` to the written champion, and the champion's mean return over 100 held-out
+episodes (solved at -100).
+
+The last line is one JSON object: ``{"cartpole": {"gymnasium_evals_per_s": x, "envpool_evals_per_s": y, ...},
+..., "acrobot_run": {...}, "meta": {...}}``, also written to benchmarks/results/envs.json.
+
+    python benchmarks/envs.py --repeats 3 --seeds 5
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.cartpole import topoevo_run  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCarContinuous-v0", "Pendulum-v1", "LunarLander-v3"]
+POP, EPISODES = 150, 3
+LOAD_BEFORE = list(__import__("os").getloadavg())  # the machine's load when the script started
+
+
+def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: list[int]) -> Path:
+    """Add ``meta`` (commit, date, command, seeds, machine, load average before and after) to ``obj`` and write it
+    to benchmarks/results/<name>.json. (Stand-in until benchmarks/results_io.py lands on main.)"""
+    import os
+    import platform
+    import subprocess
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    obj["meta"] = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   "command": " ".join(argv), "seeds": seeds, "machine": {"cpu": cpu, "cores": os.cpu_count()},
+                   "load_before": LOAD_BEFORE, "load_after": list(os.getloadavg())}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def key(env_id: str) -> str:
+    """'MountainCarContinuous-v0' -> 'mountaincarcontinuous'."""
+    return env_id.rsplit("-v", 1)[0].lower()
+
+
+def generation(env_id: str, vectorization: str, seed: int, threads: int) -> tuple[Any, Any]:
+    """The task on one backend and the compiled generation-0 NEAT population of ``seed`` (same genomes on every
+    backend: they depend on the network's sizes only)."""
+    from topoevo.config import Config
+    from topoevo.evaluate import compile_genomes
+    from topoevo.neat import NEAT
+    from topoevo.run import build_task, fit_genome_to_task
+
+    config = Config.from_dict({"task": {"name": "gym", "env_id": env_id, "episodes": EPISODES,
+                                        "vectorization": vectorization, "num_threads": threads},
+                               "neat": {"pop_size": POP}})
+    task = build_task(config)
+    algo = NEAT(fit_genome_to_task(config, task), seed=seed)
+    return task, compile_genomes(algo.ask())
+
+
+def measure(env_id: str, repeats: int, threads: int, seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    from topoevo.evaluate import derive_seeds
+
+    sides = {name: generation(env_id, name, seed, threads) for name in ("gymnasium", "envpool")}
+    seeds = derive_seeds(seed, 0, POP)
+    wall: dict[str, list[float]] = {name: [] for name in sides}
+    cpu: dict[str, list[float]] = {name: [] for name in sides}
+    lengths: dict[str, float] = {}
+    returns: dict[str, float] = {}
+    for r in range(repeats):
+        for name in (("gymnasium", "envpool") if r % 2 == 0 else ("envpool", "gymnasium")):
+            task, policy = sides[name]
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = task.evaluate(policy, seeds)
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+            lengths[name] = float(np.mean(result.info["episode_lengths"]))
+            returns[name] = float(np.mean(result.fitness))
+    for task, _ in sides.values():
+        task.close()
+    out: dict[str, Any] = {}
+    for name in sides:
+        out[f"{name}_evals_per_s"] = POP / statistics.median(wall[name])
+        out[f"{name}_evals_per_cpu_s"] = POP / statistics.median(cpu[name])
+        out[f"{name}_mean_episode_length"] = lengths[name]
+        out[f"{name}_mean_return"] = returns[name]
+        out[f"{name}_steps_per_s"] = POP * EPISODES * lengths[name] / statistics.median(wall[name])
+    out["ratio"] = out["envpool_evals_per_s"] / out["gymnasium_evals_per_s"]
+    out["ratio_steps"] = out["envpool_steps_per_s"] / out["gymnasium_steps_per_s"]
+    out["gymnasium_mode"] = sides["gymnasium"][0].vectorization.value
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=3, help="timed evaluations per side (alternating)")
+    p.add_argument("--threads", type=int, default=1, help="EnvPool threads (torch runs on one)")
+    p.add_argument("--seeds", type=int, default=5, help="runs of the Acrobot hidden-cost test (seeds 0..N-1)")
+    p.add_argument("--envs", nargs="*", default=ENVS)
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    results: dict[str, Any] = {}
+    for env_id in args.envs:
+        results[key(env_id)] = measure(env_id, args.repeats, args.threads, seed=0)
+        print(key(env_id), json.dumps(results[key(env_id)]), file=sys.stderr)
+    runs = [topoevo_run(ROOT / "tasks" / "acrobot.toml", seed) for seed in range(args.seeds)]
+    results["acrobot_run"] = {"task_file": "tasks/acrobot.toml", "seeds": list(range(args.seeds)),
+                              "solved": sum(r["solved"] for r in runs), "wall_s": [r["wall_s"] for r in runs],
+                              "cpu_s": [r["cpu_s"] for r in runs], "evals": [r["evals"] for r in runs],
+                              "held_out_return": [r["test_return"] for r in runs],
+                              "max_wall_s": max(r["wall_s"] for r in runs)}
+    write_results("envs", results, sys.argv if argv is None else ["benchmarks/envs.py", *argv],
+                  seeds=list(range(args.seeds)))
+    print(json.dumps(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
