@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from topoevo.config import Config, FitnessCriterion
+from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_columns
 from topoevo.genome.genome import Genome
 from topoevo.checkpoint import StateReader
 from topoevo.genome.initial import first_hidden_id, initial_genome, node_ids
@@ -254,9 +255,12 @@ class NEAT:
     # ---- state --------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically, as plain JSON data."""
+        reps = [s.representative for s in self.species_set.species.values() if s.representative is not None]
+        rep_index = {id(g): i for i, g in enumerate(reps)}
+
         def sp(s: Species) -> dict[str, Any]:
             return {"id": s.id, "created": s.created, "members": [g.key for g in s.members],
-                    "representative": genome_to_dict(s.representative) if s.representative else None,
+                    "representative": rep_index[id(s.representative)] if s.representative else None,
                     "best_score": s.best_score if math.isfinite(s.best_score) else None,
                     "last_improved": s.last_improved}
 
@@ -265,7 +269,8 @@ class NEAT:
             "next_key": self.next_key, "rng": self.rng.bit_generator.state, "tracker": self.tracker.to_dict(),
             "threshold": self.species_set.threshold, "next_species_id": self.species_set.next_id,
             "species": [sp(s) for s in self.species_set.species.values()],
-            "population": [genome_to_dict(g) for g in self.population],
+            "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
+            "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
             "history": self.history,
         }
@@ -298,8 +303,22 @@ class NEAT:
             _check_genome_shape(r, g, config, where)
             return g
 
-        population = r.list(state, "population", w)
-        algo.population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(population)]
+        def columns(key: str) -> list[Genome]:
+            def fail(f: str, message: str) -> Exception:
+                return r.fail(f"algorithm.{key}" + (f if f.startswith("[") else f".{f}"), message)
+
+            out = genomes_from_columns(state[key], fail)
+            for i, g in enumerate(out):
+                _check_genome_shape(r, g, config, f"algorithm.{key}[{i}]")
+            return out
+
+        if is_columns(state.get("population")):
+            algo.population = columns("population")
+            reps = columns("representatives")
+        else:  # checkpoints written before the columns format: a list of genome objects
+            population = r.list(state, "population", w)
+            algo.population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(population)]
+            reps = None
         if algo.generation < 0 or len(algo.population) != config.neat.pop_size:
             raise r.fail("algorithm.population", f"{len(algo.population)} genomes (expected neat.pop_size = "
                                                   f"{config.neat.pop_size})")
@@ -333,7 +352,16 @@ class NEAT:
                 members.append(by_key[k])
             if not members:
                 raise r.fail(f"{ws}.members", "a species has no members")
-            rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
+            if d.get("representative") is None:
+                rep = None
+            elif reps is not None:
+                k = r.int(d, "representative", ws, 0)
+                if k >= len(reps):
+                    raise r.fail(f"{ws}.representative", f"expected an index below {len(reps)} (the representatives),"
+                                                         f" got {k}")
+                rep = reps[k]
+            else:
+                rep = genome(d["representative"], f"{ws}.representative")
             best = r.float(d, "best_score", ws, optional=True)
             created = r.int(d, "created", ws, 0)
             last = r.int(d, "last_improved", ws, 0)
