@@ -116,3 +116,64 @@ def test_compatible_agrees_with_the_table_on_an_exact_tie():
     assert not compatible(g, h, cfg, d)
     arrays, loop = _speciate_both([h], [g], [1], cfg, d, 0)
     assert arrays == loop and arrays[2] == [2]
+
+
+# ---- genome columns (checkpoints) ------------------------------------------------------------------------------
+def _damage(g, rnd: random.Random) -> None:
+    """One random edit that may break an invariant of Genome.problems (or may not)."""
+    from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
+
+    ids = list(g.nodes)
+    kind = rnd.randrange(7)
+    if kind == 0 and g.conns:  # retarget a connection (missing endpoint, sensor target, cycle, duplicate link)
+        c = g.conns[rnd.choice(list(g.conns))]
+        c.out_node = rnd.choice(ids + [max(ids) + 5])
+    elif kind == 1 and g.conns:
+        c = g.conns[rnd.choice(list(g.conns))]
+        c.in_node = rnd.choice(ids + [max(ids) + 7])
+    elif kind == 2:  # a node of the wrong kind, or an unknown activation
+        n = g.nodes[rnd.choice(ids)]
+        if rnd.random() < 0.5:
+            n.kind = rnd.choice(list(NodeKind))
+        else:
+            n.activation = rnd.choice(["tanh", "nope"])
+    elif kind == 3:  # remove a node
+        del g.nodes[rnd.choice(ids)]
+    elif kind == 4:  # a new hidden node, maybe dangling
+        nid = max(ids) + 1
+        g.nodes[nid] = NodeGene(nid, NodeKind.HIDDEN)
+        if rnd.random() < 0.5:
+            inn = max(g.conns, default=0) + 1
+            g.conns[inn] = ConnectionGene(inn, rnd.choice(ids), nid, 1.0)
+    elif kind == 5 and g.conns:  # a duplicate link or a self-loop
+        c = g.conns[rnd.choice(list(g.conns))]
+        inn = max(g.conns) + 1
+        g.conns[inn] = ConnectionGene(inn, c.in_node, c.out_node if rnd.random() < 0.5 else c.in_node, 0.5)
+    elif kind == 6 and g.conns:  # remove a connection
+        del g.conns[rnd.choice(list(g.conns))]
+
+
+@PROPERTY
+@given(evolved(), st.randoms(use_true_random=False), st.integers(0, 3))
+def test_columns_find_exactly_the_genomes_that_break_an_invariant(ev, rnd, edits):
+    from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, invalid_genomes
+    import base64
+
+    genomes = [g.copy(key=g.key) for g in ev.population]
+    for _ in range(edits):
+        _damage(rnd.choice(genomes), rnd)
+    d = genomes_to_columns(genomes)
+    from topoevo.genome.columns import DTYPES
+    arrays = {k: np.frombuffer(base64.b64decode(d[k]), dtype=t) for k, t in DTYPES.items()}
+    found = invalid_genomes(arrays, d["inputs"], d["outputs"], d["bias"], d["network"] == "feedforward",
+                            d["activations"], d["aggregations"]).tolist()
+    assert found == [i for i, g in enumerate(genomes) if g.problems()]
+    if not found:
+        back = genomes_from_columns(d, ValueError)
+        assert [genome_to_dict_(g) for g in back] == [genome_to_dict_(g) for g in genomes]
+
+
+def genome_to_dict_(g):
+    from topoevo.genome.io import genome_to_dict
+
+    return genome_to_dict(g)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from itertools import chain
+from itertools import chain, starmap
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -157,25 +157,104 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
     kinds = [KINDS[k] for k in a["node_kind"].tolist()]
     acts = [names["activations"][k] for k in a["node_activation"].tolist()]
     aggs = [names["aggregations"][k] for k in a["node_aggregation"].tolist()]
-    node_rows = list(zip(a["node_id"].tolist(), kinds, a["node_bias"].tolist(), a["node_response"].tolist(), acts,
-                         aggs))
-    conn_rows = list(zip(a["innovation"].tolist(), a["conn_in"].tolist(), a["conn_out"].tolist(),
-                         a["conn_weight"].tolist(), map(bool, a["conn_enabled"].tolist())))
+    node_ids, innovations = a["node_id"].tolist(), a["innovation"].tolist()
+    node_genes = list(starmap(NodeGene, zip(node_ids, kinds, a["node_bias"].tolist(), a["node_response"].tolist(),
+                                            acts, aggs)))
+    conn_genes = list(starmap(ConnectionGene, zip(innovations, a["conn_in"].tolist(), a["conn_out"].tolist(),
+                                                  a["conn_weight"].tolist(),
+                                                  map(bool, a["conn_enabled"].tolist()))))
     parents = a["parents"].tolist()
     out: list[Genome] = []
     pn = pc = pp = 0
     for i, (key, fit, sp, np_, nn, nc) in enumerate(zip(a["key"].tolist(), a["fitness"].tolist(),
                                                          a["species"].tolist(), a["parent_counts"].tolist(),
                                                          a["node_counts"].tolist(), a["conn_counts"].tolist())):
-        nodes = {r[0]: NodeGene(*r) for r in node_rows[pn:pn + nn]}
-        conns = {r[0]: ConnectionGene(*r) for r in conn_rows[pc:pc + nc]}
+        nodes = dict(zip(node_ids[pn:pn + nn], node_genes[pn:pn + nn]))
+        conns = dict(zip(innovations[pc:pc + nc], conn_genes[pc:pc + nc]))
         if len(nodes) != nn or len(conns) != nc:
             raise fail(f"[{i}]", f"genome {i} lists a node id or an innovation twice")
-        g = Genome(nodes, conns, ids["inputs"], ids["outputs"], bias, feed_forward, key,
-                   None if math.isnan(fit) else fit, None if sp < 0 else sp, tuple(parents[pp:pp + np_]))
-        problems = g.problems()
+        out.append(Genome(nodes, conns, ids["inputs"], ids["outputs"], bias, feed_forward, key,
+                          None if math.isnan(fit) else fit, None if sp < 0 else sp, tuple(parents[pp:pp + np_])))
+        pn, pc, pp = pn + nn, pc + nc, pp + np_
+    suspects = invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
+                               names["aggregations"])
+    for i in [*suspects.tolist(), *(range(len(out)) if suspects.size else ())]:  # (all: never trust a miss)
+        problems = out[i].problems()
         if problems:
             raise fail(f"[{i}]", f"invalid genome {i}: {problems[0]}")
-        out.append(g)
-        pn, pc, pp = pn + nn, pc + nc, pp + np_
     return out
+
+
+def invalid_genomes(a: dict[str, np.ndarray], inputs: Sequence[int], outputs: Sequence[int], bias: int | None,
+                    feed_forward: bool, activations: Sequence[str], aggregations: Sequence[str]) -> np.ndarray:
+    """Indices of the genomes of decoded columns ``a`` that break an invariant of :meth:`Genome.problems`, all
+    checked at once on the arrays (unknown names, missing or mistyped input/bias/output nodes, duplicate node ids,
+    innovations or links, missing endpoints, links into sensors, dangling hidden nodes, cycles in feed-forward
+    genomes)."""
+    from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
+
+    n = len(a["key"])
+    gn = np.repeat(np.arange(n), a["node_counts"])
+    gc = np.repeat(np.arange(n), a["conn_counts"])
+    bad = np.zeros(n, dtype=bool)
+
+    def mark(genome_of_rows: np.ndarray) -> None:
+        bad[genome_of_rows] = True
+
+    for codes, valid in ((a["node_activation"], [x in ACTIVATIONS for x in activations]),
+                         (a["node_aggregation"], [x in AGGREGATIONS for x in aggregations])):
+        mark(gn[~np.asarray(valid, dtype=bool)[codes]] if len(valid) else gn[:0])
+    node_id, c_in, c_out = a["node_id"], a["conn_in"], a["conn_out"]
+    uniq = np.unique(np.concatenate((node_id, c_in, c_out, np.asarray([*inputs, *outputs], dtype=np.int64))))
+    m = len(uniq) + 1
+    nkey = gn * m + np.searchsorted(uniq, node_id)
+    order = np.argsort(nkey, kind="stable")
+    skey = nkey[order]
+    mark(gn[order[1:][skey[1:] == skey[:-1]]])  # duplicate node ids
+    # kinds: inputs, then outputs, then the bias node (the precedence of Genome.problems)
+    expected = np.full(len(node_id), _KIND_CODE[NodeKind.HIDDEN], dtype=np.int64)
+    expected[np.isin(node_id, np.asarray(inputs, dtype=np.int64))] = _KIND_CODE[NodeKind.INPUT]
+    expected[np.isin(node_id, np.asarray(outputs, dtype=np.int64))] = _KIND_CODE[NodeKind.OUTPUT]
+    if bias is not None:
+        expected[node_id == bias] = _KIND_CODE[NodeKind.BIAS]
+    mark(gn[expected != a["node_kind"]])
+    required = np.asarray(sorted({*inputs, *outputs, *(() if bias is None else (bias,))}), dtype=np.int64)
+    present = np.bincount(gn[np.isin(node_id, required)], minlength=n)
+    bad |= present < len(required)  # (with duplicate ids already marked)
+    # connections: innovations, endpoints, sensors, duplicate links
+    inn = a["innovation"]
+    o = np.lexsort((inn, gc))
+    mark(gc[o[1:][(inn[o[1:]] == inn[o[:-1]]) & (gc[o[1:]] == gc[o[:-1]])]])
+    kin, kout = gc * m + np.searchsorted(uniq, c_in), gc * m + np.searchsorted(uniq, c_out)
+
+    def exists(keys: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(skey, keys), max(len(skey) - 1, 0))
+        return skey[pos] == keys if len(skey) else np.zeros(len(keys), dtype=bool)
+
+    ok_in, ok_out = exists(kin), exists(kout)
+    mark(gc[~(ok_in & ok_out)])
+    sensors = np.asarray([*inputs, *(() if bias is None else (bias,))], dtype=np.int64)
+    mark(gc[np.isin(c_out, sensors)])
+    o = np.lexsort((kout, kin))
+    mark(gc[o[1:][(kin[o[1:]] == kin[o[:-1]]) & (kout[o[1:]] == kout[o[:-1]])]])
+    # dangling hidden nodes: no incoming or no outgoing link from or to another node
+    link = c_in != c_out
+    hidden = a["node_kind"] == _KIND_CODE[NodeKind.HIDDEN]
+    mark(gn[hidden & ~(np.isin(nkey, kout[link]) & np.isin(nkey, kin[link]))])
+    if feed_forward and len(inn):
+        # synchronous longest-path relaxation: in a genome without a cycle it settles within (its nodes - 1)
+        # rounds, while any cycle (self-loops included) keeps raising levels in every round
+        keep = ok_in & ok_out
+        src = order[np.searchsorted(skey, kin[keep])]
+        dst = order[np.searchsorted(skey, kout[keep])]
+        level = np.zeros(len(node_id), dtype=np.int64)
+        changed = np.zeros(len(node_id), dtype=bool)
+        for _ in range(int(a["node_counts"].max(initial=0))):
+            new = level.copy()
+            np.maximum.at(new, dst, level[src] + 1)
+            changed = new != level
+            if not changed.any():
+                break
+            level = new
+        mark(gn[changed])
+    return np.flatnonzero(bad)

@@ -82,9 +82,10 @@ def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representati
     """The speciation loop of :meth:`topoevo.neat.species.SpeciesSet.speciate` on arrays.
 
     ``representatives[s]`` is species slot ``s``'s representative (None: never matches); ``homes[i]`` the slot
-    genome ``i`` is tried in first (-1: none). Genomes are placed in order: home first, then the first compatible
-    slot in order, else they found a new slot (``len(representatives)``, then one more each time) whose
-    representative they are. Returns (slot per genome, founding genome of each new slot).
+    genome ``i`` is tried in first (-1: none; ``len(representatives) + k``: the k-th slot founded in this call,
+    if it exists by then). Genomes are placed in order: home first, then the first compatible slot in order, else
+    they found a new slot (``len(representatives)``, then one more each time) whose representative they are.
+    Returns (slot per genome, founding genome of each new slot).
     """
     reps = [r for r in representatives if r is not None]
     table = ConnectionTable.of([*genomes, *reps])
@@ -235,6 +236,8 @@ def _kernels() -> _Kernels:
         slot = np.empty(count, dtype=np.int64)
         for g in range(count):
             h = homes[g]
+            if h >= n:  # a slot not founded (yet)
+                h = -1
             if h >= 0 and reps[h] >= 0 and \
                     distance(inn, w, off, g, reps[h], c1, c2, c3, min_genes, threshold, buf, partials) < threshold:
                 slot[g] = h

@@ -75,7 +75,16 @@ class SpeciesSet:
 
         order = list(self.species.values())
         slot_of = {s.id: i for i, s in enumerate(order)}
-        homes = [slot_of.get(g.species, -1) if g.species is not None else -1 for g in genomes]
+        first_new, n_old = self.next_id, len(order)
+
+        def home(sid: int | None) -> int:
+            """A species id's slot; an id this call will hand out (next_id + k) is the k-th species founded here."""
+            if sid is None:
+                return -1
+            slot = slot_of.get(sid)
+            return slot if slot is not None else (n_old + sid - first_new if sid >= first_new else -1)
+
+        homes = [home(g.species) for g in genomes]
         slots, founders = assign_species(genomes, homes, [s.representative for s in order], cfg, self.threshold)
         for f in founders.tolist():
             s = Species(self.next_id, generation, genomes[f], last_improved=generation)
