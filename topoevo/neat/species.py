@@ -82,7 +82,9 @@ class SpeciesSet:
             if sid is None:
                 return -1
             slot = slot_of.get(sid)
-            return slot if slot is not None else (n_old + sid - first_new if sid >= first_new else -1)
+            if slot is not None:
+                return slot
+            return n_old + sid - first_new if 0 <= sid - first_new < len(genomes) else -1
 
         homes = [home(g.species) for g in genomes]
         slots, founders = assign_species(genomes, homes, [s.representative for s in order], cfg, self.threshold)
