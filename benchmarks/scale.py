@@ -113,7 +113,7 @@ def write_results(name: str, obj: dict, argv: list[str]) -> None:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     meta = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": "python " + " ".join(argv), "seeds": [0], "machine": {"cpu": cpu, "cores": os.cpu_count()},
+            "command": "python " + " ".join(argv), "seeds": obj.pop("_seeds", [0]), "machine": {"cpu": cpu, "cores": os.cpu_count()},
             "load_before": obj.pop("_load_before"), "load_after": list(os.getloadavg())}
     path = ROOT / "benchmarks" / "results" / f"{name}.json"
     path.parent.mkdir(exist_ok=True)

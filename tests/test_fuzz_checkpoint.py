@@ -176,8 +176,11 @@ def legacy_layout(algo: dict[str, Any]) -> None:
     population = genomes_from_columns(algo["population"], ValueError)
     reps = genomes_from_columns(algo.pop("representatives"), ValueError)
     algo["population"] = [genome_to_dict(g) for g in population]
+    by_key = {g.key: g for g in population}
     for s in algo["species"]:
-        s["representative"] = None if s["representative"] is None else genome_to_dict(reps[s["representative"]])
+        member = s.pop("representative_member")
+        s["representative"] = genome_to_dict(by_key[member]) if member is not None else \
+            None if s["representative"] is None else genome_to_dict(reps[s["representative"]])
 
 
 def test_a_checkpoint_in_the_older_layout_resumes_to_the_same_run(tmp_path: Path, finished_runs: dict[str, Path]):

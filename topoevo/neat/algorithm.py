@@ -173,7 +173,8 @@ class NEAT:
         between evaluation and ``tell``.
 
         Species representatives are snapshots taken at speciation: one that is also a trained member keeps its
-        untrained copy (as it would after a resume, where representatives are stored apart from the members).
+        untrained copy (a resume restores it the same way: a representative that is a member is stored as that
+        member's key, a snapshot apart).
         """
         if len(trained) != len(self.population):
             raise ValueError(f"write_back() got {len(trained)} entries for {len(self.population)} genomes")
@@ -255,12 +256,19 @@ class NEAT:
     # ---- state --------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically, as plain JSON data."""
-        reps = [s.representative for s in self.species_set.species.values() if s.representative is not None]
+        # a representative that is a genome of the population (as speciation leaves it) is stored by its key,
+        # any other (e.g. the untrained snapshot write_back keeps) in the representatives columns
+        in_population = {id(g) for g in self.population}
+        reps = [s.representative for s in self.species_set.species.values()
+                if s.representative is not None and id(s.representative) not in in_population]
         rep_index = {id(g): i for i, g in enumerate(reps)}
 
         def sp(s: Species) -> dict[str, Any]:
+            rep = s.representative
+            member = rep is not None and id(rep) in in_population
             return {"id": s.id, "created": s.created, "members": [g.key for g in s.members],
-                    "representative": rep_index[id(s.representative)] if s.representative else None,
+                    "representative": rep_index[id(rep)] if rep is not None and not member else None,
+                    "representative_member": rep.key if member else None,
                     "best_score": s.best_score if math.isfinite(s.best_score) else None,
                     "last_improved": s.last_improved}
 
@@ -352,7 +360,12 @@ class NEAT:
                 members.append(by_key[k])
             if not members:
                 raise r.fail(f"{ws}.members", "a species has no members")
-            if d.get("representative") is None:
+            if reps is not None and d.get("representative_member") is not None:
+                k = r.int(d, "representative_member", ws)
+                if k not in by_key:
+                    raise r.fail(f"{ws}.representative_member", f"genome {k} is not in the population")
+                rep = by_key[k]
+            elif d.get("representative") is None:
                 rep = None
             elif reps is not None:
                 k = r.int(d, "representative", ws, 0)
