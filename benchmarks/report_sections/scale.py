@@ -29,7 +29,8 @@ def render(results_dir: Path) -> str:
                     f"{_fmt(peer_wall.get(size))} | {ratio} | {_fmt(peaks.get(size), 0)} | "
                     f"{_fmt(conns.get(size), 1)} |")
     machine = meta.get("machine", {})
-    load = f"{meta.get('load_before', ['?'])[0]} before, {meta.get('load_after', ['?'])[0]} after"
+    lb, la = meta.get("load_before") or ["?"], meta.get("load_after") or ["?"]
+    load = f"{lb[0]:.1f} before, {la[0]:.1f} after" if lb != ["?"] and la != ["?"] else "not recorded"
     lines = "\n".join(rows)
     line = json.dumps({k: data[k] for k in ("sec_per_gen", "peak_mb_100000", "neat_python_sec_per_gen")})
     return f"""## {TITLE}
