@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from itertools import chain, starmap
+from itertools import chain, islice, starmap
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -154,28 +154,27 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
             raise fail(name, f"expected codes in [0, {limit})")
 
     feed_forward = d["network"] == "feedforward"
-    kinds = [KINDS[k] for k in a["node_kind"].tolist()]
-    acts = [names["activations"][k] for k in a["node_activation"].tolist()]
-    aggs = [names["aggregations"][k] for k in a["node_aggregation"].tolist()]
-    node_ids, innovations = a["node_id"].tolist(), a["innovation"].tolist()
-    node_genes = list(starmap(NodeGene, zip(node_ids, kinds, a["node_bias"].tolist(), a["node_response"].tolist(),
-                                            acts, aggs)))
-    conn_genes = list(starmap(ConnectionGene, zip(innovations, a["conn_in"].tolist(), a["conn_out"].tolist(),
-                                                  a["conn_weight"].tolist(),
-                                                  map(bool, a["conn_enabled"].tolist()))))
-    parents = a["parents"].tolist()
+    kinds = map(KINDS.__getitem__, a["node_kind"].tolist())
+    acts = map(names["activations"].__getitem__, a["node_activation"].tolist())
+    aggs = map(names["aggregations"].__getitem__, a["node_aggregation"].tolist())
+    node_genes = iter(list(starmap(NodeGene, zip(a["node_id"].tolist(), kinds, a["node_bias"].tolist(),
+                                                 a["node_response"].tolist(), acts, aggs))))
+    conn_genes = iter(list(starmap(ConnectionGene, zip(a["innovation"].tolist(), a["conn_in"].tolist(),
+                                                       a["conn_out"].tolist(), a["conn_weight"].tolist(),
+                                                       (a["conn_enabled"] != 0).tolist()))))
+    node_ids, innovations, parents = iter(a["node_id"].tolist()), iter(a["innovation"].tolist()), \
+        iter(a["parents"].tolist())
     out: list[Genome] = []
-    pn = pc = pp = 0
+    inputs, outputs = ids["inputs"], ids["outputs"]
     for i, (key, fit, sp, np_, nn, nc) in enumerate(zip(a["key"].tolist(), a["fitness"].tolist(),
                                                          a["species"].tolist(), a["parent_counts"].tolist(),
                                                          a["node_counts"].tolist(), a["conn_counts"].tolist())):
-        nodes = dict(zip(node_ids[pn:pn + nn], node_genes[pn:pn + nn]))
-        conns = dict(zip(innovations[pc:pc + nc], conn_genes[pc:pc + nc]))
+        nodes = dict(zip(islice(node_ids, nn), islice(node_genes, nn)))
+        conns = dict(zip(islice(innovations, nc), islice(conn_genes, nc)))
         if len(nodes) != nn or len(conns) != nc:
             raise fail(f"[{i}]", f"genome {i} lists a node id or an innovation twice")
-        out.append(Genome(nodes, conns, ids["inputs"], ids["outputs"], bias, feed_forward, key,
-                          None if math.isnan(fit) else fit, None if sp < 0 else sp, tuple(parents[pp:pp + np_])))
-        pn, pc, pp = pn + nn, pc + nc, pp + np_
+        out.append(Genome(nodes, conns, inputs, outputs, bias, feed_forward, key, None if fit != fit else fit,
+                          None if sp < 0 else sp, tuple(islice(parents, np_))))
     suspects = invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
                                names["aggregations"])
     for i in [*suspects.tolist(), *(range(len(out)) if suspects.size else ())]:  # (all: never trust a miss)
