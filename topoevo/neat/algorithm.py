@@ -2,15 +2,14 @@
 reproduction happen inside. Its whole state round-trips through plain JSON data (checkpoints)."""
 from __future__ import annotations
 
-import gc
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from topoevo.config import Config, FitnessCriterion
+from topoevo.gcpause import gc_paused
 from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_columns
 from topoevo.genome.genome import Genome
 from topoevo.checkpoint import StateReader
@@ -22,25 +21,6 @@ from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Suspend Python's cyclic garbage collector for a block that allocates many objects without making cycles
-    (reproduction: thousands of gene objects a generation). Otherwise the collector runs dozens of times a
-    generation and every so often walks every object of the process (torch's too): measured 26% of an XOR run's
-    wall time. Reference counting still frees everything; a collector the caller had disabled stays disabled.
-
-    >>> with gc_paused():
-    ...     pass
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass
