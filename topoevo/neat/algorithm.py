@@ -275,7 +275,7 @@ class NEAT:
         algo = cls(config, _restore=True)
         algo.generation = r.int(state, "generation", w, 0)
         algo.evaluations = r.int(state, "evaluations", w, 0)
-        algo.next_key = r.int(state, "next_key", w, 0)
+        algo.next_key = _counter(r, state, "next_key", w, 0)
         rng = r.dict(state, "rng", w)
         try:
             algo.rng.bit_generator.state = rng
@@ -315,7 +315,7 @@ class NEAT:
             if g.key in by_key:
                 raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
             by_key[g.key] = g
-        ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
+        ss = SpeciesSet(r.float(state, "threshold", w), next_id=_counter(r, state, "next_species_id", w, 1))
         if ss.threshold <= 0:
             raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
         placed: dict[int, int] = {}
@@ -379,6 +379,18 @@ class NEAT:
         return algo
 
 
+#: counters (keys, species ids, innovations, node ids) stay below this: the genome columns hold 64-bit integers
+COUNTER_LIMIT = 2**62
+
+
+def _counter(r: StateReader, d: Any, key: str, where: str, minimum: int) -> int:
+    """A counter of the state: an integer in [minimum, COUNTER_LIMIT)."""
+    value = r.int(d, key, where, minimum)
+    if value >= COUNTER_LIMIT:
+        raise r.fail(f"{where}.{key}", f"expected an integer below 2**62, got {value}")
+    return value
+
+
 def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
     """The innovation tracker's state (``algorithm.tracker``), every number checked."""
     w = "algorithm.tracker"
@@ -392,7 +404,7 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
             out.append([r.int(row, j, f"{w}.{key}[{i}]", 0) for j in range(width)])
         return out
 
-    return InnovationTracker(r.int(d, "next_innovation", w, 0), r.int(d, "next_node_id", w, 0),
+    return InnovationTracker(_counter(r, d, "next_innovation", w, 0), _counter(r, d, "next_node_id", w, 0),
                              {(a, b): i for a, b, i in rows("links", 3)},
                              {i: (n, x, y) for i, n, x, y in rows("splits", 4)},
                              {(i, t): (n, x, y) for i, t, n, x, y in rows("resplits", 5)})
