@@ -11,7 +11,8 @@ process CPU seconds (the figures of the last line: robust on a shared machine) a
 thread, imported objects frozen out of the garbage collector (``gc.freeze()``, as ``topoevo run`` does; the same
 for neat-python). neat-python runs its own XOR example config (``FeedForwardNetwork.create`` + ``activate`` on the four
 patterns per genome, then its reproduction and speciation: ``Population.run`` with the fitness termination off), in
-fresh processes too, alternating with topoevo's sizes. Last line: one JSON object (also written to benchmarks/results/scale.json).
+fresh processes too, alternating with topoevo's sizes. Last line: one JSON object (also written to
+benchmarks/results/scale.json).
 """
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def write_results(name: str, obj: dict, argv: list[str]) -> None:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     meta = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": "python " + " ".join(argv), "seeds": obj.pop("_seeds", [0]), "machine": {"cpu": cpu, "cores": os.cpu_count()},
+            "command": "python " + " ".join(argv), "seeds": obj.pop("_seeds", [0]),
+            "machine": {"cpu": cpu, "cores": os.cpu_count()},
             "load_before": obj.pop("_load_before"), "load_after": list(os.getloadavg())}
     path = ROOT / "benchmarks" / "results" / f"{name}.json"
     path.parent.mkdir(exist_ok=True)

@@ -22,7 +22,8 @@ def render(results_dir: Path) -> str:
     machine = meta.get("machine", {})
     line = json.dumps({k: v for k, v in d.items() if k != "meta"})
     share = 100 * d["write_read_share"]
-    verdict = f"met ({share:.1f}%)" if share <= 5 else f"not met ({share:.1f}%, from {100 * d['legacy_write_read_share']:.0f}%)"
+    before = 100 * d["legacy_write_read_share"]
+    verdict = f"met ({share:.1f}%)" if share <= 5 else f"not met ({share:.1f}%, from {before:.0f}%)"
     return f"""## {TITLE}
 
 `{meta.get('command', COMMAND)}` -- measured {meta.get('date', '?')} at commit {meta.get('commit', '?')};

@@ -9,8 +9,9 @@ from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.distance import compatible
 from topoevo.genome.genome import Genome
 
-#: populations at least this large are speciated by the compiled array kernel (:func:`topoevo.genome.table.assign_species`,
-#: same decisions); smaller ones by the Python loop below (no numba import: it costs most of a second)
+#: populations at least this large are speciated by the compiled array kernel
+#: (:func:`topoevo.genome.table.assign_species`, same decisions); smaller ones by the Python loop below (no numba
+#: import: it costs most of a second)
 ARRAY_SPECIATION_MIN = 1000
 
 
