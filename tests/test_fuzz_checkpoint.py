@@ -10,6 +10,7 @@ HYPOTHESIS_PROFILE=thorough).
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import shutil
@@ -26,6 +27,8 @@ from fuzzing import all_paths, examples, FUZZ, snapshot, value_at
 from topoevo.cli import main
 from topoevo.config import Config
 from topoevo.errors import CheckpointError, TopoevoError
+from topoevo.genome.columns import DTYPES, genomes_from_columns
+from topoevo.genome.io import genome_to_dict
 from topoevo.run import Run
 
 CONFIGS = {
@@ -167,11 +170,63 @@ def test_damaged_nas_checkpoints_give_one_line_errors_and_change_nothing(tmp_pat
     check_resume(work)
 
 
+def legacy_layout(algo: dict[str, Any]) -> None:
+    """Rewrite a NEAT state in the layout of checkpoints written before the genome columns format (population and
+    species representatives as genome objects), which topoevo still reads."""
+    population = genomes_from_columns(algo["population"], ValueError)
+    reps = genomes_from_columns(algo.pop("representatives"), ValueError)
+    algo["population"] = [genome_to_dict(g) for g in population]
+    by_key = {g.key: g for g in population}
+    for s in algo["species"]:
+        member = s.pop("representative_member")
+        s["representative"] = genome_to_dict(by_key[member]) if member is not None else \
+            None if s["representative"] is None else genome_to_dict(reps[s["representative"]])
+
+
+def test_a_checkpoint_in_the_older_layout_resumes_to_the_same_run(tmp_path: Path, finished_runs: dict[str, Path]):
+    new, old = (shutil.copytree(finished_runs["neat"], tmp_path / name) for name in ("new", "old"))
+    data = json.loads((old / "checkpoint.json").read_text())
+    legacy_layout(data["algorithm"])
+    (old / "checkpoint.json").write_text(json.dumps(data))
+    runs = [Run.resume(d, generations=6) for d in (new, old)]
+    for run in runs:
+        run.loop()
+    assert [[genome_to_dict(g) for g in r.algo.population] for r in runs][0] == \
+        [[genome_to_dict(g) for g in r.algo.population] for r in runs][1]
+    assert runs[0].algo.state_dict() == runs[1].algo.state_dict()
+
+
+@settings(max_examples=examples(100), **FUZZ)
+@given(data=st.data())
+def test_damaged_genome_columns_are_errors_naming_the_column(tmp_path_factory: pytest.TempPathFactory,
+                                                             finished_runs: dict[str, Path], data: st.DataObject):
+    work = tmp_path_factory.mktemp("columns") / "run"
+    shutil.copytree(finished_runs["neat"], work)
+    checkpoint = json.loads((work / "checkpoint.json").read_text())
+    table = checkpoint["algorithm"][data.draw(st.sampled_from(["population", "representatives"]))]
+    name = data.draw(st.sampled_from(sorted(table)))
+    raw = base64.b64decode(table[name]) if isinstance(table[name], str) and name in DTYPES else None
+    if raw is not None and raw and data.draw(st.booleans()):  # change one byte
+        i = data.draw(st.integers(0, len(raw) - 1))
+        raw = raw[:i] + bytes([data.draw(st.integers(0, 255))]) + raw[i + 1:]
+        table[name] = base64.b64encode(raw).decode()
+    else:
+        table[name] = data.draw(st.sampled_from([None, 3, "", "AAAA", "not base64!", [1], -1, "feedforward"]))
+    (work / "checkpoint.json").write_text(json.dumps(checkpoint))
+    if check_resume(work) == "error":
+        with pytest.raises(CheckpointError) as info:
+            Run.resume(work)
+        assert "algorithm.population" in str(info.value) or "algorithm.representatives" in str(info.value) \
+            or "algorithm.species" in str(info.value) or "algorithm.best" in str(info.value) \
+            or "algorithm.next" in str(info.value) or "algorithm.tracker" in str(info.value), str(info.value)
+
+
 @st.composite
 def species_damage(draw: st.DrawFn, text: bytes) -> tuple[str, bytes]:
     """Targeted at NEAT's cross-references: species members, representatives, tracker counters, genome keys."""
     data = json.loads(text)
     algo = data["algorithm"]
+    legacy_layout(algo)  # (edits genome objects: the reader of older checkpoints checks the same cross-references)
     edit = draw(st.sampled_from(["move_member", "drop_member", "rep_inputs", "next_key", "next_innovation",
                                  "next_node_id", "genome_key", "species_id", "best_genome", "split_rows",
                                  "network", "population_size", "genome_species", "history"]))
@@ -221,7 +276,9 @@ def test_inconsistent_neat_checkpoints_are_errors_naming_the_field(tmp_path_fact
     edit, blob = data.draw(species_damage(text))
     (work / "checkpoint.json").write_bytes(blob)
     outcome = check_resume(work)
-    changed = json.loads(blob) != json.loads(text)  # (an edit may leave things as they were)
+    base = json.loads(text)
+    legacy_layout(base["algorithm"])  # (as species_damage does before its edit)
+    changed = json.loads(blob) != base  # (an edit may leave things as they were)
     assert outcome == ("error" if changed else "resumed"), edit
 
 

@@ -2,7 +2,9 @@
 
 Modules: ``genes`` (node/connection genes), ``genome`` (the genome and its invariants), ``innovation`` (global
 innovation numbers), ``initial`` (starting genomes), ``mutation``, ``crossover``, ``distance`` (compatibility),
-``activations`` (scalar functions), ``interpreter`` (reference activation), ``io`` (JSON, networkx).
+``activations`` (scalar functions), ``interpreter`` (reference activation), ``io`` (JSON, networkx). Many genomes
+as arrays: ``table`` (connection genes + compiled distance/speciation kernels in ``table_kernels``), ``columns``
+(the compact checkpoint layout of a population).
 """
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.crossover import crossover

@@ -102,9 +102,10 @@ class Genome:
             if (c.in_node, c.out_node) in pairs:
                 out.append(f"connection {inn} duplicates link {c.in_node}->{c.out_node}")
             pairs.add((c.in_node, c.out_node))
+        links = [c for c in self.conns.values() if c.in_node != c.out_node]
+        has_in, has_out = {c.out_node for c in links}, {c.in_node for c in links}
         for nid in self.hidden_ids:
-            others = [c for c in self.conns.values() if c.in_node != c.out_node]
-            if not any(c.out_node == nid for c in others) or not any(c.in_node == nid for c in others):
+            if nid not in has_in or nid not in has_out:
                 out.append(f"hidden node {nid} is dangling (no incoming or no outgoing connection)")
         if self.feed_forward and not out and has_cycle(self.nodes, self.conns.values()):
             out.append("feed-forward genome contains a cycle")

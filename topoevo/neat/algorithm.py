@@ -2,15 +2,15 @@
 reproduction happen inside. Its whole state round-trips through plain JSON data (checkpoints)."""
 from __future__ import annotations
 
-import gc
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from topoevo.algorithm import AlgorithmBase, GenerationStatistics
+from topoevo.gcpause import gc_paused
+from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_columns
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
@@ -22,25 +22,6 @@ from topoevo.neat.candidates import GenomeCandidates
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Suspend Python's cyclic garbage collector for a block that allocates many objects without making cycles
-    (reproduction: thousands of gene objects a generation). Otherwise the collector runs dozens of times a
-    generation and every so often walks every object of the process (torch's too): measured 26% of an XOR run's
-    wall time. Reference counting still frees everything; a collector the caller had disabled stays disabled.
-
-    >>> with gc_paused():
-    ...     pass
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass
@@ -154,7 +135,8 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         between evaluation and ``tell``.
 
         Species representatives are snapshots taken at speciation: one that is also a trained member keeps its
-        untrained copy (as it would after a resume, where representatives are stored apart from the members).
+        untrained copy (a resume restores it the same way: a representative that is a member is stored as that
+        member's key, a snapshot apart).
         """
         if len(trained) != len(self.population):
             raise ValueError(f"write_back() got {len(trained)} entries for {len(self.population)} genomes")
@@ -248,9 +230,19 @@ class NEAT(GenomeCandidates, AlgorithmBase):
     # ---- state --------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically, as plain JSON data."""
+        # a representative that is a genome of the population (as speciation leaves it) is stored by its key,
+        # any other (e.g. the untrained snapshot write_back keeps) in the representatives columns
+        in_population = {id(g) for g in self.population}
+        reps = [s.representative for s in self.species_set.species.values()
+                if s.representative is not None and id(s.representative) not in in_population]
+        rep_index = {id(g): i for i, g in enumerate(reps)}
+
         def sp(s: Species) -> dict[str, Any]:
+            rep = s.representative
+            member = rep is not None and id(rep) in in_population
             return {"id": s.id, "created": s.created, "members": [g.key for g in s.members],
-                    "representative": genome_to_dict(s.representative) if s.representative else None,
+                    "representative": rep_index[id(rep)] if rep is not None and not member else None,
+                    "representative_member": rep.key if member else None,
                     "best_score": s.best_score if math.isfinite(s.best_score) else None,
                     "last_improved": s.last_improved}
 
@@ -258,7 +250,8 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             **self.base_state(), "next_key": self.next_key, "tracker": self.tracker.to_dict(),
             "threshold": self.species_set.threshold, "next_species_id": self.species_set.next_id,
             "species": [sp(s) for s in self.species_set.species.values()],
-            "population": [genome_to_dict(g) for g in self.population],
+            "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
+            "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
             "history": self.history,
             "checked_species": sorted(self.checked_species),
@@ -270,7 +263,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         corrupt a later ``tell()``) raises :class:`~topoevo.errors.CheckpointError` naming the field."""
         algo = cls(config, _restore=True)
         r, w = algo.load_base_state(state, source, default_name="neat"), "algorithm"
-        algo.next_key = r.int(state, "next_key", w, 0)
+        algo.next_key = _counter(r, state, "next_key", w, 0)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
         def genome(d: Any, where: str) -> Genome:
@@ -278,8 +271,8 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             _check_genome_shape(r, g, config, where)
             return g
 
-        algo.population = _read_population(r, state, config, genome)
-        algo.species_set = _read_species_set(r, state, algo.population, algo.generation, genome)
+        algo.population, reps = _read_population(r, state, config, genome)
+        algo.species_set = _read_species_set(r, state, algo.population, algo.generation, genome, reps)
         best = state.get("best_genome")
         algo.best_genome = None if best is None else genome(best, "algorithm.best_genome")
         if algo.best_genome is not None and algo.best_genome.fitness is None:
@@ -294,13 +287,41 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         return algo
 
 
+#: counters (keys, species ids, innovations, node ids) stay below this: the genome columns hold 64-bit integers
+COUNTER_LIMIT = 2**62
+
+
+def _counter(r: StateReader, d: Any, key: str, where: str, minimum: int) -> int:
+    """A counter of the state: an integer in [minimum, COUNTER_LIMIT)."""
+    value = r.int(d, key, where, minimum)
+    if value >= COUNTER_LIMIT:
+        raise r.fail(f"{where}.{key}", f"expected an integer below 2**62, got {value}")
+    return value
+
+
 ReadGenome = Callable[[Any, str], Genome]  # (genome data, field name) -> a checked genome
 
 
-def _read_population(r: StateReader, state: dict[str, Any], config: Config, genome: ReadGenome) -> list[Genome]:
-    """``algorithm.population``: neat.pop_size genomes of the config's shape, with distinct keys."""
-    population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(r.list(state, "population",
-                                                                                        "algorithm"))]
+def _read_population(r: StateReader, state: dict[str, Any], config: Config,
+                     genome: ReadGenome) -> tuple[list[Genome], list[Genome] | None]:
+    """``algorithm.population``: neat.pop_size genomes of the config's shape, with distinct keys; and the stored
+    species representatives (``algorithm.representatives``; None for checkpoints of the older layout, which hold
+    the population and the representatives as genome objects)."""
+    def columns(key: str) -> list[Genome]:
+        def fail(f: str, message: str) -> Exception:
+            return r.fail(f"algorithm.{key}" + (f if f.startswith("[") else f".{f}"), message)
+
+        out = genomes_from_columns(state[key], fail)
+        for i, g in enumerate(out):
+            _check_genome_shape(r, g, config, f"algorithm.{key}[{i}]")
+        return out
+
+    reps = None
+    if is_columns(state.get("population")):
+        population, reps = columns("population"), columns("representatives")
+    else:
+        population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(r.list(state, "population",
+                                                                                            "algorithm"))]
     if len(population) != config.neat.pop_size:
         raise r.fail("algorithm.population", f"{len(population)} genomes (expected neat.pop_size = "
                                               f"{config.neat.pop_size})")
@@ -309,21 +330,21 @@ def _read_population(r: StateReader, state: dict[str, Any], config: Config, geno
         if g.key in keys:
             raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
         keys.add(g.key)
-    return population
+    return population, reps
 
 
 def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Genome], generation: int,
-                      genome: ReadGenome) -> SpeciesSet:
+                      genome: ReadGenome, reps: list[Genome] | None) -> SpeciesSet:
     """The species (``algorithm.species``, threshold, next id): every genome of the population in exactly one
     species, the one it records."""
     w = "algorithm"
     by_key = {g.key: g for g in population}
-    ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
+    ss = SpeciesSet(r.float(state, "threshold", w), next_id=_counter(r, state, "next_species_id", w, 1))
     if ss.threshold <= 0:
         raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
     placed: dict[int, int] = {}
     for i, d in enumerate(r.list(state, "species", w)):
-        s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome)
+        s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome, reps)
         ss.species[s.id] = s
     unplaced = [g.key for g in population if g.key not in placed]
     if unplaced:
@@ -332,7 +353,7 @@ def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Ge
 
 
 def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[int, Genome],
-                  placed: dict[int, int], generation: int, genome: ReadGenome) -> Species:
+                  placed: dict[int, int], generation: int, genome: ReadGenome, reps: list[Genome] | None) -> Species:
     """One species; ``placed`` (genome key -> species id) records its members."""
     sid = r.int(d, "id", ws, 1)
     if sid in ss.species or sid >= ss.next_id:
@@ -351,7 +372,7 @@ def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[
         members.append(by_key[k])
     if not members:
         raise r.fail(f"{ws}.members", "a species has no members")
-    rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
+    rep = _read_representative(r, d, ws, by_key, genome, reps)
     best = r.float(d, "best_score", ws, optional=True)
     created = r.int(d, "created", ws, 0)
     last = r.int(d, "last_improved", ws, 0)
@@ -359,6 +380,25 @@ def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[
         raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
                          f"({generation})")
     return Species(sid, created, rep, members, float("-inf") if best is None else best, last)
+
+
+def _read_representative(r: StateReader, d: Any, ws: str, by_key: dict[int, Genome], genome: ReadGenome,
+                         reps: list[Genome] | None) -> Genome | None:
+    """A species' representative: a genome of the population (``representative_member``: its key), one of the
+    stored representatives (``representative``: its index), or a genome object (older checkpoints)."""
+    if reps is not None and d.get("representative_member") is not None:
+        k = r.int(d, "representative_member", ws)
+        if k not in by_key:
+            raise r.fail(f"{ws}.representative_member", f"genome {k} is not in the population")
+        return by_key[k]
+    if d.get("representative") is None:
+        return None
+    if reps is not None:
+        k = r.int(d, "representative", ws, 0)
+        if k >= len(reps):
+            raise r.fail(f"{ws}.representative", f"expected an index below {len(reps)} (the representatives), got {k}")
+        return reps[k]
+    return genome(d["representative"], f"{ws}.representative")
 
 
 def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
@@ -374,7 +414,7 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
             out.append([r.int(row, j, f"{w}.{key}[{i}]", 0) for j in range(width)])
         return out
 
-    return InnovationTracker(r.int(d, "next_innovation", w, 0), r.int(d, "next_node_id", w, 0),
+    return InnovationTracker(_counter(r, d, "next_innovation", w, 0), _counter(r, d, "next_node_id", w, 0),
                              {(a, b): i for a, b, i in rows("links", 3)},
                              {i: (n, x, y) for i, n, x, y in rows("splits", 4)},
                              {(i, t): (n, x, y) for i, t, n, x, y in rows("resplits", 5)})

@@ -9,6 +9,11 @@ from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.distance import compatible
 from topoevo.genome.genome import Genome
 
+#: populations at least this large are speciated by the compiled array kernel
+#: (:func:`topoevo.genome.table.assign_species`, same decisions); smaller ones by the Python loop below (no numba
+#: import: it costs most of a second)
+ARRAY_SPECIATION_MIN = 1000
+
 
 @dataclass
 class Species:
@@ -51,6 +56,50 @@ class SpeciesSet:
         species then takes a random member as the next generation's representative (as in the paper)."""
         for s in self.species.values():
             s.members = []
+        if len(genomes) >= ARRAY_SPECIATION_MIN:
+            self._speciate_arrays(genomes, generation, cfg)
+        else:
+            self._speciate_loop(genomes, generation, cfg)
+        for sid in [sid for sid, s in self.species.items() if not s.members]:
+            del self.species[sid]
+        for s in self.species.values():
+            s.representative = s.members[rng.randrange(len(s.members))]
+        if cfg.target_species > 0:
+            n = len(self.species)
+            if n > cfg.target_species:
+                self.threshold += cfg.threshold_step
+            elif n < cfg.target_species:
+                self.threshold = max(cfg.threshold_min, self.threshold - cfg.threshold_step)
+
+    def _speciate_arrays(self, genomes: Sequence[Genome], generation: int, cfg: SpeciesConfig) -> None:
+        from topoevo.genome.table import assign_species
+
+        order = list(self.species.values())
+        slot_of = {s.id: i for i, s in enumerate(order)}
+        first_new, n_old = self.next_id, len(order)
+
+        def home(sid: int | None) -> int:
+            """A species id's slot; an id this call will hand out (next_id + k) is the k-th species founded here."""
+            if sid is None:
+                return -1
+            slot = slot_of.get(sid)
+            if slot is not None:
+                return slot
+            return n_old + sid - first_new if 0 <= sid - first_new < len(genomes) else -1
+
+        homes = [home(g.species) for g in genomes]
+        slots, founders = assign_species(genomes, homes, [s.representative for s in order], cfg, self.threshold)
+        for f in founders.tolist():
+            s = Species(self.next_id, generation, genomes[f], last_improved=generation)
+            self.next_id += 1
+            self.species[s.id] = s
+            order.append(s)
+        for g, k in zip(genomes, slots.tolist()):
+            s = order[k]
+            s.members.append(g)
+            g.species = s.id
+
+    def _speciate_loop(self, genomes: Sequence[Genome], generation: int, cfg: SpeciesConfig) -> None:
         order = list(self.species.values())
         for g in genomes:
             home = self.species.get(g.species) if g.species is not None else None
@@ -71,13 +120,3 @@ class SpeciesSet:
                 order.append(target)
             target.members.append(g)
             g.species = target.id
-        for sid in [sid for sid, s in self.species.items() if not s.members]:
-            del self.species[sid]
-        for s in self.species.values():
-            s.representative = s.members[rng.randrange(len(s.members))]
-        if cfg.target_species > 0:
-            n = len(self.species)
-            if n > cfg.target_species:
-                self.threshold += cfg.threshold_step
-            elif n < cfg.target_species:
-                self.threshold = max(cfg.threshold_min, self.threshold - cfg.threshold_step)

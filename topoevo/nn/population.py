@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from topoevo.errors import TopoevoError
+from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
 
@@ -265,7 +266,8 @@ class CompiledPopulation:
         self.genomes = list(genomes)
         self.dtype = dtype
         self.threads = threads
-        self.plan = plan = compile_plan(self.genomes)
+        with gc_paused():  # (its reads of the genes allocate many objects, none in a cycle)
+            self.plan = plan = compile_plan(self.genomes)
         self._blocks = _build_blocks(plan, dtype)
         self._out_rows = torch.from_numpy(plan.output_rows)
         # sigmoid rows hold t with value 0.5 t + 0.5: outputs are mapped back, a zero state is t = -1

@@ -1,0 +1,49 @@
+"""RESULTS.md section: what a checkpoint costs next to an XOR run (benchmarks/checkpoint_cost.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ORDER = 281  # 100 + issue 18 x 10, + 1
+TITLE = "Checkpoint cost: writing and reading one, next to an XOR run"
+COMMAND = "python benchmarks/checkpoint_cost.py --seeds 10 --repeats 5"
+
+
+def _load(x: list[float] | None) -> str:
+    return f"{x[0]:.1f}" if x else "?"
+
+
+def render(results_dir: Path) -> str:
+    path = Path(results_dir) / "checkpoint_cost.json"
+    if not path.exists():
+        return f"## {TITLE}\n\n`{COMMAND}`: not yet measured (no `benchmarks/results/checkpoint_cost.json`).\n"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    meta = d.get("meta", {})
+    machine = meta.get("machine", {})
+    line = json.dumps({k: v for k, v in d.items() if k != "meta"})
+    share = 100 * d["write_read_share"]
+    before = 100 * d["legacy_write_read_share"]
+    verdict = f"met ({share:.1f}%)" if share <= 5 else f"not met ({share:.1f}%, from {before:.0f}%)"
+    return f"""## {TITLE}
+
+`{meta.get('command', COMMAND)}` -- measured {meta.get('date', '?')} at commit {meta.get('commit', '?')};
+{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores; load average {_load(meta.get('load_before'))} before.
+
+tasks/xor.toml runs (seeds 0-9, run directory in RAM) to the end, then their final checkpoint written
+(`Run.checkpoint`) and read back (`read_checkpoint` + `NEAT.from_state_dict`) several times; process CPU
+milliseconds, medians over the seeds. The same state in the older layout (population and species representatives
+as genome objects; still read) is measured in the same process.
+
+| layout | write | read | size | (write + read) / XOR run |
+| --- | ---: | ---: | ---: | ---: |
+| genome columns (base64 arrays, no pickle) | {d['write_ms']:.2f} ms | {d['read_ms']:.2f} ms | {d['bytes']:,.0f} B | {100 * d['write_read_share']:.1f}% |
+| genome objects (before issue 18) | {d['legacy_write_ms']:.2f} ms | {d['legacy_read_ms']:.2f} ms | {d['legacy_bytes']:,.0f} B | {100 * d['legacy_write_read_share']:.1f}% |
+
+XOR run: median {d['run_cpu_ms']:.0f} ms CPU including its own two checkpoint writes (generation 0 and final);
+`Run.resume` as a whole: {d['resume_ms']:.2f} ms. Goal (issue 18): write + read <= 5% of an XOR run:
+{verdict}. What remains of a read is building the ~3,000 gene objects of 150 genomes
+(~3.5 ms) and the per-value checks of the history and tracker rows; an array-backed population would skip the
+former.
+
+`{line}`
+"""

@@ -1,0 +1,259 @@
+"""Many genomes as one compact JSON object of columns (checkpoints): every gene field is one array, stored as
+base64 of its little-endian bytes. No pickle; reading checks every array (type, length, values) and every genome's
+invariants, and names the field of anything wrong. ~10x smaller and faster to write than a list of genome objects.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from itertools import chain, islice, starmap
+from operator import attrgetter
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
+from topoevo.genome.genome import Genome
+
+FORMAT = "topoevo.genome_columns"
+VERSION = 1
+KINDS = tuple(NodeKind)  # column code -> kind
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+#: column name -> little-endian dtype
+DTYPES = {"key": "<i8", "fitness": "<f8", "species": "<i8", "parent_counts": "<i8", "parents": "<i8",
+          "node_counts": "<i8", "node_id": "<i8", "node_kind": "u1", "node_bias": "<f8", "node_response": "<f8",
+          "node_activation": "<i8", "node_aggregation": "<i8", "conn_counts": "<i8", "innovation": "<i8",
+          "conn_in": "<i8", "conn_out": "<i8", "conn_weight": "<f8", "conn_enabled": "u1"}
+
+
+def _encode(a: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _codes(values: list[str]) -> tuple[list[str], np.ndarray]:
+    names = sorted(set(values))
+    index = {n: i for i, n in enumerate(names)}
+    return names, np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
+    """Columns of genomes that share inputs, outputs, bias node and network type (a NEAT population).
+
+    >>> import random
+    >>> from topoevo.genome import initial_genome, InnovationTracker
+    >>> from topoevo.config import GenomeConfig
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
+    >>> [h.structure() for h in genomes_from_columns(genomes_to_columns([g, g]), ValueError)] == [g.structure()] * 2
+    True
+    """
+    first = genomes[0] if genomes else None
+    shape = (first.input_ids, first.output_ids, first.bias_id, first.feed_forward) if first else ((), (), None, True)
+    for i, g in enumerate(genomes):
+        if (g.input_ids, g.output_ids, g.bias_id, g.feed_forward) != shape:
+            raise ValueError(f"genome {i} has other inputs, outputs, bias node or network type than genome 0")
+    nodes = [list(g.nodes.values()) for g in genomes]
+    conns = [list(g.conns.values()) for g in genomes]
+    flat_nodes, flat_conns = list(chain.from_iterable(nodes)), list(chain.from_iterable(conns))
+    act_names, act = _codes(list(map(attrgetter("activation"), flat_nodes)))
+    agg_names, agg = _codes(list(map(attrgetter("aggregation"), flat_nodes)))
+
+    def col(getter: Callable[[Any], Any], items: list[Any], dtype: Any) -> np.ndarray:
+        return np.fromiter(map(getter, items), dtype=dtype, count=len(items))
+
+    arrays = {
+        "key": col(attrgetter("key"), genomes, np.int64),
+        "fitness": np.array([math.nan if g.fitness is None else g.fitness for g in genomes], dtype=np.float64),
+        "species": np.array([-1 if g.species is None else g.species for g in genomes], dtype=np.int64),
+        "parent_counts": col(len, [g.parents for g in genomes], np.int64),
+        "parents": np.fromiter(chain.from_iterable(g.parents for g in genomes), dtype=np.int64),
+        "node_counts": col(len, nodes, np.int64),
+        "node_id": col(attrgetter("id"), flat_nodes, np.int64),
+        "node_kind": col(_KIND_CODE.__getitem__, list(map(attrgetter("kind"), flat_nodes)), np.uint8),
+        "node_bias": col(attrgetter("bias"), flat_nodes, np.float64),
+        "node_response": col(attrgetter("response"), flat_nodes, np.float64),
+        "node_activation": act, "node_aggregation": agg,
+        "conn_counts": col(len, conns, np.int64),
+        "innovation": col(attrgetter("innovation"), flat_conns, np.int64),
+        "conn_in": col(attrgetter("in_node"), flat_conns, np.int64),
+        "conn_out": col(attrgetter("out_node"), flat_conns, np.int64),
+        "conn_weight": col(attrgetter("weight"), flat_conns, np.float64),
+        "conn_enabled": col(attrgetter("enabled"), flat_conns, np.uint8),
+    }
+    return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
+            "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
+            "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
+            **{name: _encode(a, DTYPES[name]) for name, a in arrays.items()}}
+
+
+def is_columns(d: Any) -> bool:
+    """Is ``d`` a columns object (rather than, e.g., the list of genome objects older checkpoints hold)?"""
+    return isinstance(d, dict) and d.get("format") == FORMAT
+
+
+def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[Genome]:
+    """Read :func:`genomes_to_columns` output back into genomes. Anything malformed raises ``fail(field, message)``
+    (the caller's error type, e.g. a checkpoint reader's, naming the field below ``d``)."""
+    if not is_columns(d):
+        raise fail("format", f"expected {FORMAT!r}")
+    if d.get("version") != VERSION:
+        raise fail("version", f"unsupported version {d.get('version')!r} (this topoevo reads {VERSION})")
+    n = d.get("genomes")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise fail("genomes", f"expected a genome count, got {n!r}"[:200])
+    if d.get("network") not in ("feedforward", "recurrent"):
+        raise fail("network", "expected 'feedforward' or 'recurrent'")
+    ids = {}
+    for name in ("inputs", "outputs"):
+        v = d.get(name)
+        if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+            raise fail(name, "expected a list of node ids")
+        ids[name] = tuple(v)
+    bias = d.get("bias")
+    if bias is not None and (not isinstance(bias, int) or isinstance(bias, bool)):
+        raise fail("bias", "expected a node id or null")
+    names = {}
+    for name in ("activations", "aggregations"):
+        v = d.get(name)
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise fail(name, "expected a list of names")
+        names[name] = v
+    a: dict[str, np.ndarray] = {}
+    for name, dtype in DTYPES.items():
+        text = d.get(name)
+        if not isinstance(text, str):
+            raise fail(name, "missing or not a base64 string")
+        try:
+            raw = base64.b64decode(text.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise fail(name, "not valid base64") from None
+        if len(raw) % np.dtype(dtype).itemsize:
+            raise fail(name, f"{len(raw)} bytes is not a whole number of {dtype} values")
+        a[name] = np.frombuffer(raw, dtype=dtype)
+    for name, length in (("key", n), ("fitness", n), ("species", n), ("parent_counts", n), ("node_counts", n),
+                         ("conn_counts", n)):
+        if len(a[name]) != length:
+            raise fail(name, f"expected {length} values, got {len(a[name])}")
+    for counts, cols in (("parent_counts", ("parents",)),
+                         ("node_counts", ("node_id", "node_kind", "node_bias", "node_response", "node_activation",
+                                          "node_aggregation")),
+                         ("conn_counts", ("innovation", "conn_in", "conn_out", "conn_weight", "conn_enabled"))):
+        if (a[counts] < 0).any():
+            raise fail(counts, "negative count")
+        total = int(a[counts].sum())
+        for name in cols:
+            if len(a[name]) != total:
+                raise fail(name, f"expected {total} values (the sum of {counts}), got {len(a[name])}")
+    for name in ("fitness", "node_bias", "node_response", "conn_weight"):
+        bad = ~np.isfinite(a[name]) if name != "fitness" else np.isinf(a[name])
+        if bad.any():
+            raise fail(name, "expected finite numbers")
+    for name, limit in (("node_kind", len(KINDS)), ("node_activation", len(names["activations"])),
+                        ("node_aggregation", len(names["aggregations"])), ("conn_enabled", 2)):
+        if len(a[name]) and (a[name].min() < 0 or a[name].max() >= limit):
+            raise fail(name, f"expected codes in [0, {limit})")
+
+    feed_forward = d["network"] == "feedforward"
+    kinds = map(KINDS.__getitem__, a["node_kind"].tolist())
+    acts = map(names["activations"].__getitem__, a["node_activation"].tolist())
+    aggs = map(names["aggregations"].__getitem__, a["node_aggregation"].tolist())
+    node_genes = iter(list(starmap(NodeGene, zip(a["node_id"].tolist(), kinds, a["node_bias"].tolist(),
+                                                 a["node_response"].tolist(), acts, aggs))))
+    conn_genes = iter(list(starmap(ConnectionGene, zip(a["innovation"].tolist(), a["conn_in"].tolist(),
+                                                       a["conn_out"].tolist(), a["conn_weight"].tolist(),
+                                                       (a["conn_enabled"] != 0).tolist()))))
+    node_ids, innovations, parents = iter(a["node_id"].tolist()), iter(a["innovation"].tolist()), \
+        iter(a["parents"].tolist())
+    out: list[Genome] = []
+    inputs, outputs = ids["inputs"], ids["outputs"]
+    for i, (key, fit, sp, np_, nn, nc) in enumerate(zip(a["key"].tolist(), a["fitness"].tolist(),
+                                                         a["species"].tolist(), a["parent_counts"].tolist(),
+                                                         a["node_counts"].tolist(), a["conn_counts"].tolist())):
+        nodes = dict(zip(islice(node_ids, nn), islice(node_genes, nn)))
+        conns = dict(zip(islice(innovations, nc), islice(conn_genes, nc)))
+        if len(nodes) != nn or len(conns) != nc:
+            raise fail(f"[{i}]", f"genome {i} lists a node id or an innovation twice")
+        out.append(Genome(nodes, conns, inputs, outputs, bias, feed_forward, key, None if fit != fit else fit,
+                          None if sp < 0 else sp, tuple(islice(parents, np_))))
+    suspects = invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
+                               names["aggregations"])
+    for i in [*suspects.tolist(), *(range(len(out)) if suspects.size else ())]:  # (all: never trust a miss)
+        problems = out[i].problems()
+        if problems:
+            raise fail(f"[{i}]", f"invalid genome {i}: {problems[0]}")
+    return out
+
+
+def invalid_genomes(a: dict[str, np.ndarray], inputs: Sequence[int], outputs: Sequence[int], bias: int | None,
+                    feed_forward: bool, activations: Sequence[str], aggregations: Sequence[str]) -> np.ndarray:
+    """Indices of the genomes of decoded columns ``a`` that break an invariant of :meth:`Genome.problems`, all
+    checked at once on the arrays (unknown names, missing or mistyped input/bias/output nodes, duplicate node ids,
+    innovations or links, missing endpoints, links into sensors, dangling hidden nodes, cycles in feed-forward
+    genomes)."""
+    from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
+
+    n = len(a["key"])
+    gn = np.repeat(np.arange(n), a["node_counts"])
+    gc = np.repeat(np.arange(n), a["conn_counts"])
+    bad = np.zeros(n, dtype=bool)
+
+    def mark(genome_of_rows: np.ndarray) -> None:
+        bad[genome_of_rows] = True
+
+    for codes, valid in ((a["node_activation"], [x in ACTIVATIONS for x in activations]),
+                         (a["node_aggregation"], [x in AGGREGATIONS for x in aggregations])):
+        mark(gn[~np.asarray(valid, dtype=bool)[codes]] if len(valid) else gn[:0])
+    node_id, c_in, c_out = a["node_id"], a["conn_in"], a["conn_out"]
+    uniq = np.unique(np.concatenate((node_id, c_in, c_out, np.asarray([*inputs, *outputs], dtype=np.int64))))
+    m = len(uniq) + 1
+    nkey = gn * m + np.searchsorted(uniq, node_id)
+    order = np.argsort(nkey, kind="stable")
+    skey = nkey[order]
+    mark(gn[order[1:][skey[1:] == skey[:-1]]])  # duplicate node ids
+    # kinds: inputs, then outputs, then the bias node (the precedence of Genome.problems)
+    expected = np.full(len(node_id), _KIND_CODE[NodeKind.HIDDEN], dtype=np.int64)
+    expected[np.isin(node_id, np.asarray(inputs, dtype=np.int64))] = _KIND_CODE[NodeKind.INPUT]
+    expected[np.isin(node_id, np.asarray(outputs, dtype=np.int64))] = _KIND_CODE[NodeKind.OUTPUT]
+    if bias is not None:
+        expected[node_id == bias] = _KIND_CODE[NodeKind.BIAS]
+    mark(gn[expected != a["node_kind"]])
+    required = np.asarray(sorted({*inputs, *outputs, *(() if bias is None else (bias,))}), dtype=np.int64)
+    present = np.bincount(gn[np.isin(node_id, required)], minlength=n)
+    bad |= present < len(required)  # (with duplicate ids already marked)
+    # connections: innovations, endpoints, sensors, duplicate links
+    inn = a["innovation"]
+    o = np.lexsort((inn, gc))
+    mark(gc[o[1:][(inn[o[1:]] == inn[o[:-1]]) & (gc[o[1:]] == gc[o[:-1]])]])
+    kin, kout = gc * m + np.searchsorted(uniq, c_in), gc * m + np.searchsorted(uniq, c_out)
+
+    def exists(keys: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(skey, keys), max(len(skey) - 1, 0))
+        return skey[pos] == keys if len(skey) else np.zeros(len(keys), dtype=bool)
+
+    ok_in, ok_out = exists(kin), exists(kout)
+    mark(gc[~(ok_in & ok_out)])
+    sensors = np.asarray([*inputs, *(() if bias is None else (bias,))], dtype=np.int64)
+    mark(gc[np.isin(c_out, sensors)])
+    o = np.lexsort((kout, kin))
+    mark(gc[o[1:][(kin[o[1:]] == kin[o[:-1]]) & (kout[o[1:]] == kout[o[:-1]])]])
+    # dangling hidden nodes: no incoming or no outgoing link from or to another node
+    link = c_in != c_out
+    hidden = a["node_kind"] == _KIND_CODE[NodeKind.HIDDEN]
+    mark(gn[hidden & ~(np.isin(nkey, kout[link]) & np.isin(nkey, kin[link]))])
+    if feed_forward and len(inn):
+        # synchronous longest-path relaxation: in a genome without a cycle it settles within (its nodes - 1)
+        # rounds, while any cycle (self-loops included) keeps raising levels in every round
+        keep = ok_in & ok_out
+        src = order[np.searchsorted(skey, kin[keep])]
+        dst = order[np.searchsorted(skey, kout[keep])]
+        level = np.zeros(len(node_id), dtype=np.int64)
+        changed = np.zeros(len(node_id), dtype=bool)
+        for _ in range(int(a["node_counts"].max(initial=0))):
+            new = level.copy()
+            np.maximum.at(new, dst, level[src] + 1)
+            changed = new != level
+            if not changed.any():
+                break
+            level = new
+        mark(gn[changed])
+    return np.flatnonzero(bad)

@@ -1,0 +1,111 @@
+"""Connection genes of many genomes as arrays (struct of arrays), and the compatibility distance and speciation
+computed on them by compiled kernels (numba). Same numbers as :mod:`topoevo.genome.distance`, bit for bit: the
+weight term is summed exactly (Shewchuk's partials, as ``math.fsum``), so every distance and every speciation
+decision equals the readable reference's.
+
+numba is imported on first use only (it takes most of a second), so small populations keep the pure-Python path
+(see :data:`topoevo.neat.species.ARRAY_SPECIATION_MIN`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from topoevo.config.sections import SpeciesConfig
+from topoevo.genome.genome import Genome
+
+_weight = attrgetter("weight")
+
+
+@dataclass(frozen=True)
+class ConnectionTable:
+    """The connection genes of ``G`` genomes: genome ``k`` owns rows ``offsets[k]:offsets[k+1]``, sorted by
+    innovation number.
+
+    >>> import random
+    >>> from topoevo.genome import initial_genome, InnovationTracker
+    >>> from topoevo.config import GenomeConfig
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
+    >>> t = ConnectionTable.of([g, g])
+    >>> t.offsets.tolist(), t.innovation.tolist()
+    ([0, 3, 6], [0, 1, 2, 0, 1, 2])
+    """
+
+    offsets: np.ndarray  # (G + 1,) int64
+    innovation: np.ndarray  # (rows,) int64
+    weight: np.ndarray  # (rows,) float64
+
+    @classmethod
+    def of(cls, genomes: Sequence[Genome]) -> "ConnectionTable":
+        """Read the genes with one C-level pass per field, then sort each genome's rows by innovation."""
+        conns = [g.conns for g in genomes]
+        counts = np.fromiter(map(len, conns), dtype=np.int64, count=len(conns))
+        offsets = np.zeros(len(conns) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        total = int(offsets[-1])
+        inn = np.fromiter(chain.from_iterable(conns), dtype=np.int64, count=total)  # dict keys = innovations
+        w = np.fromiter(map(_weight, chain.from_iterable(map(dict.values, conns))), dtype=np.float64, count=total)
+        _kernels().sort_segments(inn, w, offsets)
+        return cls(offsets, inn, w)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+def _coefficients(cfg: SpeciesConfig) -> tuple[float, float, float, int]:
+    return (float(cfg.excess_coefficient), float(cfg.disjoint_coefficient), float(cfg.weight_coefficient),
+            int(cfg.normalize_min_genes))
+
+
+def table_distances(table: ConnectionTable, a: np.ndarray, b: np.ndarray, cfg: SpeciesConfig) -> np.ndarray:
+    """``distance(genome a[k], genome b[k])`` for every k (rows of ``table``); equal to
+    :func:`topoevo.genome.distance.distance` bit for bit.
+
+    >>> import random
+    >>> from topoevo.genome import initial_genome, InnovationTracker
+    >>> from topoevo.config import GenomeConfig
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
+    >>> table_distances(ConnectionTable.of([g]), np.array([0]), np.array([0]), SpeciesConfig()).tolist()
+    [0.0]
+    """
+    return _kernels().distances(table.innovation, table.weight, table.offsets, np.asarray(a, dtype=np.int64),
+                                np.asarray(b, dtype=np.int64), *_coefficients(cfg))
+
+
+def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representatives: Sequence[Genome | None],
+                   cfg: SpeciesConfig, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The speciation loop of :meth:`topoevo.neat.species.SpeciesSet.speciate` on arrays.
+
+    ``representatives[s]`` is species slot ``s``'s representative (None: never matches); ``homes[i]`` the slot
+    genome ``i`` is tried in first (-1: none; ``len(representatives) + k``: the k-th slot founded in this call,
+    if it exists by then). Genomes are placed in order: home first, then the first compatible slot in order, else
+    they found a new slot (``len(representatives)``, then one more each time) whose representative they are.
+    Returns (slot per genome, founding genome of each new slot).
+    """
+    reps = [r for r in representatives if r is not None]
+    table = ConnectionTable.of([*genomes, *reps])
+    rep_rows = np.full(len(representatives), -1, dtype=np.int64)
+    rep_rows[[i for i, r in enumerate(representatives) if r is not None]] = np.arange(len(genomes),
+                                                                                      len(genomes) + len(reps))
+    return _kernels().assign(table.innovation, table.weight, table.offsets, len(genomes),
+                             np.asarray(homes, dtype=np.int64), rep_rows, *_coefficients(cfg), float(threshold))
+
+
+@dataclass(frozen=True)
+class _Kernels:
+    sort_segments: Callable[..., Any]
+    distances: Callable[..., Any]
+    assign: Callable[..., Any]
+
+
+@lru_cache(maxsize=1)
+def _kernels() -> _Kernels:
+    """The compiled kernels (numba imported on first use, once per process)."""
+    from topoevo.genome import table_kernels as k
+
+    return _Kernels(k.sort_segments, k.distances, k.assign)
