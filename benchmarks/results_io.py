@@ -53,6 +53,7 @@ class Session:
 
     started_utc: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     load_before: list[float] = field(default_factory=load_average)
+    commit: str | None = None  # the code measured; None = read when the results are written
 
 
 _session = Session()  # import time: a fallback when a script never calls start()
@@ -61,7 +62,7 @@ _session = Session()  # import time: a fallback when a script never calls start(
 def start() -> Session:
     """Record the load average now (call before the measured work); :func:`write_results` uses it."""
     global _session
-    _session = Session()
+    _session = Session(commit=git_commit())
     return _session
 
 
@@ -124,7 +125,7 @@ def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: Iterab
     ``source`` says where converted figures came from (None for a measurement made now).
     """
     session = session or _session
-    obj["meta"] = {"commit": git_commit(), "date": session.started_utc, "command": command_text(list(argv)),
+    obj["meta"] = {"commit": session.commit or git_commit(), "date": session.started_utc, "command": command_text(list(argv)),
                    "seeds": seeds_text(seeds), "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
                    "load_before": session.load_before, "load_after": load_average(), "source": source}
     directory = RESULTS_DIR if directory is None else Path(directory)
