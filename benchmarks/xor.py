@@ -14,7 +14,15 @@ topoevo pays what it pays in any process that imported torch; ``both`` freezes t
 gets with ``gc.freeze()`` after its imports); ``none`` for neither. topoevo's run directory is in RAM
 (``/dev/shm`` when it exists) so the figure is the library's time, not the disk's fsync latency (neat-python
 writes no files; ``--run-dir`` puts them elsewhere). Also reported: process CPU time, and wall per solve (all
-runs' wall time / solved runs). Last line: one JSON object.
+runs' wall time / solved runs). Last line: one JSON object, also written to ``benchmarks/results/xor.json``.
+
+Counts only (no peer), for the paper-exact row, the tuned row and the ablations between them; ``--name`` names the
+results file (``benchmarks/results/<name>.json``), ``--set section.key=value`` overrides the task file:
+
+    python benchmarks/xor.py --no-peer --seeds 100 --task tasks/xor_paper.toml --name xor_paper
+    python benchmarks/xor.py --no-peer --seeds 100 --name xor_tuned
+    python benchmarks/xor.py --no-peer --seeds 100 --task tasks/xor_paper.toml --name xor_ablation_power \
+        --set mutation.weight_mutate_power=2.5
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,8 +50,11 @@ def default_run_dir() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
-def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None) -> dict:
-    config = load_config(task_file, {"run": {"progress": False, "checkpoint_every": 0, "seed": seed}})
+def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None,
+                overrides: dict[str, dict[str, Any]] | None = None) -> dict:
+    over: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (overrides or {}).items()}
+    over.setdefault("run", {}).update({"progress": False, "checkpoint_every": 0, "seed": seed})
+    config = load_config(task_file, over)
     with tempfile.TemporaryDirectory(dir=run_dir) as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
         run = Run.start(config, out=Path(tmp) / "run", reporters=[])
@@ -53,17 +65,38 @@ def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_di
             "hidden": champ.num_hidden if champ is not None else None, "wall_s": wall, "cpu_s": cpu}
 
 
+def parse_set(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["mutation.add_node_rate=0.03"]`` -> ``{"mutation": {"add_node_rate": 0.03}}`` (values read as TOML).
+
+    >>> parse_set(["species.target_species=0", "genome.weight_max=8.0"])
+    {'species': {'target_species': 0}, 'genome': {'weight_max': 8.0}}
+    """
+    import tomllib
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        out.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
+    return out
+
+
 def summarise(runs: list[dict]) -> dict:
     ok = [r for r in runs if r["solved"]]
     evals = [r["evals"] for r in ok]
+    from topoevo.report.compare import bootstrap_ci
+
+    ci = bootstrap_ci(evals, "mean")
     return {"runs": len(runs), "solved": len(ok),
             "mean_evals": round(statistics.fmean(evals), 1) if evals else None,
+            "mean_evals_ci95": [round(ci[0], 1), round(ci[1], 1)] if ci else None,
             "median_evals": statistics.median(evals) if evals else None,
             "worst_evals": max(evals) if evals else None,
             "mean_hidden": round(statistics.fmean(r["hidden"] for r in ok), 3) if ok else None,
             "median_wall_s": round(statistics.median(r["wall_s"] for r in runs), 4),
             "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 4),
-            "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None}
+            "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None,
+            "evals": [r["evals"] if r["solved"] else None for r in runs]}
 
 
 def main() -> None:
@@ -74,7 +107,16 @@ def main() -> None:
                     help="parent of topoevo's temporary run directories (default: /dev/shm when it exists)")
     ap.add_argument("--gc", choices=["peer", "both", "none"], default="peer",
                     help="whose runs have the imported objects frozen out of the garbage collector (see above)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--task", type=Path, default=ROOT / "tasks" / "xor.toml", help="topoevo's task file")
+    ap.add_argument("--name", default="xor", help="results file benchmarks/results/<name>.json")
+    ap.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="task file overrides")
     args = ap.parse_args()
+    from benchmarks.results_io import start, write_results
+
+    start()
+    overrides = parse_set(args.set)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     warnings.filterwarnings("ignore")
     import torch
 
@@ -87,10 +129,10 @@ def main() -> None:
     if args.gc != "none":
         gc.collect()
         gc.freeze()  # see the module docstring
-    for seed in range(args.seeds):
+    for seed in seeds:
         if args.gc == "peer":
             gc.unfreeze()
-        ours.append(topoevo_xor(seed, run_dir=args.run_dir))
+        ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides))
         if args.gc == "peer":
             gc.freeze()
         line = f"seed {seed:3d}: topoevo {ours[-1]['evals']} evals {ours[-1]['wall_s']:.3f} s " \
@@ -107,6 +149,10 @@ def main() -> None:
         result["cpu_ratio"] = round(result["neat_python"]["median_cpu_s"] / result["median_cpu_s"], 2)
         result["wall_per_solve_ratio"] = round(result["neat_python"]["wall_per_solve_s"] / result["wall_per_solve_s"],
                                                2)
+    result["task_file"] = args.task.resolve().relative_to(ROOT).as_posix() if args.task.resolve().is_relative_to(
+        ROOT) else str(args.task)
+    result["overrides"] = overrides
+    write_results(args.name, result, sys.argv, seeds=seeds)
     print(json.dumps(result))
 
 
