@@ -110,6 +110,11 @@ def compare(seeds: list[int], ours: Callable[[int], dict[str, Any]], theirs: Cal
                                     if result["median_cpu_s"] else None)
     result["speedup_per_seed_wall"] = [round(b["wall_s"] / a["wall_s"], 2) for a, b in zip(mine, peer)]
     result["speedup_per_seed_cpu"] = [round(b["cpu_s"] / a["cpu_s"], 2) for a, b in zip(mine, peer)]
+    # CPU per solve: all runs' CPU / solved runs, each side (the seeds' luck averaged rather than the median's)
+    cpu_per_solve = [sum(r["cpu_s"] for r in side) / max(1, sum(r["solved"] for r in side)) for side in (mine, peer)]
+    result["cpu_per_solve_s"] = cpu_per_solve[0]
+    result["neat_python"]["cpu_per_solve_s"] = cpu_per_solve[1]
+    result["speedup_cpu_per_solve"] = cpu_per_solve[1] / cpu_per_solve[0] if cpu_per_solve[0] else None
     result["per_run"] = {"topoevo": mine, "neat_python": peer}
     return result
 
