@@ -35,7 +35,7 @@ def render(results_dir: Path) -> str:
     ]
     return f"""## {TITLE}
 
-`{COMMAND}` -- {provenance(d)}
+`{d['meta']['command']}` -- {provenance(d)}
 
 1,000 feed-forward genomes grown NEAT-style (4 inputs + bias, 2 outputs, ~40 enabled connections, ~11 hidden
 nodes, 13 topological levels), steepened sigmoid; neat-python 2.0's `FeedForwardNetwork` built from the same

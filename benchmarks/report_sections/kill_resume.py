@@ -16,7 +16,7 @@ def render(results_dir: Path) -> str:
         return not_measured(TITLE, COMMAND, "kill_resume")
     return f"""## {TITLE}
 
-`{COMMAND}` -- {provenance(d)}
+`{d['meta']['command']}` -- {provenance(d)}
 
 `topoevo run` (XOR, population 150, `checkpoint_every = 1`, {d['generations']} generations) SIGKILLed 1-3 times per
 trial at seeded random moments (start-up, anywhere in the run, or while a checkpoint's temporary file exists) and

@@ -22,7 +22,7 @@ def render(results_dir: Path) -> str:
     lam = sum(a > b for a, b in zip(d["lamarckian_test_acc"], d["scratch_test_acc"]))
     return f"""## {TITLE}
 
-`{COMMAND}` -- {provenance(d)}
+`{d['meta']['command']}` -- {provenance(d)}
 
 MNIST-1D generated offline (3,200 training / 800 validation / 1,000 test sequences); search space: up to 8 conv or
 pooling blocks, up to 2 dense blocks, <= 100k parameters and <= 1M multiply-accumulates; each architecture trained

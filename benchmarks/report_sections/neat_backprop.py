@@ -29,7 +29,7 @@ def render(results_dir: Path) -> str:
     first = next(v for k, v in d.items() if k != "meta")
     return f"""## {TITLE}
 
-`{COMMAND}` -- {provenance(d)}
+`{d['meta']['command']}` -- {provenance(d)}
 
 Plain NEAT vs NEAT whose genomes are trained by Adam ({first['steps']} steps per evaluation), population
 {first['pop_size']}, {first['generations']} generations; fitness = minus the validation cross-entropy. Test accuracy

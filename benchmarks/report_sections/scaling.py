@@ -28,7 +28,7 @@ def render(results_dir: Path) -> str:
     rows = [_row(i + 1, r) for i, r in enumerate(runs)]
     return f"""## {TITLE}
 
-`{COMMAND}` -- {provenance(d)}
+`{d['meta']['command']}` -- {provenance(d)}
 
 NEAT on LunarLander-v3 (tasks/lunarlander.toml: population {first['pop']}, {first['episodes']} episodes,
 {first['generations']} generations, seed 0), evaluation time summed over the generations, {first['chunks_per_worker']}
