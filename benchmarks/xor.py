@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from topoevo.config import load_config  # noqa: E402
-from topoevo.run import Run  # noqa: E402
+from topoevo.genome.rng import GenomeRandom  # noqa: E402
+from topoevo.neat import NEAT  # noqa: E402
+from topoevo.run import Run, build_task, fit_genome_to_task  # noqa: E402
 
 
 def default_run_dir() -> str | None:
@@ -50,14 +52,53 @@ def default_run_dir() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
+class UniformDraws(GenomeRandom):
+    """Ablation only: every "normal" draw of the genome operations (weight perturbation, replacement, initial
+    weights) replaced by a uniform one -- ``half_width`` 3**0.5 keeps the variance (uniform vs Gaussian shape at the
+    same sigma); 1.0 gives U(-power, power), the perturbation of Stanley's NEAT C++ (``randposneg() * randfloat() *
+    power``). Relies on GenomeRandom's buffer of normals, which mutation pops directly."""
+
+    half_width = 3.0 ** 0.5
+
+    def refill(self) -> None:
+        self._normals.extend(self._normal_source.uniform(-self.half_width, self.half_width, 4096).tolist())
+
+
+class UniformCppDraws(UniformDraws):
+    half_width = 1.0
+
+
+class AblationNEAT(NEAT):
+    """NEAT whose genome operations draw from :attr:`draws` (see :class:`UniformDraws`)."""
+
+    draws: type[GenomeRandom] = UniformDraws
+
+    def _py_rng(self) -> GenomeRandom:
+        return self.draws(int(self.rng.integers(0, 2**63)))
+
+
+def ablation_algorithm(draws: str) -> type[NEAT] | None:
+    """None for the normal draws; else a NEAT subclass with uniform ones ("uniform": same sigma; "uniform_cpp":
+    U(-power, power))."""
+    if draws == "gaussian":
+        return None
+    return type(f"NEAT_{draws}", (AblationNEAT,), {"draws": UniformDraws if draws == "uniform" else UniformCppDraws})
+
+
 def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None,
-                overrides: dict[str, dict[str, Any]] | None = None) -> dict:
+                overrides: dict[str, dict[str, Any]] | None = None, algorithm: type[NEAT] | None = None) -> dict:
     over: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (overrides or {}).items()}
     over.setdefault("run", {}).update({"progress": False, "checkpoint_every": 0, "seed": seed})
     config = load_config(task_file, over)
     with tempfile.TemporaryDirectory(dir=run_dir) as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
-        run = Run.start(config, out=Path(tmp) / "run", reporters=[])
+        if algorithm is None:
+            run = Run.start(config, out=Path(tmp) / "run", reporters=[])
+        else:  # an ablation: the same start as Run.start, with another NEAT class
+            task = build_task(config)
+            config = fit_genome_to_task(config, task)
+            run = Run(config, Path(tmp) / "run", task, algorithm(config, seed=seed), seed, reporters=[])
+            run.run_dir.mkdir(parents=True)
         summary = run.loop()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     champ = run.champion
@@ -111,6 +152,8 @@ def main() -> None:
     ap.add_argument("--task", type=Path, default=ROOT / "tasks" / "xor.toml", help="topoevo's task file")
     ap.add_argument("--name", default="xor", help="results file benchmarks/results/<name>.json")
     ap.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="task file overrides")
+    ap.add_argument("--draws", choices=["gaussian", "uniform", "uniform_cpp"], default="gaussian",
+                    help="ablation: weight draws of the genome operations (see UniformDraws)")
     args = ap.parse_args()
     from benchmarks.results_io import start, write_results
 
@@ -132,7 +175,8 @@ def main() -> None:
     for seed in seeds:
         if args.gc == "peer":
             gc.unfreeze()
-        ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides))
+        ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides,
+                                algorithm=ablation_algorithm(args.draws)))
         if args.gc == "peer":
             gc.freeze()
         line = f"seed {seed:3d}: topoevo {ours[-1]['evals']} evals {ours[-1]['wall_s']:.3f} s " \
@@ -152,6 +196,7 @@ def main() -> None:
     result["task_file"] = args.task.resolve().relative_to(ROOT).as_posix() if args.task.resolve().is_relative_to(
         ROOT) else str(args.task)
     result["overrides"] = overrides
+    result["draws"] = args.draws
     write_results(args.name, result, sys.argv, seeds=seeds)
     print(json.dumps(result))
 
