@@ -55,7 +55,7 @@ evaluations); since that champion is chosen by ranking, **evaluations count whol
 
 **Seeds**: the task files' settings were tuned on seeds 0-11 (DPNV: p2nv.ne settings, target 10 species, species
 champions tested in turn) and 0-19 (DPV: population), before the rule "tune on seeds >= 1000"; so every row here is
-measured on seeds 100-119, which no tuning run used. The 95% interval of the mean is a bootstrap over the solved
+measured on seeds from 100 up (column "seeds"), which no tuning run used. The 95% interval of the mean is a bootstrap over the solved
 runs (10,000 resamples).
 
 {table(["variant", "start angle", "seeds", "solved", "mean evals", "95% CI", "median", "worst",
