@@ -125,8 +125,8 @@ def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: Iterab
     ``source`` says where converted figures came from (None for a measurement made now).
     """
     session = session or _session
-    obj["meta"] = {"commit": session.commit or git_commit(), "date": session.started_utc, "command": command_text(list(argv)),
-                   "seeds": seeds_text(seeds), "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
+    obj["meta"] = {"commit": session.commit or git_commit(), "date": session.started_utc,
+                   "command": command_text(list(argv)), "seeds": seeds_text(seeds), "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
                    "load_before": session.load_before, "load_after": load_average(), "source": source}
     directory = RESULTS_DIR if directory is None else Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -54,9 +54,9 @@ evaluations); since that champion is chosen by ranking, **evaluations count whol
 2026-12-05 they stopped at the winner's index). Generalization is measured for DPV afterwards, for the report only.
 
 **Seeds**: the task files' settings were tuned on seeds 0-11 (DPNV: p2nv.ne settings, target 10 species, species
-champions tested in turn) and 0-19 (DPV: population), before the rule "tune on seeds >= 1000"; so every row here is
-measured on seeds from 100 up (column "seeds"), which no tuning run used. The 95% interval of the mean is a bootstrap over the solved
-runs (10,000 resamples).
+champions tested in turn) and 0-19 (DPV: population), before the rule "tune on seeds >= 1000"; so every row
+here is measured on seeds from 100 up (column "seeds"), which no tuning run used. The 95% interval of the mean is
+a bootstrap over the solved runs (10,000 resamples).
 
 {table(["variant", "start angle", "seeds", "solved", "mean evals", "95% CI", "median", "worst",
         "generalization (of 625)", "hidden nodes"], rows)}

@@ -17,11 +17,13 @@ def render(results_dir: Path) -> str:
     p = d["neat_python"]
     converted = bool(d.get("meta", {}).get("source"))
     rows = [["topoevo (tasks/lunarlander.toml, pop 150)", f"{d['solved']}/{d['runs']}", num(d["median_evals"]),
-             num(d.get("median_evals_whole_generations", d["median_evals"])), num(d["median_cpu_s"], 1), num(d["median_wall_s"], 1)],
+             num(d.get("median_evals_whole_generations", d["median_evals"])), num(d["median_cpu_s"], 1),
+             num(d["median_wall_s"], 1)],
             ["neat-python 2.0 (CartPole example config resized, pop 150)", f"{p['solved']}/{p['runs']}",
              num(p["median_evals"]), num(p["median_evals"]), num(p["median_cpu_s"], 1), num(p["median_wall_s"], 1)]]
-    budget = (f"**The peer's budget here was wall time on a loaded machine (its median run got {num(p['median_cpu_s'])} s "
-              f"of CPU in {num(p['median_wall_s'])} s of wall)**, not CPU time: the figures are kept for the record only; the script now budgets CPU seconds "
+    budget = (f"**The peer's budget here was wall time on a loaded machine (its median run got "
+              f"{num(p['median_cpu_s'])} s of CPU in {num(p['median_wall_s'])} s of wall)**, not CPU time: the "
+              "figures are kept for the record only; the script now budgets CPU seconds "
               "(`--peer-budget-cpu-s`), and evaluations to solve count whole generations (the champion is chosen by "
               "ranking the generation). Re-measuring costs ~10 CPU minutes per seed per side.") if converted else \
         "Peer budget in CPU seconds of its process (`--peer-budget-cpu-s`); evaluations in whole generations."

@@ -75,9 +75,9 @@ given on seeds 100-199.
 {("Not yet measured: " + ", ".join(missing) + ".") if missing else ""}
 Not measured (they need switches inside speciation and the genome operations, which issue 18 is rewriting):
 speciation order (topoevo tries a genome's parent species first, then the others in order; the paper places it in
-the first compatible species in order), disjoint and excess genes taken from both parents when fitness is equal (topoevo picks the
-fitter parent at random on ties and takes its genes only), and add-link re-enabling an existing disabled link
-(topoevo does so, as Stanley's C++ does).
+the first compatible species in order), disjoint and excess genes taken from both parents when fitness is equal
+(topoevo picks the fitter parent at random on ties and takes its genes only), and add-link re-enabling an existing
+disabled link (topoevo does so, as Stanley's C++ does).
 """
 
 

@@ -95,7 +95,8 @@ def read_run(run_dir: Path) -> RunRecord | None:
         raise ConfigError(f"unreadable run ({exc.__class__.__name__}: {exc})", source=run_dir,
                           field="summary.json/config.json") from None
     seed = _run_seed(run_dir)
-    return RunRecord(str(run_dir), seed, task_identity(config), solved, evals, wall, _best_curve(run_dir / "stats.jsonl"))
+    return RunRecord(str(run_dir), seed, task_identity(config), solved, evals, wall,
+                     _best_curve(run_dir / "stats.jsonl"))
 
 
 def _run_seed(run_dir: Path) -> int | None:
