@@ -42,6 +42,11 @@ def provenance(data: dict[str, Any]) -> str:
             f"{load(m.get('load_before'))} before, {load(m.get('load_after'))} after.")
 
 
+def command(data: dict[str, Any], default: str = "?") -> str:
+    """The command that measured ``data`` (from its meta record)."""
+    return str((data.get("meta") or {}).get("command") or default)
+
+
 def num(x: Any, digits: int = 0) -> str:
     """A figure for a table: thousands separators, ``digits`` decimals, "-" for None."""
     if x is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, load, not_measured, num, provenance, table
 
 ORDER = 40
 TITLE = "CartPole-v1 against neat-python 2.0 (same held-out rule, same population)"
@@ -20,7 +20,7 @@ def render(results_dir: Path) -> str:
         if d is None:
             sources.append(f"- `{COMMAND.format(pop=pop)}`: not yet measured.")
             continue
-        sources.append(f"- `{d['meta']['command']}` -- {provenance(d)}")
+        sources.append(f"- `{command(d)}` -- {provenance(d)}")
         p = d["neat_python"]
         rows.append([f"{pop}", "topoevo", f"{d['solved']}/{d['runs']}", num(d["median_evals"]),
                      num(d["median_cpu_s"], 2), num(d.get("cpu_per_solve_s"), 2), num(d["median_wall_s"], 2), ""])
@@ -46,5 +46,7 @@ times are noisy). "CPU per solve" = all runs' CPU / solved runs.
 Before 2026-12-05 this comparison was not like-for-like: neat-python tested every generation's best on the 100
 held-out episodes while topoevo tested only champions whose training fitness reached 475, populations differed
 (150 vs 100), and topoevo's count stopped at the winner's index while neat-python's counted whole generations.
-Goal (issue 19): >= 3x with the same rule and population.
+Goal (issue 19): >= 3x with the same rule and population. Seeds: the population 150 rows involve no tuning
+(neat-python's example config, topoevo's task file at the peer's population); tasks/cartpole.toml's population of
+100 was chosen before the seed rule, on seeds not recorded.
 """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import load, num, provenance, table
+from benchmarks.report_sections._markdown import command, load, num, provenance, table
 from topoevo.report.compare import bootstrap_ci
 
 ORDER = 60
@@ -30,10 +30,10 @@ def render(results_dir: Path) -> str:
             if d is None:
                 sources.append(f"- `{command}`: not yet measured (no `benchmarks/results/{name}.json`).")
                 continue
-            sources.append(f"- `{d['meta']['command']}` -- {provenance(d)}")
+            sources.append(f"- `{command(d)}` -- {provenance(d)}")
             evals = [r["evals"] for r in d.get("per_run", []) if r["solved"]]
             ci = bootstrap_ci(evals, "mean")
-            rows.append([vname, aname, d["meta"].get("seeds") or "-", f"{d['solved']}/{d['runs']}",
+            rows.append([vname, aname, d.get("meta", {}).get("seeds") or "-", f"{d['solved']}/{d['runs']}",
                          f"**{num(d['mean_evals'])}**", f"[{num(ci[0])}, {num(ci[1])}]" if ci else "-",
                          num(d["median_evals"]), num(d["worst_evals"]),
                          f"{num(d['mean_generalization'])} (min {num(d['min_generalization'])})",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
 
 ORDER = 30
 TITLE = "Forward pass: compiled populations"
@@ -35,7 +35,7 @@ def render(results_dir: Path) -> str:
     ]
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 1,000 feed-forward genomes grown NEAT-style (4 inputs + bias, 2 outputs, ~40 enabled connections, ~11 hidden
 nodes, 13 topological levels), steepened sigmoid; neat-python 2.0's `FeedForwardNetwork` built from the same

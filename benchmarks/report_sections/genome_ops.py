@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
 
 ORDER = 20
 TITLE = "Genome operations: CPU per child, topoevo vs neat-python 2.0"
@@ -19,10 +19,10 @@ def render(results_dir: Path) -> str:
     rows = [[SIZES.get(k, k), f"{num(ours[k], 1)} us", f"{num(theirs[k], 1)} us", f"{theirs[k] / ours[k]:.1f}x"]
             for k in ours if k in theirs]
     stale = ("\n**These converted figures predate the bias fix: topoevo's side mutated no biases.**"
-             if data["meta"].get("source") else "")
+             if data.get("meta", {}).get("source") else "")
     return f"""## {TITLE}
 
-`{data['meta']['command']}` -- {provenance(data)}
+`{command(data)}` -- {provenance(data)}
 
 Microseconds of process CPU per child of the new generation (parent selection, crossover, mutation and
 speciation), population 150, 20 warm-up + 30 timed generations, random fitness with a size term. Both libraries

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, provenance
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, provenance
 
 ORDER = 80
 TITLE = "Crash safety: killed and resumed runs"
@@ -16,7 +16,7 @@ def render(results_dir: Path) -> str:
         return not_measured(TITLE, COMMAND, "kill_resume")
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 `topoevo run` (XOR, population 150, `checkpoint_every = 1`, {d['generations']} generations) SIGKILLed 1-3 times per
 trial at seeded random moments (start-up, anywhere in the run, or while a checkpoint's temporary file exists) and

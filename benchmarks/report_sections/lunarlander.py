@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
 
 ORDER = 50
 TITLE = "LunarLander-v3 against neat-python 2.0"
@@ -30,7 +30,7 @@ def render(results_dir: Path) -> str:
     stops = ", ".join(p.get("stops", []))
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 Both sides: population 150, 3 training episodes per genome, the generation's best tested on 100 held-out episodes
 when its training fitness reaches 200, solved at a held-out mean return >= 200, one core each, seed by seed in the

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
 
 ORDER = 85
 TITLE = "Architecture search (hybrid): regularized evolution vs random search on MNIST-1D"
@@ -22,7 +22,7 @@ def render(results_dir: Path) -> str:
     lam = sum(a > b for a, b in zip(d["lamarckian_test_acc"], d["scratch_test_acc"]))
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 MNIST-1D generated offline (3,200 training / 800 validation / 1,000 test sequences); search space: up to 8 conv or
 pooling blocks, up to 2 dense blocks, <= 100k parameters and <= 1M multiply-accumulates; each architecture trained

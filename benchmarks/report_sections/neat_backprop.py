@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from statistics import fmean
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, provenance, table
 
 ORDER = 90
 TITLE = "NEAT + backprop: plain, Baldwinian and Lamarckian"
@@ -29,7 +29,7 @@ def render(results_dir: Path) -> str:
     first = next(v for k, v in d.items() if k != "meta")
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 Plain NEAT vs NEAT whose genomes are trained by Adam ({first['steps']} steps per evaluation), population
 {first['pop_size']}, {first['generations']} generations; fitness = minus the validation cross-entropy. Test accuracy

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report_sections._markdown import load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, load, not_measured, num, provenance, table
 
 ORDER = 75
 TITLE = "Evaluator scaling: process pool and Ray"
@@ -28,7 +28,7 @@ def render(results_dir: Path) -> str:
     rows = [_row(i + 1, r) for i, r in enumerate(runs)]
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 NEAT on LunarLander-v3 (tasks/lunarlander.toml: population {first['pop']}, {first['episodes']} episodes,
 {first['generations']} generations, seed 0), evaluation time summed over the generations, {first['chunks_per_worker']}

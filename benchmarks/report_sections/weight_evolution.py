@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
 
 ORDER = 70
 TITLE = "Weight evolution: topoevo's batched GA vs PyGAD 3.9 + TorchGA; evolution vs Adam"
@@ -36,7 +36,7 @@ def render(results_dir: Path) -> str:
                     f"({cls['pygad_test_acc']:.3f} against topoevo's {cls['topoevo_test_acc']:.3f}, 45 test "
                     f"samples: one sample is 0.022) although topoevo's training loss is lower: the loss, not test "
                     f"accuracy, is what both GAs optimise.")
-    classifier_source = f"\n\nClassifier row: `{c['meta']['command']}` -- {provenance(c)}" if c is not None else ""
+    classifier_source = f"\n\nClassifier row: `{command(c)}` -- {provenance(c)}" if c is not None else ""
     dg = d.get("digits")
     digits = ""
     if dg:
@@ -47,7 +47,7 @@ Adam {num(dg['adam_acc'], 3)} test accuracy (450 held-out images).
 """
     return f"""## {TITLE}
 
-`{d['meta']['command']}` -- {provenance(d)}{classifier_source}
+`{command(d)}` -- {provenance(d)}{classifier_source}
 
 Same network, population and generations on both sides; evaluations per second of wall time in the same process
 (torch 1 thread both sides). CartPole fitness = the final champion's mean return over the same 100 held-out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report_sections._markdown import load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, load, not_measured, num, provenance, table
 
 ORDER = 10
 TITLE = "XOR (Stanley & Miikkulainen 2002): paper-exact and tuned NEAT, and speed against neat-python 2.0"
@@ -28,7 +28,7 @@ def _count_row(label: str, d: dict[str, Any], paper: dict[str, Any] | None) -> l
     ci = d.get("mean_evals_ci95")
     delta = "-" if paper is None or d is paper or d["mean_evals"] is None else \
         f"{d['mean_evals'] - paper['mean_evals']:+,.0f}"
-    return [label, d["meta"].get("seeds") or "-", f"{d['solved']}/{d['runs']}", f"**{num(d['mean_evals'])}**",
+    return [label, d.get("meta", {}).get("seeds") or "-", f"{d['solved']}/{d['runs']}", f"**{num(d['mean_evals'])}**",
             f"[{num(ci[0])}, {num(ci[1])}]" if ci else "-", num(d["median_evals"]), num(d["worst_evals"]),
             num(d["mean_hidden"], 2), delta]
 
@@ -41,7 +41,7 @@ def _counts(results_dir: Path) -> str:
         return not_measured("XOR counts: paper-exact and tuned", "python benchmarks/xor.py --no-peer --seeds 100 "
                             "--task tasks/xor_paper.toml --name xor_paper", "xor_paper").replace("## ", "### ")
     missing = [f"`{name}`" for name, _, d in found if d is None]
-    sources = "\n".join(f"- {label}: `{d['meta']['command']}` -- {provenance(d)}" for _, label, d in found
+    sources = "\n".join(f"- {label}: `{command(d)}` -- {provenance(d)}" for _, label, d in found
                         if d is not None)
     gap = ""
     if paper is not None and paper["mean_evals"] is not None:
@@ -99,7 +99,7 @@ def _speed(results_dir: Path) -> str:
                   f"solved runs) {d['wall_per_solve_ratio']}x (goal: 10x).")
     return f"""### Speed against neat-python (same process, seed by seed)
 
-`{d['meta']['command']}` -- {provenance(d)}
+`{command(d)}` -- {provenance(d)}
 
 Both libraries in one process, one torch thread, alternating seed by seed; topoevo's run directory in RAM; each
 side in its own configuration (topoevo: the tuned tasks/xor.toml; neat-python: its XOR example), so the
