@@ -24,11 +24,11 @@ def render(results_dir: Path) -> str:
         for suffix, aname in ANGLES.items():
             name = f"double_pole_{variant}{suffix}"
             flag = "4.5deg" if suffix else "0.07"
-            command = f"python benchmarks/double_pole.py --variant {variant} --seeds 20 --first-seed 100 " \
+            cmd = f"python benchmarks/double_pole.py --variant {variant} --seeds 20 --first-seed 100 " \
                       f"--start-angle {flag}"
             d = load(results_dir, name)
             if d is None:
-                sources.append(f"- `{command}`: not yet measured (no `benchmarks/results/{name}.json`).")
+                sources.append(f"- `{cmd}`: not yet measured (no `benchmarks/results/{name}.json`).")
                 continue
             sources.append(f"- `{command(d)}` -- {provenance(d)}")
             evals = [r["evals"] for r in d.get("per_run", []) if r["solved"]]
