@@ -82,7 +82,7 @@ def main() -> None:
 
     start()
 
-    out = {"topoevo_us_per_child": {}, "neat_python_us_per_child": {}}
+    out = {"topoevo_us_per_child": {}, "neat_python_us_per_child": {}, "bias_mutation_both_sides": True}
     for kind in SHAPES:
         ours = topoevo_timing(kind, generations=args.generations, warmup=args.warmup)
         theirs = reproduction_timing(kind, generations=args.generations, warmup=args.warmup)

@@ -18,8 +18,8 @@ def render(results_dir: Path) -> str:
     ours, theirs = data["topoevo_us_per_child"], data["neat_python_us_per_child"]
     rows = [[SIZES.get(k, k), f"{num(ours[k], 1)} us", f"{num(theirs[k], 1)} us", f"{theirs[k] / ours[k]:.1f}x"]
             for k in ours if k in theirs]
-    stale = ("\n**These converted figures predate the bias fix: topoevo's side mutated no biases.**"
-             if data.get("meta", {}).get("source") else "")
+    stale = ("" if data.get("bias_mutation_both_sides") else
+             "\n**These figures predate the bias fix: topoevo's side mutated no biases.**")
     return f"""## {TITLE}
 
 `{command(data)}` -- {provenance(data)}
