@@ -86,8 +86,8 @@ delta_t = 3.0 fixed, add-node 0.03, add-link 0.05, 80% weight mutation with 90% 
 mutation-only offspring, interspecies mating 0.001, stagnation 15, champions of species > 5 copied, disabled genes
 inherited at 0.75). Where the paper is silent topoevo's defaults apply: perturbation N(0, 0.5) (the paper says
 "uniformly perturbed", without a size), weights in [-30, 30], new weights N(0, 1); from Stanley's C++: 20% of a
-species reproduces, 20% of crossover children are not mutated, structural mutations exclude others. The ablation rows change one
-thing at a time from paper-exact ("vs paper-exact" = difference of the means from paper-exact's runs on the same
+species reproduces, 20% of crossover children are not mutated, structural mutations exclude others. The ablation
+rows change one thing at a time from paper-exact ("vs paper-exact" = difference of the means from paper-exact's runs on the same
 seeds, with the p-value of a two-sided Mann-Whitney U test, unsolved runs ranked last). Ablations and the
 paper-exact row need no tuning; tasks/xor.toml was tuned before the seed rule, on seeds not recorded, so the
 tuned row is also given on seeds 100-199.
