@@ -87,9 +87,9 @@ mutation-only offspring, interspecies mating 0.001, stagnation 15, champions of 
 inherited at 0.75). Where the paper is silent topoevo's defaults apply: perturbation N(0, 0.5) (the paper says
 "uniformly perturbed", without a size), weights in [-30, 30], new weights N(0, 1); from Stanley's C++: 20% of a
 species reproduces, 20% of crossover children are not mutated, structural mutations exclude others. The ablation
-rows change one thing at a time from paper-exact ("vs paper-exact" = difference of the means from paper-exact's runs on the same
-seeds, with the p-value of a two-sided Mann-Whitney U test, unsolved runs ranked last). Ablations and the
-paper-exact row need no tuning; tasks/xor.toml was tuned before the seed rule, on seeds not recorded, so the
+rows change one thing at a time from paper-exact ("vs paper-exact" = difference of the means from paper-exact's
+runs on the same seeds, with the p-value of a two-sided Mann-Whitney U test, unsolved runs ranked last).
+Ablations and the paper-exact row need no tuning; tasks/xor.toml was tuned before the seed rule, on seeds not recorded, so the
 tuned row is also given on seeds 100-199.
 
 {table(["row", "seeds", "solved", "mean evals", "95% CI", "median", "worst", "hidden nodes", "vs paper-exact"],
