@@ -89,8 +89,8 @@ inherited at 0.75). Where the paper is silent topoevo's defaults apply: perturba
 species reproduces, 20% of crossover children are not mutated, structural mutations exclude others. The ablation
 rows change one thing at a time from paper-exact ("vs paper-exact" = difference of the means from paper-exact's
 runs on the same seeds, with the p-value of a two-sided Mann-Whitney U test, unsolved runs ranked last).
-Ablations and the paper-exact row need no tuning; tasks/xor.toml was tuned before the seed rule, on seeds not recorded, so the
-tuned row is also given on seeds 100-199.
+Ablations and the paper-exact row need no tuning; tasks/xor.toml was tuned before the seed rule, on seeds not
+recorded, so the tuned row is also given on seeds 100-199.
 
 {table(["row", "seeds", "solved", "mean evals", "95% CI", "median", "worst", "hidden nodes", "vs paper-exact"],
        rows)}
