@@ -30,6 +30,7 @@ import argparse
 import gc
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -133,11 +134,56 @@ def summarise(runs: list[dict]) -> dict:
             "mean_evals_ci95": [round(ci[0], 1), round(ci[1], 1)] if ci else None,
             "median_evals": statistics.median(evals) if evals else None,
             "worst_evals": max(evals) if evals else None,
-            "mean_hidden": round(statistics.fmean(r["hidden"] for r in ok), 3) if ok else None,
+            "mean_hidden": round(statistics.fmean(hidden), 3) if (hidden := [r["hidden"] for r in ok
+                                                                             if r.get("hidden") is not None]) else None,
             "median_wall_s": round(statistics.median(r["wall_s"] for r in runs), 4),
             "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 4),
             "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None,
             "evals": [r["evals"] if r["solved"] else None for r in runs]}
+
+
+LOG_LINE = re.compile(r"^seed +(\d+): topoevo (\d+|None) evals ([\d.]+) s \(cpu ([\d.]+) s\)")
+
+
+def runs_from_log(path: Path) -> list[dict]:
+    """The per-seed lines this script printed (``seed N: topoevo E evals W s (cpu C s)``) as runs; for a run stopped
+    before its end (the machine's load made a measurement outlast the session). Hidden nodes are not in the log."""
+    runs = []
+    for line in Path(path).read_text().splitlines():
+        m = LOG_LINE.match(line)
+        if m:
+            evals = None if m[2] == "None" else int(m[2])
+            runs.append({"seed": int(m[1]), "solved": evals is not None, "evals": evals, "hidden": None,
+                         "wall_s": float(m[3]), "cpu_s": float(m[4])})
+    return runs
+
+
+def merge(parts: list[str], name: str, argv: list[str]) -> dict:
+    """One results file from several parts, each a log of this script (``*.log``: converted) or a results file
+    name with ``per_run``; seeds must not overlap. The merged file's meta says where each part came from."""
+    from benchmarks.results_io import RESULTS_DIR, read_results, write_results
+
+    runs: list[dict] = []
+    sources, first = [], None
+    for part in parts:
+        if part.endswith(".log"):
+            runs += runs_from_log(Path(part))
+            sources.append(f"log {Path(part).name} (per-seed lines of a run stopped early)")
+        else:
+            data = read_results(RESULTS_DIR / f"{part}.json")
+            first = first or data
+            runs += data["per_run"]
+            sources.append(f"{part}.json ({data['meta']['date']}, {data['meta']['commit']})")
+    seeds = [r["seed"] for r in runs]
+    if len(set(seeds)) != len(seeds):
+        raise SystemExit(f"merge: overlapping seeds in {parts}")
+    runs.sort(key=lambda r: r["seed"])
+    result = summarise(runs)
+    if first is not None:
+        result.update({k: first[k] for k in ("task_file", "overrides", "draws") if k in first})
+    result["per_run"] = runs
+    write_results(name, result, argv, seeds=seeds, source="merged from " + "; ".join(sources))
+    return result
 
 
 def main() -> None:
@@ -152,12 +198,17 @@ def main() -> None:
     ap.add_argument("--task", type=Path, default=ROOT / "tasks" / "xor.toml", help="topoevo's task file")
     ap.add_argument("--name", default="xor", help="results file benchmarks/results/<name>.json")
     ap.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="task file overrides")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="LOG_OR_RESULTS",
+                    help="write --name from these parts (logs of this script, or results names) instead of running")
     ap.add_argument("--draws", choices=["gaussian", "uniform", "uniform_cpp"], default="gaussian",
                     help="ablation: weight draws of the genome operations (see UniformDraws)")
     args = ap.parse_args()
     from benchmarks.results_io import start, write_results
 
     start()
+    if args.merge:
+        print(json.dumps(merge(args.merge, args.name, sys.argv)))
+        return
     overrides = parse_set(args.set)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     warnings.filterwarnings("ignore")
@@ -197,6 +248,7 @@ def main() -> None:
         ROOT) else str(args.task)
     result["overrides"] = overrides
     result["draws"] = args.draws
+    result["per_run"] = [{"seed": s, **r} for s, r in zip(seeds, ours)]
     write_results(args.name, result, sys.argv, seeds=seeds)
     print(json.dumps(result))
 

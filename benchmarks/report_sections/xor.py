@@ -20,6 +20,7 @@ COUNT_ROWS = [
     ("xor_ablation_range", "paper-exact + weights clamped to [-8, 8]"),
     ("xor_ablation_species", "paper-exact + threshold adjusted toward 20 species"),
     ("xor_ablation_rates", "paper-exact + add-node 0.1, add-link 0.2"),
+    ("xor_ablation_power_species", "paper-exact + sigma 2.5 + threshold toward 20 species"),
     ("xor_ablation_uniform", "paper-exact + uniform perturbation, same sigma (0.5)"),
     ("xor_ablation_uniform_cpp", "paper-exact + uniform perturbation in +-2.5 (Stanley's C++)"),
 ]
