@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import logging
 import statistics
 import sys
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (one core each)")
     p.add_argument("--task", default=None, help="another task file of the same variant")
     p.add_argument("--generations", type=int, default=None, help="override run.generations")
+    p.add_argument("--from-log", default=None, metavar="LOG",
+                   help="write the results from the per-seed lines of this script's log (a run stopped early)")
     p.add_argument("--start-angle", default=None,
                    help="long pole's start angle: radians, or degrees with a 'deg' suffix (default 0.07 rad)")
     args = p.parse_args(argv)
@@ -130,7 +133,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     task_file = args.task or str(TASK_FILES[args.variant])
     print(f"# {args.variant}: {task_file}, seeds {seeds[0]}..{seeds[-1]}, {args.jobs} job(s)")
     runs: list[dict[str, Any]] = []
-    if args.jobs > 1:
+    if args.from_log:
+        runs = runs_from_log(args.from_log)
+        seeds = [r["seed"] for r in runs]
+    elif args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             futures = [pool.submit(run_seed, args.variant, s, task_file, args.generations, angle) for s in seeds]
             for f in futures:
@@ -147,7 +153,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["per_run"] = runs
     name = f"double_pole_{args.variant}" + ("_4p5deg" if angle is not None and abs(angle - 0.0785398) < 1e-4 else
                                             "" if angle is None or angle == 0.07 else f"_{angle:g}rad")
-    write_results(name, result, sys.argv if argv is None else [__file__, *argv], seeds=seeds)
+    write_results(name, result, sys.argv if argv is None else [__file__, *argv], seeds=seeds,
+                  source=f"per-seed lines of the log {Path(args.from_log).name} (run stopped early)"
+                  if args.from_log else None)
     print(f"# solved {result['solved']}/{result['runs']}; evaluations mean {result['mean_evals']}, median "
           f"{result['median_evals']}, worst {result['worst_evals']}; generalization mean "
           f"{result['mean_generalization']}; hidden mean {result['mean_hidden']}")
@@ -166,6 +174,24 @@ def parse_angle(text: str | None) -> float | None:
     if text.endswith("deg"):
         return round(math.radians(float(text[:-3])), 7)
     return float(text)
+
+
+LOG_LINE = re.compile(r"^seed +(\d+): (solved|UNSOLVED) evals +(\d+) generations +(\d+) generalization (\S+) "
+                      r"hidden (\S+) connections (\S+) wall ([\d.]+) s")
+
+
+def runs_from_log(path: str) -> list[dict[str, Any]]:
+    """The per-seed lines this script printed, as runs (for a measurement stopped before its last seed)."""
+    def opt(text: str) -> int | None:
+        return None if text == "None" else int(text)
+
+    runs = []
+    for line in Path(path).read_text().splitlines():
+        m = LOG_LINE.match(line)
+        if m:
+            runs.append(asdict(DoublePoleRun(int(m[1]), m[2] == "solved", int(m[3]), int(m[4]), opt(m[5]),
+                                             opt(m[6]), opt(m[7]), float(m[8]))))
+    return sorted(runs, key=lambda r: r["seed"])
 
 
 def _print_run(r: dict[str, Any]) -> None:

@@ -35,11 +35,17 @@ def provenance(data: dict[str, Any]) -> str:
     def load(x: Any) -> str:
         return f"{x[0]:g}" if isinstance(x, list) and x else "?"
 
-    if m.get("source"):
+    if is_legacy(data):
         return (f"*Converted, not re-measured this session*: figures of {m.get('date', '?')} at commit "
                 f"{m.get('commit', '?')}{seeds}, copied by `benchmarks/convert_legacy.py` from {m['source']}.")
+    written = f" Results written from {m['source']}." if m.get("source") else ""
     return (f"*Measured* {m.get('date', '?')} at commit {m.get('commit', '?')}{seeds}; {cpu}; load average "
-            f"{load(m.get('load_before'))} before, {load(m.get('load_after'))} after.")
+            f"{load(m.get('load_before'))} before, {load(m.get('load_after'))} after.{written}")
+
+
+def is_legacy(data: dict[str, Any]) -> bool:
+    """Figures converted from the hand-written files of before the results files (not measured this session)."""
+    return "(git " in str((data.get("meta") or {}).get("source") or "")
 
 
 def command(data: dict[str, Any], default: str = "?") -> str:

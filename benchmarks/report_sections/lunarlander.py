@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import command, json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import command, is_legacy, json_line, load, not_measured, num, provenance, table
 
 ORDER = 50
 TITLE = "LunarLander-v3 against neat-python 2.0"
@@ -15,7 +15,7 @@ def render(results_dir: Path) -> str:
     if d is None:
         return not_measured(TITLE, COMMAND, "lunarlander")
     p = d["neat_python"]
-    converted = bool(d.get("meta", {}).get("source"))
+    converted = is_legacy(d)
     rows = [["topoevo (tasks/lunarlander.toml, pop 150)", f"{d['solved']}/{d['runs']}", num(d["median_evals"]),
              num(d.get("median_evals_whole_generations", d["median_evals"])), num(d["median_cpu_s"], 1),
              num(d["median_wall_s"], 1)],
