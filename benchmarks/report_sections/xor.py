@@ -81,7 +81,9 @@ def _counts(results_dir: Path) -> str:
 {sources}
 
 Counted as in the paper: population x (generations - 1) + index of the first genome whose four outputs are on the
-correct side of 0.5; 100 runs; mean over the solved runs with a 95% bootstrap interval (10,000 resamples). The
+correct side of 0.5; a run stops unsolved after 300 generations; one run per seed (column "seeds": 100 for
+paper-exact and tuned, fewer for the ablations where the session's machine load allowed no more); mean over the
+solved runs with a 95% bootstrap interval (10,000 resamples). The
 **paper-exact** row uses the paper's published parameters (section 4.1: population 150, c1 = c2 = 1, c3 = 0.4,
 delta_t = 3.0 fixed, add-node 0.03, add-link 0.05, 80% weight mutation with 90% perturb / 10% replace, 25%
 mutation-only offspring, interspecies mating 0.001, stagnation 15, champions of species > 5 copied, disabled genes
