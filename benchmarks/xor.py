@@ -168,7 +168,7 @@ def merge(parts: list[str], name: str, argv: list[str]) -> dict:
     for part in parts:
         if part.endswith(".log"):
             runs += runs_from_log(Path(part))
-            sources.append(f"log {Path(part).name} (per-seed lines of a run stopped early)")
+            sources.append(f"the per-seed lines of the log {Path(part).name}")
         else:
             data = read_results(RESULTS_DIR / f"{part}.json")
             first = first or data
