@@ -134,8 +134,9 @@ def summarise(runs: list[dict]) -> dict:
             "mean_evals_ci95": [round(ci[0], 1), round(ci[1], 1)] if ci else None,
             "median_evals": statistics.median(evals) if evals else None,
             "worst_evals": max(evals) if evals else None,
-            "mean_hidden": round(statistics.fmean(hidden), 3) if (hidden := [r["hidden"] for r in ok
-                                                                             if r.get("hidden") is not None]) else None,
+            # (None when a part of the runs came from a log, which has no hidden-node counts)
+            "mean_hidden": round(statistics.fmean(r["hidden"] for r in ok), 3)
+            if ok and all(r.get("hidden") is not None for r in ok) else None,
             "median_wall_s": round(statistics.median(r["wall_s"] for r in runs), 4),
             "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 4),
             "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None,
