@@ -30,22 +30,26 @@ def _first_seed(d: dict[str, Any]) -> str:
     return str(d.get("meta", {}).get("seeds") or "").split("-")[0]
 
 
-def _versus_paper(d: dict[str, Any], paper: dict[str, Any] | None) -> str:
+def _paired(d: dict[str, Any], paper: dict[str, Any] | None) -> tuple[float, float] | None:
     """Difference of the mean evaluations from paper-exact's on the same seeds, and a two-sided Mann-Whitney U
-    p-value (unsolved runs ranked last)."""
+    p-value (unsolved runs ranked last); None when the rows are not on the same seeds."""
     if paper is None or d is paper or d["mean_evals"] is None or "evals" not in d or "evals" not in paper \
             or _first_seed(d) != _first_seed(paper):
-        return "-"
+        return None
     from scipy.stats import mannwhitneyu
 
     ours, theirs = d["evals"], paper["evals"][:len(d["evals"])]
     solved = [e for e in theirs if e is not None]
     if not solved:
-        return "-"
-    delta = d["mean_evals"] - sum(solved) / len(solved)
+        return None
     p = mannwhitneyu([math.inf if e is None else e for e in ours], [math.inf if e is None else e for e in theirs],
                      alternative="two-sided").pvalue
-    return f"{delta:+,.0f} (p = {p:.2g})"
+    return d["mean_evals"] - sum(solved) / len(solved), float(p)
+
+
+def _versus_paper(d: dict[str, Any], paper: dict[str, Any] | None) -> str:
+    pair = _paired(d, paper)
+    return "-" if pair is None else f"{pair[0]:+,.0f} (p = {pair[1]:.2g})"
 
 
 def _count_row(label: str, d: dict[str, Any], paper: dict[str, Any] | None) -> list[str]:
@@ -83,6 +87,11 @@ def _counts(results_dir: Path) -> str:
                      f"So most of the gap comes from a parameter the paper does not publish, the perturbation size "
                      f"(topoevo's default sigma 0.5 is small for XOR), then from speciation with the fixed "
                      f"threshold.")
+        flat = [label for name, label, d in found if d is not None and name.startswith("xor_ablation")
+                and (_paired(d, paper) or (0.0, 0.0))[1] >= 0.05]
+        if flat:
+            best += (" No measurable effect (Mann-Whitney p >= 0.05 against paper-exact on the same seeds): "
+                     + "; ".join(f"\"{label}\"" for label in flat) + ".")
         both = next((d for name, _, d in found if name == "xor_ablation_power_species" and d is not None), None)
         if both is not None and tuned is not None:
             best += (f" What separates \"sigma 2.5 + threshold toward 20 species\" ({num(both['mean_evals'])}) from "
