@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report_sections._markdown import command, is_legacy, json_line, load, not_measured, num, provenance, table
+from benchmarks.report_sections._markdown import (command, is_legacy, json_line, load, not_measured, num,
+                                                  provenance, table)
 
 ORDER = 50
 TITLE = "LunarLander-v3 against neat-python 2.0"
