@@ -64,8 +64,7 @@ def topoevo_run(task_file: str | Path, seed: int, cores: int = 1,
         run = Run.start(config, out=Path(tmp) / "run", seed=seed)
         summary = run.loop()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if hasattr(run.task, "close"):
-        run.task.close()
+    run.task.close()
     test = run.champion_test or {}
     champ = run.champion
     return {"solved": summary.solved, "wall_s": wall, "cpu_s": cpu,

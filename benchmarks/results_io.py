@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from topoevo.files import write_json_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 META_KEYS = ("commit", "date", "command", "seeds", "machine", "load_before", "load_after", "source")
@@ -131,9 +133,7 @@ def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: Iterab
     directory = RESULTS_DIR if directory is None else Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, obj)
     return path
 
 

@@ -13,7 +13,6 @@ killed ones resume from their checkpoint.
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from topoevo.errors import ConfigError
+from topoevo.files import read_json, write_json_atomic
 
 SWEEP_FILE = "sweep.json"
 SWEEP_KIND = "topoevo-sweep"
@@ -65,12 +65,9 @@ class SweepSpec:
 def read_sweep(sweep_dir: str | Path) -> SweepSpec:
     """The sweep's ``sweep.json``; one-line error naming the file when it is missing or malformed."""
     path = Path(sweep_dir) / SWEEP_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("not a sweep directory (no sweep.json)", source=sweep_dir, field=SWEEP_FILE) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"unreadable ({exc.__class__.__name__})", source=path, field="<file>") from None
+    if not path.exists():
+        raise ConfigError("not a sweep directory (no sweep.json)", source=sweep_dir, field=SWEEP_FILE)
+    data = read_json(path, ConfigError)
     if not isinstance(data, dict) or data.get("kind") != SWEEP_KIND:
         raise ConfigError(f"expected a JSON object with kind {SWEEP_KIND!r}", source=path, field="kind")
     try:
@@ -91,7 +88,7 @@ def run_seed(task_file: str, seed: int, out: str, overrides: dict[str, dict[str,
 
     path = Path(out)
     if (path / "summary.json").exists():
-        return json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        return read_json(path / "summary.json", ConfigError)
     if (path / "checkpoint.json").exists():
         run = Run.resume(path, reporters=[JSONLReporter()])
     else:
@@ -101,9 +98,7 @@ def run_seed(task_file: str, seed: int, out: str, overrides: dict[str, dict[str,
         over.setdefault("run", {})["progress"] = False
         run = Run.start(load_config(task_file, over), out=path, seed=seed, reporters=[JSONLReporter()])
     summary = dataclasses.asdict(run.loop())
-    close = getattr(run.task, "close", None)
-    if callable(close):
-        close()
+    run.task.close()
     return summary
 
 
@@ -131,9 +126,7 @@ def run_sweep(task_file: str | Path, seeds: Sequence[int], sweep_dir: str | Path
     elif out.exists() and any(out.iterdir()):
         raise ConfigError("directory exists, is not empty and holds no sweep", source=out, field="--out")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (SWEEP_FILE + ".tmp")
-    tmp.write_text(json.dumps(spec.to_dict(), indent=1) + "\n", encoding="utf-8")
-    tmp.replace(out / SWEEP_FILE)
+    write_json_atomic(out / SWEEP_FILE, spec.to_dict())
     jobs = [(spec.task_file, s, str(seed_dir(out, s)), overrides) for s in seeds]
     done = on_done or (lambda seed, summary: None)
     if ray is not None:

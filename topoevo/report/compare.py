@@ -21,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError
+from topoevo.files import read_json
 
 BOOTSTRAP_RESAMPLES = 10_000
 
@@ -85,14 +86,16 @@ def read_run(run_dir: Path) -> RunRecord | None:
     summary_path = run_dir / "summary.json"
     if not summary_path.exists():
         return None
+    summary = read_json(summary_path, ConfigError)
+    config = read_json(run_dir / "config.json", ConfigError)
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+        if not isinstance(config, dict) or not isinstance(config.get("task"), dict):
+            raise TypeError("config.json has no [task] table")
         solved = bool(summary["solved"])
         evals = int(summary["evaluations_to_solve"] if solved else summary["evaluations"])
         wall = float(summary["wall_s"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"unreadable run ({exc.__class__.__name__}: {exc})", source=run_dir,
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"unexpected run files ({exc.__class__.__name__}: {exc})", source=run_dir,
                           field="summary.json/config.json") from None
     seed = _run_seed(run_dir)
     return RunRecord(str(run_dir), seed, task_identity(config), solved, evals, wall,
@@ -216,7 +219,7 @@ def format_table(comparison: Comparison) -> str:
 
 def plot_curves(comparison: Comparison, out: str | Path) -> Path:
     """Median best-fitness curve per input over generations with the interquartile band; returns the file."""
-    from topoevo.report.plots import _save, new_figure
+    from topoevo.report.figures import new_figure, save_figure
 
     fig = new_figure(7.0, 4.5)
     ax = fig.add_subplot(1, 1, 1)
@@ -233,7 +236,7 @@ def plot_curves(comparison: Comparison, out: str | Path) -> Path:
     ax.set_xlabel("generation")
     ax.set_ylabel("best fitness so far")
     ax.legend(fontsize=8)
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 __all__ = ["RunRecord", "InputSummary", "Comparison", "bootstrap_ci", "compare_inputs", "format_table",
