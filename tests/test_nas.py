@@ -318,7 +318,8 @@ def test_task_file_runs(tmp_path):
     from topoevo.config import load_config
 
     root = Path(__file__).resolve().parents[1]
-    for name in ("mnist1d_rea.toml", "mnist1d_random.toml", "mnist1d_lamarckian.toml", "digits_nas.toml"):
+    for name in ("mnist1d_rea.toml", "mnist1d_random.toml", "mnist1d_lamarckian.toml", "digits_nas.toml",
+                 "mnist1d_nsga2.toml", "mnist1d_halving.toml"):
         load_config(root / "tasks" / name)  # valid
     config = load_config(root / "tasks" / "digits_nas.toml", {"run": {"max_evaluations": 3, "progress": False},
                                                               "task": {"epochs": 1}, "nas": {"population": 2,

@@ -54,7 +54,7 @@ def _config(name: str) -> Config:
     tables: dict = {"task": {"name": "xor"}, "run": {"algorithm": name}, "genome": {"num_inputs": 2, "num_outputs": 1},
                     "neat": {"pop_size": 4}, "ga": {"pop_size": 4, "truncation": 2}, "es": {"pop_size": 4},
                     "model": {"hidden": [3]}}
-    if name in ("regularized_evolution", "random_search"):
+    if name in ("regularized_evolution", "random_search", "nsga2"):
         tables.update(task={"name": "nas"}, genome={}, nas={"population": 4, "sample_size": 2})
     if name in ("neat_rea", "neat_switch"):  # (genomes trained by backprop)
         tables.update(task={"name": "supervised_backprop", "dataset": "iris"},

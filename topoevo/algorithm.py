@@ -32,6 +32,7 @@ ALGORITHMS: dict[str, str] = {
     "random_search": "topoevo.nas.rea:RandomSearch",
     "neat_rea": "topoevo.hybrid.rea:NEATRegularizedEvolution",
     "neat_switch": "topoevo.hybrid.switch:NEATSwitch",
+    "nsga2": "topoevo.nas.nsga2:NSGA2",
 }
 
 

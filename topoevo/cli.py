@@ -336,6 +336,11 @@ def _add_ecosystem_parsers(sub: Any) -> None:
     pl.add_argument("-o", "--out", default=None, metavar="DIR", help="directory for the pictures (default: the "
                                                                      "run directory)")
     pl.add_argument("--format", default="png", choices=["png", "svg"], help="picture format")
+    e = sub.add_parser("ensemble", help="architecture search: test accuracy of the top-K architectures' averaged "
+                                        "predictions against the best single one")
+    e.add_argument("rundir")
+    e.add_argument("--top", type=int, default=5, help="members: the K best by validation accuracy")
+    e.add_argument("--json", action="store_true", help="print the result as JSON")
     d = sub.add_parser("draw", help="draw a genome file as a picture (.png, .svg) or Graphviz DOT (.dot)")
     d.add_argument("genome")
     d.add_argument("-o", "--output", required=True, metavar="FILE.svg|png|dot")
@@ -446,8 +451,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from topoevo.nas.ensemble import ensemble_run
+
+    result = ensemble_run(args.rundir, args.top)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    for key, val, test, again in zip(result.keys, result.validation_accuracy, result.test_accuracy,
+                                     result.retrained):
+        print(f"architecture {key}: validation {val:.4f} test {test:.4f}{' (trained again)' if again else ''}")
+    print(f"ensemble of {result.top}: test {result.ensemble_test_accuracy:.4f}; best single (by validation): "
+          f"{result.best_single_test_accuracy:.4f}; gain {result.gain:+.4f}")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
-            "plot": cmd_plot, "draw": cmd_draw, "sweep": cmd_sweep, "compare": cmd_compare}
+            "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble, "sweep": cmd_sweep, "compare": cmd_compare}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,3 +38,7 @@ class CheckpointError(TopoevoError):
 
 class EvaluationError(TopoevoError):
     """A fitness evaluation failed (raised, or returned NaN/inf)."""
+
+
+class DataError(TopoevoError):
+    """A user's data file is malformed (the field names the line and the column)."""

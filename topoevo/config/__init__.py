@@ -68,7 +68,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)  # weight evolution (ga, steady_state_ga, es)
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
-    nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
+    nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search, nsga2)
     hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 

@@ -18,9 +18,11 @@ from topoevo.errors import ConfigError
 
 
 def param(default: Any, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None,
-          choices: Callable[[], typing.Iterable[str]] | typing.Iterable[str] | None = None) -> Any:
-    """Declare a config field with its documentation and bounds."""
-    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices,
+          choices: Callable[[], typing.Iterable[str]] | typing.Iterable[str] | None = None,
+          path: bool = False) -> Any:
+    """Declare a config field with its documentation and bounds; ``path``: a string that names a file (it has a
+    suffix) and is relative is read from the folder of the file the config came from."""
+    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices, "path": path,
             "empty_ok": isinstance(default, list) and not default}  # a list whose default is empty may be empty
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
@@ -106,6 +108,8 @@ def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: st
         choices = _choices(meta)
         if choices is not None and value not in choices:
             fail(f"unknown name {show(value)}, expected one of {', '.join(choices)}{did_you_mean(value, choices)}")
+        if meta.get("path") and source is not None:
+            return resolve_path(value, source)
         return value
     else:  # pragma: no cover - schema bug
         raise TypeError(f"unsupported config type {tp!r} at {where}")
@@ -116,6 +120,21 @@ def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: st
     if meta.get("le") is not None and value > meta["le"]:
         fail(f"expected a value <= {meta['le']}, got {show(value)}")
     return value
+
+
+def resolve_path(value: str, source: str) -> str:
+    """A relative file path (one with a suffix) as read from the folder of the config file ``source``; names without
+    a suffix (bundled datasets) and absolute paths are kept.
+
+    >>> resolve_path("data/p.csv", "/x/tasks/t.toml"), resolve_path("wine", "/x/tasks/t.toml")
+    ('/x/tasks/data/p.csv', 'wine')
+    """
+    from pathlib import Path
+
+    p = Path(value)
+    if not p.suffix or p.is_absolute() or "#" in source:  # ("run/checkpoint.json#config": resolved when started)
+        return value
+    return str((Path(source).parent / p).resolve())
 
 
 @functools.lru_cache(maxsize=None)

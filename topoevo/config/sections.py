@@ -228,7 +228,8 @@ class RunConfig(Section):
     SECTION = "run"
 
     algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'regularized_evolution', "
-                           "'random_search', 'neat_rea' or 'neat_switch' (registered in topoevo/algorithm.py).",
+                           "'random_search', 'nsga2', 'neat_rea' or "
+                           "'neat_switch' (registered in topoevo/algorithm.py).",
                            choices=_algorithms)
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
     fitness_criterion: FitnessCriterion = param(FitnessCriterion.MAX, "'max' maximises fitness, 'min' minimises "

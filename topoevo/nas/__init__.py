@@ -5,8 +5,11 @@
 - ``compile``: architecture -> ``nn.Module``;  ``lamarck``: inherit the parent's tensors whose shapes match
 - ``datasets`` (MNIST-1D, digits, MNIST 5k; offline), ``train`` (Adam, validation/test accuracy), ``task`` (the
   ``nas`` task: trains a batch of candidates), ``candidate`` (what is asked and evaluated)
-- ``rea``: :class:`RegularizedEvolution` and :class:`RandomSearch` as ask/tell (algorithms ``regularized_evolution``
-  and ``random_search``); ``config``: the ``[nas]`` section; ``choices``: enums shared with the config section
+- ``rea``: :class:`RegularizedEvolution` (with optional successive halving) and :class:`RandomSearch` as ask/tell
+  (algorithms ``regularized_evolution`` and ``random_search``); ``nsga2``: :class:`NSGA2` (algorithm ``nsga2``) on
+  ``pareto`` (non-dominated sorting, crowding distance, hypervolume); ``morphism``: function-preserving (Net2Net)
+  children; ``ensemble``: ``topoevo ensemble``; ``config``: the ``[nas]`` section; ``choices``: enums shared with
+  the config section
 
 Torch is imported only by ``compile`` and ``lamarck`` (and on use by ``train`` and ``task``).
 """

@@ -15,9 +15,11 @@ from topoevo.nas.arch import Architecture
 class NASCandidate:
     """One architecture to train (``key`` unique within a run; ``parent`` None for random ones).
 
-    ``init_state``: weights the training starts from where shapes match (Lamarckian children);
-    ``keep_weights``: ask the task to return the trained weights; after training, ``fitness`` (validation
-    accuracy), ``test_accuracy`` and, when kept, ``state`` (the trained weights).
+    ``init_state``: weights the training starts from where shapes match (Lamarckian children, promoted rungs);
+    ``keep_weights``: ask the task to return the trained weights; ``epochs``: train this many epochs instead of the
+    task's (successive halving); ``rung``: its successive-halving rung. After training, ``fitness`` (validation
+    accuracy), ``test_accuracy``, ``latency_us`` (measured CPU us per sample) and, when kept, ``state`` (the trained
+    weights).
 
     >>> from topoevo.nas.arch import ConvBlock
     >>> NASCandidate(0, Architecture((1, 40), 10, (ConvBlock(0, 8, 3),), next_id=1)).parameters
@@ -33,6 +35,9 @@ class NASCandidate:
     fitness: float | None = None
     test_accuracy: float | None = None
     state: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    latency_us: float | None = None
+    epochs: int | None = None
+    rung: int = 0
 
     @property
     def parameters(self) -> int:

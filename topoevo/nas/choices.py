@@ -28,4 +28,19 @@ class Reduce(str, Enum):
     MAX = "max"
 
 
-__all__ = ["PoolKind", "Reduce"]
+class Objective(str, Enum):
+    """What multi-objective search (NSGA-II) minimises: ``error`` (1 - validation accuracy), ``parameters``
+    (trainable), ``macs`` (multiply-accumulates per sample), ``latency`` (measured CPU microseconds per sample, one
+    thread; the only objective that depends on the machine and its load).
+
+    >>> [o.value for o in Objective]
+    ['error', 'parameters', 'macs', 'latency']
+    """
+
+    ERROR = "error"
+    PARAMETERS = "parameters"
+    MACS = "macs"
+    LATENCY = "latency"
+
+
+__all__ = ["PoolKind", "Reduce", "Objective"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import Reduce
+from topoevo.nas.choices import Objective, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class NASConfig(Section):
-    """``[nas]``: algorithms ``regularized_evolution`` (Real et al. 2019) and ``random_search``.
+    """``[nas]``: algorithms ``regularized_evolution`` (Real et al. 2019), ``random_search`` and ``nsga2`` (Deb et
+    al. 2002: P survivors by non-dominated rank and crowding, ``batch`` children per generation).
 
     >>> NASConfig().population, NASConfig().sample_size, NASConfig().space().kernels
     (20, 5, (1, 3, 5, 7, 9))
@@ -33,6 +34,10 @@ class NASConfig(Section):
                                         ge=0, le=1)
     lamarckian: bool = param(False, "A child starts from its parent's trained weights wherever the tensor shapes "
                                     "match (regularized evolution only).")
+    morphism_probability: float = param(0.0, "regularized_evolution with lamarckian = true: probability that a "
+                                             "child is a function-preserving morphism of its parent (Net2Net deepen "
+                                             "or widen, identity-initialised new blocks) starting from the parent's "
+                                             "transformed weights; other children inherit by shape.", ge=0, le=1)
     max_blocks: int = param(8, "Most feature blocks (convolutions and poolings) before the reduction.", ge=1)
     max_dense: int = param(2, "Most hidden dense (Linear) blocks after the reduction.", ge=0)
     channels: list[int] = param([8, 16, 32, 64], "Output channels a convolution may have.", ge=1)
@@ -47,8 +52,25 @@ class NASConfig(Section):
                                      "invalid: bounds the training time of any architecture.", ge=1)
     input_shape: list[int] = param([], "[channels, length] or [channels, height, width] of an input; empty = the "
                                        "'nas' task's dataset shape.", ge=1)
+    objectives: list[Objective] = param([Objective.ERROR, Objective.PARAMETERS], "nsga2: the objectives minimised, among 'error' "
+                                                                 "(1 - validation accuracy), 'parameters', 'macs' and "
+                                                                 "'latency' (CPU us per sample, measured).")
+    latency_reference_us: float = param(1000.0, "nsga2: the latency (us per sample) at the hypervolume's reference "
+                                                "point (error 1, max_parameters, max_macs are the others).", gt=0)
+    halving_epochs: list[int] = param([], "regularized_evolution: successive halving rungs, e.g. [1, 4]: every "
+                                          "child trains the first number of epochs, the best halving_keep of each "
+                                          "generation's children continue to the next; only children finishing the "
+                                          "last rung enter the queue. Empty = off (the task's epochs).", ge=1)
+    halving_keep: float = param(0.25, "regularized_evolution: fraction of a rung's children promoted to the next "
+                                      "(at least one).", gt=0, le=1)
 
     def check(self) -> tuple[str, str] | None:
+        if len(set(self.objectives)) != len(self.objectives):
+            return "objectives", f"expected distinct objectives, got {[o.value for o in self.objectives]}"
+        if self.morphism_probability and not self.lamarckian:
+            return "morphism_probability", "morphisms start from the parent's trained weights: set lamarckian = true"
+        if any(b <= a for a, b in zip(self.halving_epochs, self.halving_epochs[1:])):
+            return "halving_epochs", f"expected increasing epochs, got {self.halving_epochs}"
         if self.sample_size > self.population:
             return "sample_size", f"expected at most population ({self.population}), got {self.sample_size}"
         if any(k % 2 == 0 for k in self.kernels):

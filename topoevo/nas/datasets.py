@@ -7,10 +7,14 @@ import functools
 import math
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from topoevo.errors import ConfigError
+
+if TYPE_CHECKING:
+    from topoevo.tasks.tabular import DataFileKeys
 
 
 class NASDataset(str, Enum):
@@ -50,6 +54,10 @@ class Splits:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.train_x.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return int(max(self.train_y.max(), self.val_y.max(), self.test_y.max())) + 1
 
 
 def _raw(dataset: NASDataset) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -114,4 +122,29 @@ def load_splits(dataset: NASDataset, validation_fraction: float = 0.2, test_frac
                   np.asarray(y_te, dtype=np.int64))
 
 
-__all__ = ["NASDataset", "Splits", "load_splits", "INPUT_SHAPES", "NUM_CLASSES"]
+def split_user_data(dataset: str, keys: "DataFileKeys", validation_fraction: float, test_fraction: float,
+                    split_seed: int) -> Splits:
+    """A user's data file (:mod:`topoevo.tasks.tabular`) as the three sets: numeric columns standardized with the
+    training statistics; table rows become inputs (1, columns), .npz inputs keep their shape (a flat (N, F) ``x``
+    becomes (N, 1, F)); validation is a stratified fraction of the training rows."""
+    from sklearn.model_selection import train_test_split
+
+    from topoevo.tasks.tabular import load_user_data, scale
+
+    d = load_user_data(dataset, keys, test_fraction, split_seed)
+    shape = d.input_shape if len(d.input_shape) >= 2 else (1, *d.input_shape)
+    flat_tr, flat_te = scale(d.train_x.reshape(len(d.train_y), -1), d.test_x.reshape(len(d.test_y), -1), d.numeric)
+    try:
+        x_tr, x_va, y_tr, y_va = train_test_split(flat_tr, d.train_y, test_size=validation_fraction,
+                                                  stratify=d.train_y, random_state=split_seed)
+    except ValueError as exc:
+        raise ConfigError(f"cannot split the training rows of {dataset} into stratified training and validation "
+                          f"sets ({exc})", field="task.validation_fraction") from None
+
+    def arr(x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(x.reshape(-1, *shape), dtype=np.float32)
+
+    return Splits(arr(x_tr), y_tr, arr(x_va), y_va, arr(flat_te), np.asarray(d.test_y, dtype=np.int64))
+
+
+__all__ = ["NASDataset", "Splits", "load_splits", "split_user_data", "INPUT_SHAPES", "NUM_CLASSES"]

@@ -160,7 +160,8 @@ def candidate_to_dict(c: NASCandidate) -> dict[str, Any]:
     """A candidate as checkpoint data (weights included, bit-exact)."""
     return {"key": c.key, "architecture": architecture_to_dict(c.arch), "parent": c.parent, "mutation": c.mutation,
             "init_state": encode_state(c.init_state), "keep_weights": c.keep_weights, "fitness": c.fitness,
-            "test_accuracy": c.test_accuracy, "state": encode_state(c.state)}
+            "test_accuracy": c.test_accuracy, "state": encode_state(c.state), "latency_us": c.latency_us,
+            "epochs": c.epochs, "rung": c.rung}
 
 
 def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = None,
@@ -173,8 +174,8 @@ def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = N
     if not isinstance(mutation, str):
         raise r.fail(f"{where}.mutation", f"expected a string, got {mutation!r}")
     numbers = {}
-    for key in ("fitness", "test_accuracy"):
-        v = r.get(d, key, where)
+    for key in ("fitness", "test_accuracy", "latency_us"):
+        v = r.get(d, key, where) if key != "latency_us" else d.get(key)  # (latency_us: optional, added later)
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
             raise r.fail(f"{where}.{key}", f"expected a finite number or null, got {v!r}")
         numbers[key] = None if v is None else float(v)
@@ -184,7 +185,19 @@ def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = N
                         parent, mutation, decode_state(r.get(d, "init_state", where), f"{where}.init_state", source,
                                                        error),
                         r.bool(d, "keep_weights", where), numbers["fitness"], numbers["test_accuracy"],
-                        decode_state(r.get(d, "state", where), f"{where}.state", source, error))
+                        decode_state(r.get(d, "state", where), f"{where}.state", source, error),
+                        numbers["latency_us"], _optional_epochs(r, d, where), _rung(r, d, where))
+
+
+def _optional_epochs(r: _Reader, d: dict[str, Any], where: str) -> int | None:
+    v = d.get("epochs")
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+        raise r.fail(f"{where}.epochs", f"expected an integer >= 0 or null, got {v!r}")
+    return v
+
+
+def _rung(r: _Reader, d: dict[str, Any], where: str) -> int:
+    return r.int(d, "rung", where) if "rung" in d else 0
 
 
 # ---- files ----------------------------------------------------------------------------------------------------------

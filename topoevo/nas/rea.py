@@ -23,6 +23,7 @@ from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
 from topoevo.nas.candidate import NASCandidate, compile_candidates
 from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
+from topoevo.nas.morphism import morph
 from topoevo.nas.mutation import mutate
 
 
@@ -81,6 +82,7 @@ class _ArchitectureSearch(AlgorithmBase):
         self.best_candidate: NASCandidate | None = None
         self.history: list[list[Any]] = []  # one row per evaluation, columns history_columns()
         self._observed = False  # observe() was called for the pending candidates
+        self.halving = len(cfg.halving_epochs) >= 2  # successive halving (regularized evolution only)
 
     @staticmethod
     def _shapes(config: Config) -> tuple[tuple[int, ...], int]:
@@ -112,7 +114,7 @@ class _ArchitectureSearch(AlgorithmBase):
         never selected on) and ``weights`` (trained weights, needed by Lamarckian children). The run loop calls it
         after evaluation, before :meth:`tell`."""
         n = len(self.pending)
-        test, weights = info.get("test_accuracy"), info.get("weights")
+        test, weights, latency = info.get("test_accuracy"), info.get("weights"), info.get("latency_us")
         if test is not None and len(test) != n:
             raise ValueError(f"observe() got {len(test)} test accuracies for {n} candidates")
         if weights is not None and len(weights) != n:
@@ -120,12 +122,25 @@ class _ArchitectureSearch(AlgorithmBase):
         for i, c in enumerate(self.pending):
             c.test_accuracy = None if test is None else float(test[i])
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
+            c.latency_us = None if latency is None else float(latency[i])
         self._observed = True
+
+    def kept(self) -> list[NASCandidate]:
+        """The trained architectures the algorithm holds besides the best (the queue, the population)."""
+        return []
+
+    def members(self) -> list[NASCandidate]:
+        """The trained architectures it holds and the best ever, distinct keys (what an ensemble is drawn from)."""
+        out: dict[int, NASCandidate] = {}
+        for c in [*self.kept(), *([self.best_candidate] if self.best_candidate is not None else [])]:
+            if c.fitness is not None:
+                out.setdefault(c.key, c)
+        return list(out.values())
 
     def snapshot(self, index: int, fitness: float) -> NASCandidate:
         c = self.pending[index]
         return NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, float(fitness), c.test_accuracy,
-                            c.state)
+                            c.state, c.latency_us)
 
     def describe(self, candidate: NASCandidate) -> dict[str, Any]:
         return {"parameters": candidate.parameters, "blocks": len(candidate.arch.blocks),
@@ -164,7 +179,7 @@ class _ArchitectureSearch(AlgorithmBase):
                                  self.generation])
             if self.best_candidate is None or c.fitness > self.best_candidate.fitness:
                 self.best_candidate = NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, c.fitness,
-                                                   c.test_accuracy, c.state)
+                                                   c.test_accuracy, c.state, c.latency_us)
             done.append(c)
         self.evaluations += len(f)
         return done, f
@@ -181,6 +196,19 @@ class _ArchitectureSearch(AlgorithmBase):
                 "best": None if self.best_candidate is None else candidate_to_dict(self.best_candidate),
                 "history": self.history}
 
+    def _load_members(self, state: dict[str, Any], key: str, source: str | None, exact: bool) -> list[NASCandidate]:
+        """The trained architectures under ``key`` of a checkpoint: at most P (exactly P after generation 0 when
+        ``exact``), each with its fitness."""
+        p = self.config.nas.population
+        items = state.get(key)
+        if not isinstance(items, list) or len(items) > p or (exact and self.generation > 0 and len(items) != p):
+            raise CheckpointError(f"expected a list of {p} architectures", source=source, field=f"algorithm.{key}")
+        out = [candidate_from_dict(d, f"algorithm.{key}[{i}]", source) for i, d in enumerate(items)]
+        if any(c.fitness is None for c in out):
+            raise CheckpointError("expected the fitness of every architecture", source=source,
+                                  field=f"algorithm.{key}")
+        return out
+
     def _load_base_state(self, state: dict[str, Any], source: str | None) -> None:
         def fail(field: str, msg: str) -> CheckpointError:
             return CheckpointError(msg, source=source, field=f"algorithm.{field}")
@@ -191,7 +219,7 @@ class _ArchitectureSearch(AlgorithmBase):
         if not isinstance(pending, list):
             raise fail("pending", "expected a list")
         want = self.config.nas.population if self.generation == 0 else self.config.nas.batch
-        if len(pending) != want:  # (generation 0: the initial population; then batch children or draws)
+        if len(pending) != want and not self.halving:  # (generation 0: the population; then children or draws)
             raise fail("pending", f"expected {want} architectures at generation {self.generation}, got "
                                   f"{len(pending)}")
         self.pending = [candidate_from_dict(d, f"algorithm.pending[{i}]", source) for i, d in enumerate(pending)]
@@ -225,7 +253,35 @@ class RegularizedEvolution(_ArchitectureSearch):
         super().__init__(config, seed)
         self.queue: list[NASCandidate] = []  # oldest first
         if not _restore:
-            self.pending = self._random(config.nas.population, keep_weights=config.nas.lamarckian)
+            self.pending = [self._at_rung(c, 0) for c in
+                            self._random(config.nas.population, keep_weights=config.nas.lamarckian)]
+
+    def kept(self) -> list[NASCandidate]:
+        return list(self.queue)
+
+    def _at_rung(self, c: NASCandidate, rung: int) -> NASCandidate:
+        """``c`` set up to train to successive-halving rung ``rung`` (unchanged when halving is off): rung 0 trains
+        from the start for the first rung's epochs; a promotion continues from its own weights for the difference."""
+        if not self.halving:
+            return c
+        epochs = self.config.nas.halving_epochs
+        last = rung == len(epochs) - 1
+        c.rung, c.epochs = rung, epochs[rung] - (epochs[rung - 1] if rung else 0)
+        c.keep_weights = c.keep_weights or not last
+        return c
+
+    def _promote(self, done: list[NASCandidate]) -> list[NASCandidate]:
+        """The best ``halving_keep`` (at least one; ties: first asked) of a rung's candidates, set up for the next
+        rung, continuing from their trained weights."""
+        order = sorted(range(len(done)), key=lambda i: -done[i].fitness)
+        keep = max(1, math.ceil(self.config.nas.halving_keep * len(done)))
+        out = []
+        for i in order[:keep]:
+            c = done[i]
+            nxt = NASCandidate(c.key, c.arch, c.parent, c.mutation, init_state=c.state,
+                               keep_weights=self.config.nas.lamarckian)
+            out.append(self._at_rung(nxt, c.rung + 1))
+        return out
 
     def tournament(self) -> NASCandidate:
         """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals)."""
@@ -237,20 +293,31 @@ class RegularizedEvolution(_ArchitectureSearch):
         out = []
         for _ in range(count):
             parent = self.tournament()
-            arch, kind = mutate(parent.arch, self.space, self.rng)
-            out.append(NASCandidate(self.next_key, arch, parent.key, kind.value,
-                                    init_state=parent.state if lamarckian else None, keep_weights=lamarckian))
+            morphed = None
+            if parent.state is not None and self.rng.random() < self.config.nas.morphism_probability:
+                morphed = morph(parent.arch, parent.state, self.space, self.rng)
+            if morphed is not None:  # a function-preserving child, from the parent's transformed weights
+                arch, state, kind = morphed
+            else:
+                arch, kind = mutate(parent.arch, self.space, self.rng)
+                state = parent.state if lamarckian else None
+            out.append(self._at_rung(NASCandidate(self.next_key, arch, parent.key, kind.value, init_state=state,
+                                                  keep_weights=lamarckian), 0))
             self.next_key += 1
         return out
 
     def tell(self, fitness: Sequence[float]) -> NASStats:
-        """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children."""
+        """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children.
+        With successive halving, only candidates that finished the last rung enter the queue; the best of an
+        earlier rung are asked again (promoted) before any new children."""
         cfg = self.config.nas
         done, f = self._record(fitness)
-        self.queue.extend(done)  # generation 0: the initial population fills the queue
+        last = len(cfg.halving_epochs) - 1
+        rising = [c for c in done if self.halving and c.rung < last]
+        self.queue.extend(c for c in done if not self.halving or c.rung == last)  # gen 0 fills the queue
         del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
-        stats = self._stats(f, max(c.fitness for c in self.queue))
-        self.pending = self._children(cfg.batch)
+        stats = self._stats(f, max((c.fitness for c in self.queue), default=None))
+        self.pending = self._promote(rising) if rising else self._children(cfg.batch)
         self.generation += 1
         return stats
 
@@ -263,14 +330,7 @@ class RegularizedEvolution(_ArchitectureSearch):
                         source: str | None = None) -> "RegularizedEvolution":
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
-        queue = state.get("queue")
-        if not isinstance(queue, list) or (algo.generation > 0 and len(queue) != config.nas.population):
-            raise CheckpointError(f"expected a list of {config.nas.population} architectures", source=source,
-                                  field="algorithm.queue")
-        algo.queue = [candidate_from_dict(d, f"algorithm.queue[{i}]", source) for i, d in enumerate(queue)]
-        if any(c.fitness is None for c in algo.queue):
-            raise CheckpointError("expected the fitness of every queue member", source=source,
-                                  field="algorithm.queue")
+        algo.queue = algo._load_members(state, "queue", source, exact=not algo.halving)
         return algo
 
 
@@ -293,6 +353,9 @@ class RandomSearch(_ArchitectureSearch):
         if config.nas.lamarckian:
             raise ConfigError("Lamarckian inheritance needs parents (algorithm 'regularized_evolution'); random "
                               "search has none: expected false", source=config.source, field="nas.lamarckian")
+        if config.nas.halving_epochs:
+            raise ConfigError("successive halving is for algorithm 'regularized_evolution': expected []",
+                              source=config.source, field="nas.halving_epochs")
         super().__init__(config, seed)
         if not _restore:
             self.pending = self._random(config.nas.population)

@@ -3,8 +3,10 @@ validation accuracy. ``info`` carries each candidate's test accuracy and, when t
 trained weights (Lamarckian inheritance). Candidate i's result depends only on (candidate i, seeds[i])."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -12,22 +14,25 @@ import numpy as np
 from topoevo.config.schema import Section, param
 from topoevo.errors import EvaluationError
 from topoevo.nas.candidate import ArchitectureBatch
-from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, load_splits
+from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, Splits, load_splits, split_user_data
 from topoevo.nas.train import Schedule, TrainSettings
 from topoevo.tasks.base import EvalResult, TaskBase
+from topoevo.tasks.tabular import SUFFIXES, DataFileKeys, is_data_file
 
 
 @dataclass
-class NASParams(Section):
+class NASParams(DataFileKeys):
     """``[task]`` keys of the architecture-search task (``name = "nas"``).
 
-    >>> NASParams().dataset.value, NASParams().input_shape
+    >>> NASParams().dataset, NASParams().input_shape
     ('mnist1d', (1, 40))
     """
 
     SECTION = "task"
 
-    dataset: NASDataset = param(NASDataset.MNIST1D, "'mnist1d', 'digits' or 'mnist5k' (all offline).")
+    dataset: str = param("mnist1d", "'mnist1d', 'digits' or 'mnist5k' (all offline), or the path of a data file "
+                                    "(.csv, .tsv, whitespace text: inputs (1, columns); .npz: x's own shape).",
+                         path=True)
     validation_fraction: float = param(0.2, "Fraction of the training data held out as the validation set (the "
                                             "fitness).", gt=0, le=0.5)
     test_fraction: float = param(0.2, "Fraction held out as the test set, for datasets without their own "
@@ -41,13 +46,35 @@ class NASParams(Section):
     threads: int = param(1, "torch threads while training (1 makes results independent of the machine's core "
                             "count; 0 = leave torch's setting).", ge=0)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, Enum):  # (a bundled dataset given by its enum member)
+            self.dataset = self.dataset.value
+        super().__post_init__()
+
+    def check(self) -> tuple[str, str] | None:
+        if not is_data_file(self.dataset) and self.dataset not in {d.value for d in NASDataset}:
+            names = ", ".join(repr(d.value) for d in NASDataset)
+            return "dataset", f"expected {names} or a data file ending in {', '.join(SUFFIXES)}, got {self.dataset!r}"
+        return self.check_data_keys(self.dataset)
+
+    def splits(self) -> Splits:
+        """The training / validation / test sets (cached per process)."""
+        if is_data_file(self.dataset):
+            return split_user_data(self.dataset, self, self.validation_fraction, self.test_fraction,
+                                   self.split_seed)
+        return load_splits(NASDataset(self.dataset), self.validation_fraction, self.test_fraction, self.split_seed)
+
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return INPUT_SHAPES[self.dataset]
+        if is_data_file(self.dataset):
+            return self.splits().input_shape
+        return INPUT_SHAPES[NASDataset(self.dataset)]
 
     @property
     def num_classes(self) -> int:
-        return NUM_CLASSES[self.dataset]
+        if is_data_file(self.dataset):
+            return self.splits().num_classes
+        return NUM_CLASSES[NASDataset(self.dataset)]
 
     def settings(self) -> TrainSettings:
         return TrainSettings(self.epochs, self.learning_rate, self.batch_size, self.weight_decay, self.schedule)
@@ -64,14 +91,14 @@ class NASTask(TaskBase):
 
     def __init__(self, params: NASParams | None = None):
         self.params = params = params or NASParams()
-        self.splits = load_splits(params.dataset, params.validation_fraction, params.test_fraction,
-                                  params.split_seed)
+        self.splits = params.splits()
         self.input_shape = params.input_shape
         self.num_inputs = math.prod(self.input_shape)
         self.num_outputs = params.num_classes
 
     def evaluate(self, policy: ArchitectureBatch, seeds: np.ndarray) -> EvalResult:
-        """Fitness = validation accuracy of each trained candidate; ``info``: ``test_accuracy``, ``train_seconds``
+        """Fitness = validation accuracy of each trained candidate (for its own ``epochs`` when it sets them);
+        ``info``: ``test_accuracy``, ``train_seconds``, ``latency_us``
         (float arrays), ``weights`` (an object array: trained weights for candidates with ``keep_weights``, else None).
         Every ``info`` value has one row per candidate, so evaluators that split candidates into chunks concatenate
         them."""
@@ -95,7 +122,8 @@ class NASTask(TaskBase):
                 if tuple(cand.arch.input_shape) != tuple(self.input_shape):
                     raise EvaluationError(f"candidate {cand.key} expects inputs {cand.arch.input_shape}, the "
                                           f"dataset has {self.input_shape}", field="nas.input_shape")
-                results.append(train_architecture(cand.arch, self.splits, settings, int(seed), cand.init_state,
+                own = settings if cand.epochs is None else dataclasses.replace(settings, epochs=cand.epochs)
+                results.append(train_architecture(cand.arch, self.splits, own, int(seed), cand.init_state,
                                                   cand.keep_weights))
         finally:
             if self.params.threads:
@@ -105,6 +133,7 @@ class NASTask(TaskBase):
         return EvalResult(fitness=np.array([r.val_accuracy for r in results], dtype=np.float64),
                           info={"test_accuracy": np.array([r.test_accuracy for r in results], dtype=np.float64),
                                 "train_seconds": np.array([r.seconds for r in results], dtype=np.float64),
+                                "latency_us": np.array([r.latency_us for r in results], dtype=np.float64),
                                 "weights": weights})
 
     # the run loop keeps no task state: the datasets are regenerated identically

@@ -15,12 +15,13 @@ from topoevo.report.figures import new_figure, require_matplotlib, save_figure
 
 log = logging.getLogger("topoevo.report")
 
-__all__ = ["read_stats", "plot_fitness", "plot_species", "plot_run", "new_figure"]
+__all__ = ["read_stats", "plot_fitness", "plot_species", "plot_pareto", "plot_run", "new_figure"]
 
 #: picture file names written by :func:`plot_run` (plus ``champion.<fmt>``)
 FITNESS_FILE = "fitness"
 SPECIES_FILE = "species"
 CHAMPION_FILE = "champion"
+PARETO_FILE = "pareto"
 
 
 def read_stats(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -120,8 +121,40 @@ def plot_species(records: Sequence[dict[str, Any]], path: str | Path, title: str
     return save_figure(fig, path)
 
 
+def plot_pareto(pareto: dict[str, Any], records: Sequence[dict[str, Any]], path: str | Path,
+                title: str | None = None) -> Path:
+    """A multi-objective run (``pareto.json``): the final front in its first two objectives (the others in the
+    labels), and the hypervolume per generation from the records."""
+    names = pareto["objectives"]
+    pts = [f["objectives"] for f in pareto["front"]]
+    fig = new_figure(11.0, 4.5)
+    ax, hv = fig.subplots(1, 2)
+    if pts and len(names) >= 2:
+        if len(names) == 2:  # (with more objectives the front need not be a staircase in the first two)
+            ax.step([p[0] for p in pts], [p[1] for p in pts], where="post", color="C0", alpha=0.5)
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], color="C0", zorder=3)
+        if len(names) > 2:
+            for p in pts:
+                ax.annotate(", ".join(f"{n}={v:.3g}" for n, v in zip(names[2:], p[2:])), (p[0], p[1]),
+                            fontsize="x-small", xytext=(3, 3), textcoords="offset points")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+    ax.grid(True, alpha=0.3)
+    ax.set_title(f"Pareto front ({len(pts)} architectures)")
+    gens = [int(r["generation"]) for r in records if "hypervolume" in r]
+    hv.plot(gens, [float(r["hypervolume"]) for r in records if "hypervolume" in r], color="C1", marker=".")
+    hv.set_xlabel("generation")
+    hv.set_ylabel("hypervolume (normalised objectives)")
+    hv.grid(True, alpha=0.3)
+    hv.set_title("hypervolume per generation")
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)
+
+
 def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png") -> list[Path]:
-    """Write ``fitness.<fmt>``, ``species.<fmt>`` (NEAT runs) and ``champion.<fmt>`` (if the run saved a genome)
+    """Write ``fitness.<fmt>``, ``species.<fmt>`` (NEAT runs), ``pareto.<fmt>`` (NSGA-II runs) and
+    ``champion.<fmt>`` (if the run saved a genome)
     into ``out_dir`` (default: the run directory); returns the files written.
 
     >>> # plot_run("runs/xor-s0-20260101-120000")  ->  [.../fitness.png, .../species.png, .../champion.png]
@@ -136,6 +169,11 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = 
     written = [plot_fitness(records, out / f"{FITNESS_FILE}.{fmt}", title=f"{name}: fitness per generation")]
     if any(r.get("species_sizes") for r in records):
         written.append(plot_species(records, out / f"{SPECIES_FILE}.{fmt}", title=f"{name}: species sizes"))
+    if (run_dir / "pareto.json").is_file():  # a multi-objective (NSGA-II) run
+        from topoevo.nas.nsga2 import read_pareto
+
+        written.append(plot_pareto(read_pareto(run_dir / "pareto.json"), records, out / f"{PARETO_FILE}.{fmt}",
+                                   title=f"{name}: Pareto front"))
     champion = run_dir / "champion.json"
     if champion.is_file():
         from topoevo.errors import GenomeFileError

@@ -81,7 +81,7 @@ class BackpropNEATTask(SupervisedTask):
                 self.train_inputs.numpy(), self.train_targets.numpy(), test_size=params.validation_fraction,
                 stratify=self.train_targets.numpy(), random_state=params.split_seed)
         except ValueError as exc:
-            raise ConfigError(f"cannot split the training set of {params.dataset.value} into stratified fitting and "
+            raise ConfigError(f"cannot split the training set of {params.dataset} into stratified fitting and "
                               f"validation splits ({exc})", field="task.validation_fraction") from None
         self.fit_inputs, self.fit_targets = torch.from_numpy(x_fit), torch.from_numpy(y_fit)
         self.validation_inputs, self.validation_targets = torch.from_numpy(x_val), torch.from_numpy(y_val)

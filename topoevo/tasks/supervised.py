@@ -1,5 +1,5 @@
-"""Supervised classification as a batched Task: scikit-learn's bundled datasets (no download), split once into
-training and test sets; fitness = accuracy or negative cross-entropy of each network on the training set (or on a
+"""Supervised classification as a batched Task: scikit-learn's bundled datasets (no download) or the user's own data
+file (``dataset = "path.csv"``, see :mod:`topoevo.tasks.tabular`), split once into training and test sets; fitness = accuracy or negative cross-entropy of each network on the training set (or on a
 minibatch drawn from its evaluation seed); solved = the champion's test accuracy reaches ``solved_accuracy``.
 
 Needs scikit-learn (``pip install topoevo[supervised]``); it and torch are imported lazily.
@@ -15,6 +15,7 @@ import numpy as np
 from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError, EvaluationError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
+from topoevo.tasks.tabular import SUFFIXES, DataFileKeys, is_data_file, load_user_data, scale
 
 
 class Dataset(str, Enum):
@@ -82,18 +83,27 @@ def _loader(dataset: Dataset) -> Callable[[], Any]:
             Dataset.BREAST_CANCER: datasets.load_breast_cancer, Dataset.DIGITS: datasets.load_digits}[dataset]
 
 
+def _dataset_problem(dataset: str, bundled: type[Enum]) -> tuple[str, str] | None:
+    if is_data_file(dataset) or dataset in {d.value for d in bundled}:
+        return None
+    names = ", ".join(repr(d.value) for d in bundled)
+    return "dataset", f"expected {names} or a data file ending in {', '.join(SUFFIXES)}, got {dataset!r}"
+
+
 @dataclass
-class SupervisedParams(Section):
+class SupervisedParams(DataFileKeys):
     """``[task]`` keys of the supervised task (``name = "supervised"``).
 
-    >>> SupervisedParams().dataset.value, SupervisedParams().test_fraction
+    >>> SupervisedParams().dataset, SupervisedParams().test_fraction
     ('wine', 0.25)
     """
 
     SECTION = "task"
 
-    dataset: Dataset = param(Dataset.WINE, "'wine', 'iris', 'breast_cancer', 'digits' (scikit-learn's bundled "
-                                           "data) or 'mnist1d' (generated offline; its own test set).")
+    dataset: str = param("wine", "'wine', 'iris', 'breast_cancer', 'digits' (scikit-learn's bundled data), 'mnist1d' "
+                                 "(generated offline; its own test set), or the path of a data file (.csv, .tsv, "
+                                 "whitespace text, .npz; relative paths are read from the task file's folder).",
+                         path=True)
     test_fraction: float = param(0.25, "Fraction of the samples held out as the test set (stratified split).",
                                  gt=0, le=0.9)
     split_seed: int = param(0, "Seed of the train/test split (fixed: not the run's seed).", ge=0)
@@ -103,6 +113,36 @@ class SupervisedParams(Section):
                                "evaluation seed; 0 = the whole training set (every network sees the same data).",
                             ge=0)
     solved_accuracy: float | None = param(None, "Test accuracy at which the champion counts as solved.", ge=0, le=1)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, Enum):  # (a bundled dataset given by its enum member)
+            self.dataset = self.dataset.value
+        super().__post_init__()
+
+    def check(self) -> tuple[str, str] | None:
+        return _dataset_problem(self.dataset, Dataset) or self.check_data_keys(self.dataset)
+
+    def load(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Training and test inputs (float64, flat), labels, and the mask of inputs to scale (split, not scaled)."""
+        if is_data_file(self.dataset):
+            d = load_user_data(self.dataset, self, self.test_fraction, self.split_seed)
+            n_tr, n_te = len(d.train_y), len(d.test_y)
+            return d.train_x.reshape(n_tr, -1), d.train_y, d.test_x.reshape(n_te, -1), d.test_y, d.numeric
+        if self.dataset == Dataset.MNIST1D.value:  # a fixed test set of its own
+            x_tr, y_tr, x_te, y_te = _mnist1d()
+            return x_tr, y_tr, x_te, y_te, np.ones(x_tr.shape[1], dtype=bool)
+        data = _loader(Dataset(self.dataset))()
+        x = np.asarray(data.data, dtype=np.float64)
+        y = np.asarray(data.target, dtype=np.int64)
+        from sklearn.model_selection import train_test_split
+
+        try:
+            x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=self.test_fraction, stratify=y,
+                                                      random_state=self.split_seed)
+        except ValueError as exc:  # e.g. fewer test samples than classes
+            raise ConfigError(f"cannot split {self.dataset} into stratified training and test sets ({exc})",
+                              field="task.test_fraction") from None
+        return x_tr, y_tr, x_te, y_te, np.ones(x.shape[1], dtype=bool)
 
 
 class SupervisedTask(TaskBase):
@@ -120,34 +160,20 @@ class SupervisedTask(TaskBase):
         import torch
 
         self.params = params = params or SupervisedParams()
-        if params.dataset is Dataset.MNIST1D:  # a fixed test set of its own
-            x_tr, y_tr, x_te, y_te = _mnist1d()
-            x = x_tr
-        else:
-            data = _loader(params.dataset)()
-            x = np.asarray(data.data, dtype=np.float64)
-            y = np.asarray(data.target, dtype=np.int64)
-            from sklearn.model_selection import train_test_split
-
-            try:
-                x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=params.test_fraction, stratify=y,
-                                                          random_state=params.split_seed)
-            except ValueError as exc:  # e.g. fewer test samples than classes
-                raise ConfigError(f"cannot split {params.dataset.value} into stratified training and test sets "
-                                  f"({exc})", field="task.test_fraction") from None
-        if params.scaling is Scaling.STANDARDIZE:
-            mean, std = x_tr.mean(0), x_tr.std(0)
-            std = np.where(std > 0, std, 1.0)
-            x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
+        x_tr, y_tr, x_te, y_te, numeric = params.load()
+        if params.scaling is Scaling.STANDARDIZE:  # numeric columns only (a data file's one-hot ones stay 0/1)
+            x_tr, x_te = scale(x_tr, x_te, numeric)
         elif params.scaling is Scaling.UNIT:
-            top = float(np.abs(x_tr).max()) or 1.0
-            x_tr, x_te = x_tr / top, x_te / top
+            top = float(np.abs(x_tr[:, numeric]).max()) if numeric.any() else 0.0
+            x_tr, x_te = x_tr.copy(), x_te.copy()
+            x_tr[:, numeric] /= top or 1.0
+            x_te[:, numeric] /= top or 1.0
         self.train_inputs = torch.from_numpy(x_tr.astype(np.float32))
         self.train_targets = torch.from_numpy(y_tr)
         self.test_inputs = torch.from_numpy(x_te.astype(np.float32))
         self.test_targets = torch.from_numpy(y_te)
-        self.num_inputs: int = int(x.shape[1])
-        self.num_outputs: int = int(y_tr.max()) + 1
+        self.num_inputs: int = int(x_tr.shape[1])
+        self.num_outputs: int = int(max(y_tr.max(), y_te.max())) + 1
         self.champion_test: dict[str, Any] | None = None
 
     # ---- scoring
@@ -168,7 +194,7 @@ class SupervisedTask(TaskBase):
         bad = torch.isnan(out).flatten(1).any(1)
         if bool(bad.any()):
             raise EvaluationError(f"policy output of network {int(bad.nonzero()[0, 0])} is NaN on "
-                                  f"{self.params.dataset.value}")
+                                  f"{self.params.dataset}")
         log_p = torch.log_softmax(out, dim=-1)
         nll = -log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1).numpy()  # (P, B)
         correct = (out.argmax(-1) == targets).numpy()

@@ -1,0 +1,138 @@
+"""Multi-objective and low-fidelity architecture search on MNIST-1D.
+
+Per seed, three runs of the one run loop (``topoevo.run.Run``, in-process evaluator, torch on one thread), every
+architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in benchmarks/nas.py:
+- ``nsga2``: tasks/mnist1d_nsga2.toml (P = 10, 5 children per generation, objectives validation error and
+  parameters), ``--archs`` trained architectures;
+- ``rea``: tasks/mnist1d_rea.toml (regularized evolution, P = 10, S = 3, one child per generation, accuracy only),
+  the same space, training and number of trained architectures; it is also the "full training" side below;
+- ``sh``: tasks/mnist1d_halving.toml: regularized evolution proposing the same number of new architectures, each
+  trained 1 epoch, the best fifth of each generation continued to 4 epochs (only those enter the queue).
+
+Figures per seed:
+- hypervolume of validation error x parameters over every architecture the run trained, objectives divided by
+  the fixed reference point (error 1, 100,000 parameters = the space's max_parameters): ``nsga2_hv``, ``rea_hv``;
+- best test accuracy under 10k parameters: the test accuracy of the architecture with the best validation accuracy
+  among those with <= 10,000 parameters (0 when a run trained none): ``*_best_acc_under_10k``;
+- successive halving against full training: test accuracy of each run's best-by-validation architecture
+  (``sh_test_acc``, ``full_test_acc``) and the run's CPU seconds (``sh_cpu_s``, ``full_cpu_s``, process time of the
+  worker that ran it).
+Test accuracy is never used for selection. The last line is one JSON object with those keys (plus means and win
+counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
+
+    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --jobs 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+TASKS = ROOT / "tasks"
+FILES = {"nsga2": "mnist1d_nsga2.toml", "rea": "mnist1d_rea.toml", "sh": "mnist1d_halving.toml"}
+REFERENCE = (1.0, 100_000.0)  # error, parameters
+SMALL = 10_000
+
+
+def halving_evaluations(archs: int, population: int, batch: int, keep: float) -> int:
+    """Trainings successive halving spends on ``archs`` new architectures with two rungs: every new one once, plus
+    the promotions (``ceil(keep * n)`` of each generation of n)."""
+    children = archs - population
+    gens, rest = divmod(children, batch)
+    promoted = math.ceil(keep * population) + gens * math.ceil(keep * batch) + (math.ceil(keep * rest) if rest else 0)
+    return archs + promoted
+
+
+def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
+    import torch
+
+    from topoevo.config import load_config
+    from topoevo.nas.pareto import hypervolume
+    from topoevo.run import Run
+
+    torch.set_num_threads(1)
+    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": 1, "progress": False,
+                                                       "checkpoint_every": 0}})
+    nas = config.nas
+    budget = halving_evaluations(archs, nas.population, nas.batch, nas.halving_keep) if name == "sh" else archs
+    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": budget, "progress": False,
+                                                       "checkpoint_every": 0}})
+    t0, c0 = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
+        run.loop()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    hist = run.algo.history  # key, parent, mutation, fitness, test_accuracy, parameters, generation
+    if name == "sh":  # only fully trained rows count as results (a key's last row is its highest rung)
+        last = {}
+        for row in hist:
+            last[row[0]] = row
+        hist = list(last.values())
+    f = np.array([[1.0 - h[3], h[5]] for h in hist], dtype=float)
+    hv = hypervolume(f / np.array(REFERENCE), np.ones(2))
+    small = [h for h in hist if h[5] <= SMALL]
+    best_small = max(small, key=lambda h: h[3])[4] if small else 0.0
+    best = run.algo.best
+    return {"name": name, "seed": seed, "hv": hv, "best_acc_under_10k": best_small, "test_acc": best.test_accuracy,
+            "val_acc": best.fitness, "parameters": best.parameters, "evaluations": run.algo.evaluations,
+            "new_archs": len({h[0] for h in run.algo.history}), "cpu_s": cpu, "wall_s": wall}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--archs", type=int, default=40, help="new architectures per run")
+    p.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes, one torch thread each)")
+    args = p.parse_args(argv)
+    load_before = os.getloadavg()
+    names = ["nsga2", "rea", "sh"]
+    results: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(run_one, n, s, args.archs) for s in range(args.seeds) for n in names]
+        for fut in futures:
+            r = fut.result()
+            results[r["name"]].append(r)
+            print(f"seed {r['seed']} {r['name']:>5}: hv {r['hv']:.4f} best<10k {r['best_acc_under_10k']:.3f} test "
+                  f"{r['test_acc']:.3f} ({r['parameters']} params) {r['evaluations']} trainings of "
+                  f"{r['new_archs']} archs, cpu {r['cpu_s']:.0f}s wall {r['wall_s']:.0f}s", flush=True)
+    for n in names:
+        results[n].sort(key=lambda r: r["seed"])
+
+    def col(name: str, key: str, digits: int = 4) -> list[float]:
+        return [round(float(r[key]), digits) for r in results[name]]
+
+    out: dict[str, Any] = {
+        "nsga2_hv": col("nsga2", "hv"), "rea_hv": col("rea", "hv"),
+        "nsga2_best_acc_under_10k": col("nsga2", "best_acc_under_10k"),
+        "rea_best_acc_under_10k": col("rea", "best_acc_under_10k"),
+        "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col("rea", "test_acc"),
+        "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col("rea", "cpu_s", 1)}
+    extra = {"seeds": args.seeds, "archs": args.archs,
+             "hv_wins": int(sum(a > b for a, b in zip(out["nsga2_hv"], out["rea_hv"]))),
+             "sh_mean": round(float(np.mean(out["sh_test_acc"])), 4),
+             "full_mean": round(float(np.mean(out["full_test_acc"])), 4),
+             "sh_cpu_ratio": round(float(np.sum(out["sh_cpu_s"]) / np.sum(out["full_cpu_s"])), 3),
+             "nsga2_cpu_s": col("nsga2", "cpu_s", 1), "sh_trainings": [r["evaluations"] for r in results["sh"]],
+             "nsga2_test_acc": col("nsga2", "test_acc")}
+    from benchmarks.results_meta import write_results
+
+    write_results("nas_mo", {**out, **extra}, argv, list(range(args.seeds)), load_before)
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
