@@ -3,24 +3,26 @@ topoevo against neat-python 2.0 side by side (same script, same machine, same nu
 
 For each seed the two runs follow each other, so both see the same machine load:
 
-- topoevo: ``topoevo.run.Run`` of ``tasks/cartpole.toml`` (progress off, other reporters as a user gets them),
-  torch limited to ``--cores`` threads. The run loop tests each generation's champion on 100 held-out episodes when
-  its training fitness reaches 475 and stops when the held-out mean return does. Wall time: ``Run.start`` to the
-  end of ``loop`` (champion and summary files written), held-out tests included.
-- neat-python: ``benchmarks.peers.neat_python_peer.cartpole_run`` (its example config; fitness = mean return of 3
-  episodes; the best genome of every generation plays 100 held-out episodes; solved at 475), serial with
-  ``--cores 1``, ``neat.ParallelEvaluator(cores)`` otherwise. Wall time: Population creation to the end, tests
-  included.
+- topoevo: ``topoevo.run.Run`` of ``tasks/cartpole.toml`` with ``neat.pop_size = --pop`` (progress off, other
+  reporters as a user gets them), torch limited to ``--cores`` threads. The run loop tests each generation's
+  champion on 100 held-out episodes when its training fitness reaches 475 and stops when the held-out mean return
+  does. Wall time: ``Run.start`` to the end of ``loop`` (champion and summary files written), tests included.
+- neat-python: ``benchmarks.peers.neat_python_peer.cartpole_run`` (its example config with ``pop_size = --pop``;
+  fitness = mean return of 3 episodes; the same held-out rule: the generation's best is tested on 100 held-out
+  episodes when its training fitness reaches 475; solved at 475), serial with ``--cores 1``,
+  ``neat.ParallelEvaluator(cores)`` otherwise. Wall time: Population creation to the end, tests included.
 
-Evaluations: topoevo's as the run loop counts them (genomes of earlier generations + the winner's index in its
-generation); neat-python's are whole generations (its peer cannot stop inside one), so ``evals_whole_generations``
-gives topoevo's on that footing too. CPU seconds of this process are reported next to wall seconds: with
-``--cores 1`` both sides run in this one process, and CPU time is robust when other processes share the cores.
+Same success rule, same tests at the same moments, same population (``--pop``, default 150 = neat-python's example
+config; ``--pop 100`` = tasks/cartpole.toml's) and the same counting on both sides: evaluations in whole
+generations (the champion is chosen by ranking the generation, so every genome of it was evaluated). CPU seconds
+of this process are reported next to wall seconds: with ``--cores 1`` both sides run in this one process, and CPU
+time is robust when other processes share the cores. Results: ``benchmarks/results/cartpole_pop<N>.json``.
 
 The last line is one JSON object: ``{"runs", "solved", "median_wall_s", "median_evals", "neat_python": {same
 keys}, ...}``.
 
-    python benchmarks/cartpole.py --seeds 10
+    python benchmarks/cartpole.py --seeds 10 --pop 150
+    python benchmarks/cartpole.py --seeds 10 --pop 100
 """
 from __future__ import annotations
 
@@ -62,13 +64,12 @@ def topoevo_run(task_file: str | Path, seed: int, cores: int = 1,
         run = Run.start(config, out=Path(tmp) / "run", seed=seed)
         summary = run.loop()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    if hasattr(run.task, "close"):
-        run.task.close()
+    run.task.close()
     test = run.champion_test or {}
     champ = run.champion
     return {"solved": summary.solved, "wall_s": wall, "cpu_s": cpu,
             "evals": summary.evaluations_to_solve if summary.solved else summary.evaluations,
-            "evals_whole_generations": summary.evaluations, "generations": summary.generations,
+            "generations": summary.generations,
             "test_return": test.get("held_out_return"),
             "hidden": champ.num_hidden if champ is not None else None,
             "connections": champ.num_enabled() if champ is not None else None, "seed": seed}
@@ -83,9 +84,6 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "median_cpu_s": statistics.median(r["cpu_s"] for r in runs) if runs else None,
         "median_generations": statistics.median(r["generations"] for r in ok) if ok else None,
     }
-    if runs and "evals_whole_generations" in runs[0]:
-        out["median_evals_whole_generations"] = statistics.median(r["evals_whole_generations"] for r in ok) \
-            if ok else None
     return out
 
 
@@ -110,6 +108,12 @@ def compare(seeds: list[int], ours: Callable[[int], dict[str, Any]], theirs: Cal
     result["speedup_median_cpu"] = (result["neat_python"]["median_cpu_s"] / result["median_cpu_s"]
                                     if result["median_cpu_s"] else None)
     result["speedup_per_seed_wall"] = [round(b["wall_s"] / a["wall_s"], 2) for a, b in zip(mine, peer)]
+    result["speedup_per_seed_cpu"] = [round(b["cpu_s"] / a["cpu_s"], 2) for a, b in zip(mine, peer)]
+    # CPU per solve: all runs' CPU / solved runs, each side (the seeds' luck averaged rather than the median's)
+    cpu_per_solve = [sum(r["cpu_s"] for r in side) / max(1, sum(r["solved"] for r in side)) for side in (mine, peer)]
+    result["cpu_per_solve_s"] = cpu_per_solve[0]
+    result["neat_python"]["cpu_per_solve_s"] = cpu_per_solve[1]
+    result["speedup_cpu_per_solve"] = cpu_per_solve[1] / cpu_per_solve[0] if cpu_per_solve[0] else None
     result["per_run"] = {"topoevo": mine, "neat_python": peer}
     return result
 
@@ -120,21 +124,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--cores", type=int, default=1, help="cores per side: torch threads / neat-python workers")
     p.add_argument("--task", default=str(TASK_FILE))
+    p.add_argument("--pop", type=int, default=150, help="population of both sides")
     args = p.parse_args(argv)
+    from benchmarks.results_io import start, write_results
+
+    start()
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     from benchmarks.peers.neat_python_peer import cartpole_run
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"# CartPole-v1: {args.task} vs neat-python 2.0, seeds {seeds[0]}..{seeds[-1]}, {args.cores} core(s) each")
     workers = 0 if args.cores == 1 else args.cores
-    result = compare(seeds, lambda s: topoevo_run(args.task, s, args.cores),
-                     lambda s: cartpole_run(s, workers=workers), "CartPole-v1")
+    result = compare(seeds, lambda s: topoevo_run(args.task, s, args.cores, {"neat": {"pop_size": args.pop}}),
+                     lambda s: cartpole_run(s, workers=workers, pop_size=args.pop), "CartPole-v1")
     result["cores"] = args.cores
+    result["pop_size"] = args.pop
     print(f"# topoevo solved {result['solved']}/{result['runs']}, median {result['median_wall_s']:.2f} s wall, "
           f"{result['median_evals']} evals | neat-python solved {result['neat_python']['solved']}/"
           f"{result['neat_python']['runs']}, median {result['neat_python']['median_wall_s']:.2f} s wall, "
           f"{result['neat_python']['median_evals']} evals | speed-up (median wall) "
           f"{result['speedup_median_wall']:.1f}x, (median cpu) {result['speedup_median_cpu']:.1f}x")
+    write_results(f"cartpole_pop{args.pop}", result, sys.argv if argv is None else [__file__, *argv], seeds=seeds)
     print(json.dumps(result))
     return result
 

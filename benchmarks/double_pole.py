@@ -14,11 +14,19 @@ its network size (hidden nodes, enabled connections). The last line is one JSON 
 
     python benchmarks/double_pole.py --variant dpv --seeds 20
     python benchmarks/double_pole.py --variant dpnv --seeds 20 --jobs 2
+    python benchmarks/double_pole.py --variant dpv --first-seed 100 --start-angle 4.5deg
+
+Seeds: the task files' settings were tuned on seeds 0-11 (DPNV) and 0-19 (DPV population), before the rule "tune on
+seeds >= 1000"; the reported rows use seeds 100-119, never used for tuning. ``--start-angle``: the long pole's
+start angle, 0.07 rad (Stanley's NEAT C++, the default) or 4.5 degrees (0.0785 rad, Gomez et al. 2008, the
+CoSyNE / CMA-ES figures). The result goes to ``benchmarks/results/double_pole_<variant>[_4p5deg].json``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import logging
 import statistics
 import sys
@@ -53,7 +61,8 @@ class DoublePoleRun:
     wall_s: float  # Run.start to the end of the loop, this process
 
 
-def run_seed(variant: str, seed: int, task_file: str | None = None, generations: int | None = None) -> dict[str, Any]:
+def run_seed(variant: str, seed: int, task_file: str | None = None, generations: int | None = None,
+             start_angle: float | None = None) -> dict[str, Any]:
     """One NEAT run of the variant's task file with ``seed``; returns :class:`DoublePoleRun` as a dict."""
     import torch
 
@@ -65,6 +74,8 @@ def run_seed(variant: str, seed: int, task_file: str | None = None, generations:
     overrides: dict[str, dict[str, Any]] = {"run": {"progress": False, "checkpoint_every": 0}}
     if generations is not None:
         overrides["run"]["generations"] = generations
+    if start_angle is not None:
+        overrides["task"] = {"start_angle": start_angle}
     config = load_config(task_file or TASK_FILES[variant], overrides)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -108,28 +119,79 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (one core each)")
     p.add_argument("--task", default=None, help="another task file of the same variant")
     p.add_argument("--generations", type=int, default=None, help="override run.generations")
+    p.add_argument("--from-log", default=None, metavar="LOG",
+                   help="write the results from the per-seed lines of this script's log (a run stopped early)")
+    p.add_argument("--start-angle", default=None,
+                   help="long pole's start angle: radians, or degrees with a 'deg' suffix (default 0.07 rad)")
     args = p.parse_args(argv)
+    from benchmarks.results_io import start, write_results
+
+    start()
+    angle = parse_angle(args.start_angle)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     task_file = args.task or str(TASK_FILES[args.variant])
     print(f"# {args.variant}: {task_file}, seeds {seeds[0]}..{seeds[-1]}, {args.jobs} job(s)")
     runs: list[dict[str, Any]] = []
-    if args.jobs > 1:
+    if args.from_log:
+        runs = runs_from_log(args.from_log)
+        seeds = [r["seed"] for r in runs]
+    elif args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            futures = [pool.submit(run_seed, args.variant, s, task_file, args.generations) for s in seeds]
+            futures = [pool.submit(run_seed, args.variant, s, task_file, args.generations, angle) for s in seeds]
             for f in futures:
                 runs.append(f.result())
                 _print_run(runs[-1])
     else:
         for s in seeds:
-            runs.append(run_seed(args.variant, s, task_file, args.generations))
+            runs.append(run_seed(args.variant, s, task_file, args.generations, angle))
             _print_run(runs[-1])
     result = summarize(args.variant, runs)
+    result["start_angle_rad"] = angle if angle is not None else 0.07
+    result["task_file"] = Path(task_file).resolve().relative_to(ROOT).as_posix() if Path(task_file).resolve(
+    ).is_relative_to(ROOT) else task_file
+    result["per_run"] = runs
+    name = f"double_pole_{args.variant}" + ("_4p5deg" if angle is not None and abs(angle - 0.0785398) < 1e-4 else
+                                            "" if angle is None or angle == 0.07 else f"_{angle:g}rad")
+    write_results(name, result, sys.argv if argv is None else [__file__, *argv], seeds=seeds,
+                  source=f"per-seed lines of the log {Path(args.from_log).name} (run stopped early)"
+                  if args.from_log else None)
     print(f"# solved {result['solved']}/{result['runs']}; evaluations mean {result['mean_evals']}, median "
           f"{result['median_evals']}, worst {result['worst_evals']}; generalization mean "
           f"{result['mean_generalization']}; hidden mean {result['mean_hidden']}")
     print(json.dumps(result))
     return result
+
+
+def parse_angle(text: str | None) -> float | None:
+    """'0.07' -> 0.07 rad; '4.5deg' -> 0.0785398 rad; None -> None (the task's default).
+
+    >>> parse_angle("4.5deg"), parse_angle("0.07"), parse_angle(None)
+    (0.0785398, 0.07, None)
+    """
+    if text is None:
+        return None
+    if text.endswith("deg"):
+        return round(math.radians(float(text[:-3])), 7)
+    return float(text)
+
+
+LOG_LINE = re.compile(r"^seed +(\d+): (solved|UNSOLVED) evals +(\d+) generations +(\d+) generalization (\S+) "
+                      r"hidden (\S+) connections (\S+) wall ([\d.]+) s")
+
+
+def runs_from_log(path: str) -> list[dict[str, Any]]:
+    """The per-seed lines this script printed, as runs (for a measurement stopped before its last seed)."""
+    def opt(text: str) -> int | None:
+        return None if text == "None" else int(text)
+
+    runs = []
+    for line in Path(path).read_text().splitlines():
+        m = LOG_LINE.match(line)
+        if m:
+            runs.append(asdict(DoublePoleRun(int(m[1]), m[2] == "solved", int(m[3]), int(m[4]), opt(m[5]),
+                                             opt(m[6]), opt(m[7]), float(m[8]))))
+    return sorted(runs, key=lambda r: r["seed"])
 
 
 def _print_run(r: dict[str, Any]) -> None:

@@ -213,6 +213,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller neat-python sample and 10k population of 2k")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
+    from benchmarks.results_io import start
+
+    start()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
     results: dict[str, float] = {}
@@ -320,8 +323,12 @@ def main() -> None:
              big["compile_cpu_s"], big["peak_mb"], big["genomes_mb"],
              big["step64_s"] * 1e3, P10 * 64 / big["step64_s"] / 1e6)
     log.info("load average at the end: %.2f %.2f %.2f", *os.getloadavg())
-    print(json.dumps({k: round(v, 6) if v < 1 else (round(v, 3) if v < 1000 else round(v))
-                      for k, v in results.items() if not math.isnan(v)}))
+    out = {k: round(v, 6) if v < 1 else (round(v, 3) if v < 1000 else round(v))
+           for k, v in results.items() if not math.isnan(v)}
+    from benchmarks.results_io import write_results
+
+    write_results("forward" + ("_quick" if args.quick else ""), out, sys.argv)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

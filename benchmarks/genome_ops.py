@@ -5,8 +5,9 @@ topoevo side by side with neat-python 2.0's own reproduction, same population si
 
 Fitness is random with a size term (``uniform(0,1) - |enabled connections - target|``) so genomes stay at the stated
 size on both sides (see benchmarks/peers/neat_python_peer.py). Mutation rates match neat-python's XOR example config
-(add/delete connection 0.5, add/delete node 0.2, weight mutation 0.8 with replace 0.1, every mutation may happen in
-one child), and so does speciation (distance always normalised by gene count, c3 = 0.5, threshold 3.0), so both
+(add/delete connection 0.5, add/delete node 0.2, weight mutation 0.8 with replace 0.1, bias mutation 0.7 with
+replace 0.1 and power 0.5, biases initialised N(0, 1), every mutation may happen in one child), and so does
+speciation (distance always normalised by gene count, c3 = 0.5, threshold 3.0), so both
 sides keep a similar number of species. Figures are process CPU time per genome of the new generation. Last line: one JSON object.
 """
 from __future__ import annotations
@@ -31,9 +32,11 @@ def topoevo_timing(kind: str, pop_size: int = 150, generations: int = 30, warmup
     n_in, n_out, target = SHAPES[kind]
     cfg = Config.from_dict({
         "task": {"name": "xor"}, "neat": {"pop_size": pop_size},
-        "genome": {"num_inputs": n_in, "num_outputs": n_out},
+        "genome": {"num_inputs": n_in, "num_outputs": n_out, "bias_init_stdev": 1.0},
         "mutation": {"add_connection_rate": 0.5, "delete_connection_rate": 0.5, "add_node_rate": 0.2,
-                     "delete_node_rate": 0.2, "structural_exclusive": False, "toggle_enable_rate": 0.01},
+                     "delete_node_rate": 0.2, "structural_exclusive": False, "toggle_enable_rate": 0.01,
+                     # neat-python's bias mutation (bias_mutate_rate 0.7, bias_replace_rate 0.1, power 0.5)
+                     "bias_mutate_rate": 0.7, "bias_perturb_prob": 0.9, "bias_mutate_power": 0.5},
         # neat-python's config: distance normalised by the larger genome's gene count, weight coefficient 0.5
         "species": {"normalize_min_genes": 0, "weight_coefficient": 0.5},
     })
@@ -75,8 +78,11 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=20)
     args = ap.parse_args()
     from benchmarks.peers.neat_python_peer import reproduction_timing
+    from benchmarks.results_io import start, write_results
 
-    out = {"topoevo_us_per_child": {}, "neat_python_us_per_child": {}}
+    start()
+
+    out = {"topoevo_us_per_child": {}, "neat_python_us_per_child": {}, "bias_mutation_both_sides": True}
     for kind in SHAPES:
         ours = topoevo_timing(kind, generations=args.generations, warmup=args.warmup)
         theirs = reproduction_timing(kind, generations=args.generations, warmup=args.warmup)
@@ -88,6 +94,7 @@ def main() -> None:
               f"{theirs['us_per_child_reproduce_speciate'] / ours['us_per_child_reproduce_speciate']:.1f}x")
         out["topoevo_us_per_child"][kind] = round(ours["us_per_child_reproduce_speciate"], 2)
         out["neat_python_us_per_child"][kind] = round(theirs["us_per_child_reproduce_speciate"], 2)
+    write_results("genome_ops", out, sys.argv)
     print(json.dumps(out))
 
 

@@ -26,9 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -99,28 +96,6 @@ def one_run(dataset: str, variant: str, seed: int, budget: int, steps: int, lr: 
     return row
 
 
-def machine_meta(argv: list[str], seeds: list[int], load_before: tuple[float, ...]) -> dict[str, Any]:
-    """The results file's ``meta`` (written here until benchmarks/results_io.py exists on main)."""
-    def cpu_model() -> str:
-        try:
-            for line in Path("/proc/cpuinfo").read_text().splitlines():
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return platform.processor() or "unknown"
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=False).stdout.strip()
-    except OSError:
-        commit = ""
-    return {"commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": " ".join(["python", "benchmarks/hybrid_neat.py", *argv]), "seeds": seeds,
-            "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
-            "load_before": list(load_before), "load_after": list(os.getloadavg())}
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,7 +111,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "hybrid_neat.json"))
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    load_before = os.getloadavg()
+    from benchmarks.results_io import start, write_results
+
+    session = start()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     jobs = [(d, v, s) for d in args.datasets for s in seeds for v in args.variants]  # variants alternate per seed
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
@@ -162,11 +139,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                               "cpu_s_per_run_and_hidden": cpu, "complete": len(rows) == len(jobs)}
         result["runs"] = {d: {v: {str(s): rows[d, v, s] for s in seeds if (d, v, s) in rows} for v in args.variants}
                           for d in args.datasets}
-        result["meta"] = machine_meta(argv, seeds, load_before)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp_path = out.with_suffix(".json.tmp")
-        tmp_path.write_text(json.dumps(result, indent=1) + "\n")
-        tmp_path.replace(out)  # rewritten after every run: a stopped benchmark keeps what it measured
+        # rewritten after every run: a stopped benchmark keeps what it measured
+        write_results(out.stem, result, [__file__, *argv], seeds=seeds, session=session, directory=out.parent)
         return result
 
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(args.jobs) as pool:

@@ -19,7 +19,8 @@ by the GA and by OpenAI-ES against the same CNN trained by Adam, at equal wall t
 Evaluations per second = fitness evaluations made / wall time of the whole run (operators included). torch runs on
 one thread on both sides (``--threads``): small tensor ops only lose to thread start-up, and the machine is shared.
 The last line is one JSON object: ``{"cartpole": {"topoevo_evals_per_s", "pygad_evals_per_s", "topoevo_fitness",
-"pygad_fitness"}, "classifier": {same keys}, "digits": {"ga_acc", "es_acc", "adam_acc"}}``.
+"pygad_fitness"}, "classifier": {same keys, "topoevo_test_acc", "pygad_test_acc"}, "digits": {"ga_acc", "es_acc",
+"adam_acc"}}``, also written to ``benchmarks/results/weight_evolution[_<parts run>].json``.
 
     python benchmarks/weight_evolution.py
 """
@@ -153,7 +154,8 @@ def classifier(pop: int, generations: int, seed: int, sigma: float) -> dict[str,
              peer_acc)
     return {"topoevo_evals_per_s": ours["evaluations"] / ours["wall_s"],
             "pygad_evals_per_s": peer["evaluations"] / peer["wall_s"],
-            "topoevo_fitness": ours["best_fitness"], "pygad_fitness": peer_fit}
+            "topoevo_fitness": ours["best_fitness"], "pygad_fitness": peer_fit,
+            "topoevo_test_acc": ours_acc, "pygad_test_acc": peer_acc}
 
 
 def digits(seconds: float, seed: int) -> dict[str, Any]:
@@ -231,6 +233,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                  "many seeds (strict criterion; logged, not in the "
                                                                  "JSON line)")
     args = p.parse_args(argv)
+    from benchmarks.results_io import start, write_results
+
+    start()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     import torch
 
@@ -250,6 +255,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             r = result[name]
             log.info("%s: topoevo %.0f evals/s, PyGAD %.0f evals/s: %.1fx", name, r["topoevo_evals_per_s"],
                      r["pygad_evals_per_s"], r["topoevo_evals_per_s"] / r["pygad_evals_per_s"])
+    parts = [k for k in ("cartpole", "classifier", "digits") if k in result]
+    name = "weight_evolution" + ("" if len(parts) == 3 else "_" + "_".join(parts))
+    write_results(name, result, sys.argv if argv is None else [__file__, *argv], seeds=[args.seed])
     print(json.dumps(result))
     return result
 

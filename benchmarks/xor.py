@@ -14,7 +14,15 @@ topoevo pays what it pays in any process that imported torch; ``both`` freezes t
 gets with ``gc.freeze()`` after its imports); ``none`` for neither. topoevo's run directory is in RAM
 (``/dev/shm`` when it exists) so the figure is the library's time, not the disk's fsync latency (neat-python
 writes no files; ``--run-dir`` puts them elsewhere). Also reported: process CPU time, and wall per solve (all
-runs' wall time / solved runs). Last line: one JSON object.
+runs' wall time / solved runs). Last line: one JSON object, also written to ``benchmarks/results/xor.json``.
+
+Counts only (no peer), for the paper-exact row, the tuned row and the ablations between them; ``--name`` names the
+results file (``benchmarks/results/<name>.json``), ``--set section.key=value`` overrides the task file:
+
+    python benchmarks/xor.py --no-peer --seeds 100 --task tasks/xor_paper.toml --name xor_paper
+    python benchmarks/xor.py --no-peer --seeds 100 --name xor_tuned
+    python benchmarks/xor.py --no-peer --seeds 100 --task tasks/xor_paper.toml --name xor_ablation_power \
+        --set mutation.weight_mutate_power=2.5
 """
 from __future__ import annotations
 
@@ -22,18 +30,22 @@ import argparse
 import gc
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from topoevo.config import load_config  # noqa: E402
-from topoevo.run import Run  # noqa: E402
+from topoevo.genome.rng import GenomeRandom  # noqa: E402
+from topoevo.neat import NEAT  # noqa: E402
+from topoevo.run import Run, build_task, fit_genome_to_task  # noqa: E402
 
 
 def default_run_dir() -> str | None:
@@ -41,11 +53,53 @@ def default_run_dir() -> str | None:
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
-def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None) -> dict:
-    config = load_config(task_file, {"run": {"progress": False, "checkpoint_every": 0, "seed": seed}})
+class UniformDraws(GenomeRandom):
+    """Ablation only: every "normal" draw of the genome operations (weight perturbation, replacement, initial
+    weights) replaced by a uniform one -- ``half_width`` 3**0.5 keeps the variance (uniform vs Gaussian shape at the
+    same sigma); 1.0 gives U(-power, power), the perturbation of Stanley's NEAT C++ (``randposneg() * randfloat() *
+    power``). Relies on GenomeRandom's buffer of normals, which mutation pops directly."""
+
+    half_width = 3.0 ** 0.5
+
+    def refill(self) -> None:
+        self._normals.extend(self._normal_source.uniform(-self.half_width, self.half_width, 4096).tolist())
+
+
+class UniformCppDraws(UniformDraws):
+    half_width = 1.0
+
+
+class AblationNEAT(NEAT):
+    """NEAT whose genome operations draw from :attr:`draws` (see :class:`UniformDraws`)."""
+
+    draws: type[GenomeRandom] = UniformDraws
+
+    def _py_rng(self) -> GenomeRandom:
+        return self.draws(int(self.rng.integers(0, 2**63)))
+
+
+def ablation_algorithm(draws: str) -> type[NEAT] | None:
+    """None for the normal draws; else a NEAT subclass with uniform ones ("uniform": same sigma; "uniform_cpp":
+    U(-power, power))."""
+    if draws == "gaussian":
+        return None
+    return type(f"NEAT_{draws}", (AblationNEAT,), {"draws": UniformDraws if draws == "uniform" else UniformCppDraws})
+
+
+def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None,
+                overrides: dict[str, dict[str, Any]] | None = None, algorithm: type[NEAT] | None = None) -> dict:
+    over: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (overrides or {}).items()}
+    over.setdefault("run", {}).update({"progress": False, "checkpoint_every": 0, "seed": seed})
+    config = load_config(task_file, over)
     with tempfile.TemporaryDirectory(dir=run_dir) as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
-        run = Run.start(config, out=Path(tmp) / "run", reporters=[])
+        if algorithm is None:
+            run = Run.start(config, out=Path(tmp) / "run", reporters=[])
+        else:  # an ablation: the same start as Run.start, with another NEAT class
+            task = build_task(config)
+            config = fit_genome_to_task(config, task)
+            run = Run(config, Path(tmp) / "run", task, algorithm(config, seed=seed), seed, reporters=[])
+            run.run_dir.mkdir(parents=True)
         summary = run.loop()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     champ = run.champion
@@ -53,17 +107,84 @@ def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_di
             "hidden": champ.num_hidden if champ is not None else None, "wall_s": wall, "cpu_s": cpu}
 
 
+def parse_set(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["mutation.add_node_rate=0.03"]`` -> ``{"mutation": {"add_node_rate": 0.03}}`` (values read as TOML).
+
+    >>> parse_set(["species.target_species=0", "genome.weight_max=8.0"])
+    {'species': {'target_species': 0}, 'genome': {'weight_max': 8.0}}
+    """
+    import tomllib
+
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        section, _, name = key.partition(".")
+        out.setdefault(section, {})[name] = tomllib.loads(f"v = {value}")["v"]
+    return out
+
+
 def summarise(runs: list[dict]) -> dict:
     ok = [r for r in runs if r["solved"]]
     evals = [r["evals"] for r in ok]
+    from topoevo.report.compare import bootstrap_ci
+
+    ci = bootstrap_ci(evals, "mean")
     return {"runs": len(runs), "solved": len(ok),
             "mean_evals": round(statistics.fmean(evals), 1) if evals else None,
+            "mean_evals_ci95": [round(ci[0], 1), round(ci[1], 1)] if ci else None,
             "median_evals": statistics.median(evals) if evals else None,
             "worst_evals": max(evals) if evals else None,
-            "mean_hidden": round(statistics.fmean(r["hidden"] for r in ok), 3) if ok else None,
+            # (None when a part of the runs came from a log, which has no hidden-node counts)
+            "mean_hidden": round(statistics.fmean(r["hidden"] for r in ok), 3)
+            if ok and all(r.get("hidden") is not None for r in ok) else None,
             "median_wall_s": round(statistics.median(r["wall_s"] for r in runs), 4),
             "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 4),
-            "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None}
+            "wall_per_solve_s": round(sum(r["wall_s"] for r in runs) / len(ok), 4) if ok else None,
+            "evals": [r["evals"] if r["solved"] else None for r in runs]}
+
+
+LOG_LINE = re.compile(r"^seed +(\d+): topoevo (\d+|None) evals ([\d.]+) s \(cpu ([\d.]+) s\)")
+
+
+def runs_from_log(path: Path) -> list[dict]:
+    """The per-seed lines this script printed (``seed N: topoevo E evals W s (cpu C s)``) as runs; for a run stopped
+    before its end (the machine's load made a measurement outlast the session). Hidden nodes are not in the log."""
+    runs = []
+    for line in Path(path).read_text().splitlines():
+        m = LOG_LINE.match(line)
+        if m:
+            evals = None if m[2] == "None" else int(m[2])
+            runs.append({"seed": int(m[1]), "solved": evals is not None, "evals": evals, "hidden": None,
+                         "wall_s": float(m[3]), "cpu_s": float(m[4])})
+    return runs
+
+
+def merge(parts: list[str], name: str, argv: list[str]) -> dict:
+    """One results file from several parts, each a log of this script (``*.log``: converted) or a results file
+    name with ``per_run``; seeds must not overlap. The merged file's meta says where each part came from."""
+    from benchmarks.results_io import RESULTS_DIR, read_results, write_results
+
+    runs: list[dict] = []
+    sources, first = [], None
+    for part in parts:
+        if part.endswith(".log"):
+            runs += runs_from_log(Path(part))
+            sources.append(f"the per-seed lines of the log {Path(part).name}")
+        else:
+            data = read_results(RESULTS_DIR / f"{part}.json")
+            first = first or data
+            runs += data["per_run"]
+            sources.append(f"{part}.json ({data['meta']['date']}, {data['meta']['commit']})")
+    seeds = [r["seed"] for r in runs]
+    if len(set(seeds)) != len(seeds):
+        raise SystemExit(f"merge: overlapping seeds in {parts}")
+    runs.sort(key=lambda r: r["seed"])
+    result = summarise(runs)
+    if first is not None:
+        result.update({k: first[k] for k in ("task_file", "overrides", "draws") if k in first})
+    result["per_run"] = runs
+    write_results(name, result, argv, seeds=seeds, source="merged from " + "; ".join(sources))
+    return result
 
 
 def main() -> None:
@@ -74,7 +195,23 @@ def main() -> None:
                     help="parent of topoevo's temporary run directories (default: /dev/shm when it exists)")
     ap.add_argument("--gc", choices=["peer", "both", "none"], default="peer",
                     help="whose runs have the imported objects frozen out of the garbage collector (see above)")
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--task", type=Path, default=ROOT / "tasks" / "xor.toml", help="topoevo's task file")
+    ap.add_argument("--name", default="xor", help="results file benchmarks/results/<name>.json")
+    ap.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="task file overrides")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="LOG_OR_RESULTS",
+                    help="write --name from these parts (logs of this script, or results names) instead of running")
+    ap.add_argument("--draws", choices=["gaussian", "uniform", "uniform_cpp"], default="gaussian",
+                    help="ablation: weight draws of the genome operations (see UniformDraws)")
     args = ap.parse_args()
+    from benchmarks.results_io import start, write_results
+
+    start()
+    if args.merge:
+        print(json.dumps(merge(args.merge, args.name, sys.argv)))
+        return
+    overrides = parse_set(args.set)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     warnings.filterwarnings("ignore")
     import torch
 
@@ -87,10 +224,11 @@ def main() -> None:
     if args.gc != "none":
         gc.collect()
         gc.freeze()  # see the module docstring
-    for seed in range(args.seeds):
+    for seed in seeds:
         if args.gc == "peer":
             gc.unfreeze()
-        ours.append(topoevo_xor(seed, run_dir=args.run_dir))
+        ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides,
+                                algorithm=ablation_algorithm(args.draws)))
         if args.gc == "peer":
             gc.freeze()
         line = f"seed {seed:3d}: topoevo {ours[-1]['evals']} evals {ours[-1]['wall_s']:.3f} s " \
@@ -107,6 +245,12 @@ def main() -> None:
         result["cpu_ratio"] = round(result["neat_python"]["median_cpu_s"] / result["median_cpu_s"], 2)
         result["wall_per_solve_ratio"] = round(result["neat_python"]["wall_per_solve_s"] / result["wall_per_solve_s"],
                                                2)
+    result["task_file"] = args.task.resolve().relative_to(ROOT).as_posix() if args.task.resolve().is_relative_to(
+        ROOT) else str(args.task)
+    result["overrides"] = overrides
+    result["draws"] = args.draws
+    result["per_run"] = [{"seed": s, **r} for s, r in zip(seeds, ours)]
+    write_results(args.name, result, sys.argv, seeds=seeds)
     print(json.dumps(result))
 
 

@@ -166,6 +166,22 @@ def test_zero_force_fails_after_23_decisions():
     assert tuple(run.states[0, 0]) == state  # frozen in its failing state
 
 
+def test_start_angle_sets_the_standard_start():
+    # Gomez et al. 2008 start the long pole at 4.5 degrees: the same zero-force rollout as the scalar reference
+    angle = math.radians(4.5)
+    params = DoublePoleParams(start_angle=angle)
+    assert params.start_state.tolist() == [[0.0, 0.0, angle, 0.0, 0.0, 0.0]]
+    assert DoublePoleParams().start_state[0, 2] == phys.START_ANGLE == 0.07
+    state, decisions = (0.0, 0.0, angle, 0.0, 0.0, 0.0), 0
+    while not phys.is_failed(state):
+        state = phys.step(state, 0.5)
+        decisions += 1
+    result = DoublePoleTask(params).evaluate(LinearPolicy(np.zeros((1, 6))), np.zeros(1, dtype=np.int64))
+    assert result.fitness.tolist() == [float(decisions - 1)]
+    with pytest.raises(ConfigError, match="start_angle"):
+        Config.from_dict({"task": {"name": "double_pole_velocities", "start_angle": 1.0}})
+
+
 def test_force_mapping_and_nan():
     assert phys.force_from_output(1.0) == 10.0 and phys.force_from_output(0.0) == -10.0
     assert phys.force_from_output(3.0) == 10.0 and phys.force_from_output(-2.0) == -10.0

@@ -1,4 +1,4 @@
-"""The ``topoevo`` command: run, resume, show, play. Bad input -> one line on stderr and exit code 2."""
+"""The ``topoevo`` command: run, resume, show, play, sweep, compare. Bad input -> one line on stderr and exit code 2."""
 from __future__ import annotations
 
 import argparse
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--frame-stride", type=int, default=1, help="GIF: keep every n-th frame")
     y.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_ecosystem_parsers(sub)
+    _add_statistics_parsers(sub)
     return p
 
 
@@ -406,6 +407,59 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- many seeds: sweeps and their statistics ------------------------------------------------------------------------
+def _add_statistics_parsers(sub: Any) -> None:
+    w = sub.add_parser("sweep", help="run a task file on many seeds into one sweep directory")
+    w.add_argument("taskfile")
+    w.add_argument("--seeds", required=True, help="seeds: 0-19, or 0,5,1000-1009")
+    w.add_argument("--out", default=None, help="sweep directory (default: sweeps/<task file stem>); an unfinished "
+                                              "sweep of the same task file continues")
+    w.add_argument("--generations", type=int, default=None, help="override run.generations")
+    w.add_argument("--workers", type=int, default=1, metavar="N", help="seeds run in N local processes")
+    w.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="seeds run as Ray tasks (address as for `topoevo run --ray`)")
+    c = sub.add_parser("compare", help="statistics over seeds of sweeps or runs: solved rate, evaluations with 95%% "
+                                       "bootstrap intervals, Mann-Whitney U against the first")
+    c.add_argument("paths", nargs="+", metavar="SWEEP_OR_RUN")
+    c.add_argument("--plot", default=None, metavar="FILE.png", nargs="?", const="compare.png",
+                   help="also draw median best-fitness curves with interquartile bands (default file compare.png)")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from topoevo.report.compare import compare_inputs, format_table
+    from topoevo.sweep import parse_seeds, run_sweep
+
+    _freeze_imports()
+    seeds = parse_seeds(args.seeds)
+    overrides = {"run": {"generations": args.generations}} if args.generations is not None else {}
+    out = args.out or str(Path("sweeps") / Path(args.taskfile).stem)
+
+    def done(seed: int, summary: dict) -> None:
+        result = f"solved at {summary['evaluations_to_solve']} evaluations" if summary["solved"] else \
+            f"not solved ({summary['stop_reason']}, {summary['evaluations']} evaluations)"
+        print(f"seed {seed}: {result}, {summary['wall_s']:.2f} s", flush=True)
+
+    sweep = run_sweep(args.taskfile, seeds, out, workers=args.workers, ray=args.ray, overrides=overrides,
+                      on_done=done)
+    print(format_table(compare_inputs([sweep])), end="")
+    print(f"sweep directory: {sweep}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from topoevo.report.compare import compare_inputs, format_table, plot_curves
+
+    comparison = compare_inputs(args.paths)
+    if args.json:
+        print(json.dumps(comparison.to_dict()))
+    else:
+        print(format_table(comparison), end="")
+    if args.plot:
+        print(f"wrote {plot_curves(comparison, args.plot)}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def cmd_ensemble(args: argparse.Namespace) -> int:
     from topoevo.nas.ensemble import ensemble_run
 
@@ -422,7 +476,7 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
-            "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble}
+            "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble, "sweep": cmd_sweep, "compare": cmd_compare}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

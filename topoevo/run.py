@@ -205,12 +205,13 @@ class Run:
         algo.observe(result.info)  # per-candidate figures beyond fitness (NAS: test accuracy, trained weights)
         order = np.argsort(-fitness if not algo.minimise else fitness, kind="stable")
         winner = None
+        ranked = False  # the winner was chosen by ranking the whole generation: every genome of it counts
         if result.solved is not None and np.any(result.solved):
             winner = int(np.flatnonzero(result.solved)[0])
         elif task.has_champion_test:
             best = algo.champion_to_test(candidates, fitness, order, task.test_species_champions)
             if task.champion_solved(algo.compile_fn([candidates[best]]), float(fitness[best])):
-                winner = best
+                winner, ranked = best, True
                 self.champion_test = task.champion_test
         threshold = self.config.run.fitness_threshold
         if winner is None and threshold is not None:
@@ -220,7 +221,7 @@ class Run:
         evals_before = algo.evaluations
         if winner is not None:
             self.solved = True
-            self.evaluations_to_solve = evals_before + winner + 1
+            self.evaluations_to_solve = evals_before + (len(candidates) if ranked else winner + 1)
             self.champion = algo.snapshot(winner, float(fitness[winner]))
         t1 = time.perf_counter()
         stats = algo.tell(fitness)

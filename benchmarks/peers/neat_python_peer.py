@@ -282,7 +282,7 @@ class CartPoleResult:
     cpu_s: float  # the same span in this process's CPU time (worker processes not included)
     evals: int  # genomes evaluated (each with `episodes_per_genome` episodes); tests not counted
     generations: int
-    test_return: float  # held-out mean return of the last tested champion
+    test_return: float | None  # held-out mean return of the last tested champion (None: none tested)
     test_s: float  # part of wall_s spent in held-out tests
     workers: int
     seed: int
@@ -294,11 +294,15 @@ def _no_progress_bar(iterable: Any, total: int | None = None) -> Any:
 
 
 def cartpole_run(seed: int, episodes_per_genome: int = 3, config_path: str | Path = CARTPOLE_CONFIG,
-                 max_generations: int = 100, workers: int = 0) -> dict[str, Any]:
+                 max_generations: int = 100, workers: int = 0, pop_size: int | None = None,
+                 test_every_generation: bool = False) -> dict[str, Any]:
     """neat-python on CartPole-v1: fitness = mean return of ``episodes_per_genome`` episodes.
 
     After each generation the generation's best genome (highest fitness; first in evaluation order on ties) is
-    tested on 100 held-out episodes; the run is solved when that mean return is >= 475. ``workers = 0``
+    tested on 100 held-out episodes when its training fitness reaches 475 (topoevo's run-loop rule; with
+    ``test_every_generation`` it is tested every generation, this peer's rule before 2026-12-05); the run is solved
+    when that mean return is >= 475. ``pop_size`` replaces the config's population (default: the config's 150).
+    ``workers = 0``
     evaluates serially in this process; ``workers >= 1`` uses ``neat.ParallelEvaluator`` with that many processes
     (the held-out tests always run in this process; its tqdm progress bar is switched off). Episode seeds depend
     only on (seed, generation, genome key, episode), so fitness does not depend on the worker; still, a parallel
@@ -307,7 +311,9 @@ def cartpole_run(seed: int, episodes_per_genome: int = 3, config_path: str | Pat
     hidden nodes get other ids.
     """
     config = load_config(config_path)
-    state = {"generation": 0, "evals": 0, "test_return": 0.0, "test_s": 0.0}
+    if pop_size is not None:
+        config.pop_size = pop_size
+    state = {"generation": 0, "evals": 0, "test_return": None, "test_s": 0.0}
     pool = None
 
     def eval_genomes(genomes: list[tuple[int, Any]], cfg: neat.Config) -> None:
@@ -326,6 +332,8 @@ def cartpole_run(seed: int, episodes_per_genome: int = 3, config_path: str | Pat
         for _, g in genomes:
             if best is None or g.fitness > best.fitness:
                 best = g
+        if not test_every_generation and best.fitness < CARTPOLE_SOLVED_RETURN:
+            return
         t0 = time.perf_counter()
         state["test_return"] = cartpole_test(best, cfg)
         state["test_s"] += time.perf_counter() - t0

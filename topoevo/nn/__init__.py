@@ -57,7 +57,7 @@ genome) 37 ms; at batch 1, CSR ``addmv`` 0.17-0.34 ms, CSR ``addmm`` 0.33 ms, ``
 ``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms; a
 whole-network kernel compiled with numba (one call, rows in level order) took 0.44 ms CPU against 0.49 ms for the
 torch step at batch 1, so at batch 1 the cost is the per-element work, not the number of tensor ops.
-See ``benchmarks/RESULTS_forward.md`` for the end-to-end figures.
+See ``benchmarks/RESULTS.md`` (section "Forward pass") for the end-to-end figures.
 
 The per-genome module (:class:`GenomeModule`) uses another layout that suits autograd and export: per level, each
 node's incoming edges padded to the level's largest fan-in, a gather, a masked reduction per aggregation, no

@@ -53,7 +53,7 @@ import numpy as np
 from topoevo.config.schema import Section, param
 from topoevo.errors import EvaluationError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
-from topoevo.tasks.double_pole_physics import START_STATE, Backend, advance_batch
+from topoevo.tasks.double_pole_physics import START_ANGLE, Backend, advance_batch
 
 GENERALIZATION_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 NUM_GENERALIZATION_STARTS = len(GENERALIZATION_LEVELS) ** 4  # 625
@@ -94,6 +94,14 @@ class DoublePoleParams(Section):
     generalization_threshold: int | None = param(
         None, "Generalization starts (of 625) the champion must also balance to solve; 0 = not tested; "
               "default DPV 0, DPNV 200.", ge=0, le=NUM_GENERALIZATION_STARTS)
+    start_angle: float = param(START_ANGLE, "Long pole's angle (rad) at the standard start: 0.07 as in Stanley's "
+                               "NEAT C++; 0.0785398 (4.5 degrees) as in Gomez et al. 2008 (CoSyNE, CMA-ES).",
+                               ge=-0.6, le=0.6)
+
+    @property
+    def start_state(self) -> np.ndarray:
+        """The standard start (1, 6): the long pole at ``start_angle``, all else 0."""
+        return np.array([(0.0, 0.0, self.start_angle, 0.0, 0.0, 0.0)])
 
     @property
     def fitness_steps(self) -> int:
@@ -268,7 +276,7 @@ class DoublePoleTask(TaskBase):
     def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:
         """Fitness of each of the P policies from the standard start (``seeds`` unused: the task is deterministic)."""
         steps = self.params.fitness_steps
-        run = self.simulate(policy, np.array([START_STATE]), steps, jiggle=not self.velocities)
+        run = self.simulate(policy, self.params.start_state, steps, jiggle=not self.velocities)
         balanced = run.balanced[:, 0]
         if self.velocities:
             solved = balanced >= self.params.success_steps
@@ -279,7 +287,7 @@ class DoublePoleTask(TaskBase):
 
     def long_test(self, policy: BatchedPolicy) -> np.ndarray:
         """Which of the P policies balance ``success_steps`` decisions from the standard start -> (P,) bool."""
-        run = self.simulate(policy, np.array([START_STATE]), self.params.success_steps)
+        run = self.simulate(policy, self.params.start_state, self.params.success_steps)
         return run.balanced[:, 0] >= self.params.success_steps
 
     def generalization_counts(self, policy: BatchedPolicy) -> np.ndarray:
@@ -327,7 +335,7 @@ class DoublePoleTask(TaskBase):
         key = None
         if quick < self.params.success_steps:
             recorder = _OutputDigest(policy)
-            test["balanced_steps"] = int(self.simulate(recorder, np.array([START_STATE]), quick).balanced[0, 0])
+            test["balanced_steps"] = int(self.simulate(recorder, self.params.start_state, quick).balanced[0, 0])
             if test["balanced_steps"] < quick:
                 return False
             key = recorder.digest()
@@ -347,7 +355,7 @@ class DoublePoleTask(TaskBase):
             test["generalization"] = self.generalization(policy)
             if test["generalization"] < need:
                 return False
-        run = self.simulate(policy, np.array([START_STATE]), self.params.success_steps)
+        run = self.simulate(policy, self.params.start_state, self.params.success_steps)
         test["balanced_steps"] = int(run.balanced[0, 0])
         return test["balanced_steps"] >= self.params.success_steps
 
