@@ -15,6 +15,7 @@ from typing import Any
 from topoevo.config.schema import build_section, did_you_mean, section_to_table, show
 from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
+from topoevo.config.selfplay import SelfPlayConfig
 from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
@@ -49,6 +50,7 @@ SECTIONS: dict[str, type] = {
     "ga": GAConfig,
     "es": ESConfig,
     "nas": NASConfig,
+    "selfplay": SelfPlayConfig,
 }
 
 
@@ -68,6 +70,7 @@ class Config:
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)  # self-play (topoevo.search.selfplay)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod
