@@ -58,8 +58,8 @@ def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: flo
     ...     def reset(self): pass
     ...     def __call__(self, obs): return torch.zeros(obs.shape[0], obs.shape[1], 3)
     >>> score, steps = play_matches(Still(), [Match(0, 0, seed=1)])
-    >>> float(score[0]), int(steps[0]) <= 3000
-    (0.0, True)
+    >>> bool(-5 <= score[0] <= 5), bool(0 < steps[0] <= 3000)
+    (True, True)
     """
     import torch
 
