@@ -124,7 +124,7 @@ def chain_run(kind: str, game: str, seed: int, frames: int, cap: int, pop: int, 
     if save is not None and kind == "ga":
         path = save / "seed_chains" / f"atari_{game}_pixels_ga.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        champ.save(path, {"task": "atari", "game": game, "observation": "pixels", "max_episode_frames": cap,
+        champ.save(path, {"task": "atari", "task_file": f"tasks/atari_{game}_pixels.toml", "game": game, "observation": "pixels", "max_episode_frames": cap,
                           "seed": seed, "generation": algo.generation, "evaluations": algo.evaluations,
                           "frames": out["frames_used"], "held_out_return": out["score"], "held_out_episodes": 30})
         out["file_bytes"] = path.stat().st_size

@@ -259,6 +259,25 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
     return genome, meta, task, path
 
 
+def load_seed_chain_champion(path: str | Path, task_file: str | Path | None = None) -> tuple[Any, dict[str, Any],
+                                                                                          Any, Path]:
+    """A deep-GA champion stored as its seed chain, replayed (and checked against its SHA-256), with its task:
+    ``(policy, metadata, task, task_file)``."""
+    from topoevo.config import load_config
+    from topoevo.run import build_task
+    from topoevo.search.seed_chain import SeedChain, compile_chains
+
+    chain = SeedChain.load(path)
+    meta = json.loads(Path(path).read_text()).get("metadata") or {}
+    tf = resolve_task_file(path, meta, task_file)
+    task = build_task(load_config(tf))
+    if (task.num_inputs, task.num_outputs) != (chain.spec.num_inputs, chain.spec.num_actions):
+        raise TopoevoError(f"the network has {chain.spec.num_inputs} inputs and {chain.spec.num_actions} outputs, "
+                           f"the task of {tf} needs {task.num_inputs} and {task.num_outputs}", source=str(path),
+                           field="model")
+    return compile_chains([chain]), meta, task, tf
+
+
 def play_genome(genome_path: str | Path, task_file: str | Path | None = None, episodes: int = 1,
                 render: str | None = None, seed: int = 0, frame_stride: int = 1) -> dict[str, Any]:
     """Play a champion on its task; returns plain JSON data.
@@ -273,11 +292,15 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
     import numpy as np
 
     from topoevo.evaluate import compile_genomes
+    from topoevo.search.seed_chain import is_seed_chain_file
 
     if episodes < 1:
         raise TopoevoError(f"expected at least 1 episode, got {episodes}", field="--episodes")
-    genome, meta, task, path = load_champion(genome_path, task_file)
-    policy = compile_genomes([genome])
+    if is_seed_chain_file(genome_path):
+        policy, meta, task, path = load_seed_chain_champion(genome_path, task_file)
+    else:
+        genome, meta, task, path = load_champion(genome_path, task_file)
+        policy = compile_genomes([genome])
     out: dict[str, Any] = {"genome": str(genome_path), "task_file": str(path), "task": meta.get("task")}
     try:
         if hasattr(task, "play"):

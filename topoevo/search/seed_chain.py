@@ -125,6 +125,15 @@ class SeedChain:
         return cls.from_dict(d, str(path), verify)
 
 
+def is_seed_chain_file(path: str | Path) -> bool:
+    """Whether ``path`` holds a seed-chain genome (a JSON object whose ``format`` is :data:`FORMAT`)."""
+    try:
+        d = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(d, dict) and d.get("format") == FORMAT
+
+
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
