@@ -8,7 +8,7 @@ policy plays the same 30 episodes. Protocol: ``tasks/atari_<game>_ram.toml`` (v5
 0.25, minimal action set, up to 30 no-op starts) with the episode cap ``--episode-frames`` for every run and test.
 CPU seconds are this process's (``time.process_time``), test excluded; frames/s = training frames / CPU s.
 
-    python benchmarks/atari.py --games Breakout,Boxing,Freeway --frames 300000 --seeds 2
+    python benchmarks/atari.py --games Breakout,Boxing,Freeway --frames 80000 --seeds 2
 
 Last line: ``{"frames": F, "games": {"breakout": {"neat_ram": [...], "ga_pixels": [...], "random_search": [...],
 "random_policy": x, "published": {...}, "runs": {...}}}, ...}``.
@@ -169,11 +169,11 @@ def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--games", default="Breakout,Boxing,Freeway")
-    ap.add_argument("--frames", type=int, default=300_000, help="training frames per run")
+    ap.add_argument("--frames", type=int, default=80_000, help="training frames per run")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--seed-start", type=int, default=0, help="first seed (to split seeds over processes)")
     ap.add_argument("--merge", default=None, help="comma-separated partial results names to merge into --name")
-    ap.add_argument("--episode-frames", type=int, default=2500, help="frame cap of every episode")
+    ap.add_argument("--episode-frames", type=int, default=1500, help="frame cap of every episode")
     ap.add_argument("--neat-pop", type=int, default=30)
     ap.add_argument("--ga-pop", type=int, default=16)
     ap.add_argument("--truncation", type=int, default=4)
