@@ -33,16 +33,24 @@ from benchmarks.atari_common import finish  # noqa: E402
 
 log = logging.getLogger("benchmarks.atari")
 
-#: published scores (full games, their budgets and protocols; see the report section for the citations)
+#: published scores next to ours, each with its budget and source. ``verified``: the figure was read in a source
+#: found during this work (the citation says where); False: quoted from the paper's table without re-checking here.
 PUBLISHED: dict[str, dict[str, Any]] = {
-    "breakout": {"random_mnih2015": 1.7, "neat_object_hausknecht2014": 1.8, "neat_noise_hausknecht2014": 0.8,
-                 "deep_ga_1b_such2017": None, "es_1h_salimans2017": 9.5},
-    "boxing": {"random_mnih2015": 0.1, "neat_object_hausknecht2014": 34.0, "neat_noise_hausknecht2014": 11.0,
-               "es_1h_salimans2017": 49.8},
-    "freeway": {"random_mnih2015": 0.0, "neat_object_hausknecht2014": 29.0, "neat_noise_hausknecht2014": 23.0,
-                "deep_ga_1b_such2017": 31.0, "random_search_1b_such2017": 28.0, "es_1h_salimans2017": 31.0},
-    "pong": {"random_mnih2015": -20.7, "neat_object_hausknecht2014": -17.4, "neat_noise_hausknecht2014": -20.7,
-             "es_1h_salimans2017": 21.0},
+    "asterix": {
+        "es_salimans2017": {"score": 1440.0, "budget": "1 hour on 720 CPUs (about 1B frames? see the paper)",
+                            "source": "Salimans et al. 2017, Table 3 (ES FF, 1 hour, no-op starts), as listed on "
+                                      "sotaverified.org", "verified": True},
+        "random_mnih2015": {"score": 210.0, "budget": "uniform random actions, 5-minute episodes",
+                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
+    },
+    "boxing": {
+        "random_mnih2015": {"score": 0.1, "budget": "uniform random actions, 5-minute episodes",
+                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
+    },
+    "freeway": {
+        "random_mnih2015": {"score": 0.0, "budget": "uniform random actions, 5-minute episodes",
+                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
+    },
 }
 
 
@@ -150,7 +158,7 @@ def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float
         partial_meta.append(d["meta"])
         seeds = sorted(set(seeds) | set(d["meta"]["seeds"]))
         for key, entry in d["games"].items():
-            into = games.setdefault(key, {"random_policy": entry["random_policy"], "published": entry["published"],
+            into = games.setdefault(key, {"random_policy": entry["random_policy"], "published": PUBLISHED.get(key, {}),
                                           "runs": {a: [] for a in entry["runs"]}, "seeds": []})
             into["seeds"] += d["meta"]["seeds"]
             for a, runs in entry["runs"].items():
