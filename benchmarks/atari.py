@@ -27,8 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 from benchmarks.atari_common import finish  # noqa: E402
 
 log = logging.getLogger("benchmarks.atari")
@@ -52,6 +50,9 @@ PUBLISHED: dict[str, dict[str, Any]] = {
                             "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
     },
 }
+
+
+ALGORITHMS = ("neat_ram", "ga_pixels", "random_search")
 
 
 def task_for(game: str, observation: str, cap: int) -> Any:
@@ -159,16 +160,16 @@ def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float
         seeds = sorted(set(seeds) | set(d["meta"]["seeds"]))
         for key, entry in d["games"].items():
             into = games.setdefault(key, {"random_policy": entry["random_policy"], "published": PUBLISHED.get(key, {}),
-                                          "runs": {a: [] for a in entry["runs"]}, "seeds": []})
-            into["seeds"] += d["meta"]["seeds"]
+                                          "runs": {}})
+            if entry["random_policy"] != into["random_policy"]:
+                raise SystemExit(f"{part}: another random-policy score for {key}")
             for a, runs in entry["runs"].items():
-                into["runs"][a] += runs
+                into["runs"].setdefault(a, []).extend(runs)
     for entry in games.values():
-        order = np.argsort(entry["seeds"], kind="stable").tolist()
-        entry["seeds"] = [entry["seeds"][i] for i in order]
-        for a in entry["runs"]:
-            entry["runs"][a] = [entry["runs"][a][i] for i in order]
-            entry[a] = [r["score"] for r in entry["runs"][a]]
+        entry["runs"] = {a: entry["runs"][a] for a in ALGORITHMS if a in entry["runs"]}
+        for a, runs in entry["runs"].items():
+            runs.sort(key=lambda r: r["seed"])
+            entry[a] = [r["score"] for r in runs]
     result = {"frames": first["frames"], "episode_frames": first["episode_frames"], "games": games,
               "settings": first["settings"], "parts": partial_meta}
     return finish(name, result, ["benchmarks/atari.py"] + argv, seeds, load_before)
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 else:
                     r = chain_run("ga" if a == "ga_pixels" else "rs", key, seed, args.frames, args.episode_frames,
                                   args.ga_pop, args.truncation, args.sigma, save)
-                entry["runs"][a].append(r)
+                entry["runs"][a].append({"seed": seed, **r})
                 log.warning("%s seed %d %s: score %.2f (random %.2f), %d frames, %.0f CPU s", key, seed, a,
                             r["score"], rp, r["frames_used"], r["cpu_s"])
         for a in algos:
