@@ -213,3 +213,21 @@ def test_random_search_draws_fresh_initialisations():
     rs.tell([1.0, 0.0, 0.0])
     b = [c.seeds for c in rs.ask()]
     assert all(len(s) == 1 for s in a + b) and not set(a) & set(b)
+
+
+def test_play_replays_a_seed_chain_champion_and_writes_a_gif(tmp_path):
+    from topoevo.cli import main
+
+    task_file = tmp_path / "atari_breakout_pixels.toml"
+    task_file.write_text('[task]\nname = "atari"\ngame = "Breakout"\nobservation = "pixels"\n'
+                         'max_episode_frames = 80\nheld_out_episodes = 2\n')
+    chain = SeedChain.fresh(DQNSpec(4), 5, 0.002).child(6)
+    path = tmp_path / "champ.json"
+    chain.save(path, {"task": "atari", "task_file": str(task_file)})
+    gif = tmp_path / "out.gif"
+    assert main(["play", str(path), "--render", str(gif)]) == 0
+    assert gif.is_file() and gif.read_bytes()[:3] == b"GIF"
+    d = path.read_text().replace('"seeds": [\n  5,\n  6\n ]', '"seeds": [5, 7]')
+    bad = tmp_path / "bad.json"
+    bad.write_text(d)
+    assert main(["play", str(bad)]) == 2  # replayed weights do not match the stored SHA-256

@@ -125,3 +125,22 @@ def test_selfplay_section_is_checked():
     with pytest.raises(ConfigError) as exc:
         Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": {"oponents": 3}})
     assert "opponents" in str(exc.value)
+
+
+def test_selfplay_command_writes_stats_champion_and_summary(tmp_path):
+    import json
+
+    from topoevo.cli import main
+
+    f = tmp_path / "sp.toml"
+    f.write_text('[task]\nname = "slimevolley"\n[selfplay]\nopponents = 1\nhall_of_fame = 1\ntest_games = 2\n'
+                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
+    out = tmp_path / "run"
+    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    assert len((out / "stats.jsonl").read_text().splitlines()) == 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0.0 <= summary["vs_gen0_win_rate"] <= 1.0 and summary["test_games"] == 2
+    assert main(["play", str(out / "champion.json"), "--episodes", "1"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[task]\nname = "xor"\n')
+    assert main(["selfplay", str(bad), "--out", str(out)]) == 2

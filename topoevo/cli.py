@@ -46,8 +46,28 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--seed", type=int, default=0, help="seed of the held-out episodes played (gymnasium tasks)")
     y.add_argument("--frame-stride", type=int, default=1, help="GIF: keep every n-th frame")
     y.add_argument("--json", action="store_true", help="print the result as JSON")
+    q = sub.add_parser("selfplay", help="evolve by self-play (Slime Volleyball; the task file's [selfplay] table)")
+    q.add_argument("taskfile")
+    q.add_argument("--seed", type=int, default=None)
+    q.add_argument("--generations", type=int, default=None)
+    q.add_argument("--out", default="runs/selfplay", help="output directory (default runs/selfplay)")
     _add_ecosystem_parsers(sub)
     return p
+
+
+def cmd_selfplay(args: argparse.Namespace) -> int:
+    from topoevo.config import load_config
+    from topoevo.search.selfplay import run_selfplay
+
+    config = load_config(args.taskfile)
+    if config.task.name != "slimevolley":
+        raise TopoevoError(f"self-play needs the 'slimevolley' task, got {config.task.name!r}", source=args.taskfile,
+                           field="task.name")
+    seed = config.run.seed if args.seed is None else args.seed
+    generations = config.run.generations if args.generations is None else args.generations
+    summary = run_selfplay(config, seed, generations, args.out)
+    print(json.dumps(summary))
+    return 0
 
 
 def _add_evaluator_options(p: argparse.ArgumentParser) -> None:
@@ -412,7 +432,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
-            "plot": cmd_plot, "draw": cmd_draw}
+            "plot": cmd_plot, "draw": cmd_draw, "selfplay": cmd_selfplay}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
