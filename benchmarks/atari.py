@@ -161,7 +161,9 @@ def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float
         for key, entry in d["games"].items():
             into = games.setdefault(key, {"random_policy": entry["random_policy"], "published": PUBLISHED.get(key, {}),
                                           "runs": {}})
-            if entry["random_policy"] != into["random_policy"]:
+            if into["random_policy"] is None:
+                into["random_policy"] = entry["random_policy"]
+            elif entry["random_policy"] not in (None, into["random_policy"]):
                 raise SystemExit(f"{part}: another random-policy score for {key}")
             for a, runs in entry["runs"].items():
                 into["runs"].setdefault(a, []).extend(runs)
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--truncation", type=int, default=4)
     ap.add_argument("--sigma", type=float, default=0.002)
     ap.add_argument("--algorithms", default="neat_ram,ga_pixels,random_search")
+    ap.add_argument("--skip-random-policy", action="store_true",
+                    help="do not test the random policy (a partial run whose merge takes it from another part)")
     ap.add_argument("--save-champions", default=None, help="directory for the seed-0 champions (e.g. genomes)")
     ap.add_argument("--name", default="atari", help="results file name (benchmarks/results/NAME.json)")
     args = ap.parse_args(argv)
@@ -205,12 +209,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         key = rom_id(game)
         task = task_for(key, "ram", args.episode_frames)
-        rp = float(task.held_out_return(RandomPolicy(task.num_outputs))[0])
+        rp = None if args.skip_random_policy else float(task.held_out_return(RandomPolicy(task.num_outputs))[0])
         entry: dict[str, Any] = {"random_policy": rp, "published": PUBLISHED.get(key, {}),
                                  "runs": {a: [] for a in algos}}
         for seed in seeds:
             save = Path(args.save_champions) if (args.save_champions and seed == 0) else None
-            log.warning("%s seed %d: random policy %.2f", key, seed, rp)
+            log.warning("%s seed %d: random policy %s", key, seed, rp)
             for a in algos:
                 if a == "neat_ram":
                     r = neat_run(key, seed, args.frames, args.episode_frames, args.neat_pop, save)
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     r = chain_run("ga" if a == "ga_pixels" else "rs", key, seed, args.frames, args.episode_frames,
                                   args.ga_pop, args.truncation, args.sigma, save)
                 entry["runs"][a].append({"seed": seed, **r})
-                log.warning("%s seed %d %s: score %.2f (random %.2f), %d frames, %.0f CPU s", key, seed, a,
+                log.warning("%s seed %d %s: score %.2f (random %s), %d frames, %.0f CPU s", key, seed, a,
                             r["score"], rp, r["frames_used"], r["cpu_s"])
         for a in algos:
             entry[a] = [r["score"] for r in entry["runs"][a]]
