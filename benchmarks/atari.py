@@ -35,7 +35,7 @@ log = logging.getLogger("benchmarks.atari")
 #: found during this work (the citation says where); False: quoted from the paper's table without re-checking here.
 PUBLISHED: dict[str, dict[str, Any]] = {
     "asterix": {
-        "es_salimans2017": {"score": 1440.0, "budget": "1 hour on 720 CPUs (about 1B frames? see the paper)",
+        "es_salimans2017": {"score": 1440.0, "budget": "1 hour of training on 720 CPUs (the paper's budget)",
                             "source": "Salimans et al. 2017, Table 3 (ES FF, 1 hour, no-op starts), as listed on "
                                       "sotaverified.org", "verified": True},
         "random_mnih2015": {"score": 210.0, "budget": "uniform random actions, 5-minute episodes",
@@ -141,40 +141,46 @@ def chain_run(kind: str, game: str, seed: int, frames: int, cap: int, pop: int, 
 
 
 def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float, ...]) -> dict[str, Any]:
-    """Combine partial results (the same settings, other games or seeds) into one results file."""
+    """Combine partial results (other games, seeds or algorithms) into one results file. Parts may give the
+    algorithms different budgets: ``frames`` and ``settings`` are then per algorithm (the runs being compared,
+    deep GA and random search, must share theirs)."""
     import json
 
     from benchmarks.atari_common import RESULTS
 
     games: dict[str, Any] = {}
-    first: dict[str, Any] = {}
-    seeds: list[int] = []
+    frames: dict[str, set[int]] = {}
+    settings: dict[str, dict[str, Any]] = {}
+    seeds: set[int] = set()
     partial_meta = []
+    episode_frames = set()
     for part in parts:
         d = json.loads((RESULTS / f"{part}.json").read_text())
-        first = first or d
-        if (d["frames"], d["episode_frames"], d["settings"]) != (first["frames"], first["episode_frames"],
-                                                                  first["settings"]):
-            raise SystemExit(f"{part}: other settings than {parts[0]}")
         partial_meta.append(d["meta"])
-        seeds = sorted(set(seeds) | set(d["meta"]["seeds"]))
+        seeds |= set(d["meta"]["seeds"])
+        episode_frames.add(d["episode_frames"])
         for key, entry in d["games"].items():
-            into = games.setdefault(key, {"random_policy": entry["random_policy"], "published": PUBLISHED.get(key, {}),
-                                          "runs": {}})
+            into = games.setdefault(key, {"random_policy": None, "published": PUBLISHED.get(key, {}), "runs": {}})
             if into["random_policy"] is None:
                 into["random_policy"] = entry["random_policy"]
             elif entry["random_policy"] not in (None, into["random_policy"]):
                 raise SystemExit(f"{part}: another random-policy score for {key}")
             for a, runs in entry["runs"].items():
                 into["runs"].setdefault(a, []).extend(runs)
+                frames.setdefault(a, set()).add(d["frames"])
+                if settings.setdefault(a, d["settings"]) != d["settings"]:
+                    raise SystemExit(f"{part}: other {a} settings than an earlier part")
+    if len(episode_frames) != 1 or any(len(f) != 1 for f in frames.values()):
+        raise SystemExit("parts differ in their episode cap or in one algorithm's frame budget")
     for entry in games.values():
         entry["runs"] = {a: entry["runs"][a] for a in ALGORITHMS if a in entry["runs"]}
         for a, runs in entry["runs"].items():
             runs.sort(key=lambda r: r["seed"])
             entry[a] = [r["score"] for r in runs]
-    result = {"frames": first["frames"], "episode_frames": first["episode_frames"], "games": games,
-              "settings": first["settings"], "parts": partial_meta}
-    return finish(name, result, ["benchmarks/atari.py"] + argv, seeds, load_before)
+    budget = {a: f.pop() for a, f in frames.items()}
+    result = {"frames": budget if len(set(budget.values())) > 1 else next(iter(budget.values())),
+              "episode_frames": episode_frames.pop(), "games": games, "settings": settings, "parts": partial_meta}
+    return finish(name, result, ["benchmarks/atari.py"] + argv, sorted(seeds), load_before)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

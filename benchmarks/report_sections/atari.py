@@ -15,30 +15,37 @@ def render(results_dir: pathlib.Path) -> str:
     if not path.is_file():
         return "\n".join(out + ["No results yet: run `python benchmarks/atari.py`.", ""])
     d = json.loads(path.read_text())
-    meta, s = d["meta"], d["settings"]
+    meta = d["meta"]
+    per_algo = isinstance(d["frames"], dict)
+    frames = d["frames"] if per_algo else {a: d["frames"] for a in NAMES}
+    settings = d["settings"] if per_algo else {a: d["settings"] for a in NAMES}
+    budget = "; ".join(f"{NAMES[a]}: {frames[a]:,}" for a in NAMES if a in frames)
+    neat, ga = settings.get("neat_ram", {}), settings.get("ga_pixels", settings.get("random_search", {}))
     out += [f"`{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "
             f"{meta['machine']['cpu']} x{meta['machine']['cores']}, load {meta['load_before'][0]:.1f} -> "
-            f"{meta['load_after'][0]:.1f})", "",
-            f"Budget per run: {d['frames']:,} training frames (whole generations, so runs overshoot a little: "
-            f"see 'frames'), every episode cut at {d['episode_frames']:,} frames; NEAT population "
-            f"{s['neat_pop']}, deep GA population {s['ga_pop']} (truncation {s['truncation']}, sigma "
-            f"{s['sigma']}, 1 elite), random search {s['ga_pop']} fresh networks per generation. Score = the "
-            f"champion's (best training score) mean over {s['held_out_episodes']} held-out episodes; CPU s and "
-            "frames/s are training only (`time.process_time` of the run's process).", "",
+            f"{meta['load_after'][0]:.1f}; the parts it merges ran as separate processes, commands in the results "
+            "file)", "",
+            f"Training frames per run: {budget} (whole generations, so runs overshoot a little: see 'frames'); "
+            f"every episode cut at {d['episode_frames']:,} frames. NEAT population {neat.get('neat_pop')}; deep GA "
+            f"population {ga.get('ga_pop')} (truncation {ga.get('truncation')}, sigma {ga.get('sigma')}, 1 elite); "
+            f"random search {ga.get('ga_pop')} fresh networks per generation. Score = the champion's (best training "
+            "score) mean over 30 held-out episodes; CPU s and frames/s are training only (`time.process_time` of "
+            "the run's process).", "",
             "| game | method | held-out score per seed | mean | beats random on every seed | frames | CPU s | "
             "frames/s |", "|---|---|---|---|---|---|---|---|"]
     ga_wins = []
     for game, e in d["games"].items():
-        rp = e["random_policy"]
+        rp = e["random_policy"] if e["random_policy"] is not None else float("nan")
         out.append(f"| {game} | uniform random policy | {rp:.1f} | {rp:.1f} | | | | |")
         for algo, runs in e["runs"].items():
             scores = [r["score"] for r in runs]
             every = all(x > rp for x in scores)
-            out.append(f"| {game} | {NAMES.get(algo, algo)} | {', '.join(f'{x:.1f}' for x in scores)} | "
-                       f"{mean(scores):.1f} | {'yes' if every else 'no'} | "
-                       f"{', '.join(f'{r['frames_used']:,}' for r in runs)} | "
-                       f"{', '.join(f'{r['cpu_s']:.0f}' for r in runs)} | "
-                       f"{mean(r['fps'] for r in runs):,.0f} |")
+            per_seed = ", ".join(f"{x:.1f}" for x in scores)
+            used = ", ".join(f"{r['frames_used']:,}" for r in runs)
+            cpu = ", ".join(f"{r['cpu_s']:.0f}" for r in runs)
+            fps = mean(r["fps"] for r in runs)
+            out.append(f"| {game} | {NAMES.get(algo, algo)} | {per_seed} | {mean(scores):.1f} | "
+                       f"{'yes' if every else 'no'} | {used} | {cpu} | {fps:,.0f} |")
         if "ga_pixels" in e and "random_search" in e:
             ga_wins.append((game, mean(e["ga_pixels"]), mean(e["random_search"])))
     out += ["", "Deep GA against random search at equal frames (Such et al. 2017's claim: the GA beats random "
@@ -64,6 +71,6 @@ def render(results_dir: pathlib.Path) -> str:
             "Notes: the protocol is v5 (Machado et al. 2018: frame skip 4, sticky actions 0.25, minimal action set) "
             "with up to 30 no-op starts, but the 1,500-frame episode cap (25 s of play instead of 5-30 minutes) "
             "shrinks every score; the random policy plays the same capped held-out episodes, so the 'beats random' "
-            "column compares like with like. Budgets were set by the shared 2-core machine (load ~40 during the "
-            "runs): these are small-budget checks, not reproductions.", ""]
+            "column compares like with like. Budgets were set by the shared 2-core machine (see the load figures "
+            "above): these are small-budget checks, not reproductions.", ""]
     return "\n".join(out)
