@@ -231,3 +231,26 @@ def test_play_replays_a_seed_chain_champion_and_writes_a_gif(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(d)
     assert main(["play", str(bad)]) == 2  # replayed weights do not match the stored SHA-256
+
+
+def test_openai_es_on_the_dqn_climbs_a_smooth_objective():
+    from topoevo.search.seed_chain import DQNESParams, DQNOpenAIES
+
+    spec = DQNSpec(2)
+    es = DQNOpenAIES(spec, DQNESParams(pairs=4, sigma=0.02, learning_rate=0.01, weight_decay=0.0), seed=1)
+    head = slice(spec.num_parameters - 2, spec.num_parameters)  # the output biases, 0 at the start
+
+    def f(c):
+        return -float(((c.values[head] - 1.0) ** 2).sum())
+
+    start = f(DQNVector_of(spec, es.theta))
+    for _ in range(15):
+        es.tell([f(c) for c in es.ask()])
+    assert f(DQNVector_of(spec, es.theta)) > start and es.evaluations == 15 * 8
+    assert len(es.ask()) == 8 and es.best is not None
+
+
+def DQNVector_of(spec, theta):
+    from topoevo.search.seed_chain import DQNVector
+
+    return DQNVector(spec, theta.astype(np.float32))

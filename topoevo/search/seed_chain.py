@@ -227,3 +227,90 @@ class SeedRandomSearch(DeepGA):
         self._record(fitness)
         self.population = [self._fresh() for _ in range(self.params.pop_size)]
         self.generation += 1
+
+
+@dataclass(eq=False)
+class DQNVector:
+    """One OpenAI-ES candidate: plain parameters of the DQN network (not a seed chain: theta moves by gradient
+    steps, so it is stored whole; see :func:`~topoevo.search.io.save_parameters` for files)."""
+
+    spec: DQNSpec
+    values: np.ndarray
+    fitness: float | None = None
+
+
+@dataclass
+class DQNESParams:
+    """Settings of :class:`DQNOpenAIES` (Salimans et al. 2017's Atari values: sigma 0.02, Adam learning rate 0.01,
+    antithetic pairs, centered ranks, weight decay 0.005; their population was 10,000+ episodes per update).
+
+    >>> DQNESParams().pairs
+    8
+    """
+
+    pairs: int = 8
+    sigma: float = 0.02
+    learning_rate: float = 0.01
+    weight_decay: float = 0.005
+    init_scale: float = 1.0
+
+
+class DQNOpenAIES:
+    """OpenAI-ES (Salimans et al. 2017) on the DQN network with common random numbers: perturbation k of a
+    generation is ``noise(seed_k)``, so only seeds would need to travel between workers. ``ask()`` returns theta
+    +- sigma * eps_k (pairs adjacent); ``tell`` steps theta with Adam along the centered-rank gradient estimate.
+
+    >>> es = DQNOpenAIES(DQNSpec(2), DQNESParams(pairs=2), seed=0)
+    >>> pop = es.ask()
+    >>> es.tell([float(-np.abs(c.values[:10]).sum()) for c in pop])
+    >>> len(pop), es.generation
+    (4, 1)
+    """
+
+    compile_fn = staticmethod(compile_chains)
+
+    def __init__(self, spec: DQNSpec, params: DQNESParams, seed: int = 0):
+        from topoevo.search.es import Adam
+
+        self.spec, self.params = spec, params
+        self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.theta = spec.init(np.random.Generator(np.random.PCG64(int(self.rng.integers(0, SEED_BOUND)))),
+                               params.init_scale).astype(np.float64)
+        self.adam = Adam.zeros(spec.num_parameters)
+        self.generation = 0
+        self.evaluations = 0
+        self.best: DQNVector | None = None
+        self._draw()
+
+    def _draw(self) -> None:
+        self.seeds = [int(s) for s in self.rng.integers(0, SEED_BOUND, self.params.pairs)]
+        center = self.theta.astype(np.float32)
+        self.population: list[DQNVector] = []
+        for s in self.seeds:
+            step = noise(s, center.size) * np.float32(self.params.sigma)
+            self.population += [DQNVector(self.spec, center + step), DQNVector(self.spec, center - step)]
+
+    def ask(self) -> list[DQNVector]:
+        return self.population
+
+    def tell(self, fitness: Sequence[float]) -> None:
+        from topoevo.search.es import centered_ranks
+
+        f = np.asarray(fitness, dtype=np.float64)
+        if f.shape != (2 * self.params.pairs,):
+            raise ValueError(f"tell() got {f.size} fitness values for {2 * self.params.pairs} candidates")
+        self.evaluations += len(f)
+        i = int(np.argmax(f))
+        if self.best is None or f[i] > (self.best.fitness or -np.inf):
+            self.best = DQNVector(self.spec, self.population[i].values, float(f[i]))
+        w = centered_ranks(f)
+        w = w[0::2] - w[1::2]
+        grad = np.zeros_like(self.theta)
+        for wk, s in zip(w, self.seeds):
+            grad += wk * noise(s, grad.size)
+        grad /= 2 * self.params.pairs * self.params.sigma
+        p = self.params
+        self.theta = self.theta + self.adam.step(grad - p.weight_decay * self.theta, p.learning_rate, 0.9, 0.999,
+                                                 1e-8)
+        self.generation += 1
+        self._draw()
