@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 @dataclass
-class SelfPlayConfig:
+class SelfPlayConfig(Section):
     """How each genome's opponents are chosen, and the size of the held-out tests.
 
     >>> SelfPlayConfig().opponents
     4
     """
+
+    SECTION = "selfplay"
 
     opponents: int = param(4, "Members of the current population each genome plays per generation.", ge=0)
     hall_of_fame: int = param(2, "Past generation champions each genome plays per generation (sampled uniformly "

@@ -2,15 +2,15 @@
 al. 2017) and ``[es]`` (OpenAI-ES, Salimans et al. 2017).
 
 The network's input and output sizes come from the task (through ``[genome] num_inputs / num_outputs``, which the
-run loop fills). The run-level fitness criterion and threshold stay in ``[neat]`` (``fitness_criterion``,
-``fitness_threshold``); the other NEAT sections are valid but unused by these algorithms.
+run loop fills). The fitness criterion and threshold are the run's (``[run] fitness_criterion``,
+``fitness_threshold``); the NEAT sections are valid but unused by these algorithms.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 class ModelKind(str, Enum):
@@ -78,12 +78,14 @@ def conv_size(size: int, kernel: int, stride: int) -> int:
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(Section):
     """``[model]``: the fixed network whose weights evolve.
 
     >>> ModelConfig().hidden, ModelConfig().activation.value
     ([16, 16], 'tanh')
     """
+
+    SECTION = "model"
 
     kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers) or 'cnn' (conv blocks, then dense layers).")
     hidden: list[int] = param([16, 16], "Sizes of the hidden dense layers (for 'cnn': after the conv blocks).",
@@ -119,13 +121,15 @@ class ModelConfig:
 
 
 @dataclass
-class GAConfig:
+class GAConfig(Section):
     """``[ga]``: the deep GA of Such et al. (2017): truncation selection, elitism, Gaussian mutation, optional
     crossover; algorithm ``ga`` (generational) or ``steady_state_ga``.
 
     >>> GAConfig().truncation, GAConfig().elitism
     (20, 1)
     """
+
+    SECTION = "ga"
 
     pop_size: int = param(100, "Parameter vectors per generation (steady state: the population kept).", ge=2)
     truncation: int = param(20, "Parents are drawn uniformly from the best this many.", ge=1)
@@ -148,13 +152,15 @@ class GAConfig:
 
 
 @dataclass
-class ESConfig:
+class ESConfig(Section):
     """``[es]``: OpenAI-ES (Salimans et al. 2017): antithetic Gaussian perturbations of one parameter vector,
     centered-rank fitness shaping, Adam with weight decay.
 
     >>> ESConfig().pop_size, ESConfig().antithetic
     (50, True)
     """
+
+    SECTION = "es"
 
     pop_size: int = param(50, "Perturbed parameter vectors per generation (even when antithetic: pairs "
                               "+eps / -eps).", ge=2)

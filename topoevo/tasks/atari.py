@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from topoevo.config.schema import did_you_mean, param
+from topoevo.config.schema import Section, did_you_mean, param
 from topoevo.errors import ConfigError, EvaluationError, TopoevoError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.gym import HELD_OUT_SEED, HELD_OUT_STREAM, episode_seed
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,14 @@ def available_games() -> list[str]:
 
 
 @dataclass
-class AtariParams:
+class AtariParams(Section):
     """``[task]`` keys of the Atari task (``name = "atari"``).
 
     >>> AtariParams(game="Breakout").frameskip
     4
     """
+
+    SECTION = "task"
 
     game: str = param("", "Atari game, e.g. 'Pong', 'Breakout', 'Freeway', 'SpaceInvaders' (ale-py's ROM ids).")
     observation: Observation = param(Observation.RAM, "'ram' (128 bytes scaled to [0, 1]) or 'pixels' (84x84 "
@@ -188,7 +190,7 @@ def downsample(screens: np.ndarray) -> np.ndarray:
     return (F.interpolate(x, size=(PIXELS, PIXELS), mode="area").squeeze(1) / 255.0).numpy()
 
 
-class AtariTask:
+class AtariTask(TaskBase):
     """An Atari game as a batched Task. Fitness of genome i = mean game score over ``params.episodes`` episodes,
     each reset from ``episode_seed(seeds[i], e)``; the action is the argmax of the outputs (one per action of the
     minimal set). ``info["frames"]`` counts the emulator frames used (the budget unit of the Atari literature).
@@ -197,6 +199,9 @@ class AtariTask:
     >>> task.num_inputs, task.num_outputs
     (128, 4)
     """
+
+    has_champion_test = True  # champion_solved: mean score over held-out episodes
+    plays_episodes = True
 
     def __init__(self, params: AtariParams):
         problem = params.check()

@@ -19,9 +19,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
 
 NUM_INPUTS, NUM_OUTPUTS = 12, 3
@@ -120,7 +120,7 @@ def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: flo
 
 
 @dataclass
-class SlimeVolleyParams:
+class SlimeVolleyParams(Section):
     """``[task]`` keys of Slime Volleyball against the built-in opponent (``name = "slimevolley"``); self-play
     runs add a ``[selfplay]`` table and use :class:`~topoevo.search.selfplay.SelfPlay`.
 
@@ -128,13 +128,15 @@ class SlimeVolleyParams:
     100
     """
 
+    SECTION = "task"
+
     episodes: int = param(1, "Games against the built-in opponent per genome and evaluation (fitness: mean net "
                              "score).", ge=1)
     threshold: float = param(0.5, "An output above this presses its button (0.5 for sigmoid outputs).")
     held_out_episodes: int = param(100, "Games of the held-out test against the built-in opponent.", ge=1)
 
 
-class SlimeVolleyTask:
+class SlimeVolleyTask(TaskBase):
     """Slime Volleyball against the game's built-in opponent as a batched Task: 12 inputs, 3 outputs
     (forward, backward, jump); fitness = mean net score in [-5, 5] over ``episodes`` games.
 
