@@ -12,9 +12,10 @@ Observations: ``"ram"`` = the console's 128 bytes scaled to [0, 1] (Hausknecht e
 averaging), a stack of the last 4 such frames, scaled to [0, 1] and flattened to 4*84*84 = 28,224 inputs.
 
 Determinism: sticky actions and no-op starts are drawn from a numpy generator seeded from the episode seed only
-(ALE's own stickiness is switched off), and every episode starts with ``reset_game`` of an emulator whose ROM was
-loaded with a fixed seed, so an episode depends on its seed and the policy alone, not on which emulator ran it or
-what it ran before (a test checks this).
+(ALE's own stickiness is switched off), and every episode starts by restoring the state (random generator
+included) saved right after the first reset of an emulator whose ROM was loaded with a fixed seed, so an episode
+depends on its seed and the policy alone, not on which emulator ran it or what it ran before (a test checks this
+on Freeway, whose power-on state a plain ``reset_game`` would draw from the emulator's advancing generator).
 """
 from __future__ import annotations
 
@@ -123,6 +124,10 @@ class _Emulator:
         ale.setFloat("repeat_action_probability", 0.0)  # stickiness is ours, seeded per episode
         ale.setInt("frame_skip", 1)
         ale.loadROM(roms.get_rom_path(rom))
+        ale.reset_game()
+        # every episode starts from this state, RNG included: a plain reset_game draws the console's power-on state
+        # from the emulator's generator, whose position depends on the episodes run before (Freeway showed it)
+        self.start = ale.cloneState(include_rng=True)
         self.params = params
         self.action_set = ale.getLegalActionSet() if params.full_action_space else ale.getMinimalActionSet()
         self.pixels = params.observation is Observation.PIXELS
@@ -133,7 +138,7 @@ class _Emulator:
 
     def reset(self, seed: int) -> int:
         """Start an episode; returns the frames the no-op start took."""
-        self.ale.reset_game()
+        self.ale.restoreState(self.start)
         self.rng = np.random.Generator(np.random.PCG64(seed))
         self.last = 0  # NOOP
         self.frames = 0
@@ -141,7 +146,8 @@ class _Emulator:
         for _ in range(noops):
             self.step(0)
             if self.ale.game_over():  # (never in practice) start again without no-ops
-                self.ale.reset_game()
+                self.ale.restoreState(self.start)
+                self.frames = 0
                 break
         return self.frames
 
