@@ -46,9 +46,29 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("--seed", type=int, default=0, help="seed of the held-out episodes played (gymnasium tasks)")
     y.add_argument("--frame-stride", type=int, default=1, help="GIF: keep every n-th frame")
     y.add_argument("--json", action="store_true", help="print the result as JSON")
+    q = sub.add_parser("selfplay", help="evolve by self-play (Slime Volleyball; the task file's [selfplay] table)")
+    q.add_argument("taskfile")
+    q.add_argument("--seed", type=int, default=None)
+    q.add_argument("--generations", type=int, default=None)
+    q.add_argument("--out", default="runs/selfplay", help="output directory (default runs/selfplay)")
     _add_ecosystem_parsers(sub)
     _add_statistics_parsers(sub)
     return p
+
+
+def cmd_selfplay(args: argparse.Namespace) -> int:
+    from topoevo.config import load_config
+    from topoevo.search.selfplay import run_selfplay
+
+    config = load_config(args.taskfile)
+    if config.task.name != "slimevolley":
+        raise TopoevoError(f"self-play needs the 'slimevolley' task, got {config.task.name!r}", source=args.taskfile,
+                           field="task.name")
+    seed = config.run.seed if args.seed is None else args.seed
+    generations = config.run.generations if args.generations is None else args.generations
+    summary = run_selfplay(config, seed, generations, args.out)
+    print(json.dumps(summary))
+    return 0
 
 
 def _add_evaluator_options(p: argparse.ArgumentParser) -> None:
@@ -267,6 +287,25 @@ def _task_overrides(meta: dict[str, Any], genome_path: str | Path) -> dict[str, 
     return overrides
 
 
+def load_seed_chain_champion(path: str | Path, task_file: str | Path | None = None) -> tuple[Any, dict[str, Any],
+                                                                                          Any, Path]:
+    """A deep-GA champion stored as its seed chain, replayed (and checked against its SHA-256), with its task:
+    ``(policy, metadata, task, task_file)``."""
+    from topoevo.config import load_config
+    from topoevo.run import build_task
+    from topoevo.search.seed_chain import SeedChain, compile_chains
+
+    chain = SeedChain.load(path)
+    meta = json.loads(Path(path).read_text()).get("metadata") or {}
+    tf = resolve_task_file(path, meta, task_file)
+    task = build_task(load_config(tf))
+    if (task.num_inputs, task.num_outputs) != (chain.spec.num_inputs, chain.spec.num_actions):
+        raise TopoevoError(f"the network has {chain.spec.num_inputs} inputs and {chain.spec.num_actions} outputs, "
+                           f"the task of {tf} needs {task.num_inputs} and {task.num_outputs}", source=str(path),
+                           field="model")
+    return compile_chains([chain]), meta, task, tf
+
+
 def play_genome(genome_path: str | Path, task_file: str | Path | None = None, episodes: int = 1,
                 render: str | None = None, seed: int = 0, frame_stride: int = 1) -> dict[str, Any]:
     """Play a champion on its task; returns plain JSON data.
@@ -281,11 +320,15 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
     import numpy as np
 
     from topoevo.evaluate import compile_genomes
+    from topoevo.search.seed_chain import is_seed_chain_file
 
     if episodes < 1:
         raise TopoevoError(f"expected at least 1 episode, got {episodes}", field="--episodes")
-    genome, meta, task, path = load_champion(genome_path, task_file)
-    policy = compile_genomes([genome])
+    if is_seed_chain_file(genome_path):
+        policy, meta, task, path = load_seed_chain_champion(genome_path, task_file)
+    else:
+        genome, meta, task, path = load_champion(genome_path, task_file)
+        policy = compile_genomes([genome])
     out: dict[str, Any] = {"genome": str(genome_path), "task_file": str(path), "task": meta.get("task")}
     try:
         if task.plays_episodes:
@@ -477,6 +520,9 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
             "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble, "sweep": cmd_sweep, "compare": cmd_compare}
+
+
+            "plot": cmd_plot, "draw": cmd_draw, "selfplay": cmd_selfplay}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfi
                                      NEATConfig, Network, ReproductionConfig, RunConfig, SpeciesConfig,
                                      StagnationConfig)
 from topoevo.config.hybrid import HybridConfig
+from topoevo.config.selfplay import SelfPlayConfig
 from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
@@ -50,6 +51,7 @@ SECTIONS: dict[str, type] = {
     "es": ESConfig,
     "nas": NASConfig,
     "hybrid": HybridConfig,
+    "selfplay": SelfPlayConfig,
 }
 
 
@@ -70,6 +72,7 @@ class Config:
     es: ESConfig = field(default_factory=ESConfig)
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search, nsga2)
     hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)  # self-play (topoevo.search.selfplay)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

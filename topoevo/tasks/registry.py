@@ -15,6 +15,8 @@ _REGISTRY: dict[str, str] = {
     "gym": "topoevo.tasks.gym:GymParams:GymTask",
     "supervised": "topoevo.tasks.supervised:SupervisedParams:SupervisedTask",
     "nas": "topoevo.nas.task:NASParams:NASTask",
+    "atari": "topoevo.tasks.atari:AtariParams:AtariTask",
+    "slimevolley": "topoevo.tasks.slimevolley:SlimeVolleyParams:SlimeVolleyTask",
     "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
 }
 

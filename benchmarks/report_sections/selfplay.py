@@ -1,0 +1,41 @@
+"""RESULTS.md section of benchmarks/selfplay.py (self-play on Slime Volleyball)."""
+from __future__ import annotations
+
+import json
+import pathlib
+from statistics import mean
+
+ORDER = 241
+
+
+def render(results_dir: pathlib.Path) -> str:
+    path = results_dir / "selfplay.json"
+    out = ["## Self-play: NEAT on Slime Volleyball", ""]
+    if not path.is_file():
+        return "\n".join(out + ["No results yet: run `python benchmarks/selfplay.py`.", ""])
+    d = json.loads(path.read_text())
+    meta, s = d["meta"], d["settings"]
+    out += [f"`{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "
+            f"{meta['machine']['cpu']} x{meta['machine']['cores']}, load {meta['load_before'][0]:.1f} -> "
+            f"{meta['load_after'][0]:.1f})", "",
+            f"NEAT population {s['pop']}, {d['generations']} generations; each genome plays {s['opponents']} "
+            f"members of its population and {s['hall_of_fame']} hall-of-fame champions per generation (Rosin & "
+            f"Belew 1997); fitness = mean net score. Held-out tests: {s['test_games']} games each, seeds never used "
+            "in training.", "",
+            "| seed | vs built-in: gen-0 champion | vs built-in: final champion | final beats gen-0 champion "
+            "(share of games) | mean net score vs gen-0 | CPU s |", "|---|---|---|---|---|---|"]
+    for seed, r in zip(meta["seeds"], d["runs"]):
+        curve = r["builtin_curve"]
+        out.append(f"| {seed} | {curve['0']:.2f} | {r['vs_builtin']:.2f} | {r['vs_gen0']:.0%} | "
+                   f"{r['vs_gen0_mean_score']:.2f} | {r['cpu_s']:.0f} |")
+    out += ["", "Score against the built-in opponent along the run (champions of generations 0, 10, 20, ...): " +
+            "; ".join(f"seed {seed}: " + ", ".join(f"g{g} {v:.2f}" for g, v in r["builtin_curve"].items())
+                      for seed, r in zip(meta["seeds"], d["runs"])), "",
+            f"Mean over seeds: final champion {mean(d['vs_builtin']):.2f} against the built-in opponent, beats the "
+            f"gen-0 champion in {mean(d['vs_gen0']):.0%} of games.", "",
+            "Published (slimevolleygym README leaderboard, mean net score against the built-in opponent over "
+            "1,000 games, budgets of millions of game steps): " +
+            ", ".join(f"{k} {v:g}" for k, v in d["published"].items()) +
+            " (PPO, CMA-ES and GA self-play figures as quoted in issue 14; the random policy's from the same "
+            "leaderboard, not re-checked here).", ""]
+    return "\n".join(out)

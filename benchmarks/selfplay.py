@@ -1,0 +1,114 @@
+"""Self-play on Slime Volleyball: NEAT (feedforward, 12 inputs, 3 outputs) evolved with no fixed opponent; each
+genome plays ``--opponents`` members of its population and ``--hall-of-fame`` past champions per generation
+(Rosin & Belew 1997). Held-out tests (never used in training; games not counted):
+
+- ``vs_builtin``: the final champion's mean net score against the game's built-in opponent over ``--test-games``
+  games (``builtin_curve``: the same test for the champions of generations 0, 10, 20, ...);
+- ``vs_gen0``: the fraction of ``--test-games`` games the final champion wins against the generation-0 champion
+  (sides alternate; a game is won when the net score is > 0).
+
+    python benchmarks/selfplay.py --generations 60 --seeds 2
+
+Last line: ``{"vs_builtin": [per seed], "vs_gen0": [per seed], "generations": G, ...}``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.atari_common import RESULTS, finish  # noqa: E402
+
+log = logging.getLogger("benchmarks.selfplay")
+
+TASK_FILE = ROOT / "tasks" / "slimevolley_selfplay.toml"
+#: the slimevolleygym README's leaderboard against the built-in opponent (mean net score over 1,000 games)
+PUBLISHED = {"ppo": 1.377, "cma_es": 1.148, "ga_selfplay": 0.353, "random_policy": -4.866}
+
+
+def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, test_games: int,
+             save: Path | None) -> dict[str, Any]:
+    from topoevo.config import load_config
+    from topoevo.neat.algorithm import NEAT
+    from topoevo.search.selfplay import SelfPlay
+
+    config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "selfplay": {
+        "opponents": opponents, "hall_of_fame": hof, "test_games": test_games}})
+    sp = SelfPlay(NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)),
+                       seed), config.selfplay, seed)
+    cpu0 = time.process_time()
+    history = []
+    for _ in range(generations):
+        history.append(sp.step())
+    cpu = time.process_time() - cpu0
+    curve = {g: float(sp.vs_builtin(sp.champions[g]).mean()) for g in range(0, generations, 10)}
+    final = sp.champions[-1]
+    curve[generations - 1] = float(sp.vs_builtin(final).mean())
+    h2h = sp.head_to_head(final, sp.champions[0])
+    out = {"vs_builtin": curve[generations - 1], "vs_gen0": float((h2h > 0).mean()),
+           "vs_gen0_mean_score": float(h2h.mean()), "builtin_curve": curve, "cpu_s": round(cpu, 1),
+           "game_steps": sp.frames, "evaluations": sp.algo.evaluations,
+           "best_training": [round(h["best"], 2) for h in history],
+           "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
+    if save is not None:
+        sp.algo.save_candidate(final, save / "slimevolley_selfplay.json", {
+            "task": "slimevolley", "task_file": "tasks/slimevolley_selfplay.toml", "seed": seed,
+            "generation": generations, "evaluations": sp.algo.evaluations, "solved": False,
+            "champion_test": {"vs_builtin": out["vs_builtin"], "vs_gen0_win_rate": out["vs_gen0"],
+                              "test_games": test_games}})
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--generations", type=int, default=60)
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seed-start", type=int, default=0)
+    ap.add_argument("--pop", type=int, default=32)
+    ap.add_argument("--opponents", type=int, default=4)
+    ap.add_argument("--hall-of-fame", type=int, default=2)
+    ap.add_argument("--test-games", type=int, default=100)
+    ap.add_argument("--save-champion", default=None, help="directory for the seed-0 final champion")
+    ap.add_argument("--merge", default=None, help="comma-separated partial results names to merge into --name")
+    ap.add_argument("--name", default="selfplay")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    load_before = os.getloadavg()
+    args_list = argv if argv is not None else sys.argv[1:]
+    if args.merge:
+        parts = [json.loads((RESULTS / f"{p}.json").read_text()) for p in args.merge.split(",")]
+        runs = sorted(((s, r) for p in parts for s, r in zip(p["meta"]["seeds"], p["runs"])), key=lambda t: t[0])
+        result = {"vs_builtin": [r["vs_builtin"] for _, r in runs], "vs_gen0": [r["vs_gen0"] for _, r in runs],
+                  "generations": parts[0]["generations"], "settings": parts[0]["settings"],
+                  "published": PUBLISHED, "runs": [r for _, r in runs], "parts": [p["meta"] for p in parts]}
+        return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, [s for s, _ in runs], load_before)
+    seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+    runs = []
+    for seed in seeds:
+        save = Path(args.save_champion) if (args.save_champion and seed == 0) else None
+        runs.append(run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame, args.test_games,
+                             save))
+        log.warning("seed %d: %s", seed, {k: runs[-1][k] for k in ("vs_builtin", "vs_gen0", "cpu_s")})
+    result = {"vs_builtin": [r["vs_builtin"] for r in runs], "vs_gen0": [r["vs_gen0"] for r in runs],
+              "generations": args.generations,
+              "settings": {"pop": args.pop, "opponents": args.opponents, "hall_of_fame": args.hall_of_fame,
+                           "test_games": args.test_games},
+              "published": PUBLISHED, "runs": runs}
+    return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, seeds, load_before)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    main()

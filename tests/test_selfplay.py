@@ -1,0 +1,146 @@
+"""Self-play on Slime Volleyball: match batching against one game at a time, opponent sampling, hall of fame,
+head-to-head sign convention, the [selfplay] section and the slimevolley task."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("slimevolleygym")
+torch = pytest.importorskip("torch")
+
+from topoevo.config import Config  # noqa: E402
+from topoevo.config.selfplay import SelfPlayConfig  # noqa: E402
+from topoevo.errors import ConfigError  # noqa: E402
+from topoevo.search.selfplay import SelfPlay, sample_matches  # noqa: E402
+from topoevo.tasks.slimevolley import BUILTIN, Match, SlimeVolleyParams, SlimeVolleyTask, _module, \
+    play_matches  # noqa: E402
+
+
+class Linear:
+    """P fixed linear agents (seeded weights)."""
+
+    def __init__(self, size: int, seed: int = 0):
+        g = torch.Generator().manual_seed(seed)
+        self.size = size
+        self.w = torch.randn(size, 12, 3, generator=g)
+
+    def reset(self) -> None:
+        pass
+
+    def __call__(self, obs):
+        return torch.sigmoid(torch.einsum("pbi,pio->pbo", obs, self.w))
+
+
+def reference_game(w_right: torch.Tensor, w_left: torch.Tensor | None, seed: int) -> float:
+    """One game stepped directly through the old-gym-API environment, one agent at a time."""
+    env = _module().SlimeVolleyEnv()
+    env.seed(seed)
+    env.reset()
+    ro, lo = env.game.agent_right.getObservation(), env.game.agent_left.getObservation()
+    total, done = 0.0, False
+    while not done:
+        ra = (torch.sigmoid(torch.as_tensor(ro, dtype=torch.float32) @ w_right) > 0.5).long().numpy()
+        la = None if w_left is None else \
+            (torch.sigmoid(torch.as_tensor(lo, dtype=torch.float32) @ w_left) > 0.5).long().numpy()
+        _, r, done, info = env.step(ra, la)
+        total += r
+        ro, lo = info["state"], info["otherState"]
+    return total
+
+
+def test_batched_matches_equal_games_played_one_at_a_time():
+    pol = Linear(3, seed=1)
+    matches = [Match(0, 1, 5), Match(1, 2, 6), Match(2, 0, 7), Match(0, BUILTIN, 8), Match(1, 0, 9)]
+    scores, steps = play_matches(pol, matches)
+    for m, s in zip(matches, scores):
+        left = None if m.left == BUILTIN else pol.w[m.left]
+        assert s == reference_game(pol.w[m.right], left, m.seed)
+    assert ((steps > 0) & (steps <= 3000)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 6), st.integers(0, 5), st.integers(0, 3), st.integers(0, 2**32))
+def test_sampled_opponents_are_distinct_never_self_and_the_right_counts(pop, hof, k_pop, k_hof, seed):
+    cfg = SelfPlayConfig(opponents=k_pop, hall_of_fame=k_hof)
+    ms = sample_matches(pop, hof, cfg, np.random.default_rng(seed), np.arange(pop) * 1000)
+    per = min(k_pop, pop - 1) + min(k_hof, hof)
+    assert len(ms) == pop * per
+    for i in range(pop):
+        mine = [m for m in ms if m.right == i]
+        rivals = [m.left for m in mine]
+        assert len(rivals) == len(set(rivals)) == per and i not in rivals
+        assert sum(r >= pop for r in rivals) == min(k_hof, hof)
+        assert all(0 <= r < pop + hof for r in rivals)
+
+
+def neat_config(pop: int = 4) -> Config:
+    return Config.from_dict({"task": {"name": "slimevolley"}, "neat": {"pop_size": pop},
+                             "genome": {"num_inputs": 12, "num_outputs": 3, "network": "feedforward",
+                                        "initial_connectivity": "full"},
+                             "selfplay": {"opponents": 1, "hall_of_fame": 1, "test_games": 4}})
+
+
+def test_self_play_generations_fill_the_hall_of_fame_and_repeat_with_the_seed():
+    from topoevo.neat.algorithm import NEAT
+
+    def run(seed):
+        cfg = neat_config()
+        sp = SelfPlay(NEAT(cfg, seed), cfg.selfplay, seed)
+        return [sp.step() for _ in range(2)], sp
+
+    a, sp = run(3)
+    b, _ = run(3)
+    assert a == b
+    assert len(sp.champions) == 2 and sp.algo.generation == 2
+    assert a[0]["matches"] == 4 * 1 and a[1]["matches"] == 4 * 2  # the hall of fame joins from generation 1
+
+
+def test_head_to_head_scores_are_from_the_first_agents_side():
+    from topoevo.neat.algorithm import NEAT
+
+    cfg = neat_config()
+    sp = SelfPlay(NEAT(cfg, 0), cfg.selfplay, 0)
+    pop = sp.algo.ask()
+    ab = sp.head_to_head(pop[0], pop[1], games=2, seed=50)
+    policy = sp.compile_fn([pop[0], pop[1]])
+    right, _ = play_matches(policy, [Match(0, 1, 50)])
+    left, _ = play_matches(policy, [Match(1, 0, 51)])
+    assert ab.tolist() == [right[0], -left[0]]
+
+
+def test_slimevolley_task_against_the_builtin_opponent():
+    task = SlimeVolleyTask(SlimeVolleyParams(episodes=2))
+    pol = Linear(2, seed=4)
+    r = task.evaluate(pol, np.array([1, 2]))
+    assert r.fitness.shape == (2,) and ((-5 <= r.fitness) & (r.fitness <= 5)).all()
+    again = task.evaluate(Linear(1, seed=4), np.array([1]))
+    assert again.fitness[0] == r.fitness[0]
+    held = task.held_out_return(pol, episodes=2)
+    assert held.shape == (2,)
+
+
+def test_selfplay_section_is_checked():
+    with pytest.raises(ConfigError) as exc:
+        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": {"oponents": 3}})
+    assert "opponents" in str(exc.value)
+
+
+def test_selfplay_command_writes_stats_champion_and_summary(tmp_path):
+    import json
+
+    from topoevo.cli import main
+
+    f = tmp_path / "sp.toml"
+    f.write_text('[task]\nname = "slimevolley"\n[selfplay]\nopponents = 1\nhall_of_fame = 1\ntest_games = 2\n'
+                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
+    out = tmp_path / "run"
+    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    assert len((out / "stats.jsonl").read_text().splitlines()) == 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0.0 <= summary["vs_gen0_win_rate"] <= 1.0 and summary["test_games"] == 2
+    assert main(["play", str(out / "champion.json"), "--episodes", "1"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[task]\nname = "xor"\n')
+    assert main(["selfplay", str(bad), "--out", str(out)]) == 2

@@ -1,0 +1,23 @@
+"""``[selfplay]``: settings of competitive coevolution by self-play (:mod:`topoevo.search.selfplay`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from topoevo.config.schema import Section, param
+
+
+@dataclass
+class SelfPlayConfig(Section):
+    """How each genome's opponents are chosen, and the size of the held-out tests.
+
+    >>> SelfPlayConfig().opponents
+    4
+    """
+
+    SECTION = "selfplay"
+
+    opponents: int = param(4, "Members of the current population each genome plays per generation.", ge=0)
+    hall_of_fame: int = param(2, "Past generation champions each genome plays per generation (sampled uniformly "
+                                 "from all of them).", ge=0)
+    test_games: int = param(100, "Games of each held-out test (vs the built-in opponent, vs the gen-0 champion).",
+                            ge=1)

@@ -1,0 +1,169 @@
+"""Slime Volleyball (the ``slimevolleygym`` package, Ha 2020) for self-play: batches of two-player matches between
+the agents of one batched policy, and matches against the game's built-in opponent (a small pretrained RNN).
+
+``slimevolleygym`` uses the old gym API (``reset() -> obs``, ``step() -> (obs, reward, done, info)``, ``seed()``);
+this module wraps it: a match is ``SlimeVolleyEnv`` seeded from the match seed (the serve directions come from its
+generator), stepped with the right agent's action and the left agent's action, each agent seeing its own
+12-value observation (positions and velocities of itself, the ball and the opponent, divided by 10; mirrored for the
+left agent). A network's 3 outputs are thresholded at ``threshold`` (0.5 for NEAT's sigmoid outputs) into the
+binary (forward, backward, jump) action. The result of a match (for the right agent) is its net score:
+opponent lives lost minus own lives lost, in [-5, 5]; a match ends when one side has lost 5 lives or after 3,000
+steps.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from topoevo.config.schema import Section, param
+from topoevo.errors import ConfigError
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
+from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
+
+NUM_INPUTS, NUM_OUTPUTS = 12, 3
+BUILTIN = -1  # opponent index of the built-in policy
+
+
+def _module() -> Any:
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            from slimevolleygym import slimevolley  # gym 0.26 prints a deprecation banner on import
+    except ImportError as exc:
+        raise ConfigError(f"self-play on Slime Volleyball needs slimevolleygym: pip install 'topoevo[selfplay]' "
+                          f"({exc})", field="task.name") from None
+    return slimevolley
+
+
+@dataclass(frozen=True)
+class Match:
+    """One game: ``right`` and ``left`` are agent indices into the policy (``BUILTIN``: the built-in opponent)."""
+
+    right: int
+    left: int
+    seed: int
+
+
+def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Play every match at once (one policy call per step for all agents of all matches); returns the right
+    agents' net scores and the match lengths (steps).
+
+    >>> import torch
+    >>> class Still:  # never moves
+    ...     size = 1
+    ...     def reset(self): pass
+    ...     def __call__(self, obs): return torch.zeros(obs.shape[0], obs.shape[1], 3)
+    >>> score, steps = play_matches(Still(), [Match(0, 0, seed=1)])
+    >>> bool(-5 <= score[0] <= 5), bool(0 < steps[0] <= 3000)
+    (True, True)
+    """
+    import torch
+
+    sv = _module()
+    n = len(matches)
+    envs = []
+    for m in matches:
+        env = sv.SlimeVolleyEnv()
+        env.seed(int(m.seed))
+        env.reset()
+        envs.append(env)
+    # slots: (agent, column) for each side of each match that a network plays
+    columns = np.zeros(policy.size, dtype=np.int64)
+    right_slot = np.zeros((n, 2), dtype=np.int64)
+    left_slot = np.full((n, 2), -1, dtype=np.int64)
+    for i, m in enumerate(matches):
+        right_slot[i] = (m.right, columns[m.right])
+        columns[m.right] += 1
+        if m.left != BUILTIN:
+            left_slot[i] = (m.left, columns[m.left])
+            columns[m.left] += 1
+    width = max(1, int(columns.max()))
+    obs = np.zeros((policy.size, width, NUM_INPUTS), dtype=np.float32)
+    right_obs = [env.game.agent_right.getObservation() for env in envs]
+    left_obs = [env.game.agent_left.getObservation() for env in envs]
+    scores = np.zeros(n)
+    steps = np.zeros(n, dtype=np.int64)
+    running = np.ones(n, dtype=bool)
+    policy.reset()
+    while running.any():
+        todo = np.flatnonzero(running).tolist()
+        for i in todo:
+            a, c = right_slot[i]
+            obs[a, c] = right_obs[i]
+            if left_slot[i, 0] >= 0:
+                a, c = left_slot[i]
+                obs[a, c] = left_obs[i]
+        out = policy(torch.from_numpy(obs))
+        act = ((out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)) > threshold)
+        act = act.astype(np.int64)
+        for i in todo:
+            env = envs[i]
+            a, c = right_slot[i]
+            right = act[a, c]
+            if left_slot[i, 0] >= 0:
+                a, c = left_slot[i]
+                left = act[a, c]
+            else:
+                left = env.policy.predict(left_obs[i])
+            _, r, done, info = env.step(right, left)
+            scores[i] += r
+            steps[i] += 1
+            right_obs[i], left_obs[i] = info["state"], info["otherState"]
+            if done:
+                running[i] = False
+    return scores, steps
+
+
+
+@dataclass
+class SlimeVolleyParams(Section):
+    """``[task]`` keys of Slime Volleyball against the built-in opponent (``name = "slimevolley"``); self-play
+    runs add a ``[selfplay]`` table and use :class:`~topoevo.search.selfplay.SelfPlay`.
+
+    >>> SlimeVolleyParams().held_out_episodes
+    100
+    """
+
+    SECTION = "task"
+
+    episodes: int = param(1, "Games against the built-in opponent per genome and evaluation (fitness: mean net "
+                             "score).", ge=1)
+    threshold: float = param(0.5, "An output above this presses its button (0.5 for sigmoid outputs).")
+    held_out_episodes: int = param(100, "Games of the held-out test against the built-in opponent.", ge=1)
+
+
+class SlimeVolleyTask(TaskBase):
+    """Slime Volleyball against the game's built-in opponent as a batched Task: 12 inputs, 3 outputs
+    (forward, backward, jump); fitness = mean net score in [-5, 5] over ``episodes`` games.
+
+    >>> SlimeVolleyTask(SlimeVolleyParams()).num_inputs
+    12
+    """
+
+    num_inputs = NUM_INPUTS
+    num_outputs = NUM_OUTPUTS
+
+    def __init__(self, params: SlimeVolleyParams):
+        _module()
+        self.params = params
+
+    def _games(self, policy: BatchedPolicy, seeds: Sequence[Sequence[int]]) -> np.ndarray:
+        matches = [Match(i, BUILTIN, s) for i, row in enumerate(seeds) for s in row]
+        scores, _ = play_matches(policy, matches, self.params.threshold)
+        return scores.reshape(len(seeds), -1)
+
+    def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:
+        rows = [[episode_seed(int(s), e) for e in range(self.params.episodes)] for s in seeds]
+        scores = self._games(policy, rows)
+        return EvalResult(fitness=scores.mean(axis=1), info={"episode_returns": scores})
+
+    def held_out_return(self, policy: BatchedPolicy, episodes: int | None = None, seed: int = 0) -> np.ndarray:
+        """Mean net score of each agent over held-out games against the built-in opponent (the same games for
+        every agent)."""
+        episodes = self.params.held_out_episodes if episodes is None else episodes
+        row = [episode_seed(seed, e, HELD_OUT_STREAM) for e in range(episodes)]
+        return self._games(policy, [row] * policy.size).mean(axis=1)
