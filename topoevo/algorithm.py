@@ -16,6 +16,10 @@ ALGORITHMS: dict[str, str] = {
     "ga": "topoevo.search.ga:WeightGA",
     "steady_state_ga": "topoevo.search.ga:SteadyStateGA",
     "es": "topoevo.search.es:OpenAIES",
+    "cmaes": "topoevo.search.distribution:CMAES",
+    "sep_cmaes": "topoevo.search.distribution:SepCMAES",
+    "pgpe": "topoevo.search.distribution:PGPE",
+    "snes": "topoevo.search.distribution:SNES",
     "regularized_evolution": "topoevo.nas.rea:RegularizedEvolution",
     "random_search": "topoevo.nas.rea:RandomSearch",
 }

@@ -15,7 +15,7 @@ from typing import Any
 from topoevo.config.schema import build_section, did_you_mean, section_to_table, show
 from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
-from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
+from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.errors import ConfigError
 
@@ -26,7 +26,7 @@ else:  # pragma: no cover
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "DistributionConfig", "NASConfig"]
 
 
 @dataclass
@@ -48,6 +48,7 @@ SECTIONS: dict[str, type] = {
     "model": ModelConfig,
     "ga": GAConfig,
     "es": ESConfig,
+    "distribution": DistributionConfig,
     "nas": NASConfig,
 }
 
@@ -67,6 +68,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)  # weight evolution (ga, steady_state_ga, es)
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
+    distribution: DistributionConfig = field(default_factory=DistributionConfig)  # cmaes, sep_cmaes, pgpe, snes
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 

@@ -53,7 +53,7 @@ import numpy as np
 from topoevo.config.schema import param
 from topoevo.errors import EvaluationError
 from topoevo.tasks.base import BatchedPolicy, EvalResult
-from topoevo.tasks.double_pole_physics import START_STATE, Backend, advance_batch
+from topoevo.tasks.double_pole_physics import START_ANGLE, Backend, advance_batch
 
 GENERALIZATION_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 NUM_GENERALIZATION_STARTS = len(GENERALIZATION_LEVELS) ** 4  # 625
@@ -89,6 +89,9 @@ class DoublePoleParams:
     success_steps: int = param(100_000, "Decisions the champion must balance from the standard start to solve.",
                                ge=1)
     generalization_steps: int = param(1000, "Decisions each generalization start must be balanced.", ge=1)
+    start_angle: float = param(START_ANGLE, "The long pole's angle at the standard start (rad): 0.07 in Stanley's "
+                                            "NEAT code; 4.5 degrees (0.0785398) in Gruau et al. and Igel 2003.",
+                               ge=-0.6, le=0.6)
     generalization_threshold: int | None = param(
         None, "Generalization starts (of 625) the champion must also balance to solve; 0 = not tested; "
               "default DPV 0, DPNV 200.", ge=0, le=NUM_GENERALIZATION_STARTS)
@@ -202,6 +205,7 @@ class DoublePoleTask:
         self.variant = self.params.variant
         self.velocities = self.variant is DoublePoleVariant.VELOCITIES
         self.num_inputs = 6 if self.velocities else 3
+        self.start = np.array([[0.0, 0.0, self.params.start_angle, 0.0, 0.0, 0.0]])  # the standard start (1, 6)
         self.backend = backend
         self.champion_test: dict[str, Any] | None = None  # figures of the last `champion_solved` test
         # DPNV: the run loop tests species champions in turn (Stanley's pole2_epoch), not only the best genome
@@ -265,7 +269,7 @@ class DoublePoleTask:
     def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:
         """Fitness of each of the P policies from the standard start (``seeds`` unused: the task is deterministic)."""
         steps = self.params.fitness_steps
-        run = self.simulate(policy, np.array([START_STATE]), steps, jiggle=not self.velocities)
+        run = self.simulate(policy, self.start, steps, jiggle=not self.velocities)
         balanced = run.balanced[:, 0]
         if self.velocities:
             solved = balanced >= self.params.success_steps
@@ -276,7 +280,7 @@ class DoublePoleTask:
 
     def long_test(self, policy: BatchedPolicy) -> np.ndarray:
         """Which of the P policies balance ``success_steps`` decisions from the standard start -> (P,) bool."""
-        run = self.simulate(policy, np.array([START_STATE]), self.params.success_steps)
+        run = self.simulate(policy, self.start, self.params.success_steps)
         return run.balanced[:, 0] >= self.params.success_steps
 
     def generalization_counts(self, policy: BatchedPolicy) -> np.ndarray:
@@ -324,7 +328,7 @@ class DoublePoleTask:
         key = None
         if quick < self.params.success_steps:
             recorder = _OutputDigest(policy)
-            test["balanced_steps"] = int(self.simulate(recorder, np.array([START_STATE]), quick).balanced[0, 0])
+            test["balanced_steps"] = int(self.simulate(recorder, self.start, quick).balanced[0, 0])
             if test["balanced_steps"] < quick:
                 return False
             key = recorder.digest()
@@ -344,7 +348,7 @@ class DoublePoleTask:
             test["generalization"] = self.generalization(policy)
             if test["generalization"] < need:
                 return False
-        run = self.simulate(policy, np.array([START_STATE]), self.params.success_steps)
+        run = self.simulate(policy, self.start, self.params.success_steps)
         test["balanced_steps"] = int(run.balanced[0, 0])
         return test["balanced_steps"] >= self.params.success_steps
 
