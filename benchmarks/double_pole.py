@@ -14,6 +14,7 @@ its network size (hidden nodes, enabled connections). The last line is one JSON 
 
     python benchmarks/double_pole.py --variant dpv --seeds 20
     python benchmarks/double_pole.py --variant dpnv --seeds 20 --jobs 2
+    python benchmarks/double_pole.py --variant dpv --algorithm cmaes --seeds 20   # CMA-ES rows + NEAT's row
 """
 from __future__ import annotations
 
@@ -108,7 +109,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes (one core each)")
     p.add_argument("--task", default=None, help="another task file of the same variant")
     p.add_argument("--generations", type=int, default=None, help="override run.generations")
+    p.add_argument("--algorithm", choices=["neat", "cmaes"], default="neat",
+                   help="cmaes: CMA-ES on fixed networks (benchmarks/double_pole_cmaes.py), NEAT's row beside it")
     args = p.parse_args(argv)
+    if args.algorithm == "cmaes":
+        from benchmarks.double_pole_cmaes import cmaes_main
+
+        return cmaes_main(args, argv, lambda s: summarize(args.variant, [run_seed(args.variant, x) for x in s]))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     task_file = args.task or str(TASK_FILES[args.variant])

@@ -20,6 +20,8 @@ ALGORITHMS: dict[str, str] = {
     "sep_cmaes": "topoevo.search.distribution:SepCMAES",
     "pgpe": "topoevo.search.distribution:PGPE",
     "snes": "topoevo.search.distribution:SNES",
+    "erl": "topoevo.rl.erl:ERL",
+    "td3": "topoevo.rl.erl:TD3",
     "regularized_evolution": "topoevo.nas.rea:RegularizedEvolution",
     "random_search": "topoevo.nas.rea:RandomSearch",
 }

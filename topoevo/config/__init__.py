@@ -17,6 +17,7 @@ from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConn
                                      Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
 from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
+from topoevo.rl.config import ERLConfig
 from topoevo.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -26,7 +27,8 @@ else:  # pragma: no cover
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "DistributionConfig", "NASConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "DistributionConfig", "NASConfig",
+           "ERLConfig"]
 
 
 @dataclass
@@ -50,6 +52,7 @@ SECTIONS: dict[str, type] = {
     "es": ESConfig,
     "distribution": DistributionConfig,
     "nas": NASConfig,
+    "erl": ERLConfig,
 }
 
 
@@ -70,6 +73,7 @@ class Config:
     es: ESConfig = field(default_factory=ESConfig)
     distribution: DistributionConfig = field(default_factory=DistributionConfig)  # cmaes, sep_cmaes, pgpe, snes
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
+    erl: ERLConfig = field(default_factory=ERLConfig)  # ERL / TD3 (topoevo/rl)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

@@ -40,7 +40,13 @@ def default_pop_size(dimension: int) -> int:
 
 
 def _quiet_evotorch() -> None:
+    """EvoTorch logs every Problem it makes at INFO level (and warns about its own tensor copies): keep it quiet."""
+    import warnings
+
+    import evotorch  # noqa: F401 - configures its logger on import; ours comes after
+
     logging.getLogger("evotorch").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="To copy construct from a tensor", module="evotorch")
 
 
 class DistributionSearch(WeightSearch):
