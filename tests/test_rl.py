@@ -112,6 +112,22 @@ def erl_task_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def test_erl_stopped_and_resumed_in_process_equals_an_uninterrupted_run(tmp_path: Path, erl_task_file: Path):
+    from topoevo.config import load_config
+    from topoevo.run import Run
+
+    config = load_config(erl_task_file, {"run": {"generations": 5}})
+    whole = Run.start(config, out=tmp_path / "whole", reporters=[])
+    whole.loop()
+    part = Run.start(config.replace(run=config.run.__class__(**{**config.run.__dict__, "generations": 2})),
+                     out=tmp_path / "part", reporters=[])
+    part.loop()
+    resumed = Run.resume(tmp_path / "part", reporters=[], generations=5)
+    resumed.loop()
+    assert json.dumps(resumed.algo.state_dict()) == json.dumps(whole.algo.state_dict())
+
+
+@pytest.mark.slow
 def test_erl_killed_with_sigkill_then_resumed_equals_an_uninterrupted_run(tmp_path: Path, erl_task_file: Path):
     whole = tmp_path / "whole"
     finish("run", erl_task_file, "--out", whole)

@@ -199,8 +199,9 @@ class NEATConfig:
 class RunConfig:
     """What a run does outside the algorithm: budget, seed, files."""
 
-    algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'regularized_evolution' or "
-                           "'random_search' (registered in topoevo/algorithm.py).",
+    algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'cmaes', 'sep_cmaes', "
+                           "'pgpe', 'snes', 'erl', 'td3', 'regularized_evolution' or 'random_search' (registered in "
+                           "topoevo/algorithm.py).",
                            choices=lambda: __import__("topoevo.algorithm", fromlist=["x"]).algorithm_names())
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
     generations: int = param(100, "Stop after this many generations.", ge=1)
