@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.algorithm == "cmaes":
         from benchmarks.double_pole_cmaes import cmaes_main
 
-        return cmaes_main(args, argv, lambda s: summarize(args.variant, [run_seed(args.variant, x) for x in s]))
+        return cmaes_main(args, argv, run_seed, summarize)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     task_file = args.task or str(TASK_FILES[args.variant])

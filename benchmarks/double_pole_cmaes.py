@@ -124,7 +124,7 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
     return out
 
 
-def cmaes_main(args: Any, argv: list[str] | None, neat_rows: Any) -> dict[str, Any]:
+def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summarize: Any) -> dict[str, Any]:
     """``double_pole.py --algorithm cmaes``: CMA-ES at both start angles, NEAT (its task file, 0.07 rad) on the
     same seeds beside it; prints and writes the JSON result."""
     import json
@@ -136,7 +136,11 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_rows: Any) -> dict[str, A
     load_before = list(os.getloadavg())
     result = main(args.variant, seeds, args.task, args.jobs)
     print(f"# neat {args.variant} 0.07rad: seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    result["neat_0.07rad"] = neat_rows(seeds)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        neat = list(pool.map(neat_run_seed, [args.variant] * len(seeds), seeds))
+    result["neat_0.07rad"] = neat_summarize(args.variant, neat)
     result["_load_before"] = load_before
     write_results(f"double_pole_cmaes_{args.variant}", result, argv if argv is not None else sys.argv[1:])
     print(json.dumps(result))
