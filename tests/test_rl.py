@@ -3,6 +3,7 @@ learner's state round trip, ERL in the run loop killed with SIGKILL and resumed 
 and the one-line errors of bad input."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -119,8 +120,8 @@ def test_erl_stopped_and_resumed_in_process_equals_an_uninterrupted_run(tmp_path
     config = load_config(erl_task_file, {"run": {"generations": 5}})
     whole = Run.start(config, out=tmp_path / "whole", reporters=[])
     whole.loop()
-    part = Run.start(config.replace(run=config.run.__class__(**{**config.run.__dict__, "generations": 2})),
-                     out=tmp_path / "part", reporters=[])
+    part = Run.start(config.replace(run=dataclasses.replace(config.run, generations=2)), out=tmp_path / "part",
+                     reporters=[])
     part.loop()
     resumed = Run.resume(tmp_path / "part", reporters=[], generations=5)
     resumed.loop()
