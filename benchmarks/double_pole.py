@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--task", default=None, help="another task file of the same variant")
     p.add_argument("--generations", type=int, default=None, help="override run.generations")
     p.add_argument("--algorithm", choices=["neat", "cmaes"], default="neat",
-                   help="cmaes: CMA-ES on fixed networks (benchmarks/double_pole_cmaes.py), NEAT's row beside it")
+                   help="cmaes: CMA-ES on fixed networks (benchmarks/double_pole_cmaes.py)")
+    p.add_argument("--angles", default=None, help="cmaes: start angles, comma-separated (4.5deg,0.07rad)")
+    p.add_argument("--with-neat", action="store_true", help="cmaes: also NEAT on the same seeds (its task file)")
     args = p.parse_args(argv)
     if args.algorithm == "cmaes":
         from benchmarks.double_pole_cmaes import cmaes_main

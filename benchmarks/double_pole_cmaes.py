@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TASK_FILES = {"dpv": ROOT / "tasks" / "double_pole_velocities_cmaes.toml",
               "dpnv": ROOT / "tasks" / "double_pole_no_velocities_cmaes.toml"}
 PUBLISHED = {"dpv": 895, "dpnv": 6061}  # Igel 2003 via Gomez et al. 2008
-ANGLES = {"0.07rad": 0.07, "4.5deg": math.radians(4.5)}
+ANGLES = {"4.5deg": math.radians(4.5), "0.07rad": 0.07}
 
 
 def write_results(name: str, obj: dict[str, Any], argv: list[str]) -> Path:
@@ -98,7 +98,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int = 1,
-         angles: list[str] | None = None) -> dict[str, Any]:
+         angles: list[str] | None = None, after_angle: Any = None) -> dict[str, Any]:
     """Every seed at each start angle; returns {"variant", "algorithm", "published_evals", "<angle>": summary +
     runs}."""
     from concurrent.futures import ProcessPoolExecutor
@@ -121,6 +121,8 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
         s = out[name]
         print(f"# cmaes {variant} {name}: solved {s['solved']}/{s['runs']}, mean evals {s['mean_evals']}, median "
               f"{s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
+        if after_angle is not None:
+            after_angle(out)
     return out
 
 
@@ -134,14 +136,20 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     load_before = list(os.getloadavg())
-    result = main(args.variant, seeds, args.task, args.jobs)
-    print(f"# neat {args.variant} 0.07rad: seeds {seeds[0]}..{seeds[-1]}", flush=True)
-    from concurrent.futures import ProcessPoolExecutor
+    name, command = f"double_pole_cmaes_{args.variant}", argv if argv is not None else sys.argv[1:]
 
-    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        neat = list(pool.map(neat_run_seed, [args.variant] * len(seeds), seeds))
-    result["neat_0.07rad"] = neat_summarize(args.variant, neat)
+    def save(partial: dict[str, Any]) -> None:  # after every angle: a long run keeps what it measured
+        write_results(name, {**partial, "_load_before": load_before}, command)
+
+    result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save)
+    if args.with_neat:
+        from concurrent.futures import ProcessPoolExecutor
+
+        print(f"# neat {args.variant} 0.07rad: seeds {seeds[0]}..{seeds[-1]}", flush=True)
+        with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+            neat = list(pool.map(neat_run_seed, [args.variant] * len(seeds), seeds))
+        result["neat_0.07rad"] = neat_summarize(args.variant, neat)
     result["_load_before"] = load_before
-    write_results(f"double_pole_cmaes_{args.variant}", result, argv if argv is not None else sys.argv[1:])
+    write_results(name, result, command)
     print(json.dumps(result))
     return result
