@@ -32,9 +32,15 @@ def render(results_dir: pathlib.Path) -> str:
                            f"{_fmt(s['median_evals'])} | {_fmt(s['worst_evals'])} | {s['parameters']} | "
                            f"{s['pop_size']} |")
         n = r.get("neat_0.07rad")
+        neat_file = results_dir / f"double_pole_{variant}.json"  # benchmarks/double_pole.py --variant V (NEAT)
+        if not n and neat_file.exists():
+            n = json.loads(neat_file.read_text())
         if n:
             out.append(f"| NEAT (ours, tasks/ file) | 0.07rad | {n['solved']}/{n['runs']} | {_fmt(n['mean_evals'])} | "
                        f"{_fmt(n['median_evals'])} | {_fmt(n['worst_evals'])} | - | see task file |")
+        else:
+            out.append(f"| NEAT (ours; run `python benchmarks/double_pole.py --variant {variant}` for its results "
+                       "file) | 0.07rad | - | - | - | - | - | - |")
         out.append(f"| CMA-ES, Igel 2003 (published, via Gomez et al. 2008) | 4.5deg | - | "
                    f"{_fmt(r['published_evals'])} | - | - | - | - |")
         out += ["", f"Commit {r['meta']['commit'][:10]}, {r['meta']['date'][:16]}, load before/after "
