@@ -238,6 +238,9 @@ class ScriptedRandom(random.Random):
     Each script entry is a predicate; ``choice(seq)`` returns the first element of ``seq`` it accepts.
     """
 
+    def __new__(cls, *args: object, **kwargs: object) -> "ScriptedRandom":
+        return super().__new__(cls)  # (Python 3.10's random.Random.__new__ would take `picks` for the seed)
+
     def __init__(self, picks: Sequence[Callable[[object], bool]], seed: int = 0):
         super().__init__(seed)
         self.picks = list(picks)

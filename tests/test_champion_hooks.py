@@ -11,6 +11,7 @@ import torch
 from topoevo.config import load_config
 from topoevo.errors import EvaluationError
 from topoevo.genome.io import load_genome_with_metadata
+from topoevo.neat import NEAT
 from topoevo.run import Run
 from topoevo.tasks.double_pole import DoublePoleNoVelocitiesParams, DoublePoleParams, DoublePoleTask
 from topoevo.tasks.gym import HELD_OUT_SEED, GymParams, GymTask
@@ -128,16 +129,15 @@ def test_run_loop_stops_on_a_passed_champion_test_and_records_it(tmp_path):
     assert resumed.champion_test == test
 
 
-def _run_with(task: object, species_best: dict[int, float], minimise: bool = False) -> Run:
-    """A Run shell holding only what `champion_to_test` reads: the task, and an algorithm with species records."""
+def _neat_with(species_best: dict[int, float], minimise: bool = False) -> NEAT:
+    """A NEAT shell holding only what `champion_to_test` reads: the criterion and the species records."""
     from types import SimpleNamespace
 
-    run = object.__new__(Run)
-    run.task = task
-    run.algo = SimpleNamespace(minimise=minimise, species_set=SimpleNamespace(
-        species={sid: SimpleNamespace(best_score=b) for sid, b in species_best.items()}))
-    run.checked_species = set()
-    return run
+    algo = object.__new__(NEAT)
+    algo.config = SimpleNamespace(run=SimpleNamespace(fitness_criterion="min" if minimise else "max"))
+    algo.species_set = SimpleNamespace(species={sid: SimpleNamespace(best_score=b) for sid, b in species_best.items()})
+    algo.checked_species = set()
+    return algo
 
 
 def test_species_champions_are_tested_in_turn_as_in_stanleys_pole2_epoch():
@@ -146,19 +146,18 @@ def test_species_champions_are_tested_in_turn_as_in_stanleys_pole2_epoch():
     candidates = [SimpleNamespace(species=s) for s in (1, 1, 2, 2, 3)]
     fitness = np.array([5.0, 4.0, 3.0, 6.0, 1.0])
     order = np.argsort(-fitness, kind="stable")
-    task = SimpleNamespace(test_species_champions=True)
-    run = _run_with(task, {1: float("-inf"), 2: float("-inf"), 3: float("-inf")})
-    assert run.champion_to_test(candidates, fitness, order) == 3  # best species (2) first
+    algo = _neat_with({1: float("-inf"), 2: float("-inf"), 3: float("-inf")})
+    assert algo.champion_to_test(candidates, fitness, order, True) == 3  # best species (2) first
     for sid, best in ((1, 5.0), (2, 6.0), (3, 1.0)):  # tell() records each species' best
-        run.algo.species_set.species[sid].best_score = best
-    assert run.champion_to_test(candidates, fitness, order) == 0  # species 2 checked, not improved: species 1
-    assert run.champion_to_test(candidates, fitness, order) == 4  # then species 3
-    assert run.champion_to_test(candidates, fitness, order) == 3  # all checked: the best species again
+        algo.species_set.species[sid].best_score = best
+    assert algo.champion_to_test(candidates, fitness, order, True) == 0  # species 2 checked, not improved: 1
+    assert algo.champion_to_test(candidates, fitness, order, True) == 4  # then species 3
+    assert algo.champion_to_test(candidates, fitness, order, True) == 3  # all checked: the best species again
     improved = np.array([7.0, 4.0, 3.0, 6.0, 1.0])  # species 1 beats its record: unchecked, and now the best
-    assert run.champion_to_test(candidates, improved, np.argsort(-improved, kind="stable")) == 0
-    assert run.checked_species == {1, 2, 3}
+    assert algo.champion_to_test(candidates, improved, np.argsort(-improved, kind="stable"), True) == 0
+    assert algo.checked_species == {1, 2, 3}
     # without the task's request, the generation's best is tested
-    plain = _run_with(SimpleNamespace(), {1: 0.0, 2: 0.0, 3: 0.0})
-    assert plain.champion_to_test(candidates, fitness, order) == 3
+    plain = _neat_with({1: 0.0, 2: 0.0, 3: 0.0})
+    assert plain.champion_to_test(candidates, fitness, order, False) == 3
     assert DoublePoleTask(DoublePoleNoVelocitiesParams()).test_species_champions
     assert not DoublePoleTask(DoublePoleParams()).test_species_champions

@@ -58,11 +58,11 @@ solved_margin = 0.4
 [run]
 seed = 7
 generations = 300
+fitness_criterion = "max"
+fitness_threshold = 15.9
 
 [neat]
 pop_size = 150
-fitness_criterion = "max"
-fitness_threshold = 15.9
 
 [genome]
 num_inputs = 2
@@ -81,7 +81,7 @@ compatibility_threshold = 3.0
 """)
     cfg = load_config(path)
     assert cfg.source == str(path)
-    assert cfg.run.seed == 7 and cfg.neat.fitness_threshold == 15.9
+    assert cfg.run.seed == 7 and cfg.run.fitness_threshold == 15.9
     assert not cfg.genome.feed_forward and cfg.genome.activation_options == ["sigmoid", "tanh"]
     assert cfg.genome.weight_min == -8.0 and isinstance(cfg.genome.weight_min, float)
     assert cfg.task.params.solved_margin == 0.4
@@ -118,7 +118,7 @@ MALFORMED: dict[str, tuple[str | bytes, str]] = {
     "unknown output activation": (MINIMAL + '[genome]\noutput_activation = "softmax"\n',
                                   "genome.output_activation"),
     "unknown enum value": (MINIMAL + '[genome]\nnetwork = "recurent"\n', "genome.network"),
-    "unknown enum value 2": (MINIMAL + '[neat]\nfitness_criterion = "maximum"\n', "neat.fitness_criterion"),
+    "unknown enum value 2": (MINIMAL + '[run]\nfitness_criterion = "maximum"\n', "run.fitness_criterion"),
     "enum given a number": (MINIMAL + "[genome]\ninitial_connectivity = 1\n", "genome.initial_connectivity"),
     "missing [task]": ("[run]\nseed = 1\n", "task"),
     "missing task name": ("[task]\nsolved_margin = 0.5\n", "task.name"),
@@ -355,3 +355,17 @@ def test_corrupted_config_is_rejected_cleanly(data, draw):
         assert "\n" not in msg and msg.startswith("t.toml: ") and exc.field
     else:
         assert Config.from_dict(cfg.to_dict()) == cfg
+
+
+def test_fitness_keys_moved_to_run_are_still_read_from_neat_with_a_deprecation_line(caplog):
+    with caplog.at_level("WARNING", logger="topoevo.config"):
+        cfg = Config.from_dict({"task": {"name": "xor"}, "neat": {"pop_size": 20, "fitness_criterion": "min",
+                                                                  "fitness_threshold": 0.5}}, source="old.toml")
+    assert cfg.run.fitness_criterion.value == "min" and cfg.run.fitness_threshold == 0.5 and cfg.neat.pop_size == 20
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["old.toml: neat.fitness_criterion is deprecated: write it as run.fitness_criterion",
+                     "old.toml: neat.fitness_threshold is deprecated: write it as run.fitness_threshold"]
+    assert Config.from_dict(cfg.to_dict()) == cfg and "fitness_threshold" not in cfg.to_dict()["neat"]
+    with pytest.raises(ConfigError, match=r"old.toml: neat.fitness_threshold: set in \[neat\] \(deprecated\) and "):
+        Config.from_dict({"task": {"name": "xor"}, "neat": {"fitness_threshold": 0.5},
+                          "run": {"fitness_threshold": 0.6}}, source="old.toml")

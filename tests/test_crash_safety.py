@@ -22,7 +22,7 @@ from topoevo.checkpoint import FILENAME, read_checkpoint, remove_stale_temporari
 from topoevo.cli import main
 from topoevo.config import Config
 from topoevo.errors import CheckpointError, ConfigError
-from topoevo.genome.io import write_json_atomic
+from topoevo.files import write_json_atomic
 from topoevo.report.jsonl import truncate_jsonl
 from topoevo.run import Run
 

@@ -30,7 +30,7 @@ from topoevo.run import Run
 from topoevo.search.models import ModelKind, ModelSpec
 from topoevo.search.params import ParameterPopulation, init_parameters
 from topoevo.search.population import compile_parameters
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.registry import register
 from topoevo.tasks.xor import XORParams, XORTask
 
@@ -46,7 +46,7 @@ class CrashParams:
     main_pid: int = param(0, "The main process (never dies).", ge=0)
 
 
-class CrashXORTask:
+class CrashXORTask(TaskBase):
     """XOR whose first evaluation outside the main process kills that process (once: a marker file records it)."""
 
     num_inputs, num_outputs = XORTask.num_inputs, XORTask.num_outputs
@@ -75,7 +75,7 @@ class FlakyParams:
                            ge=0)
 
 
-class FlakyXORTask:
+class FlakyXORTask(TaskBase):
     """XOR whose fitness function raises for some genomes and returns NaN for others (chosen by evaluation seed,
     so the same genomes fail however the population is split)."""
 

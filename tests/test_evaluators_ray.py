@@ -13,20 +13,24 @@ from test_evaluators import (cartpole_config, crash_config, ga_config, run_files
                              xor_config)
 
 from topoevo.evaluate import InProcessEvaluator  # noqa: E402
-from topoevo.evaluate.ray import RayEvaluator  # noqa: E402
+from topoevo.evaluate.ray import RayEvaluator, init_local_ray  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def ray2():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1",  # loopback only (Ray's default binds the machine's address)
-             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parent)}})  # the test tasks
+    init_local_ray(ray, num_cpus=2, include_dashboard=False, log_to_driver=False,  # loopback only
+                   runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parent)}})  # the test tasks
     try:
         with RayEvaluator(workers=2) as evaluator:
             assert not evaluator.owns_ray  # uses the connection made here, leaves it to this fixture
             yield evaluator
     finally:
         ray.shutdown()
+
+
+def test_the_local_cluster_listens_on_loopback_only(ray2: RayEvaluator):
+    assert ray.util.get_node_ip_address() == "127.0.0.1"
+    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
 
 
 @pytest.mark.parametrize("make_config", [xor_config, cartpole_config, ga_config], ids=["xor", "cartpole", "ga"])

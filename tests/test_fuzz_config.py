@@ -17,7 +17,6 @@ import math
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 
 from fuzzing import examples, FUZZ, snapshot
 from topoevo.cli import main
+from topoevo.files import tomllib
 from topoevo.config import SECTIONS, Config, load_config
 from topoevo.errors import ConfigError, TopoevoError
 from topoevo.run import Run, build_task, fit_genome_to_task

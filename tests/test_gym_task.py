@@ -3,7 +3,6 @@ early episode ends, Discrete and Box actions, observation normalization state, t
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import gymnasium as gym
@@ -13,6 +12,7 @@ import torch
 
 from topoevo.config.schema import build_section
 from topoevo.errors import CheckpointError, ConfigError, EvaluationError
+from topoevo.files import tomllib
 from topoevo.tasks.gym import (HELD_OUT_STREAM, ActionRange, GymParams, GymTask, Vectorization, episode_seed,
                                parse_env_kwargs)
 from topoevo.tasks.registry import task_class, task_params_class

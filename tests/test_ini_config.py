@@ -174,7 +174,7 @@ def test_champion_solves_xor_in_neat_python_too(xor_ini, tmp_path):
 def test_xor_mapping(xor_ini):
     cfg = load_neat_python_config(xor_ini)
     assert cfg.task.name == "xor" and cfg.task.params.fitness.value == "neat_python"
-    assert cfg.neat.pop_size == 150 and cfg.neat.fitness_threshold == 3.9 and not cfg.neat.reset_on_extinction
+    assert cfg.neat.pop_size == 150 and cfg.run.fitness_threshold == 3.9 and not cfg.neat.reset_on_extinction
     g = cfg.genome
     assert (g.num_inputs, g.num_outputs, g.bias_node, g.feed_forward) == (2, 1, False, True)
     assert g.activation == "neat_python_sigmoid" and g.activation_options == ["neat_python_sigmoid"]
@@ -214,7 +214,7 @@ def test_seed_and_no_fitness_termination(tmp_path):
     cfg = load_neat_python_config(edited(tmp_path, "NEAT", "seed", "42"))
     assert cfg.run.seed == 42
     cfg = load_neat_python_config(edited(tmp_path, "NEAT", "no_fitness_termination", "True"))
-    assert cfg.neat.fitness_threshold is None
+    assert cfg.run.fitness_threshold is None
 
 
 def test_partial_and_recurrent(tmp_path):
@@ -348,7 +348,7 @@ def test_convert_cartpole_config_with_gym_task(tmp_path):
     conv = convert_neat_python_config(ini, task="gym")
     conv.data["task"]["env_id"] = "CartPole-v1"
     cfg = Config.from_dict(tomllib.loads(config_to_toml(conv.data)))
-    assert (cfg.genome.num_inputs, cfg.genome.num_outputs) == (4, 2) and cfg.neat.fitness_threshold == 100000
+    assert (cfg.genome.num_inputs, cfg.genome.num_outputs) == (4, 2) and cfg.run.fitness_threshold == 100000
 
 
 # ---- the TOML writer ------------------------------------------------------------------------------------------------

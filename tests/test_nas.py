@@ -220,7 +220,8 @@ def test_tournament_of_the_whole_queue_picks_its_best():
         rea.tell(fake_fitness(rea.ask()))
     for _ in range(20):  # 4 draws with replacement from 4: the best is drawn with probability 1 - (3/4)^4
         assert rea.tournament().fitness <= max(c.fitness for c in rea.queue)
-    rea.config = rea.config.replace(nas=dataclasses.replace(rea.config.nas, sample_size=200))
+    # (population raised too: a valid config; the tournament reads only sample_size and the queue)
+    rea.config = rea.config.replace(nas=dataclasses.replace(rea.config.nas, population=200, sample_size=200))
     assert rea.tournament() is max(rea.queue, key=lambda c: c.fitness)
 
 

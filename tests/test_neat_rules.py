@@ -434,7 +434,7 @@ def distance_to_target(g: Genome) -> float:
 
 
 def test_min_criterion_minimises():
-    algo = NEAT(make_config(neat={"pop_size": 40, "fitness_criterion": "min"}), seed=16)
+    algo = NEAT(make_config(neat={"pop_size": 40}, run={"fitness_criterion": "min"}), seed=16)
     told: list[float] = []
     best_so_far = []
     for _ in range(10):
@@ -450,8 +450,8 @@ def test_min_criterion_minimises():
 
 
 def test_minimising_f_is_maximising_minus_f():
-    lo = NEAT(make_config(neat={"pop_size": 25, "fitness_criterion": "min"}), seed=17)
-    hi = NEAT(make_config(neat={"pop_size": 25, "fitness_criterion": "max"}), seed=17)
+    lo = NEAT(make_config(neat={"pop_size": 25}, run={"fitness_criterion": "min"}), seed=17)
+    hi = NEAT(make_config(neat={"pop_size": 25}, run={"fitness_criterion": "max"}), seed=17)
     for _ in range(6):
         assert [genes(g) for g in lo.ask()] == [genes(g) for g in hi.ask()]
         s_lo = lo.tell([distance_to_target(g) for g in lo.ask()])

@@ -10,7 +10,8 @@ import pytest
 
 from topoevo.cli import load_champion, main, play_genome
 from topoevo.evaluate import compile_genomes
-from topoevo.genome.io import load_genome_with_metadata, read_json, save_genome
+from topoevo.files import read_json
+from topoevo.genome.io import load_genome_with_metadata, save_genome
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "genomes"

@@ -17,7 +17,7 @@ from topoevo.evaluate import Evaluator, compile_genomes
 from topoevo.genome.io import load_genome_with_metadata
 from topoevo.report import JSONLReporter, Reporter
 from topoevo.run import Run
-from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
+from topoevo.tasks.base import BatchedPolicy, EvalResult, Task, TaskBase
 from topoevo.tasks.registry import register
 
 
@@ -30,7 +30,7 @@ class NoisyTargetParams:
     solve_below: float = param(0.0, "An error below this counts as solved (0 = never).", ge=0)
 
 
-class NoisyTargetTask:
+class NoisyTargetTask(TaskBase):
     """Output ``target`` for four random inputs drawn from each genome's evaluation seed; fitness = mean absolute
     error (to be minimised)."""
 
@@ -66,8 +66,9 @@ def xor_config(generations: int, seed: int = 0, pop: int = 30, **sections: dict[
 def noisy_config(generations: int, seed: int = 0, pop: int = 24, **sections: dict[str, Any]) -> Config:
     data: dict[str, Any] = {
         "task": {"name": "noisy_target"},
-        "run": {"seed": seed, "generations": generations, "checkpoint_every": 3, "progress": False},
-        "neat": {"pop_size": pop, "fitness_criterion": "min"},
+        "run": {"seed": seed, "generations": generations, "checkpoint_every": 3, "progress": False,
+                "fitness_criterion": "min"},
+        "neat": {"pop_size": pop},
         "mutation": {"add_node_rate": 0.1, "add_connection_rate": 0.2, "weight_mutate_power": 1.0}}
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
@@ -202,7 +203,7 @@ def test_min_fitness_threshold_stops_at_the_first_genome_at_or_below_it(tmp_path
     best = [r["best_fitness"] for r in stats_lines(tmp_path / "a")]
     threshold = best[4]
     first_gen = next(g for g, b in enumerate(best) if b <= threshold)
-    summary = Run.start(noisy_config(8, seed=2, neat={"fitness_threshold": threshold}), out=tmp_path / "b").loop()
+    summary = Run.start(noisy_config(8, seed=2, run={"fitness_threshold": threshold}), out=tmp_path / "b").loop()
     assert summary.solved and summary.stop_reason == "solved" and summary.generations == first_gen + 1
     def evolution(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{k: v for k, v in r.items() if k not in ("solved", "evaluations_to_solve")} for r in lines]

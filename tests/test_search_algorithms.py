@@ -95,7 +95,7 @@ def test_no_crossover_means_every_child_is_one_mutated_parent():
 
 
 def test_minimising_ga_keeps_the_lowest():
-    cfg = config("ga", neat={"fitness_criterion": "min"}, ga={"pop_size": 10, "truncation": 2, "elitism": 1})
+    cfg = config("ga", run={"fitness_criterion": "min"}, ga={"pop_size": 10, "truncation": 2, "elitism": 1})
     ga = WeightGA(cfg, seed=0)
     pop = ga.ask().values.copy()
     fitness = -sphere(pop)  # squared distance: lower is better
@@ -181,7 +181,7 @@ def test_weight_decay_pulls_theta_to_zero_when_fitness_is_flat():
 
 def test_es_solves_a_sphere_function_and_minimises_when_asked():
     for criterion, sign in (("max", 1.0), ("min", -1.0)):
-        es = OpenAIES(config("es", neat={"fitness_criterion": criterion},
+        es = OpenAIES(config("es", run={"fitness_criterion": criterion},
                              es={"pop_size": 20, "sigma": 0.05, "learning_rate": 0.05, "weight_decay": 0.0}), seed=0)
         start = sphere(es.center[None])[0]
         for _ in range(60):

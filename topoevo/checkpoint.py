@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from topoevo.errors import CheckpointError, TopoevoError
-from topoevo.genome.io import TEMP_SUFFIX, read_json, temp_prefix, write_json_atomic
+from topoevo.files import TEMP_SUFFIX, read_json, temp_prefix, write_json_atomic
 
 SCHEMA = "topoevo.checkpoint"
 VERSION = 1
@@ -51,8 +51,18 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
             raise CheckpointError(f"missing or not {kind.__name__}", source=path, field=key)
     if not 0 <= data["seed"] < 2**64:
         raise CheckpointError(f"expected a seed in [0, 2**64), got {data['seed']}", source=path, field="seed")
+    _upgrade(data)
     data["_path"] = str(path)
     return data
+
+
+def _upgrade(data: dict[str, Any]) -> None:
+    """Older layouts of the same version, read as today's: NEAT's species-champion rotation was kept by the run
+    (``run.checked_species``); it is NEAT's own state now (``algorithm.checked_species``)."""
+    run, algo = data["run"], data["algorithm"]
+    checked = run.pop("checked_species", None)
+    if checked is not None and algo.get("algorithm", "neat") == "neat" and "checked_species" not in algo:
+        algo["checked_species"] = checked
 
 
 def remove_stale_temporaries(run_dir: str | Path) -> list[Path]:
@@ -154,6 +164,17 @@ class StateReader:
             raise self.fail(self.name(where, key), f"expected an object, got {_short(v)}")
         return v
 
+    def generator(self, rng: Any, d: Any, key: str, where: str) -> None:
+        """Restore the numpy generator ``rng`` from ``d[key]`` (a bit-generator state), checked by one draw."""
+        state = self.dict(d, key, where)
+        try:
+            rng.bit_generator.state = state
+            rng.bit_generator.random_raw()  # a bad state may only fail when used
+            rng.bit_generator.state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise self.fail(self.name(where, key), f"expected a PCG64 generator state ({exc.__class__.__name__}: "
+                                                   f"{exc})") from None
+
 
 def _short(v: Any) -> str:
     text = repr(v) if not isinstance(v, (dict, list)) else f"a{'n object' if isinstance(v, dict) else ' list'}"
@@ -185,7 +206,6 @@ class RunState:
     evaluations_to_solve: int | None
     stop_reason: str | None
     champion_test: dict[str, Any] | None = None
-    checked_species: set[int] = field(default_factory=set)
     task_file: str | None = None
     has_task_file: bool = False  # absent in checkpoints of configs built in Python by older versions
     champion: Any = None
@@ -202,9 +222,6 @@ def read_run_state(data: Any, source: str | Path, read_champion: Callable[..., A
                      r.str(table, "stop_reason", w, optional=True))
     if table.get("champion_test") is not None:
         state.champion_test = r.dict(table, "champion_test", w)
-    if "checked_species" in table:
-        species = r.list(table, "checked_species", w)
-        state.checked_species = {r.int(species, i, "run.checked_species") for i in range(len(species))}
     if "task_file" in table:
         state.task_file, state.has_task_file = r.str(table, "task_file", w, optional=True), True
     if table.get("champion") is not None:

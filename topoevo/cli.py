@@ -113,11 +113,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     _freeze_imports()
 
     with _evaluator(args) as evaluator:
-        run = Run.resume(args.rundir, evaluator=evaluator, generations=args.generations)
-        if args.no_progress:
-            for rep in run.reporters.reporters:
-                if hasattr(rep, "enabled"):
-                    rep.enabled = False
+        run = Run.resume(args.rundir, evaluator=evaluator, generations=args.generations,
+                         progress=False if args.no_progress else None)
         _print_summary(run.loop())
     return 0
 
@@ -201,11 +198,12 @@ def _genome_lines(info: dict) -> list[str]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """A genome, architecture or parameter file (told apart by its schema): a summary as text or JSON."""
-    from topoevo.genome.io import read_json
+    from topoevo.errors import GenomeFileError
+    from topoevo.files import read_json
     from topoevo.nas.io import SCHEMA as ARCHITECTURE_SCHEMA
     from topoevo.search.io import is_parameter_file
 
-    data = read_json(args.genome)
+    data = read_json(args.genome, GenomeFileError)
     if isinstance(data, dict) and data.get("schema") == ARCHITECTURE_SCHEMA:
         summary, lines = architecture_summary, _architecture_lines
     elif is_parameter_file(data):
@@ -280,7 +278,7 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
     policy = compile_genomes([genome])
     out: dict[str, Any] = {"genome": str(genome_path), "task_file": str(path), "task": meta.get("task")}
     try:
-        if hasattr(task, "play"):
+        if task.plays_episodes:
             returns = task.play(policy, episodes=episodes, render=render, seed=seed, frame_stride=frame_stride)
             out.update(returns=[float(r) for r in returns], mean_return=float(np.mean(returns)), seed=seed)
             if render not in (None, "human"):
@@ -288,18 +286,25 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
             return out
         if render is not None:
             raise TopoevoError("rendering needs a gymnasium task", source=path, field="--render")
-        result = task.evaluate(policy, np.zeros(1, dtype=np.int64))
-        fitness = float(np.asarray(result.fitness)[0])
-        out.update(returns=[fitness], mean_return=fitness)
-        if result.solved is not None:
-            out["solved"] = bool(result.solved[0])
-        if hasattr(task, "champion_solved"):
-            out["solved"] = bool(task.champion_solved(policy))
-            out["test"] = getattr(task, "champion_test", None)
-        return out
+        return {**out, **_replay_evaluation(task, policy)}
     finally:
-        if hasattr(task, "close"):
-            task.close()
+        task.close()
+
+
+def _replay_evaluation(task: Any, policy: Any) -> dict[str, Any]:
+    """A deterministic task's figures of one champion: its fitness, and its success test (the evaluation's, or
+    the task's own champion test)."""
+    import numpy as np
+
+    result = task.evaluate(policy, np.zeros(1, dtype=np.int64))
+    fitness = float(np.asarray(result.fitness)[0])
+    out: dict[str, Any] = {"returns": [fitness], "mean_return": fitness}
+    if result.solved is not None:
+        out["solved"] = bool(result.solved[0])
+    if task.has_champion_test:
+        out["solved"] = bool(task.champion_solved(policy))
+        out["test"] = task.champion_test
+    return out
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -354,6 +359,7 @@ def _load_run_config(path: str, overrides: dict, task: str | None) -> Any:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    from topoevo.files import write_text_atomic
     from topoevo.interop.neat_python_config import convert_neat_python_config, conversion_to_toml
 
     conv = convert_neat_python_config(args.config, task=args.task)
@@ -365,9 +371,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.force:
         raise TopoevoError("file exists; pass --force to overwrite it", source=out, field="--output")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out, text)
     print(f"wrote {out} ({len(conv.notes)} notes on where topoevo approximates neat-python, as comments)")
     return 0
 

@@ -13,16 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from topoevo.algorithm import Algorithm, algorithm_class
 from topoevo.checkpoint import (read_checkpoint, read_run_state, remove_stale_temporaries, reporter_states,
                                 restore_error, write_checkpoint)
 from topoevo.config import Config, load_config
 from topoevo.errors import ConfigError, TopoevoError
 from topoevo.evaluate import Evaluator, InProcessEvaluator, derive_seeds
 from topoevo.evaluate.faults import resolve_failures
-from topoevo.genome.genome import Genome
-from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomic
-from topoevo.algorithm import Algorithm, algorithm_class
-from topoevo.report import JSONLReporter, ProgressReporter, Reporter, ReporterSet
+from topoevo.files import write_json_atomic
+from topoevo.report import JSONLReporter, ProgressReporter, Reporter, ReporterSet, RunView
+from topoevo.tasks.base import Task
 from topoevo.tasks.registry import task_class
 
 log = logging.getLogger("topoevo.run")
@@ -48,17 +48,23 @@ class RunSummary:
     wall_s: float
 
 
-def build_task(config: Config) -> Any:
-    """The config's task; an error of the task's own checks names the config's file when the task did not."""
+def build_task(config: Config) -> Task:
+    """The config's task; an error of the task's own checks names the config's file when the task did not. A task
+    class must implement :class:`~topoevo.tasks.base.Task` (subclass :class:`~topoevo.tasks.base.TaskBase`)."""
+    cls = task_class(config.task.name)
     try:
-        return task_class(config.task.name)(config.task.params)
+        task = cls(config.task.params)
     except TopoevoError as exc:
         if exc.source is None and config.source is not None:
             raise type(exc)(exc.message, source=config.source, field=exc.field) from None
         raise
+    if not isinstance(task, Task):
+        raise ConfigError(f"{cls.__module__}.{cls.__qualname__} does not implement the Task interface (derive it "
+                          "from topoevo.tasks.base.TaskBase)", source=config.source, field="task.name")
+    return task
 
 
-def fit_genome_to_task(config: Config, task: Any) -> Config:
+def fit_genome_to_task(config: Config, task: Task) -> Config:
     """Fill ``genome.num_inputs/num_outputs`` from the task (0 = take the task's); a mismatch is an error."""
     g = config.genome
     for key, want in (("num_inputs", task.num_inputs), ("num_outputs", task.num_outputs)):
@@ -88,9 +94,11 @@ def new_run_dir(config: Config, out: str | Path | None, seed: int) -> Path:
     return path
 
 
-def default_reporters(config: Config) -> list[Reporter]:
-    """Progress bar and JSONL statistics; TensorBoard logs too when ``run.tensorboard`` is set."""
-    reporters: list[Reporter] = [ProgressReporter(config.run.progress), JSONLReporter()]
+def default_reporters(config: Config, progress: bool | None = None) -> list[Reporter]:
+    """Progress bar (unless ``run.progress`` or ``progress`` is false) and JSONL statistics; TensorBoard logs too
+    when ``run.tensorboard`` is set."""
+    shown = config.run.progress if progress is None else progress
+    reporters: list[Reporter] = [ProgressReporter(shown), JSONLReporter()]
     if config.run.tensorboard:
         from topoevo.report.tensorboard import TensorBoardReporter
 
@@ -104,7 +112,7 @@ class Run:
     >>> # run = Run.start(load_config("tasks/xor.toml"), out="runs/xor"); summary = run.loop()
     """
 
-    def __init__(self, config: Config, run_dir: Path, task: Any, algo: Algorithm, seed: int,
+    def __init__(self, config: Config, run_dir: Path, task: Task, algo: Algorithm, seed: int,
                  evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None):
         self.config, self.run_dir, self.task, self.algo, self.seed = config, Path(run_dir), task, algo, seed
         self.evaluator = evaluator or InProcessEvaluator()
@@ -117,7 +125,6 @@ class Run:
         self.champion = None
         self.task_file = config.source  # the file the run was started from; kept across resumes
         self.champion_test: dict[str, Any] | None = None  # the task's figures of the champion's success test
-        self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
 
     # ---- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -136,7 +143,8 @@ class Run:
 
     @classmethod
     def resume(cls, run_dir: str | Path, evaluator: Evaluator | None = None,
-               reporters: list[Reporter] | None = None, generations: int | None = None) -> "Run":
+               reporters: list[Reporter] | None = None, generations: int | None = None,
+               progress: bool | None = None) -> "Run":
         if generations is not None and (isinstance(generations, bool) or not isinstance(generations, int)
                                         or generations < 1):
             raise ConfigError(f"expected a generation budget >= 1, got {generations!r}", field="--generations")
@@ -151,14 +159,16 @@ class Run:
         try:
             algo = algorithm_class(config.run.algorithm).from_state_dict(config, data["algorithm"], source=path)
             section = "task"
-            if hasattr(task, "load_state_dict") and data.get("task") is not None:
+            if data.get("task") is not None:
                 task.load_state_dict(data["task"])
             section = "run"
-            state = read_run_state(data["run"], path, getattr(algo, "candidate_from_dict", genome_from_dict))
+            state = read_run_state(data["run"], path, algo.candidate_from_dict)
             section = "reporters"
+            if reporters is None:
+                reporters = default_reporters(config, progress)
             run = cls(config, Path(path).parent, task, algo, data["seed"], evaluator, reporters)
             run.wall_s, run.solved, run.evaluations_to_solve = state.wall_s, state.solved, state.evaluations_to_solve
-            run.champion_test, run.checked_species = state.champion_test, state.checked_species
+            run.champion_test = state.champion_test
             if state.has_task_file:  # (None for a config built in Python)
                 run.task_file = state.task_file
             run.champion = state.champion  # the solving candidate (not necessarily the best one)
@@ -192,18 +202,17 @@ class Run:
         # failed candidates (raised, NaN, inf): stop with an EvaluationError, or the worst fitness (run config)
         fitness = resolve_failures(result, candidates, self.config.run.on_evaluation_error, algo.minimise,
                                    self.config.task.name, self.config.source)
-        if hasattr(algo, "observe"):  # per-candidate figures beyond fitness (NAS: test accuracy, trained weights)
-            algo.observe(result.info)
+        algo.observe(result.info)  # per-candidate figures beyond fitness (NAS: test accuracy, trained weights)
         order = np.argsort(-fitness if not algo.minimise else fitness, kind="stable")
         winner = None
         if result.solved is not None and np.any(result.solved):
             winner = int(np.flatnonzero(result.solved)[0])
-        elif hasattr(task, "champion_solved"):
-            best = self.champion_to_test(candidates, fitness, order)
+        elif task.has_champion_test:
+            best = algo.champion_to_test(candidates, fitness, order, task.test_species_champions)
             if task.champion_solved(algo.compile_fn([candidates[best]]), float(fitness[best])):
                 winner = best
-                self.champion_test = getattr(task, "champion_test", None)
-        threshold = self.config.neat.fitness_threshold
+                self.champion_test = task.champion_test
+        threshold = self.config.run.fitness_threshold
         if winner is None and threshold is not None:
             hit = np.flatnonzero(fitness <= threshold if algo.minimise else fitness >= threshold)
             if hit.size:
@@ -222,42 +231,20 @@ class Run:
         self.wall_s += elapsed
         timing = {"wall_s": elapsed, "eval_s": t_eval, "tell_s": t_tell, "evals_per_s": len(candidates) / elapsed,
                   "total_wall_s": self.wall_s}
-        self.reporters.generation(self, record, timing)
+        self.reporters.generation(self.view(), record, timing)
         rc = self.config.run
         if rc.checkpoint_every and algo.generation % rc.checkpoint_every == 0:
             self.checkpoint()
         return record
 
-    def champion_to_test(self, candidates: list[Any], fitness: np.ndarray, order: np.ndarray) -> int:
-        """Index of the genome the task's success test (``champion_solved``) runs on this generation.
-
-        Normally the generation's best. A task that sets ``test_species_champions`` (the double pole without
-        velocities) gets the rotation of Stanley's NEAT C++ ``pole2_epoch`` instead: species sorted by their best
-        fitness this generation; a species whose best improved on its previous record becomes unchecked; the
-        champion of the first unchecked species is tested (of the best species if all are checked), and that
-        species is marked checked. So a champion that keeps failing does not hide the other species' champions.
-        """
-        species_set = getattr(self.algo, "species_set", None)
-        if not getattr(self.task, "test_species_champions", False) or species_set is None:
-            return int(order[0])
-        sign = -1.0 if self.algo.minimise else 1.0
-        champions: dict[int, int] = {}
-        for i in order.tolist():  # best first: the first index met in a species is its champion
-            champions.setdefault(candidates[i].species, i)
-        known = species_set.species
-        self.checked_species &= set(champions)
-        for sid, i in champions.items():
-            if sid not in known or sign * float(fitness[i]) > known[sid].best_score:
-                self.checked_species.discard(sid)
-        ranked = list(champions)  # species by champion fitness, best first (order is already sorted)
-        chosen = next((sid for sid in ranked if sid not in self.checked_species), ranked[0])
-        self.checked_species.add(chosen)
-        return champions[chosen]
+    def view(self) -> RunView:
+        """What reporters see of the run (read-only)."""
+        return RunView(self.run_dir, self.config, self.seed, self.algo.generation)
 
     def loop(self) -> RunSummary:
         """Run until solved or out of budget; write checkpoint, champion and summary; return the summary."""
         resumed = self.algo.generation > 0
-        self.reporters.start(self, resumed)
+        self.reporters.start(self.view(), resumed)
         try:
             while self.stop_reason is None:
                 if self.solved:
@@ -269,7 +256,7 @@ class Run:
                 self.step()
         finally:
             summary = self.summary()
-            self.reporters.end(self, dataclasses.asdict(summary))
+            self.reporters.end(self.view(), dataclasses.asdict(summary))
         self.finish()
         return summary
 
@@ -297,20 +284,14 @@ class Run:
                 "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {})}
 
     def checkpoint(self) -> Path:
-        for rep in self.reporters.reporters:  # logs the checkpoint counts must be on disk before it (JSONL)
-            if hasattr(rep, "sync"):
-                rep.sync()
-        task_state = self.task.state_dict() if hasattr(self.task, "state_dict") else None
+        self.reporters.sync()  # logs the checkpoint counts must be on disk before it (JSONL)
         return write_checkpoint(self.run_dir, {
             "config": self.config.to_dict(), "seed": self.seed, "algorithm": self.algo.state_dict(),
-            "task": task_state,
+            "task": self.task.state_dict(),
             "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
                     "stop_reason": self.stop_reason, "champion_test": self.champion_test,
-                    "checked_species": sorted(self.checked_species),
                     "task_file": self.task_file,
-                    "champion": genome_to_dict(self.champion) if isinstance(self.champion, Genome) else
-                    self.algo.candidate_to_dict(self.champion) if self.champion is not None
-                    and hasattr(self.algo, "candidate_to_dict") else None},
+                    "champion": None if self.champion is None else self.algo.candidate_to_dict(self.champion)},
             "reporters": {"states": [r.state_dict() for r in self.reporters.reporters]},
         })
 

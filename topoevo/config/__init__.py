@@ -7,28 +7,28 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from topoevo.config.schema import build_section, did_you_mean, section_to_table, show
-from topoevo.config.sections import (FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig, NEATConfig,
-                                     Network, ReproductionConfig, RunConfig, SpeciesConfig, StagnationConfig)
+from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfig, InitialConnectivity, MutationConfig,
+                                     NEATConfig, Network, ReproductionConfig, RunConfig, SpeciesConfig,
+                                     StagnationConfig)
+from topoevo.config.hybrid import HybridConfig
 from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
 from topoevo.rl.config import ERLConfig
 from topoevo.errors import ConfigError
+from topoevo.files import tomllib
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+log = logging.getLogger("topoevo.config")
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "DistributionConfig", "NASConfig",
-           "ERLConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig", "HybridConfig",
+           "DistributionConfig", "ERLConfig"]
 
 
 @dataclass
@@ -52,6 +52,7 @@ SECTIONS: dict[str, type] = {
     "es": ESConfig,
     "distribution": DistributionConfig,
     "nas": NASConfig,
+    "hybrid": HybridConfig,
     "erl": ERLConfig,
 }
 
@@ -73,6 +74,7 @@ class Config:
     es: ESConfig = field(default_factory=ESConfig)
     distribution: DistributionConfig = field(default_factory=DistributionConfig)  # cmaes, sep_cmaes, pgpe, snes
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search)
+    hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
     erl: ERLConfig = field(default_factory=ERLConfig)  # ERL / TD3 (topoevo/rl)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
@@ -88,6 +90,7 @@ class Config:
                                   f"{', '.join(allowed)}", source=src, field=key)
         if "task" not in data:
             raise ConfigError("missing section [task] (with at least name = \"...\")", source=src, field="task")
+        data = _moved_keys(data, src)
         kwargs = {name: build_section(sec, data.get(name, {}), name, src) for name, sec in SECTIONS.items()}
         cfg = cls(task=_build_task(data["task"], src), source=src, **kwargs)
         return cfg
@@ -101,6 +104,28 @@ class Config:
 
     def replace(self, **sections: Any) -> "Config":
         return dataclasses.replace(self, **sections)
+
+
+def _moved_keys(data: dict[str, Any], source: str | None) -> dict[str, Any]:
+    """Old ``[neat]`` keys that now live in ``[run]`` (``fitness_criterion``, ``fitness_threshold``): moved there,
+    with one deprecation line each; set in both places to different values is an error."""
+    neat = data.get("neat")
+    if not isinstance(neat, dict) or not any(k in neat for k in MOVED_TO_RUN):
+        return data
+    run = data.get("run", {})
+    if not isinstance(run, dict):
+        return data  # the loader names the bad [run] table
+    neat, run = dict(neat), dict(run)
+    for key in MOVED_TO_RUN:
+        if key not in neat:
+            continue
+        value = neat.pop(key)
+        if key in run and run[key] != value:
+            raise ConfigError(f"set in [neat] (deprecated) and [run] to different values; keep run.{key} only",
+                              source=source, field=f"neat.{key}")
+        run[key] = value
+        log.warning("%sneat.%s is deprecated: write it as run.%s", f"{source}: " if source else "", key, key)
+    return {**data, "neat": neat, "run": run}
 
 
 def _build_task(table: Any, source: str | None) -> TaskSection:

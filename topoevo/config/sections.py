@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 def _activations() -> list[str]:
@@ -21,6 +21,16 @@ def _aggregations() -> list[str]:
     from topoevo.genome.activations import AGGREGATIONS
 
     return list(AGGREGATIONS)
+
+
+def _algorithms() -> list[str]:
+    from topoevo.algorithm import algorithm_names  # lazy: the registry names, nothing else of the algorithms
+
+    return algorithm_names()
+
+
+#: ``[neat]`` keys that moved to ``[run]`` (still read, with a deprecation line)
+MOVED_TO_RUN = ("fitness_criterion", "fitness_threshold")
 
 
 class Network(str, Enum):
@@ -70,12 +80,14 @@ class OnEvaluationError(str, Enum):
 
 
 @dataclass
-class GenomeConfig:
+class GenomeConfig(Section):
     """Shape of the networks and the ranges of their genes.
 
     >>> GenomeConfig(num_inputs=2, num_outputs=1).activation
     'sigmoid'
     """
+
+    SECTION = "genome"
 
     num_inputs: int = param(0, "Number of input nodes; 0 = taken from the task.", ge=0)
     num_outputs: int = param(0, "Number of output nodes; 0 = taken from the task.", ge=0)
@@ -84,6 +96,9 @@ class GenomeConfig:
     allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
     initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
     connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial'.", ge=0, le=1)
+    num_hidden: int = param(0, "Hidden nodes of the initial genomes, as one layer: initial_connectivity then links "
+                               "the inputs (and bias) to them and them (and the bias) to the outputs, instead of "
+                               "the inputs to the outputs. 0 = NEAT's minimal start.", ge=0)
     activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)).",
                             choices=_activations)
     activation_options: list[str] = param(["sigmoid"], "Activations a mutation may switch a node to.",
@@ -109,6 +124,8 @@ class GenomeConfig:
                 return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
         if not self.response_min <= self.response_init <= self.response_max:
             return "response_init", "expected a value within [response_min, response_max]"
+        if self.num_hidden and self.initial_connectivity is not InitialConnectivity.FULL:
+            return "num_hidden", "an initial hidden layer needs initial_connectivity = 'full' (no dangling nodes)"
         return None
 
     @property
@@ -117,12 +134,14 @@ class GenomeConfig:
 
 
 @dataclass
-class MutationConfig:
+class MutationConfig(Section):
     """Per-child mutation probabilities and step sizes.
 
     >>> MutationConfig().add_node_rate
     0.03
     """
+
+    SECTION = "mutation"
 
     weight_mutate_rate: float = param(0.8, "Probability that a child's weights are mutated.", ge=0, le=1)
     weight_perturb_prob: float = param(0.9, "Per weight, when mutated: perturb (else replace).", ge=0, le=1)
@@ -148,8 +167,10 @@ class MutationConfig:
 
 
 @dataclass
-class SpeciesConfig:
+class SpeciesConfig(Section):
     """Compatibility distance c1*E/N + c2*D/N + c3*W and the speciation threshold."""
+
+    SECTION = "species"
 
     compatibility_threshold: float = param(3.0, "delta_t: genomes closer than this share a species.", gt=0)
     excess_coefficient: float = param(1.0, "c1: weight of excess genes.", ge=0)
@@ -163,16 +184,20 @@ class SpeciesConfig:
 
 
 @dataclass
-class StagnationConfig:
+class StagnationConfig(Section):
     """When a species that stopped improving loses its right to reproduce."""
+
+    SECTION = "stagnation"
 
     max_stagnation: int = param(15, "Generations without improvement before a species is removed.", ge=1)
     species_elitism: int = param(1, "The best this-many species are never removed for stagnation.", ge=0)
 
 
 @dataclass
-class ReproductionConfig:
+class ReproductionConfig(Section):
     """How offspring are allotted and made."""
+
+    SECTION = "reproduction"
 
     survival_threshold: float = param(0.2, "Fraction of each species (best first) allowed to reproduce.", gt=0, le=1)
     elitism_threshold: int = param(5, "A species with more members than this keeps its champion unchanged.", ge=0)
@@ -186,24 +211,32 @@ class ReproductionConfig:
 
 
 @dataclass
-class NEATConfig:
-    """Population-level settings."""
+class NEATConfig(Section):
+    """Population-level settings. (``fitness_criterion`` and ``fitness_threshold`` moved to ``[run]``: they apply
+    to every algorithm; written here they are still read, with a deprecation line.)"""
+
+    SECTION = "neat"
 
     pop_size: int = param(150, "Genomes per generation (kept exact).", ge=2)
-    fitness_criterion: FitnessCriterion = param(FitnessCriterion.MAX, "'max' maximises fitness, 'min' minimises.")
-    fitness_threshold: float | None = param(None, "Stop when the best fitness reaches this (per the criterion).")
     reset_on_extinction: bool = param(True, "Start a fresh population if every species goes extinct.")
 
 
 @dataclass
-class RunConfig:
+class RunConfig(Section):
     """What a run does outside the algorithm: budget, seed, files."""
 
+    SECTION = "run"
+
     algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'cmaes', 'sep_cmaes', "
-                           "'pgpe', 'snes', 'erl', 'td3', 'regularized_evolution' or 'random_search' (registered in "
-                           "topoevo/algorithm.py).",
-                           choices=lambda: __import__("topoevo.algorithm", fromlist=["x"]).algorithm_names())
+                           "'pgpe', 'snes', 'erl', 'td3', 'regularized_evolution', 'random_search', 'neat_rea' or "
+                           "'neat_switch' (registered in topoevo/algorithm.py).",
+                           choices=_algorithms)
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
+    fitness_criterion: FitnessCriterion = param(FitnessCriterion.MAX, "'max' maximises fitness, 'min' minimises "
+                                                                      "(every algorithm).")
+    fitness_threshold: float | None = param(None, "Stop when a candidate's fitness reaches this (per the "
+                                                  "criterion); unset = the task's own success test and the budget "
+                                                  "stop the run.")
     generations: int = param(100, "Stop after this many generations.", ge=1)
     max_evaluations: int = param(0, "Stop once this many genomes were evaluated; 0 = no limit.", ge=0)
     max_wall_s: float = param(0.0, "Stop after this many seconds; 0 = no limit.", ge=0)

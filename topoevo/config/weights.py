@@ -2,15 +2,15 @@
 al. 2017) and ``[es]`` (OpenAI-ES, Salimans et al. 2017).
 
 The network's input and output sizes come from the task (through ``[genome] num_inputs / num_outputs``, which the
-run loop fills). The run-level fitness criterion and threshold stay in ``[neat]`` (``fitness_criterion``,
-``fitness_threshold``); the other NEAT sections are valid but unused by these algorithms.
+run loop fills). The fitness criterion and threshold are the run's (``[run] fitness_criterion``,
+``fitness_threshold``); the NEAT sections are valid but unused by these algorithms.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 class ModelKind(str, Enum):
@@ -81,12 +81,14 @@ def conv_size(size: int, kernel: int, stride: int) -> int:
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(Section):
     """``[model]``: the fixed network whose weights evolve.
 
     >>> ModelConfig().hidden, ModelConfig().activation.value
     ([16, 16], 'tanh')
     """
+
+    SECTION = "model"
 
     kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers), 'cnn' (conv blocks, then dense layers) or 'rnn' "
                                            "(one recurrent tanh layer, then the output layer).")
@@ -124,13 +126,15 @@ class ModelConfig:
 
 
 @dataclass
-class GAConfig:
+class GAConfig(Section):
     """``[ga]``: the deep GA of Such et al. (2017): truncation selection, elitism, Gaussian mutation, optional
     crossover; algorithm ``ga`` (generational) or ``steady_state_ga``.
 
     >>> GAConfig().truncation, GAConfig().elitism
     (20, 1)
     """
+
+    SECTION = "ga"
 
     pop_size: int = param(100, "Parameter vectors per generation (steady state: the population kept).", ge=2)
     truncation: int = param(20, "Parents are drawn uniformly from the best this many.", ge=1)
@@ -153,13 +157,15 @@ class GAConfig:
 
 
 @dataclass
-class ESConfig:
+class ESConfig(Section):
     """``[es]``: OpenAI-ES (Salimans et al. 2017): antithetic Gaussian perturbations of one parameter vector,
     centered-rank fitness shaping, Adam with weight decay.
 
     >>> ESConfig().pop_size, ESConfig().antithetic
     (50, True)
     """
+
+    SECTION = "es"
 
     pop_size: int = param(50, "Perturbed parameter vectors per generation (even when antithetic: pairs "
                               "+eps / -eps).", ge=2)
@@ -197,7 +203,7 @@ class CenterInit(str, Enum):
 
 
 @dataclass
-class DistributionConfig:
+class DistributionConfig(Section):
     """``[distribution]``: the search-distribution family on a fixed network, through EvoTorch: CMA-ES (algorithm
     ``cmaes``, Hansen & Ostermeier 2001), separable CMA-ES (``sep_cmaes``, Ros & Hansen 2008), PGPE (``pgpe``,
     Sehnke et al. 2010, with ClipUp) and SNES (``snes``, Schaul et al. 2011).
@@ -205,6 +211,8 @@ class DistributionConfig:
     >>> DistributionConfig().sigma, DistributionConfig().pop_size
     (0.5, 0)
     """
+
+    SECTION = "distribution"
 
     pop_size: int = param(0, "Candidates per generation; 0 = the algorithm's default, 4 + floor(3 ln D) for D "
                              "parameters (PGPE: rounded up to an even number).", ge=0)

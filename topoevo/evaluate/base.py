@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from topoevo.evaluate.chunks import absorb_state, evaluate_chunk, mergeable_state
 from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
 
 
@@ -63,8 +64,6 @@ class InProcessEvaluator(Evaluator):
 
     def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
                  compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
-        from topoevo.evaluate.chunks import absorb_state, evaluate_chunk, mergeable_state
-
         # a task whose state workers could merge (the gym normalizer) is evaluated from a snapshot of its state
         # and updated once afterwards, as the pool and Ray evaluators update it; other tasks update themselves
         state = mergeable_state(task)

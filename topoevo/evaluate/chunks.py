@@ -6,10 +6,10 @@ fitness only; failures travel back as :class:`EvaluationFailure` records in ``Ev
 NaN), and the run loop applies ``run.on_evaluation_error``. The in-process evaluator runs the whole population as
 one chunk through the same code, so every evaluator reports the same failures and the same fitness.
 
-Tasks with state (``state_dict``): the main process sends its task's state with every chunk and the worker loads it
-before evaluating; the gym task's observation statistics come back per genome (``info["observation_stats"]``) and
-are merged into the main task in genome order, exactly as an in-process evaluation merges them. Any other stateful
-task is refused with a ConfigError.
+Tasks with state (``Task.state_dict``): when the task ``merges_state``, the main process sends its task's state with
+every chunk and the worker loads it before evaluating; the state changes come back per genome in ``EvalResult.info``
+(the gym task's observation statistics) and the main task merges them in genome order (``Task.merge_state``), exactly
+as an in-process evaluation does. Any other stateful task is refused with a ConfigError.
 """
 from __future__ import annotations
 
@@ -20,13 +20,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError, TopoevoError
-from topoevo.evaluate.base import Evaluator, compile_genomes
-from topoevo.tasks.base import BatchedPolicy, EvalResult, Task
+from topoevo.tasks.base import OBSERVATION_STATS, BatchedPolicy, EvalResult, Task
 
 log = logging.getLogger(__name__)
 
 FAILURES = "failures"  # EvalResult.info key: list[EvaluationFailure]
-OBSERVATION_STATS = "observation_stats"  # the gym task's per-genome statistics (counts, means, m2)
 
 
 @dataclass(frozen=True)
@@ -44,13 +42,13 @@ class TaskSpec:
     params: Any
 
     @classmethod
-    def of(cls, task: Any) -> TaskSpec:
+    def of(cls, task: Task) -> TaskSpec:
         """The spec of a task built from the registry (as ``topoevo.run.build_task`` does): found by its class and
         the class of its ``params``."""
         from topoevo.tasks import registry
 
         kind = f"{type(task).__module__}:{type(task).__qualname__}"
-        params = getattr(task, "params", None)
+        params = task.params
         for name, entry in sorted(registry._REGISTRY.items()):
             module, params_cls, task_cls = entry.split(":")
             if f"{module}:{task_cls}" == kind and params is not None and type(params).__qualname__ == params_cls:
@@ -107,32 +105,28 @@ def split_chunks(count: int, parts: int) -> list[Chunk]:
     return [c for c in out if c.stop > c.start]
 
 
-def mergeable_state(task: Any) -> Any:
-    """The state of a task whose per-genome updates can be merged back after evaluation (the gym task's observation
-    normalizer), else None."""
-    if hasattr(task, "state_dict") and hasattr(task, "update_observation_stats"):
-        return task.state_dict()
-    return None
+def mergeable_state(task: Task) -> Any:
+    """The state of a task whose per-genome updates are merged back after evaluation (``merges_state``: the gym
+    task's observation normalizer), else None."""
+    return task.state_dict() if task.merges_state else None
 
 
-def task_state(task: Any) -> Any:
+def task_state(task: Task) -> Any:
     """The state a worker must load before evaluating (None for stateless tasks); refuses stateful tasks whose
     per-chunk updates cannot be merged back."""
-    if hasattr(task, "state_dict") and not hasattr(task, "update_observation_stats"):
+    if not task.merges_state and task.state_dict() is not None:
         raise ConfigError(f"the task {type(task).__name__} keeps state (state_dict) that workers cannot merge back; "
                           "use the in-process evaluator", field="task")
     return mergeable_state(task)
 
 
-def absorb_state(task: Any, state: Any, info: dict[str, Any]) -> None:
-    """After a chunked evaluation: reset the main task to ``state`` and merge the per-genome observation
-    statistics of the whole population in genome order (what one in-process ``evaluate`` does)."""
+def absorb_state(task: Task, state: Any, info: dict[str, Any]) -> None:
+    """After a chunked evaluation: reset the main task to ``state`` and merge the state changes of the whole
+    population in genome order (what one in-process ``evaluate`` does)."""
     if state is None:
         return
     task.load_state_dict(state)
-    stats = info.get(OBSERVATION_STATS)
-    if stats is not None:
-        task.update_observation_stats(stats["counts"], stats["means"], stats["m2"])
+    task.merge_state(info)
 
 
 def _describe(exc: BaseException) -> str:
@@ -140,7 +134,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def evaluate_chunk(task: Any, candidates: Sequence[Any], seeds: np.ndarray,
+def evaluate_chunk(task: Task, candidates: Sequence[Any], seeds: np.ndarray,
                    compile_fn: Callable[[Sequence[Any]], BatchedPolicy], state: Any = None,
                    offset: int = 0) -> EvalResult:
     """Evaluate ``candidates`` as one batch; if that raises, bisect to find the failing candidates (their fitness
@@ -285,42 +279,9 @@ class ChunkWorker:
             return ("error", "EvaluationError", f"worker failed: {_describe(exc)}")
 
     def close(self) -> None:
-        if self.task is not None and hasattr(self.task, "close"):
+        if self.task is not None:
             self.task.close()
         self.task = self.spec = None
-
-
-class ChunkedEvaluator(Evaluator):
-    """Base of the evaluators that send the population to workers in contiguous chunks (pool, Ray): splits it,
-    sends the task's state along, reassembles the chunks' results in genome order and merges the state back.
-    Subclasses set ``workers``, ``chunks_per_worker`` and ``task_spec`` and evaluate the chunks.
-
-    >>> from topoevo.evaluate.pool import PoolEvaluator
-    >>> issubclass(PoolEvaluator, ChunkedEvaluator)
-    True
-    """
-
-    workers: int
-    chunks_per_worker: int
-    task_spec: TaskSpec | None
-
-    def __call__(self, candidates: Sequence[Any], task: Task, seeds: np.ndarray,
-                 compile_fn: Callable[[Sequence[Any]], BatchedPolicy] = compile_genomes) -> EvalResult:
-        spec = self.task_spec or TaskSpec.of(task)
-        state = task_state(task)
-        chunks = split_chunks(len(candidates), self.workers * self.chunks_per_worker)
-        if not chunks:
-            return combine([], 0, 0)
-        done = self._evaluate_chunks(chunks, candidates, np.asarray(seeds), compile_fn, spec, state)
-        result = combine([(c.start, c.stop, done[i], None) for i, c in enumerate(chunks)], 0, len(candidates))
-        absorb_state(task, state, result.info)
-        return result
-
-    def _evaluate_chunks(self, chunks: list[Chunk], candidates: Sequence[Any], seeds: np.ndarray,
-                         compile_fn: Callable[[Sequence[Any]], BatchedPolicy], spec: TaskSpec,
-                         state: Any) -> dict[int, EvalResult]:
-        """Each chunk's result, by chunk index (a worker's error is raised with :func:`raise_worker_error`)."""
-        raise NotImplementedError
 
 
 def raise_worker_error(kind: str, message: str, task_name: str) -> None:
@@ -334,4 +295,4 @@ def raise_worker_error(kind: str, message: str, task_name: str) -> None:
 
 
 __all__ = ["TaskSpec", "EvaluationFailure", "Chunk", "split_chunks", "evaluate_chunk", "combine", "ChunkWorker",
-           "task_state", "absorb_state", "raise_worker_error", "FAILURES", "OBSERVATION_STATS"]
+           "mergeable_state", "task_state", "absorb_state", "raise_worker_error", "FAILURES", "OBSERVATION_STATS"]

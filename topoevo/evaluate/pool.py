@@ -18,7 +18,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.evaluate.chunks import Chunk, ChunkedEvaluator, ChunkWorker, TaskSpec, raise_worker_error
+from topoevo.evaluate.chunked import ChunkedEvaluator
+from topoevo.evaluate.chunks import Chunk, ChunkWorker, TaskSpec, raise_worker_error
 from topoevo.tasks.base import BatchedPolicy, EvalResult
 
 log = logging.getLogger(__name__)

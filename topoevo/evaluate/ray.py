@@ -3,19 +3,22 @@
 is free. An actor that dies (its node lost, its process killed) is replaced and its chunk evaluated again.
 
 Connect to a running cluster by address (``ray start --head`` on one machine, ``ray start --address HOST:PORT`` on
-the others, then ``topoevo run TASK --ray HOST:PORT``) or start a local one (``--ray`` alone). Needs the
-``distributed`` extra (``pip install topoevo[distributed]``).
+the others, then ``topoevo run TASK --ray HOST:PORT``) or start a local one (``--ray`` alone), which listens on the
+loopback interface only (:func:`init_local_ray`). Ray has no authentication: a multi-node cluster must run on a
+trusted network. Needs the ``distributed`` extra (``pip install topoevo[distributed]``).
 """
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.evaluate.chunks import Chunk, ChunkedEvaluator, ChunkWorker, TaskSpec, raise_worker_error
+from topoevo.evaluate.chunked import ChunkedEvaluator
+from topoevo.evaluate.chunks import Chunk, ChunkWorker, TaskSpec, raise_worker_error
 from topoevo.tasks.base import BatchedPolicy, EvalResult
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,33 @@ def _import_ray() -> Any:
     except ImportError:
         raise ConfigError("the Ray evaluator needs ray: pip install 'topoevo[distributed]'", field="--ray") from None
     return ray
+
+
+#: Ray's switch between the machine's address (clusters) and the loopback address (its default on macOS/Windows)
+_CLUSTER_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def init_local_ray(ray: Any, **kwargs: Any) -> None:
+    """``ray.init`` a private local cluster whose processes listen on 127.0.0.1 only (Ray binds the machine's
+    address by default, reachable from the network, and has no authentication).
+
+    Ray turns an explicit ``_node_ip_address="127.0.0.1"`` into the machine's address; its cluster switch (an
+    environment variable, read by the processes ``init`` starts, and the constant it sets in this process) keeps
+    the loopback address. Both are restored afterwards.
+    """
+    from ray._private import ray_constants
+
+    before_env, before_flag = os.environ.get(_CLUSTER_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[_CLUSTER_SWITCH] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        ray.init(address="local", **kwargs)
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = before_flag
+        if before_env is None:
+            del os.environ[_CLUSTER_SWITCH]
+        else:
+            os.environ[_CLUSTER_SWITCH] = before_env
 
 
 def _check_reachable(address: str, timeout_s: float = 10.0) -> None:
@@ -47,7 +77,7 @@ class RayEvaluator(ChunkedEvaluator):
     """Chunks of the population evaluated by ``workers`` Ray actors (default and most: one per CPU of the cluster).
 
     ``address``: a running cluster ("HOST:PORT", or "auto" for the one started on this machine by ``ray start``);
-    None starts a private local cluster. If Ray is already initialised in this process, that connection is used
+    None starts a private local cluster on the loopback interface. If Ray is already initialised in this process, that connection is used
     (and left open by :meth:`close`).
 
     >>> # with RayEvaluator("127.0.0.1:6379", workers=8) as ev: Run.start(config, evaluator=ev).loop()
@@ -60,14 +90,15 @@ class RayEvaluator(ChunkedEvaluator):
         if self.owns_ray:
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, **(init_kwargs or {})}
             if address is None:
-                kwargs.setdefault("address", "local")
                 if workers is not None:
                     kwargs.setdefault("num_cpus", workers)
             else:
-                kwargs["address"] = address
                 _check_reachable(address)
             try:
-                ray.init(**kwargs)
+                if address is None:
+                    init_local_ray(ray, **kwargs)
+                else:
+                    ray.init(address=address, **kwargs)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {' '.join(str(exc).split())}",
                                   field="--ray") from None
@@ -152,4 +183,4 @@ class RayEvaluator(ChunkedEvaluator):
         return done
 
 
-__all__ = ["RayEvaluator"]
+__all__ = ["RayEvaluator", "init_local_ray"]

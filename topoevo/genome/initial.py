@@ -37,8 +37,23 @@ def new_weight(cfg: GenomeConfig, rng: random.Random) -> float:
     return clamp(rng.gauss(0.0, cfg.weight_init_stdev), cfg.weight_min, cfg.weight_max)
 
 
+def _links(cfg: GenomeConfig, sources: list[int], targets: list[int], pickable: list[int],
+           rng: random.Random) -> list[tuple[int, int]]:
+    """The initial links from ``sources`` to ``targets`` under ``cfg.initial_connectivity`` (``one_input``: one link
+    per target from ``pickable``)."""
+    mode = cfg.initial_connectivity
+    if mode is InitialConnectivity.FULL:
+        return [(i, o) for o in targets for i in sources]
+    if mode is InitialConnectivity.PARTIAL:
+        return [(i, o) for o in targets for i in sources if rng.random() < cfg.connection_probability]
+    if mode is InitialConnectivity.ONE_INPUT:
+        return [(rng.choice(pickable), o) for o in targets] if pickable else []
+    return []
+
+
 def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random, key: int = 0) -> Genome:
-    """A minimal genome (no hidden nodes) with the configured initial connectivity.
+    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, one layer of that many) with the configured
+    initial connectivity. Hidden node ids and link innovations are the same in every initial genome.
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
@@ -54,15 +69,17 @@ def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Ra
     for o in outputs:
         nodes[o] = new_node(o, NodeKind.OUTPUT, cfg, rng)
     sources = list(inputs) + ([bias] if bias is not None else [])
-    mode = cfg.initial_connectivity
-    if mode is InitialConnectivity.FULL:
-        links = [(i, o) for o in outputs for i in sources]
-    elif mode is InitialConnectivity.PARTIAL:
-        links = [(i, o) for o in outputs for i in sources if rng.random() < cfg.connection_probability]
-    elif mode is InitialConnectivity.ONE_INPUT:
-        links = [(rng.choice(inputs) if inputs else bias, o) for o in outputs] if sources else []
+    hidden = list(range(first_hidden_id(cfg), first_hidden_id(cfg) + cfg.num_hidden))
+    tracker.next_node_id = max(tracker.next_node_id, first_hidden_id(cfg) + cfg.num_hidden)
+    for h in hidden:
+        nodes[h] = new_node(h, NodeKind.HIDDEN, cfg, rng)
+    if hidden:  # two layers of links: sources -> hidden, hidden (and bias) -> outputs
+        layers = [(sources, hidden), (hidden + ([bias] if bias is not None else []), list(outputs))]
     else:
-        links = []
+        layers = [(sources, list(outputs))]
+    links = []
+    for srcs, dsts in layers:
+        links += _links(cfg, srcs, dsts, [s for s in srcs if s != bias] or srcs, rng)
     conns = {}
     for a, b in links:
         inn = tracker.link(a, b)

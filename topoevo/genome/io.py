@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import difflib
-import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from topoevo.errors import GenomeFileError
+from topoevo.files import read_json, write_json_atomic
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome, has_cycle
@@ -216,125 +214,16 @@ def _check_structure(r: _Reader, nodes: dict[int, NodeGene], node_index: dict[in
         raise r.fail("connections", "a feed-forward genome may not contain a cycle (use network = 'recurrent')")
 
 
-TEMP_SUFFIX = ".tmp"
-
-
-def temp_prefix(path: str | Path) -> str:
-    """The name prefix of :func:`write_json_atomic`'s temporary files for ``path`` (``.NAME.``)."""
-    return f".{Path(path).name}."
-
-
-def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> None:
-    """Write JSON to a temporary file next to ``path``, fsync it, rename it over ``path``, fsync the directory:
-    readers (and a process killed at any moment, or a power cut) see the old file or the new one, never half a file.
-
-    The text is made before any file is touched, so data that is not JSON (NaN, an object) leaves nothing behind.
-    """
-    text = json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":"))
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Replace ``path`` by ``data`` atomically and durably (temporary file, fsync, rename, fsync of the directory)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    fsync_directory(path.parent)
-
-
-def fsync_directory(directory: str | Path) -> None:
-    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened, e.g. Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any threads exist
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-
-
-def read_json(path: str | Path, error: type = GenomeFileError) -> Any:
-    """Read a JSON file; a missing, unreadable or malformed file raises ``error`` naming it."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error("file not found", source=path, field="<file>") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read file ({exc.__class__.__name__})", source=path, field="<file>") from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except _NonFiniteNumber as exc:  # NaN / Infinity are not JSON: name the field that holds one
-        try:
-            where = _find_constant(json.loads(text, parse_constant=_Constant))
-        except (ValueError, RecursionError):
-            where = None
-        raise error(f"expected a finite number, got {exc}", source=path, field=where or "<syntax>") from None
-    except ValueError as exc:
-        raise error(f"invalid JSON: {exc}", source=path, field="<syntax>") from None
-    except RecursionError:
-        raise error("invalid JSON: nested too deeply", source=path, field="<syntax>") from None
-
-
-class _NonFiniteNumber(ValueError):
-    pass
-
-
-def _reject_constant(text: str) -> Any:
-    raise _NonFiniteNumber(text)
-
-
-class _Constant:
-    """Stands for a NaN / Infinity literal while :func:`read_json` looks for where it is."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-
-def _find_constant(data: Any, where: str = "") -> str | None:
-    if isinstance(data, _Constant):
-        return where or "<top>"
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    for k, v in items:
-        found = _find_constant(v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else k)
-        if found is not None:
-            return found
-    return None
-
-
 def save_genome(g: Genome, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
     write_json_atomic(path, genome_to_dict(g, metadata))
 
 
 def load_genome(path: str | Path) -> Genome:
-    return genome_from_dict(read_json(path), source=path)
+    return genome_from_dict(read_json(path, GenomeFileError), source=path)
 
 
 def load_genome_with_metadata(path: str | Path) -> tuple[Genome, dict[str, Any]]:
-    data = read_json(path)
+    data = read_json(path, GenomeFileError)
     g = genome_from_dict(data, source=path)
     meta = data.get("metadata") or {}
     if not isinstance(meta, dict):

@@ -2,9 +2,8 @@
 for all genomes; the loss is the sum of the genomes' mean cross-entropies, so each genome's gradient is exactly the
 gradient of its own loss, and Adam (element-wise) trains each genome as if it were alone.
 
-Adam is written out with one elementary operation per tensor op (no fused ``addcmul``/``lerp`` kernels) so that an
-element is rounded the same way wherever it sits in the flat parameter tensors: a genome's trained weights do not
-depend on which other genomes were trained with it.
+Adam is :class:`~topoevo.adam.ElementwiseAdam`: an element is rounded the same way wherever it sits in the flat
+parameter tensors, so a genome's trained weights do not depend on which other genomes were trained with it.
 """
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from topoevo.adam import ElementwiseAdam, train_steps
 from topoevo.genome.genome import Genome
 from topoevo.hybrid.population import TrainablePopulation
 
@@ -101,23 +101,23 @@ def finetune(genomes: Sequence[Genome], inputs: Tensor, targets: Tensor, seeds: 
         b = settings.batch_size
         minibatch = 0 < b < n
         rngs = [np.random.default_rng(int(s)) for s in seeds] if minibatch else []
-        params = [pop.weight, pop.bias]
-        m = [torch.zeros_like(p) for p in params]
-        v = [torch.zeros_like(p) for p in params]
-        b1, b2, lr, eps = settings.beta1, settings.beta2, settings.learning_rate, settings.eps
-        for t in range(1, settings.steps + 1):
-            if minibatch:
-                index = torch.from_numpy(np.stack([r.choice(n, b, replace=False) for r in rngs]))
-                x, y = inputs.to(pop.weight.dtype)[index], targets[index]
-            else:
-                x, y = x_all, y_all
+
+        def batches() -> Iterator[tuple[int, Tensor, Tensor]]:  # (step, inputs, targets), each genome its own
+            for t in range(settings.steps):
+                if minibatch:
+                    index = torch.from_numpy(np.stack([r.choice(n, b, replace=False) for r in rngs]))
+                    yield t, inputs.to(pop.weight.dtype)[index], targets[index]
+                else:
+                    yield t, x_all, y_all
+
+        def loss_of(batch: tuple[int, Tensor, Tensor]) -> Tensor:  # the sum: each genome's gradient is its own
+            t, x, y = batch
             loss = cross_entropy(pop(x), y)
-            losses[t - 1] = loss.detach()
-            grads = torch.autograd.grad(loss.sum(), params)
-            c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-            with torch.no_grad():
-                for p, g, mi, vi in zip(params, grads, m, v):
-                    mi.mul_(b1).add_(g * (1.0 - b1))
-                    vi.mul_(b2).add_(g * g * (1.0 - b2))
-                    p.sub_(mi / c1 * lr / (torch.sqrt(vi / c2) + eps))
+            losses[t] = loss.detach()
+            return loss.sum()
+
+        opt = ElementwiseAdam([pop.weight, pop.bias], settings.learning_rate, (settings.beta1, settings.beta2),
+                              settings.eps)
+        train_steps(opt, batches(), loss_of)
+        opt.zero_grad(set_to_none=True)
     return FinetuneResult(pop, losses.numpy())

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from topoevo.errors import TopoevoError
@@ -184,6 +185,37 @@ def _check_semantics(nodes: dict[int, tuple[str, str]], links: list[tuple[int, i
 
 
 # ---- neat-python -> topoevo -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ImportIds:
+    """neat-python node keys -> topoevo node ids: input keys -1..-n -> 0..n-1, then the bias node (if any), then
+    output and hidden key k -> k + n + b."""
+
+    n: int  # inputs
+    m: int  # outputs
+    b: int  # 1 with a bias node
+    where: str
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        return tuple(range(self.n))
+
+    @property
+    def outputs(self) -> tuple[int, ...]:
+        return tuple(range(self.n + self.b, self.n + self.b + self.m))
+
+    @property
+    def bias(self) -> int | None:
+        return self.n if self.b else None
+
+    def of(self, k: int) -> int:
+        if k < 0:
+            if -k > self.n:
+                raise InteropError(f"input key {k} is outside the config's {self.n} inputs", source=self.where,
+                                   field="connections")
+            return -k - 1
+        return k + self.n + self.b
+
+
 def from_neat_python(genome: Any, config: Any, *, bias_node: bool = False, tracker: InnovationTracker | None = None,
                      key: int | None = None) -> Genome:
     """A topoevo genome computing what neat-python's network of ``genome`` computes.
@@ -196,59 +228,79 @@ def from_neat_python(genome: Any, config: Any, *, bias_node: bool = False, track
     >>> g = from_neat_python(neat_genome, neat_config)  # doctest: +SKIP
     """
     gc = _genome_config(config)
-    where = f"neat-python genome {getattr(genome, 'key', '?')}"
-    n, m = int(gc.num_inputs), int(gc.num_outputs)
-    b = 1 if bias_node else 0
-    input_ids = tuple(range(n))
-    output_ids = tuple(range(n + b, n + b + m))
-    bias_id = n if bias_node else None
+    ids = _ImportIds(int(gc.num_inputs), int(gc.num_outputs), 1 if bias_node else 0,
+                     f"neat-python genome {getattr(genome, 'key', '?')}")
+    nodes = _import_nodes(genome, gc, ids)
+    conns, duplicates = _import_connections(genome, nodes, ids)
+    # the network neat-python computes, checked before any pruning
+    _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in nodes.items() if not nd.kind.is_sensor},
+                     [(c.in_node, c.out_node) for c in itertools.chain(conns.values(), duplicates) if c.enabled],
+                     set(ids.outputs), bool(gc.feed_forward), ids.where, lambda t: f"node {t - ids.n - ids.b}")
+    conns, duplicates = _drop_unseen_hidden(nodes, conns, duplicates)
+    fresh = _innovation_source(max(conns, default=-1) + 1, tracker)
+    for c in duplicates:  # fresh innovation numbers for genes that shared one
+        c.innovation = fresh()
+        conns[c.innovation] = c
+    _anchor_hidden(nodes, conns, ids, fresh)
+    if tracker is not None:
+        tracker.next_node_id = max(tracker.next_node_id, max(nodes) + 1)
+    out = Genome(nodes, conns, ids.inputs, ids.outputs, ids.bias, bool(gc.feed_forward),
+                 int(genome.key) if key is None else key)
+    out.fitness = genome.fitness if genome.fitness is None else float(genome.fitness)
+    problems = out.problems()
+    if problems:
+        raise InteropError(f"converted genome is invalid: {problems[0]}", source=ids.where, field="genome")
+    return out
 
-    def tid(k: int) -> int:
-        if k < 0:
-            if -k > n:
-                raise InteropError(f"input key {k} is outside the config's {n} inputs", source=where,
-                                   field="connections")
-            return -k - 1
-        return k + n + b
 
-    for k in range(m):
+def _import_nodes(genome: Any, gc: Any, ids: _ImportIds) -> dict[int, NodeGene]:
+    """Input (and bias) nodes, then neat-python's output and hidden nodes with their functions translated."""
+    where = ids.where
+    for k in range(ids.m):
         if k not in genome.nodes:
             raise InteropError(f"missing output node {k}", source=where, field="nodes")
-    nodes: dict[int, NodeGene] = {i: NodeGene(i, NodeKind.INPUT, 0.0, 1.0, "identity", "sum") for i in input_ids}
-    if bias_id is not None:
-        nodes[bias_id] = NodeGene(bias_id, NodeKind.BIAS, 0.0, 1.0, "identity", "sum")
+    nodes: dict[int, NodeGene] = {i: NodeGene(i, NodeKind.INPUT, 0.0, 1.0, "identity", "sum") for i in ids.inputs}
+    if ids.bias is not None:
+        nodes[ids.bias] = NodeGene(ids.bias, NodeKind.BIAS, 0.0, 1.0, "identity", "sum")
     for k, ng in genome.nodes.items():
         if not isinstance(k, int) or k < 0:
             raise InteropError(f"node key {k!r} is not a non-negative integer", source=where, field="nodes")
-        t = tid(k)
+        t = ids.of(k)
         field = f"node {k}"
-        nodes[t] = NodeGene(t, NodeKind.OUTPUT if k < m else NodeKind.HIDDEN, float(ng.bias), float(ng.response),
+        nodes[t] = NodeGene(t, NodeKind.OUTPUT if k < ids.m else NodeKind.HIDDEN, float(ng.bias), float(ng.response),
                             _to_topoevo_name(gc, "activation", ng.activation, where, f"{field}.activation"),
                             _to_topoevo_name(gc, "aggregation", ng.aggregation, where, f"{field}.aggregation"))
+    return nodes
 
+
+def _import_connections(genome: Any, nodes: dict[int, NodeGene],
+                        ids: _ImportIds) -> tuple[dict[int, ConnectionGene], list[ConnectionGene]]:
+    """The connection genes by innovation number, and the genes whose number an earlier gene already has (cannot
+    happen with neat-python's own operators; kept valid anyway: they are renumbered)."""
+    where = ids.where
     conns: dict[int, ConnectionGene] = {}
-    renumber: list[ConnectionGene] = []
+    duplicates: list[ConnectionGene] = []
     for (a, bb), cg in sorted(genome.connections.items(), key=lambda kv: (kv[1].innovation, kv[0])):
         if cg.key != (a, bb):
             raise InteropError(f"connection stored under {(a, bb)} has key {cg.key}", source=where,
                                field="connections")
-        ta, tb = tid(a), tid(bb)
+        ta, tb = ids.of(a), ids.of(bb)
         if ta not in nodes or tb not in nodes or nodes[tb].kind.is_sensor:
             raise InteropError(f"connection {(a, bb)} joins a missing node or feeds an input", source=where,
                                field="connections")
         c = ConnectionGene(int(cg.innovation), ta, tb, float(cg.weight), bool(cg.enabled))
         if c.innovation in conns:
-            renumber.append(c)  # cannot happen with neat-python's own operators; kept valid anyway
+            duplicates.append(c)
         else:
             conns[c.innovation] = c
+    return conns, duplicates
 
-    # The network neat-python computes, checked before any pruning.
-    _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in nodes.items() if not nd.kind.is_sensor},
-                     [(c.in_node, c.out_node) for c in itertools.chain(conns.values(), renumber) if c.enabled],
-                     set(output_ids), bool(gc.feed_forward), where, lambda t: f"node {t - n - b}")
 
-    # Drop hidden nodes no output can see through any gene (no outgoing connection gene), repeatedly.
-    pool = list(conns.values()) + renumber
+def _drop_unseen_hidden(nodes: dict[int, NodeGene], conns: dict[int, ConnectionGene], duplicates: list[ConnectionGene]
+                        ) -> tuple[dict[int, ConnectionGene], list[ConnectionGene]]:
+    """Drop hidden nodes no output can see through any gene (no outgoing connection gene), repeatedly, with their
+    connections (``nodes`` is changed in place)."""
+    pool = list(conns.values()) + duplicates
     while True:
         has_out = {c.in_node for c in pool if c.in_node != c.out_node}
         dead = {i for i, nd in nodes.items() if nd.kind is NodeKind.HIDDEN and i not in has_out}
@@ -257,45 +309,37 @@ def from_neat_python(genome: Any, config: Any, *, bias_node: bool = False, track
         for i in dead:
             del nodes[i]
         pool = [c for c in pool if c.in_node not in dead and c.out_node not in dead]
-    duplicates = {id(c) for c in renumber}
-    conns = {c.innovation: c for c in pool if id(c) not in duplicates}
-    renumber = [c for c in pool if id(c) in duplicates]
+    twice = {id(c) for c in duplicates}
+    return {c.innovation: c for c in pool if id(c) not in twice}, [c for c in pool if id(c) in twice]
 
-    # Fresh innovation numbers: from the tracker, else after the largest number in the genome.
-    top = max(conns, default=-1) + 1
-    if tracker is not None:
-        tracker.next_innovation = max(tracker.next_innovation, top)
-    counter = itertools.count(top)
+
+def _innovation_source(top: int, tracker: InnovationTracker | None) -> Callable[[], int]:
+    """Fresh innovation numbers: from the tracker (advanced past ``top``), else counting on from ``top``."""
+    if tracker is None:
+        return functools.partial(next, itertools.count(top))
+    tracker.next_innovation = max(tracker.next_innovation, top)
 
     def fresh() -> int:
-        if tracker is not None:
-            inn = tracker.next_innovation
-            tracker.next_innovation += 1
-            return inn
-        return next(counter)
+        inn = tracker.next_innovation
+        tracker.next_innovation += 1
+        return inn
 
-    for c in renumber:
-        c.innovation = fresh()
-        conns[c.innovation] = c
+    return fresh
+
+
+def _anchor_hidden(nodes: dict[int, NodeGene], conns: dict[int, ConnectionGene], ids: _ImportIds,
+                   fresh: Callable[[], int]) -> None:
+    """A hidden node without incoming connection genes (a topoevo genome needs one) gets a disabled one from the
+    first input (or the bias node)."""
     has_in = {c.out_node for c in conns.values() if c.in_node != c.out_node}
-    source = input_ids[0] if input_ids else bias_id
+    source = ids.inputs[0] if ids.inputs else ids.bias
     for i in sorted(nodes):
         if nodes[i].kind is NodeKind.HIDDEN and i not in has_in:
             if source is None:
                 raise InteropError("a hidden node has no incoming connection and there is no input node",
-                                   source=where, field=f"node {i}")
+                                   source=ids.where, field=f"node {i}")
             inn = fresh()
             conns[inn] = ConnectionGene(inn, source, i, 0.0, False)
-
-    if tracker is not None:
-        tracker.next_node_id = max(tracker.next_node_id, max(nodes) + 1)
-    out = Genome(nodes, conns, input_ids, output_ids, bias_id, bool(gc.feed_forward),
-                 int(genome.key) if key is None else key)
-    out.fitness = genome.fitness if genome.fitness is None else float(genome.fitness)
-    problems = out.problems()
-    if problems:
-        raise InteropError(f"converted genome is invalid: {problems[0]}", source=where, field="genome")
-    return out
 
 
 # ---- topoevo -> neat-python -----------------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import configparser
 import logging
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,12 +313,19 @@ class _Mapper:
                 raise self.fail(f"{s}.fitness_criterion", f"unsupported {criterion!r}: topoevo stops when the best "
                                                           f"genome reaches fitness_threshold (use max); neat-python's "
                                                           f"'min'/'mean' test the worst/mean genome")
-            self.put("neat.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
-        self.put("neat.fitness_criterion", "max", f"{s}.fitness_criterion")
+            self.put("run.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
+        self.put("run.fitness_criterion", "max", f"{s}.fitness_criterion")
         if self.get(s, "seed") is not None:
             self.put("run.seed", self.get(s, "seed"), f"{s}.seed")
 
     def genome(self) -> None:
+        """``[DefaultGenome]`` -> ``[genome]``, ``[mutation]`` and the distance coefficients of ``[species]``."""
+        for phase in (self.genome_shape, self.initial_connection, self.node_functions, self.gene_attributes,
+                      self.structural_mutations, self.enable_mutation, self.distance):
+            phase()
+
+    def genome_shape(self) -> None:
+        """Inputs, outputs, no hidden nodes, no bias node, network type."""
         g = "DefaultGenome"
         self.put("genome.num_inputs", self.get(g, "num_inputs"), f"{g}.num_inputs")
         self.put("genome.num_outputs", self.get(g, "num_outputs"), f"{g}.num_outputs")
@@ -330,6 +336,9 @@ class _Mapper:
         self.put("genome.network", "feedforward" if self.get(g, "feed_forward") else "recurrent",
                  f"{g}.feed_forward")
 
+    def initial_connection(self) -> None:
+        """How the initial genomes are connected."""
+        g = "DefaultGenome"
         ic = self.get(g, "initial_connection").split()
         name = ic[0] if ic else ""
         if name not in _INITIAL or (len(ic) != 1) != name.startswith("partial"):
@@ -351,6 +360,9 @@ class _Mapper:
             self.note(f"{g}.initial_connection", "recurrent full: neat-python also adds a self-loop to each "
                                                  "output; topoevo does not")
 
+    def node_functions(self) -> None:
+        """Activations and aggregations: defaults, options, mutation rates."""
+        g = "DefaultGenome"
         for kind in ("activation", "aggregation"):
             default = self.get(g, f"{kind}_default")
             options = self.get(g, f"{kind}_options") or [default]
@@ -364,6 +376,9 @@ class _Mapper:
                      [self.function(kind, f"{g}.{kind}_options", o) for o in options], f"{g}.{kind}_options")
             self.put(f"mutation.{kind}_mutate_rate", self.get(g, f"{kind}_mutate_rate"), f"{g}.{kind}_mutate_rate")
 
+    def gene_attributes(self) -> None:
+        """Weights, biases and responses: ranges and mutation."""
+        g = "DefaultGenome"
         self.float_attribute("weight", "weight_init_stdev", "weight_min", "weight_max", "weight_mutate_rate",
                              "weight_perturb_prob", "weight_mutate_power")
         self.float_attribute("bias", "bias_init_stdev", "bias_min", "bias_max", "bias_mutate_rate",
@@ -379,6 +394,9 @@ class _Mapper:
             self.note(f"{g}.time_constant_*", "ignored: only neat-python's CTRNN networks use node time "
                                               "constants")
 
+    def structural_mutations(self) -> None:
+        """Add and delete node and connection probabilities."""
+        g = "DefaultGenome"
         self.put("mutation.add_node_rate", self.get(g, "node_add_prob"), f"{g}.node_add_prob")
         self.put("mutation.add_connection_rate", self.get(g, "conn_add_prob"), f"{g}.conn_add_prob")
         self.put("mutation.delete_node_rate", self.get(g, "node_delete_prob"), f"{g}.node_delete_prob")
@@ -404,6 +422,9 @@ class _Mapper:
             self.note(f"{g}.structural_mutation_surer", "topoevo's add-connection always re-enables a disabled "
                                                         "link it picks (neat-python's 'surer' behaviour)")
 
+    def enable_mutation(self) -> None:
+        """The enabled flag of new connections and its mutation."""
+        g = "DefaultGenome"
         enabled = self.get(g, "enabled_default").lower()
         if enabled not in _TRUE:
             raise self.fail(f"{g}.enabled_default", f"unsupported {enabled!r}: topoevo's new connections are "
@@ -419,6 +440,9 @@ class _Mapper:
                                                   "enabled_mutate_rate + conn_delete_prob; neat-python redraws "
                                                   "each connection's flag with enabled_mutate_rate")
 
+    def distance(self) -> None:
+        """The compatibility distance's coefficients."""
+        g = "DefaultGenome"
         self.put("species.excess_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
                  f"{g}.compatibility_disjoint_coefficient")
         self.put("species.disjoint_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
@@ -465,10 +489,7 @@ def task_table(task: str) -> dict[str, Any]:
     task with parameters, e.g. ``gym`` with its ``env_id``, can run a neat-python config)."""
     if not task.endswith(".toml"):
         return {"name": task, **TASK_PRESETS.get(task, {})}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from topoevo.files import tomllib
 
     try:
         data = tomllib.loads(Path(task).read_text(encoding="utf-8"))
@@ -548,13 +569,15 @@ def _toml_value(v: Any, where: str) -> str:
 def config_to_toml(data: dict[str, dict[str, Any]], comments: list[str] | None = None) -> str:
     """TOML text for flat config tables (section -> key -> scalar or list; ``None`` values are left out).
 
-    >>> print(config_to_toml({"task": {"name": "xor"}, "neat": {"pop_size": 150, "fitness_threshold": 3.9}}))
+    >>> print(config_to_toml({"task": {"name": "xor"}, "run": {"fitness_threshold": 3.9}, "neat": {"pop_size": 150}}))
     [task]
     name = "xor"
     <BLANKLINE>
+    [run]
+    fitness_threshold = 3.9
+    <BLANKLINE>
     [neat]
     pop_size = 150
-    fitness_threshold = 3.9
     <BLANKLINE>
     """
     lines = [f"# {c}" for c in comments or []]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
 from topoevo.nas.choices import Reduce
 
@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class NASConfig:
+class NASConfig(Section):
     """``[nas]``: algorithms ``regularized_evolution`` (Real et al. 2019) and ``random_search``.
 
     >>> NASConfig().population, NASConfig().sample_size, NASConfig().space().kernels
     (20, 5, (1, 3, 5, 7, 9))
     """
+
+    SECTION = "nas"
 
     population: int = param(20, "P: architectures in the aging queue; the first generation is P random "
                                 "architectures (random search draws the same ones).", ge=2)

@@ -11,7 +11,7 @@ import numpy as np
 
 from topoevo.config.weights import Activation
 from topoevo.errors import CheckpointError, GenomeFileError, TopoevoError
-from topoevo.genome.io import read_json, write_json_atomic
+from topoevo.files import read_json, write_json_atomic
 from topoevo.nas.arch import Architecture, ConvBlock, DenseBlock, PoolBlock, PoolKind, Reduce
 from topoevo.nas.candidate import NASCandidate
 

@@ -11,12 +11,13 @@ draws), then B new random ones per generation. Settings: ``[nas]``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.config import Config, FitnessCriterion
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
@@ -26,7 +27,7 @@ from topoevo.nas.mutation import mutate
 
 
 @dataclass
-class NASStats:
+class NASStats(GenerationStatistics):
     """One generation of architecture search (after training, before the queue update).
 
     >>> s = NASStats(generation=1, evaluations=6, best_fitness=0.5, mean_fitness=0.4, worst_fitness=0.3,
@@ -36,20 +37,12 @@ class NASStats:
     0.6
     """
 
-    generation: int
-    evaluations: int
-    best_fitness: float  # best validation accuracy of this generation
-    mean_fitness: float
-    worst_fitness: float
     best_index: int
     evaluated: int
     best_ever_fitness: float
     best_ever_test_accuracy: float | None  # test accuracy of the best-ever architecture (reported, never selected on)
     best_ever_parameters: int
     queue_best_fitness: float | None  # regularized evolution: best of the queue after the update
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def history_columns() -> list[str]:
@@ -69,24 +62,20 @@ def _history_row_ok(row: list[Any]) -> bool:
             and (test is None or number(test)) and integer(params) and integer(generation))
 
 
-class _ArchitectureSearch:
+class _ArchitectureSearch(AlgorithmBase):
     """What both algorithms share: the run's one numpy generator, keys, best-ever tracking, the per-evaluation
     history (for incumbent curves), checkpoint state, champion files."""
 
-    name = ""
     compile_fn = staticmethod(compile_candidates)
 
     def __init__(self, config: Config, seed: int = 0):
-        self.config = config
         cfg = config.nas
         self.space = cfg.space()
         self.input_shape, self.num_classes = self._shapes(config)
-        if config.neat.fitness_criterion is not FitnessCriterion.MAX:
+        if config.run.fitness_criterion is not FitnessCriterion.MAX:
             raise ConfigError("architecture search maximises validation accuracy; expected 'max'",
-                              source=config.source, field="neat.fitness_criterion")
-        self.rng = np.random.Generator(np.random.PCG64(seed))
-        self.generation = 0
-        self.evaluations = 0
+                              source=config.source, field="run.fitness_criterion")
+        super().__init__(config, seed)
         self.next_key = 0
         self.pending: list[NASCandidate] = []
         self.best_candidate: NASCandidate | None = None
@@ -109,8 +98,6 @@ class _ArchitectureSearch:
         return shape, classes
 
     # ---- protocol -------------------------------------------------------------------------------------------------
-    minimise = False
-
     @property
     def best(self) -> NASCandidate | None:
         """The architecture with the best validation accuracy ever told (first of equals)."""
@@ -147,12 +134,10 @@ class _ArchitectureSearch:
     def save_candidate(self, candidate: NASCandidate, path: str | Path, metadata: dict[str, Any]) -> None:
         save_architecture(candidate, path, {"algorithm": self.name, **metadata})
 
-    @staticmethod
-    def candidate_to_dict(candidate: NASCandidate) -> dict[str, Any]:
+    def candidate_to_dict(self, candidate: NASCandidate) -> dict[str, Any]:
         return candidate_to_dict(candidate)
 
-    @staticmethod
-    def candidate_from_dict(d: Any, source: str | None = None) -> NASCandidate:
+    def candidate_from_dict(self, d: Any, source: str | None = None) -> NASCandidate:
         return candidate_from_dict(d, "champion", source)
 
     # ---- helpers --------------------------------------------------------------------------------------------------
@@ -166,11 +151,7 @@ class _ArchitectureSearch:
 
     def _record(self, fitness: Sequence[float]) -> tuple[list[NASCandidate], np.ndarray]:
         """Attach fitness, test accuracy and weights to the pending candidates; count them; update the best."""
-        f = np.asarray(fitness, dtype=np.float64).reshape(-1)
-        if f.shape != (len(self.pending),):
-            raise ValueError(f"tell() got {f.size} fitness values for {len(self.pending)} candidates")
-        if not np.isfinite(f).all():
-            raise ValueError("tell() got a NaN or infinite fitness")
+        f = self.checked_fitness(fitness, len(self.pending))
         if any(c.keep_weights for c in self.pending) and not self._observed:
             raise ValueError("Lamarckian inheritance needs the trained weights: pass the task's info (with "
                              "'weights', one entry per candidate) to observe() before tell()")
@@ -195,8 +176,7 @@ class _ArchitectureSearch:
                         float(b.fitness), b.test_accuracy, b.parameters, queue_best)
 
     def _base_state(self) -> dict[str, Any]:
-        return {"algorithm": self.name, "generation": self.generation, "evaluations": self.evaluations,
-                "next_key": self.next_key, "rng": self.rng.bit_generator.state,
+        return {**self.base_state(), "next_key": self.next_key,
                 "pending": [candidate_to_dict(c) for c in self.pending],
                 "best": None if self.best_candidate is None else candidate_to_dict(self.best_candidate),
                 "history": self.history}
@@ -205,18 +185,8 @@ class _ArchitectureSearch:
         def fail(field: str, msg: str) -> CheckpointError:
             return CheckpointError(msg, source=source, field=f"algorithm.{field}")
 
-        if state.get("algorithm") != self.name:
-            raise fail("algorithm", f"expected the state of algorithm {self.name!r}, got {state.get('algorithm')!r}")
-        for key in ("generation", "evaluations", "next_key"):
-            v = state.get(key)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise fail(key, f"expected a non-negative integer, got {v!r}")
-        self.generation, self.evaluations, self.next_key = state["generation"], state["evaluations"], \
-            state["next_key"]
-        try:
-            self.rng.bit_generator.state = state["rng"]
-        except (TypeError, ValueError, KeyError) as exc:
-            raise fail("rng", f"expected a PCG64 generator state ({exc})") from None
+        r = self.load_base_state(state, source)
+        self.next_key = r.int(state, "next_key", "algorithm", 0)
         pending = state.get("pending")
         if not isinstance(pending, list):
             raise fail("pending", "expected a list")

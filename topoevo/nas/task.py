@@ -9,21 +9,23 @@ from typing import Any
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import EvaluationError
 from topoevo.nas.candidate import ArchitectureBatch
 from topoevo.nas.datasets import INPUT_SHAPES, NUM_CLASSES, NASDataset, load_splits
 from topoevo.nas.train import Schedule, TrainSettings
-from topoevo.tasks.base import EvalResult
+from topoevo.tasks.base import EvalResult, TaskBase
 
 
 @dataclass
-class NASParams:
+class NASParams(Section):
     """``[task]`` keys of the architecture-search task (``name = "nas"``).
 
     >>> NASParams().dataset.value, NASParams().input_shape
     ('mnist1d', (1, 40))
     """
+
+    SECTION = "task"
 
     dataset: NASDataset = param(NASDataset.MNIST1D, "'mnist1d', 'digits' or 'mnist5k' (all offline).")
     validation_fraction: float = param(0.2, "Fraction of the training data held out as the validation set (the "
@@ -51,7 +53,7 @@ class NASParams:
         return TrainSettings(self.epochs, self.learning_rate, self.batch_size, self.weight_decay, self.schedule)
 
 
-class NASTask:
+class NASTask(TaskBase):
     """Architecture search as a Task: ``evaluate`` trains each candidate of an
     :class:`~topoevo.nas.candidate.ArchitectureBatch` with its own seed.
 

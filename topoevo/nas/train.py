@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,7 @@ def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettin
     """
     import torch
 
+    from topoevo.adam import train_steps
     from topoevo.nas.compile import ArchitectureNet
     from topoevo.nas.lamarck import inherit, state_to_numpy
 
@@ -109,22 +110,27 @@ def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettin
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, total)
     else:
         sched = None
-    loss_sum, loss_n = 0.0, 0
-    for _ in range(settings.epochs):
-        module.train()
-        order = torch.randperm(n, generator=gen)
-        loss_sum, loss_n = 0.0, 0
-        for lo in range(0, n, bs):
-            idx = order[lo:lo + bs]
-            if len(idx) < 2 and lo > 0:  # batch norm needs two samples; drop a lone last one
-                continue
-            loss = torch.nn.functional.cross_entropy(module(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if sched is not None:
-                sched.step()
-            loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
+    loss_sum, loss_n = 0.0, 0  # of the epoch running
+
+    def batches() -> Iterator[torch.Tensor]:  # minibatch indices, a new order drawn from ``gen`` each epoch
+        nonlocal loss_sum, loss_n
+        for _ in range(settings.epochs):
+            module.train()
+            order = torch.randperm(n, generator=gen)
+            loss_sum, loss_n = 0.0, 0
+            for lo in range(0, n, bs):
+                idx = order[lo:lo + bs]
+                if len(idx) < 2 and lo > 0:  # batch norm needs two samples; drop a lone last one
+                    continue
+                yield idx
+
+    def record(loss: torch.Tensor) -> bool:
+        nonlocal loss_sum, loss_n
+        loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
+        return False
+
+    train_steps(opt, batches(), lambda idx: torch.nn.functional.cross_entropy(module(x[idx]), y[idx]),
+                scheduler=sched, stop=record)
     val = accuracy(module, torch.from_numpy(splits.val_x), torch.from_numpy(splits.val_y))
     test = accuracy(module, torch.from_numpy(splits.test_x), torch.from_numpy(splits.test_y))
     train_loss = loss_sum / loss_n if loss_n else float("nan")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from typing import Any, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from topoevo.config import Config, FitnessCriterion
-from topoevo.genome.genome import Genome
+from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.checkpoint import StateReader
+from topoevo.config import Config
+from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome, node_ids
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
@@ -43,15 +44,10 @@ def gc_paused() -> Iterator[None]:
 
 
 @dataclass
-class GenerationStats:
+class GenerationStats(GenerationStatistics):
     """What one generation looked like (after evaluation, before reproduction)."""
 
-    generation: int
-    evaluations: int
-    best_fitness: float
-    mean_fitness: float
     std_fitness: float
-    worst_fitness: float
     best_key: int
     best_nodes: int
     best_connections: int
@@ -62,13 +58,13 @@ class GenerationStats:
     reseeded: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}  # (asdict's deep copy costs ~0.1 ms a generation)
+        d = super().to_dict()  # (asdict's deep copy costs ~0.1 ms a generation)
         d["species_sizes"] = {str(k): v for k, v in self.species_sizes.items()}
         d["stagnant_removed"] = list(self.stagnant_removed)
         return d
 
 
-class NEAT:
+class NEAT(AlgorithmBase):
     """NEAT (Stanley & Miikkulainen 2002) as ask/tell.
 
     >>> from topoevo.config import Config
@@ -81,46 +77,36 @@ class NEAT:
     (10, 1)
     """
 
+    name = "neat"
+
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
         if config.genome.num_inputs < 1 or config.genome.num_outputs < 1:
             raise ValueError("genome.num_inputs and genome.num_outputs must be set (>= 1) before building NEAT")
-        self.config = config
-        self.rng = np.random.Generator(np.random.PCG64(seed))
-        self.generation = 0
-        self.evaluations = 0
+        super().__init__(config, seed)
         self.next_key = 0
         self.tracker = InnovationTracker(0, first_hidden_id(config.genome))
         self.species_set = SpeciesSet(config.species.compatibility_threshold)
         self.best_genome: Genome | None = None
         self.history: list[dict[str, Any]] = []  # per generation: species sizes (for reports)
         self.population: list[Genome] = []
+        self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
         if not _restore:
             self.population = self._fresh_population(self._py_rng())
             self.species_set.speciate(self.population, 0, config.species, self._py_rng())
 
     compile_fn = staticmethod(compile_genomes)
+    candidate_from_dict = staticmethod(genome_from_dict)
 
     # ---- ask / tell ---------------------------------------------------------------------------------------------
     def ask(self) -> list[Genome]:
         """The current generation's genomes, in a fixed order (evaluation seeds are derived from the index)."""
         return self.population
 
-    @property
-    def minimise(self) -> bool:
-        return self.config.neat.fitness_criterion is FitnessCriterion.MIN
-
-    def better(self, a: float, b: float) -> bool:
-        """Is fitness ``a`` strictly better than ``b`` under the configured criterion?"""
-        return a < b if self.minimise else a > b
-
     def tell(self, fitness: Sequence[float]) -> GenerationStats:
         """Record the fitness of ``ask()``'s genomes (same order), then make the next generation."""
         pop = self.population
-        if len(fitness) != len(pop):
-            raise ValueError(f"tell() got {len(fitness)} fitness values for {len(pop)} genomes")
-        values = [float(f) for f in fitness]
-        if not all(math.isfinite(f) for f in values):
-            raise ValueError("tell() got a NaN or infinite fitness")
+        arr = self.checked_fitness(fitness, len(pop))
+        values = arr.tolist()
         sign = -1.0 if self.minimise else 1.0
         scores: dict[int, float] = {}
         for g, f in zip(pop, values):
@@ -131,7 +117,6 @@ class NEAT:
         if self.best_genome is None or self.better(best.fitness, self.best_genome.fitness):
             self.best_genome = best.copy()
             self.best_genome.fitness, self.best_genome.species = best.fitness, best.species
-        arr = np.asarray(values)
         stats = GenerationStats(
             generation=self.generation, evaluations=self.evaluations, best_fitness=best.fitness,
             mean_fitness=float(arr.mean()), std_fitness=float(arr.std()),
@@ -188,6 +173,32 @@ class NEAT:
         for g, t in pairs:
             t.apply_to(g, (cfg.weight_min, cfg.weight_max), (cfg.bias_min, cfg.bias_max))
 
+    def champion_to_test(self, candidates: Sequence[Genome], fitness: np.ndarray, order: np.ndarray,
+                         rotate_species: bool) -> int:
+        """Index of the genome the task's success test runs on this generation.
+
+        Normally the generation's best (``order``: best first). With ``rotate_species`` (a task that asks for it:
+        the double pole without velocities), the rotation of Stanley's NEAT C++ ``pole2_epoch`` instead: species
+        sorted by their best fitness this generation; a species whose best improved on its previous record becomes
+        unchecked; the champion of the first unchecked species is tested (of the best species if all are checked),
+        and that species is marked checked. So a champion that keeps failing does not hide the other species'
+        champions.
+        """
+        if not rotate_species:
+            return int(order[0])
+        champions: dict[int, int] = {}
+        for i in order.tolist():  # best first: the first index met in a species is its champion
+            champions.setdefault(candidates[i].species, i)
+        known = self.species_set.species
+        self.checked_species &= set(champions)
+        for sid, i in champions.items():
+            if sid not in known or self.sign * float(fitness[i]) > known[sid].best_score:
+                self.checked_species.discard(sid)
+        ranked = list(champions)  # species by champion fitness, best first (order is already sorted)
+        chosen = next((sid for sid in ranked if sid not in self.checked_species), ranked[0])
+        self.checked_species.add(chosen)
+        return champions[chosen]
+
     def snapshot(self, index: int, fitness: float) -> Genome:
         g = self.population[index]
         champ = g.copy()
@@ -199,6 +210,9 @@ class NEAT:
 
     def save_candidate(self, genome: Genome, path, metadata: dict[str, Any]) -> None:
         save_genome(genome, path, metadata)
+
+    def candidate_to_dict(self, genome: Genome) -> dict[str, Any]:
+        return genome_to_dict(genome)
 
     # ---- internals ----------------------------------------------------------------------------------------------
     def _py_rng(self) -> GenomeRandom:
@@ -261,36 +275,22 @@ class NEAT:
                     "last_improved": s.last_improved}
 
         return {
-            "algorithm": "neat", "generation": self.generation, "evaluations": self.evaluations,
-            "next_key": self.next_key, "rng": self.rng.bit_generator.state, "tracker": self.tracker.to_dict(),
+            **self.base_state(), "next_key": self.next_key, "tracker": self.tracker.to_dict(),
             "threshold": self.species_set.threshold, "next_species_id": self.species_set.next_id,
             "species": [sp(s) for s in self.species_set.species.values()],
             "population": [genome_to_dict(g) for g in self.population],
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
             "history": self.history,
+            "checked_species": sorted(self.checked_species),
         }
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEAT":
         """Rebuild from :meth:`state_dict` output; anything malformed or inconsistent (what would crash or silently
         corrupt a later ``tell()``) raises :class:`~topoevo.errors.CheckpointError` naming the field."""
-        r, w = StateReader(source), "algorithm"
-        if not isinstance(state, dict):
-            raise r.fail(w, "expected an object")
-        if state.get("algorithm", "neat") != "neat":
-            raise r.fail("algorithm.algorithm", f"expected the state of algorithm 'neat', got {state['algorithm']!r}")
         algo = cls(config, _restore=True)
-        algo.generation = r.int(state, "generation", w, 0)
-        algo.evaluations = r.int(state, "evaluations", w, 0)
+        r, w = algo.load_base_state(state, source, default_name="neat"), "algorithm"
         algo.next_key = r.int(state, "next_key", w, 0)
-        rng = r.dict(state, "rng", w)
-        try:
-            algo.rng.bit_generator.state = rng
-            algo.rng.bit_generator.random_raw()  # a bad state may only fail when used
-            algo.rng.bit_generator.state = rng
-        except (TypeError, ValueError, KeyError, OverflowError) as exc:
-            raise r.fail("algorithm.rng", f"expected a PCG64 generator state ({exc.__class__.__name__}: {exc})"
-                         ) from None
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
         def genome(d: Any, where: str) -> Genome:
@@ -298,54 +298,8 @@ class NEAT:
             _check_genome_shape(r, g, config, where)
             return g
 
-        population = r.list(state, "population", w)
-        algo.population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(population)]
-        if algo.generation < 0 or len(algo.population) != config.neat.pop_size:
-            raise r.fail("algorithm.population", f"{len(algo.population)} genomes (expected neat.pop_size = "
-                                                  f"{config.neat.pop_size})")
-        by_key: dict[int, Genome] = {}
-        for i, g in enumerate(algo.population):
-            if g.key in by_key:
-                raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
-            by_key[g.key] = g
-        ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
-        if ss.threshold <= 0:
-            raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
-        placed: dict[int, int] = {}
-        for i, d in enumerate(r.list(state, "species", w)):
-            ws = f"algorithm.species[{i}]"
-            sid = r.int(d, "id", ws, 1)
-            if sid in ss.species or sid >= ss.next_id:
-                raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id "
-                                         f"({ss.next_id})")
-            keys = r.list(d, "members", ws)
-            members = []
-            for j in range(len(keys)):
-                k = r.int(keys, j, f"{ws}.members")
-                if k not in by_key:
-                    raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the "
-                                                       "population")
-                if k in placed:
-                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
-                if by_key[k].species != sid:
-                    raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
-                placed[k] = sid
-                members.append(by_key[k])
-            if not members:
-                raise r.fail(f"{ws}.members", "a species has no members")
-            rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
-            best = r.float(d, "best_score", ws, optional=True)
-            created = r.int(d, "created", ws, 0)
-            last = r.int(d, "last_improved", ws, 0)
-            if created > algo.generation or last > algo.generation:
-                raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
-                                 f"({algo.generation})")
-            s = Species(sid, created, rep, members, float("-inf") if best is None else best, last)
-            ss.species[s.id] = s
-        unplaced = [g.key for g in algo.population if g.key not in placed]
-        if unplaced:
-            raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
-        algo.species_set = ss
+        algo.population = _read_population(r, state, config, genome)
+        algo.species_set = _read_species_set(r, state, algo.population, algo.generation, genome)
         best = state.get("best_genome")
         algo.best_genome = None if best is None else genome(best, "algorithm.best_genome")
         if algo.best_genome is not None and algo.best_genome.fitness is None:
@@ -354,8 +308,77 @@ class NEAT:
             raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
         history = r.list(state, "history", w)
         algo.history = [_read_history_row(r, history, i) for i in range(len(history))]
+        checked = r.list(state, "checked_species", w) if "checked_species" in state else []
+        algo.checked_species = {r.int(checked, i, "algorithm.checked_species") for i in range(len(checked))}
         _check_counters(r, algo)
         return algo
+
+
+ReadGenome = Callable[[Any, str], Genome]  # (genome data, field name) -> a checked genome
+
+
+def _read_population(r: StateReader, state: dict[str, Any], config: Config, genome: ReadGenome) -> list[Genome]:
+    """``algorithm.population``: neat.pop_size genomes of the config's shape, with distinct keys."""
+    population = [genome(d, f"algorithm.population[{i}]") for i, d in enumerate(r.list(state, "population",
+                                                                                        "algorithm"))]
+    if len(population) != config.neat.pop_size:
+        raise r.fail("algorithm.population", f"{len(population)} genomes (expected neat.pop_size = "
+                                              f"{config.neat.pop_size})")
+    keys: set[int] = set()
+    for i, g in enumerate(population):
+        if g.key in keys:
+            raise r.fail(f"algorithm.population[{i}].key", f"duplicate genome key {g.key}")
+        keys.add(g.key)
+    return population
+
+
+def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Genome], generation: int,
+                      genome: ReadGenome) -> SpeciesSet:
+    """The species (``algorithm.species``, threshold, next id): every genome of the population in exactly one
+    species, the one it records."""
+    w = "algorithm"
+    by_key = {g.key: g for g in population}
+    ss = SpeciesSet(r.float(state, "threshold", w), next_id=r.int(state, "next_species_id", w, 1))
+    if ss.threshold <= 0:
+        raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
+    placed: dict[int, int] = {}
+    for i, d in enumerate(r.list(state, "species", w)):
+        s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome)
+        ss.species[s.id] = s
+    unplaced = [g.key for g in population if g.key not in placed]
+    if unplaced:
+        raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
+    return ss
+
+
+def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[int, Genome],
+                  placed: dict[int, int], generation: int, genome: ReadGenome) -> Species:
+    """One species; ``placed`` (genome key -> species id) records its members."""
+    sid = r.int(d, "id", ws, 1)
+    if sid in ss.species or sid >= ss.next_id:
+        raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
+    keys = r.list(d, "members", ws)
+    members = []
+    for j in range(len(keys)):
+        k = r.int(keys, j, f"{ws}.members")
+        if k not in by_key:
+            raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the population")
+        if k in placed:
+            raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
+        if by_key[k].species != sid:
+            raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
+        placed[k] = sid
+        members.append(by_key[k])
+    if not members:
+        raise r.fail(f"{ws}.members", "a species has no members")
+    rep = None if d.get("representative") is None else genome(d["representative"], f"{ws}.representative")
+    best = r.float(d, "best_score", ws, optional=True)
+    created = r.int(d, "created", ws, 0)
+    last = r.int(d, "last_improved", ws, 0)
+    if created > generation or last > generation:
+        raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
+                         f"({generation})")
+    return Species(sid, created, rep, members, float("-inf") if best is None else best, last)
 
 
 def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:

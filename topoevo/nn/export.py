@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
 from topoevo.errors import TopoevoError
+from topoevo.files import write_bytes_atomic
 from topoevo.genome.genome import Genome
 from topoevo.nn.module import GenomeModule, to_module
 
@@ -55,7 +54,7 @@ def to_torchscript(net: GenomeModule | Genome, path: str | Path | None = None) -
         if path is not None:
             buf = io.BytesIO()
             torch.jit.save(traced, buf)
-            _write_atomic(Path(path), buf.getvalue())
+            write_bytes_atomic(Path(path), buf.getvalue())
     return traced
 
 
@@ -73,16 +72,5 @@ def to_onnx(net: GenomeModule | Genome, path: str | Path, opset: int = 18) -> Pa
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (_example(module, 3),), buf, input_names=["x"], output_names=["y"],
                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=opset, dynamo=False)
-    _write_atomic(path, buf.getvalue())
+    write_bytes_atomic(path, buf.getvalue())
     return path
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from topoevo.errors import TopoevoError
+from topoevo.files import write_text_atomic
 from topoevo.genome.genes import ConnectionGene, NodeKind
 from topoevo.genome.genome import Genome
+from topoevo.report.figures import require_matplotlib
 
 __all__ = ["Layout", "layout_genome", "draw_genome", "genome_to_dot", "DRAW_FORMATS"]
 
@@ -222,7 +224,7 @@ def _render(g: Genome, path: Path, title: str | None) -> None:
     import networkx as nx
     from matplotlib.lines import Line2D
 
-    from topoevo.report.plots import _save, new_figure
+    from topoevo.report.figures import new_figure, save_figure
 
     layout = layout_genome(g)
     columns = layout.num_layers
@@ -273,7 +275,7 @@ def _render(g: Genome, path: Path, title: str | None) -> None:
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_title(title or _title(g), fontsize="medium")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def draw_genome(g: Genome, path: str | Path, title: str | None = None) -> Path:
@@ -287,13 +289,8 @@ def draw_genome(g: Genome, path: str | Path, title: str | None = None) -> Path:
         raise TopoevoError(f"unknown picture format {path.suffix!r}; expected one of "
                            f"{', '.join('.' + f for f in DRAW_FORMATS)}", source=path, field="--output")
     if fmt in ("dot", "gv"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(genome_to_dot(g, title), encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, genome_to_dot(g, title))
         return path
-    from topoevo.report.plots import _require_matplotlib
-
-    _require_matplotlib(path)
+    require_matplotlib(path)
     _render(g, path, title)
     return path

@@ -11,13 +11,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from topoevo.genome.io import write_bytes_atomic
-from topoevo.report.base import Reporter
-
-if TYPE_CHECKING:
-    from topoevo.run import Run
+from topoevo.files import write_bytes_atomic
+from topoevo.report.base import Reporter, RunView
 
 
 def truncate_jsonl(path: Path, before_generation: int) -> None:
@@ -61,19 +58,24 @@ class JSONLReporter(Reporter):
     >>> # Run.start(config, out="runs/x", reporters=[JSONLReporter()]).loop()  -> runs/x/stats.jsonl
     """
 
-    def start(self, run: "Run", resumed: bool) -> None:
+    def __init__(self) -> None:
+        self.stats_path: Path | None = None
+        self.timing_path: Path | None = None
+
+    def start(self, run: RunView, resumed: bool) -> None:
         self.stats_path = run.run_dir / "stats.jsonl"
         self.timing_path = run.run_dir / "timing.jsonl"
         for p in (self.stats_path, self.timing_path):
-            truncate_jsonl(p, run.algo.generation)
+            truncate_jsonl(p, run.generation)
 
-    def generation(self, run: "Run", record: dict[str, Any], timing: dict[str, float]) -> None:
+    def generation(self, run: RunView, record: dict[str, Any], timing: dict[str, float]) -> None:
+        assert self.stats_path is not None and self.timing_path is not None, "start() first"
         append_line(self.stats_path, record)
         append_line(self.timing_path, {"generation": record["generation"], **timing})
 
     def sync(self) -> None:
         """Put the lines on disk; the run calls this before each checkpoint, which counts them (power-cut safety:
         a SIGKILL loses nothing the kernel has already received)."""
-        for path in (getattr(self, "stats_path", None), getattr(self, "timing_path", None)):
+        for path in (self.stats_path, self.timing_path):
             if path is not None:
                 fsync_file(path)

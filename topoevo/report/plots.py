@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from topoevo.errors import TopoevoError
+from topoevo.report.figures import new_figure, require_matplotlib, save_figure
 
 log = logging.getLogger("topoevo.report")
 
@@ -20,25 +21,6 @@ __all__ = ["read_stats", "plot_fitness", "plot_species", "plot_run", "new_figure
 FITNESS_FILE = "fitness"
 SPECIES_FILE = "species"
 CHAMPION_FILE = "champion"
-
-
-def _require_matplotlib(source: str | Path | None = None) -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise TopoevoError("plotting needs matplotlib: pip install 'topoevo[plot]'", source=source,
-                           field="matplotlib") from None
-
-
-def new_figure(width: float = 8.0, height: float = 4.5) -> Any:
-    """A matplotlib ``Figure`` on an Agg canvas (no pyplot state)."""
-    _require_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=120, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def read_stats(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -100,7 +82,7 @@ def plot_fitness(records: Sequence[dict[str, Any]], path: str | Path, title: str
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small", framealpha=0.85)
     ax.set_title(title or "fitness per generation")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_species(records: Sequence[dict[str, Any]], path: str | Path, title: str | None = None) -> Path:
@@ -135,16 +117,7 @@ def plot_species(records: Sequence[dict[str, Any]], path: str | Path, title: str
         ax.legend([Patch(color=c) for c in colors], [f"species {sid}" for sid in ids], loc="upper left",
                   bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax.set_title(title or f"species sizes ({len(ids)} species in total)")
-    return _save(fig, path)
-
-
-def _save(fig: Any, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp" + path.suffix)
-    fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png")
-    tmp.replace(path)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png") -> list[Path]:
@@ -155,7 +128,7 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = 
     """
     if fmt not in ("png", "svg"):
         raise TopoevoError(f"expected png or svg, got {fmt!r}", field="--format")
-    _require_matplotlib(run_dir)
+    require_matplotlib(run_dir)
     run_dir = Path(run_dir)
     out = Path(out_dir) if out_dir is not None else run_dir
     records = read_stats(run_dir)

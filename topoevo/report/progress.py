@@ -1,12 +1,9 @@
 """A live progress bar (tqdm): generation, best, mean, species and evaluations per second."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from topoevo.report.base import Reporter
-
-if TYPE_CHECKING:
-    from topoevo.run import Run
+from topoevo.report.base import Reporter, RunView
 
 
 class ProgressReporter(Reporter):
@@ -16,15 +13,15 @@ class ProgressReporter(Reporter):
         self.enabled = enabled
         self.bar = None
 
-    def start(self, run: "Run", resumed: bool) -> None:
+    def start(self, run: RunView, resumed: bool) -> None:
         if not self.enabled:
             return
         from tqdm import tqdm
 
-        self.bar = tqdm(total=run.config.run.generations, initial=run.algo.generation, unit="gen",
+        self.bar = tqdm(total=run.config.run.generations, initial=run.generation, unit="gen",
                         desc=run.config.task.name, dynamic_ncols=True, leave=True)
 
-    def generation(self, run: "Run", record: dict[str, Any], timing: dict[str, float]) -> None:
+    def generation(self, run: RunView, record: dict[str, Any], timing: dict[str, float]) -> None:
         if self.bar is None:
             return
         self.bar.set_postfix(best=f"{record['best_fitness']:.4g}", mean=f"{record['mean_fitness']:.4g}",
@@ -32,7 +29,7 @@ class ProgressReporter(Reporter):
                              evals_s=f"{timing['evals_per_s']:.0f}", refresh=False)
         self.bar.update(1)
 
-    def end(self, run: "Run", summary: dict[str, Any]) -> None:
+    def end(self, run: RunView, summary: dict[str, Any]) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None

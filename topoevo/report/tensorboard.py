@@ -9,13 +9,10 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from topoevo.errors import ConfigError
-from topoevo.report.base import Reporter
-
-if TYPE_CHECKING:
-    from topoevo.run import Run
+from topoevo.report.base import Reporter, RunView
 
 #: the run directory's sub-folder holding the event files
 LOG_DIR = "tensorboard"
@@ -45,16 +42,16 @@ class TensorBoardReporter(Reporter):
         self.log_dir = Path(log_dir) if log_dir is not None else None
         self.writer: Any = None
 
-    def start(self, run: "Run", resumed: bool) -> None:
+    def start(self, run: RunView, resumed: bool) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
         path = self.log_dir if self.log_dir is not None else run.run_dir / LOG_DIR
         # purge_step: on resume, events of generations the checkpoint does not cover are dropped
-        self.writer = SummaryWriter(str(path), purge_step=run.algo.generation if resumed else None)
+        self.writer = SummaryWriter(str(path), purge_step=run.generation if resumed else None)
         if not resumed:
             self.writer.add_text("config", "```\n" + json.dumps(run.config.to_dict(), indent=1) + "\n```", 0)
 
-    def generation(self, run: "Run", record: dict[str, Any], timing: dict[str, float]) -> None:
+    def generation(self, run: RunView, record: dict[str, Any], timing: dict[str, float]) -> None:
         if self.writer is None:
             return
         step = int(record["generation"])
@@ -77,8 +74,8 @@ class TensorBoardReporter(Reporter):
         if timing.get("evals_per_s") is not None:
             w.add_scalar("speed/evals_per_s", float(timing["evals_per_s"]), step)
 
-    def end(self, run: "Run", summary: dict[str, Any]) -> None:
+    def end(self, run: RunView, summary: dict[str, Any]) -> None:
         if self.writer is not None:
-            self.writer.add_text("summary", "```\n" + json.dumps(summary, indent=1) + "\n```", run.algo.generation)
+            self.writer.add_text("summary", "```\n" + json.dumps(summary, indent=1) + "\n```", run.generation)
             self.writer.close()
             self.writer = None

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 @dataclass
-class ERLConfig:
+class ERLConfig(Section):
     """``[erl]``: algorithm ``erl`` (GA population + TD3 learner) or ``td3`` (the learner alone).
 
     >>> ERLConfig().pop_size, ERLConfig().sync_period
     (10, 10)
     """
+
+    SECTION = "erl"
 
     pop_size: int = param(10, "'erl': evolved actors per generation (the learner's actor is evaluated besides).",
                           ge=2)

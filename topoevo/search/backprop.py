@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -42,6 +42,8 @@ def train_adam(task: SupervisedTask, spec: ModelSpec, *, seed: int = 0, learning
     """
     import torch
 
+    from topoevo.adam import train_steps
+
     if epochs is None and max_seconds is None:
         raise ValueError("give epochs or max_seconds")
     rng = np.random.default_rng(seed)
@@ -50,26 +52,26 @@ def train_adam(task: SupervisedTask, spec: ModelSpec, *, seed: int = 0, learning
     opt = torch.optim.Adam(module.parameters(), lr=learning_rate)
     x, y = task.train_inputs, task.train_targets
     n = len(y)
-    steps, seen = 0, 0
+    seen = 0
     t0 = time.perf_counter()
-    done = False
-    epoch = 0
-    while not done:
-        order = torch.from_numpy(rng.permutation(n))
-        for lo in range(0, n, batch_size):
-            idx = order[lo:lo + batch_size]
-            loss = torch.nn.functional.cross_entropy(module(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            steps += 1
-            seen += len(idx)
-            if max_seconds is not None and time.perf_counter() - t0 >= max_seconds:
-                done = True
-                break
-        epoch += 1
-        if epochs is not None and epoch >= epochs:
-            done = True
+
+    def batches() -> Iterator[torch.Tensor]:  # minibatch indices, a new order drawn from ``rng`` each epoch
+        epoch = 0
+        while epochs is None or epoch < epochs:
+            order = torch.from_numpy(rng.permutation(n))
+            for lo in range(0, n, batch_size):
+                yield order[lo:lo + batch_size]
+            epoch += 1
+
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
+        nonlocal seen
+        seen += len(idx)
+        return torch.nn.functional.cross_entropy(module(x[idx]), y[idx])
+
+    def out_of_time(_: torch.Tensor) -> bool:
+        return max_seconds is not None and time.perf_counter() - t0 >= max_seconds
+
+    steps = train_steps(opt, batches(), loss_of, stop=out_of_time)
     wall = time.perf_counter() - t0
     vector = ParameterVector(spec, flatten_module(module))
     policy = compile_parameters([vector])

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from topoevo.errors import CheckpointError, GenomeFileError
-from topoevo.genome.io import read_json, write_json_atomic
+from topoevo.files import read_json, write_json_atomic
 from topoevo.search.models import ModelSpec
 from topoevo.search.params import DTYPE, ParameterLayout, ParameterVector
 

@@ -83,14 +83,98 @@ class EvalResult:
 TRAINED_WEIGHTS = "trained_weights"
 
 
+#: ``EvalResult.info`` key of the gym task's per-genome observation statistics (counts, means, m2), merged by
+#: :meth:`Task.merge_state`
+OBSERVATION_STATS = "observation_stats"
+
+
+@runtime_checkable
 class Task(Protocol):
-    """A task: sizes of the networks it needs and a batched evaluation.
+    """A task: sizes of the networks it needs and a batched evaluation; everything the run loop, the CLI and the
+    evaluators call on a task is declared here (:class:`TaskBase` gives the optional parts their defaults).
 
     ``seeds[i]`` is genome i's evaluation seed, derived from (run seed, generation, genome index), so fitness never
     depends on how the population is split across workers.
+
+    - ``params``: the task's parameter dataclass (what ``[task]`` holds; workers rebuild the task from it).
+    - ``has_champion_test``: :meth:`champion_solved` is the task's own success test, run by the loop on each
+      generation's champion (a task without one reports ``EvalResult.solved``, or relies on
+      ``run.fitness_threshold``); the figures of the last test are in ``champion_test`` (plain JSON data).
+    - ``test_species_champions``: the champion tested is rotated among species (the algorithm decides how).
+    - ``state_dict``/``load_state_dict``: mutable state kept across generations (None: stateless). When
+      ``merges_state``, the state changes of an evaluation come back per candidate in ``EvalResult.info`` and
+      :meth:`merge_state` applies them, so workers can evaluate from a copy of the state.
+    - ``plays_episodes``: :meth:`play` runs episodes (``topoevo play``); otherwise ``play`` replays the evaluation.
     """
 
     num_inputs: int
     num_outputs: int
+    params: Any
+    has_champion_test: bool
+    champion_test: dict[str, Any] | None
+    test_species_champions: bool
+    merges_state: bool
+    plays_episodes: bool
 
     def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult: ...
+
+    def champion_solved(self, policy: BatchedPolicy, fitness: float | None = None) -> bool: ...
+
+    def state_dict(self) -> Any: ...
+
+    def load_state_dict(self, state: Any) -> None: ...
+
+    def merge_state(self, info: dict[str, Any]) -> None: ...
+
+    def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | None = None, seed: int = 0,
+             frame_stride: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class TaskBase:
+    """Defaults for the optional parts of :class:`Task`: no success test of its own, no state, nothing to close.
+    Subclasses set ``num_inputs``/``num_outputs`` and implement :meth:`evaluate`.
+
+    >>> class Constant(TaskBase):
+    ...     num_inputs, num_outputs = 2, 1
+    ...     def evaluate(self, policy, seeds):
+    ...         return EvalResult(fitness=np.ones(len(seeds)))
+    >>> task = Constant()
+    >>> isinstance(task, Task), task.state_dict(), task.has_champion_test
+    (True, None, False)
+    """
+
+    num_inputs: int
+    num_outputs: int
+    params: Any = None
+    has_champion_test: bool = False
+    champion_test: dict[str, Any] | None = None
+    test_species_champions: bool = False
+    merges_state: bool = False
+    plays_episodes: bool = False
+
+    def evaluate(self, policy: BatchedPolicy, seeds: np.ndarray) -> EvalResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def champion_solved(self, policy: BatchedPolicy, fitness: float | None = None) -> bool:
+        """The task's own success test on one champion (only called when ``has_champion_test``)."""
+        return False
+
+    def state_dict(self) -> Any:
+        """The task's mutable state as plain JSON data; None for a stateless task."""
+        return None
+
+    def load_state_dict(self, state: Any) -> None:
+        """Restore :meth:`state_dict` output (a stateless task has nothing to restore)."""
+
+    def merge_state(self, info: dict[str, Any]) -> None:
+        """Apply the state changes an evaluation reported in ``info`` (only called when ``merges_state``)."""
+
+    def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | None = None, seed: int = 0,
+             frame_stride: int = 1) -> Any:
+        """Episodes of a single-genome policy (only called when ``plays_episodes``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no episodes to play")
+
+    def close(self) -> None:
+        """Release environments and workers (nothing to release by default)."""

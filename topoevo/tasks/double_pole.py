@@ -50,9 +50,9 @@ from typing import Any
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import EvaluationError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.double_pole_physics import START_ANGLE, Backend, advance_batch
 
 GENERALIZATION_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -76,12 +76,14 @@ class DoublePoleVariant(str, Enum):
 
 
 @dataclass
-class DoublePoleParams:
+class DoublePoleParams(Section):
     """``[task]`` keys of the double-pole tasks (unset values take the variant's standard).
 
     >>> DoublePoleParams(variant=DoublePoleVariant.NO_VELOCITIES).fitness_steps
     1000
     """
+
+    SECTION = "task"
 
     variant: DoublePoleVariant = param(DoublePoleVariant.VELOCITIES,
                                        "'velocities' (DPV, 6 inputs) or 'no_velocities' (DPNV, 3 inputs).")
@@ -185,7 +187,7 @@ def _as_numpy(out: Any) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-class DoublePoleTask:
+class DoublePoleTask(TaskBase):
     """The double-pole task of one variant, stepping all P carts (and B starts each) together.
 
     >>> task = DoublePoleTask(DoublePoleNoVelocitiesParams())
@@ -199,6 +201,7 @@ class DoublePoleTask:
     """
 
     num_outputs = 1
+    has_champion_test = True
 
     def __init__(self, params: DoublePoleParams | None = None, backend: Backend | None = None):
         self.params = params if params is not None else DoublePoleParams()

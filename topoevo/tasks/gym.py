@@ -8,7 +8,6 @@ position or the other genomes. gymnasium and torch are imported lazily: reading 
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -16,9 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
-from topoevo.config.schema import did_you_mean, param
+from topoevo.config.schema import Section, did_you_mean, param
 from topoevo.errors import CheckpointError, ConfigError, EvaluationError, TopoevoError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.files import atomic_output, tomllib
+from topoevo.tasks.base import OBSERVATION_STATS, BatchedPolicy, EvalResult, TaskBase
 
 if TYPE_CHECKING:  # pragma: no cover
     import gymnasium
@@ -84,12 +84,14 @@ def parse_env_kwargs(items: list[str], where: str = "task.env_kwargs") -> dict[s
 
 
 @dataclass
-class GymParams:
+class GymParams(Section):
     """``[task]`` keys of the gymnasium task (``name = "gym"``).
 
     >>> GymParams(env_id="CartPole-v1").episodes
     1
     """
+
+    SECTION = "task"
 
     env_id: str = param("", "gymnasium environment id, e.g. 'CartPole-v1' or 'LunarLander-v3'.")
     env_kwargs: list[str] = param([], "Extra keyword arguments of the environment, each 'name = TOML value', "
@@ -426,7 +428,7 @@ def _action_map(space: gymnasium.Space, action_range: ActionRange, env_id: str) 
 # The task
 
 
-class GymTask:
+class GymTask(TaskBase):
     """A gymnasium environment as a batched Task.
 
     Fitness of genome i = mean return of ``params.episodes`` episodes, each run in its own environment reset
@@ -441,6 +443,10 @@ class GymTask:
     >>> task.held_out_return(champion_policy, episodes=100, seed=1)      # doctest: +SKIP
     >>> task.close()                                                     # doctest: +SKIP
     """
+
+    has_champion_test = True  # champion_solved: mean return over held-out episodes
+    merges_state = True  # the observation normalizer: per-genome statistics merged in genome order
+    plays_episodes = True
 
     def __init__(self, params: GymParams):
         import gymnasium as gym
@@ -563,6 +569,13 @@ class GymTask:
             self.obs_stats = ObservationStats.from_state_dict(stats, self.num_inputs,
                                                               "task_state.observation_stats")
 
+    def merge_state(self, info: dict[str, Any]) -> None:
+        """Merge the per-genome observation statistics of an evaluation (``info["observation_stats"]``, the whole
+        population's in genome order) into the normalizer."""
+        stats = info.get(OBSERVATION_STATS)
+        if stats is not None:
+            self.update_observation_stats(stats["counts"], stats["means"], stats["m2"])
+
     def update_observation_stats(self, counts: np.ndarray, means: np.ndarray, m2s: np.ndarray) -> None:
         """Merge per-genome statistics (``EvalResult.info["observation_stats"]``) in genome order; ``evaluate``
         calls this itself. An evaluator that splits a population across workers merges the workers' info in
@@ -637,7 +650,7 @@ class GymTask:
             info["transitions"] = recorder.per_genome(len(seeds))
         if acc is not None:
             counts, means, m2s = acc.per_genome()
-            info["observation_stats"] = {"counts": counts, "means": means, "m2": m2s}
+            info[OBSERVATION_STATS] = {"counts": counts, "means": means, "m2": m2s}
             self.update_observation_stats(counts, means, m2s)
         return EvalResult(fitness=returns.mean(axis=1), info=info)
 
@@ -687,60 +700,79 @@ class GymTask:
         """Run a single-genome policy for ``episodes`` held-out episodes one after another and return their
         returns. ``render="human"`` opens a window; a path ending in ``.gif`` writes the episodes as an animated
         GIF (needs Pillow: ``pip install topoevo[render]``), keeping every ``frame_stride``-th frame."""
-        import torch
-
         if policy.size != 1:
             raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
         if frame_stride < 1:
             raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
-        gif: Path | None = None
-        mode: str | None = None
-        if render == "human":
-            mode = "human"
-        elif render is not None:
-            gif = Path(render)
-            if gif.suffix.lower() != ".gif":
-                raise TopoevoError("expected 'human' or a path ending in .gif", source=str(render), field="render")
-            mode = "rgb_array"
-        image_mod: Any = None
-        if gif is not None:
-            try:
-                from PIL import Image as image_mod
-            except ImportError:
-                raise TopoevoError("writing a GIF needs Pillow (pip install pillow)", source=str(gif),
-                                   field="render") from None
+        mode, gif = _render_target(render)
+        frames = _GifFrames(gif, frame_stride) if gif is not None else None
         env = self._make_env(render_mode=mode) if mode else self._make_env()
-        frames: list[Any] = []
         returns = np.zeros(episodes)
-        clip = self.params.normalize_clip
         try:
             for e in range(episodes):
-                policy.reset()
-                o, _ = env.reset(seed=episode_seed(seed, e, HELD_OUT_STREAM))
-                step = 0
-                while True:
-                    if gif is not None and step % frame_stride == 0:
-                        frame = env.render()
-                        frames.append(image_mod.fromarray(np.asarray(frame)).convert("P", palette=image_mod.ADAPTIVE))
-                    x = _flatten_obs(env.observation_space, o).reshape(1, 1, -1)
-                    if self.obs_stats is not None:
-                        x = self.obs_stats.normalize(x, clip)
-                    out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-                    out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
-                    action = self.actions(out.reshape(1, self.num_outputs))[0]
-                    o, r, terminated, truncated, _ = env.step(int(action) if self.actions.kind is _ActionKind.DISCRETE
-                                                              else action)
-                    returns[e] += r
-                    step += 1
-                    if terminated or truncated:
-                        break
+                returns[e] = self._play_episode(env, policy, episode_seed(seed, e, HELD_OUT_STREAM), frames)
         finally:
             env.close()
-        if gif is not None and frames:
-            fps = float(env.metadata.get("render_fps") or 30)
-            duration = max(1, int(round(1000.0 * frame_stride / fps)))
-            tmp = gif.with_name(gif.name + ".tmp")
-            frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=duration, loop=0)
-            tmp.replace(gif)
-            log.info("wrote %d frames to %s", len(frames), gif)
+        if frames is not None:
+            frames.write(float(env.metadata.get("render_fps") or 30))
         return returns
+
+    def _play_episode(self, env: Any, policy: BatchedPolicy, env_seed: int, frames: _GifFrames | None) -> float:
+        """One episode of a single-genome policy in ``env`` (frames kept for a GIF if asked); its return."""
+        import torch
+
+        policy.reset()
+        o, _ = env.reset(seed=env_seed)
+        total, step, clip = 0.0, 0, self.params.normalize_clip
+        while True:
+            if frames is not None and step % frames.stride == 0:
+                frames.add(env.render())
+            x = _flatten_obs(env.observation_space, o).reshape(1, 1, -1)
+            if self.obs_stats is not None:
+                x = self.obs_stats.normalize(x, clip)
+            out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
+            action = self.actions(out.reshape(1, self.num_outputs))[0]
+            o, r, terminated, truncated, _ = env.step(int(action) if self.actions.kind is _ActionKind.DISCRETE
+                                                      else action)
+            total += r
+            step += 1
+            if terminated or truncated:
+                return total
+
+
+def _render_target(render: str | Path | None) -> tuple[str | None, Path | None]:
+    """``play``'s ``render`` argument -> (gymnasium render mode, GIF path)."""
+    if render is None:
+        return None, None
+    if render == "human":
+        return "human", None
+    gif = Path(render)
+    if gif.suffix.lower() != ".gif":
+        raise TopoevoError("expected 'human' or a path ending in .gif", source=str(render), field="render")
+    return "rgb_array", gif
+
+
+class _GifFrames:
+    """Frames of played episodes (every ``stride``-th), written as one animated GIF (needs Pillow)."""
+
+    def __init__(self, path: Path, stride: int):
+        try:
+            from PIL import Image
+        except ImportError:
+            raise TopoevoError("writing a GIF needs Pillow (pip install pillow)", source=str(path),
+                               field="render") from None
+        self.image, self.path, self.stride = Image, path, stride
+        self.frames: list[Any] = []
+
+    def add(self, frame: Any) -> None:
+        self.frames.append(self.image.fromarray(np.asarray(frame)).convert("P", palette=self.image.ADAPTIVE))
+
+    def write(self, fps: float) -> None:
+        if not self.frames:
+            return
+        duration = max(1, int(round(1000.0 * self.stride / fps)))
+        with atomic_output(self.path) as tmp:
+            self.frames[0].save(tmp, format="GIF", save_all=True, append_images=self.frames[1:], duration=duration,
+                                loop=0)
+        log.info("wrote %d frames to %s", len(self.frames), self.path)

@@ -12,14 +12,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError, EvaluationError
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 
 
 class Dataset(str, Enum):
     """scikit-learn's bundled classification datasets: ``wine`` (178 x 13, 3 classes), ``iris`` (150 x 4, 3),
-    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes).
+    ``breast_cancer`` (569 x 30, 2), ``digits`` (1797 8x8 images as 64 values 0..16, 10 classes); ``mnist1d``
+    (Greydanus 2020: 4,000 + 1,000 sequences of length 40, 10 classes; generated offline by the ``mnist1d``
+    package; its own 1,000 test sequences are the test set, whatever ``test_fraction`` says).
 
     >>> Dataset("iris") is Dataset.IRIS
     True
@@ -29,6 +31,7 @@ class Dataset(str, Enum):
     IRIS = "iris"
     BREAST_CANCER = "breast_cancer"
     DIGITS = "digits"
+    MNIST1D = "mnist1d"
 
 
 class Metric(str, Enum):
@@ -57,6 +60,18 @@ class Scaling(str, Enum):
     NONE = "none"
 
 
+def _mnist1d() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST-1D's training and test sets, generated offline (``get_dataset()`` would download)."""
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError:
+        raise ConfigError("the mnist1d dataset needs the mnist1d package (pip install topoevo[nas])",
+                          field="task.dataset") from None
+    d = make_dataset(get_dataset_args())
+    return (np.asarray(d["x"], np.float64), np.asarray(d["y"], np.int64), np.asarray(d["x_test"], np.float64),
+            np.asarray(d["y_test"], np.int64))
+
+
 def _loader(dataset: Dataset) -> Callable[[], Any]:
     try:
         from sklearn import datasets
@@ -68,15 +83,17 @@ def _loader(dataset: Dataset) -> Callable[[], Any]:
 
 
 @dataclass
-class SupervisedParams:
+class SupervisedParams(Section):
     """``[task]`` keys of the supervised task (``name = "supervised"``).
 
     >>> SupervisedParams().dataset.value, SupervisedParams().test_fraction
     ('wine', 0.25)
     """
 
-    dataset: Dataset = param(Dataset.WINE, "'wine', 'iris', 'breast_cancer' or 'digits' (scikit-learn's bundled "
-                                           "data).")
+    SECTION = "task"
+
+    dataset: Dataset = param(Dataset.WINE, "'wine', 'iris', 'breast_cancer', 'digits' (scikit-learn's bundled "
+                                           "data) or 'mnist1d' (generated offline; its own test set).")
     test_fraction: float = param(0.25, "Fraction of the samples held out as the test set (stratified split).",
                                  gt=0, le=0.9)
     split_seed: int = param(0, "Seed of the train/test split (fixed: not the run's seed).", ge=0)
@@ -88,7 +105,7 @@ class SupervisedParams:
     solved_accuracy: float | None = param(None, "Test accuracy at which the champion counts as solved.", ge=0, le=1)
 
 
-class SupervisedTask:
+class SupervisedTask(TaskBase):
     """A classification dataset as a batched Task. Networks get ``(P, B, num_inputs)`` features and return
     ``(P, B, num_classes)`` scores; the predicted class is the argmax.
 
@@ -97,21 +114,27 @@ class SupervisedTask:
     (4, 3, 112, 38)
     """
 
+    has_champion_test = True  # champion_solved: test accuracy reaches solved_accuracy
+
     def __init__(self, params: SupervisedParams | None = None):
         import torch
 
         self.params = params = params or SupervisedParams()
-        data = _loader(params.dataset)()
-        x = np.asarray(data.data, dtype=np.float64)
-        y = np.asarray(data.target, dtype=np.int64)
-        from sklearn.model_selection import train_test_split
+        if params.dataset is Dataset.MNIST1D:  # a fixed test set of its own
+            x_tr, y_tr, x_te, y_te = _mnist1d()
+            x = x_tr
+        else:
+            data = _loader(params.dataset)()
+            x = np.asarray(data.data, dtype=np.float64)
+            y = np.asarray(data.target, dtype=np.int64)
+            from sklearn.model_selection import train_test_split
 
-        try:
-            x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=params.test_fraction, stratify=y,
-                                                      random_state=params.split_seed)
-        except ValueError as exc:  # e.g. fewer test samples than classes
-            raise ConfigError(f"cannot split {params.dataset.value} into stratified training and test sets "
-                              f"({exc})", field="task.test_fraction") from None
+            try:
+                x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=params.test_fraction, stratify=y,
+                                                          random_state=params.split_seed)
+            except ValueError as exc:  # e.g. fewer test samples than classes
+                raise ConfigError(f"cannot split {params.dataset.value} into stratified training and test sets "
+                                  f"({exc})", field="task.test_fraction") from None
         if params.scaling is Scaling.STANDARDIZE:
             mean, std = x_tr.mean(0), x_tr.std(0)
             std = np.where(std > 0, std, 1.0)
@@ -124,7 +147,7 @@ class SupervisedTask:
         self.test_inputs = torch.from_numpy(x_te.astype(np.float32))
         self.test_targets = torch.from_numpy(y_te)
         self.num_inputs: int = int(x.shape[1])
-        self.num_outputs: int = int(y.max()) + 1
+        self.num_outputs: int = int(y_tr.max()) + 1
         self.champion_test: dict[str, Any] | None = None
 
     # ---- scoring

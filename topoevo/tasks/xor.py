@@ -7,8 +7,8 @@ from enum import Enum
 
 import numpy as np
 
-from topoevo.config.schema import param
-from topoevo.tasks.base import BatchedPolicy, EvalResult
+from topoevo.config.schema import Section, param
+from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
@@ -26,8 +26,10 @@ class XORFitness(str, Enum):
 
 
 @dataclass
-class XORParams:
+class XORParams(Section):
     """``[task]`` keys of the XOR task."""
+
+    SECTION = "task"
 
     solved_margin: float = param(0.5, "An output counts as correct when on the target's side of this value.",
                                  gt=0, le=1)
@@ -35,7 +37,7 @@ class XORParams:
                                                   "(the scale of neat-python's XOR example and its threshold 3.9).")
 
 
-class XORTask:
+class XORTask(TaskBase):
     """The XOR benchmark.
 
     >>> import numpy as np
