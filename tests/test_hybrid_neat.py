@@ -242,6 +242,7 @@ def test_resume_from_the_checkpoint_of_the_switch_generation_in_process(tmp_path
     (lambda d: d["genome"].update(network="recurrent"), "genome.network"),
     (lambda d: d["task"].update(inheritance="baldwinian"), "task.inheritance"),
     (lambda d: d["task"].update(steps=0), "task.steps"),
+    (lambda d: d["run"].update(fitness_criterion="min"), "run.fitness_criterion"),
 ])
 @pytest.mark.parametrize("algorithm", ["neat_rea", "neat_switch"])
 def test_what_the_hybrid_mode_cannot_train_is_one_line_exit_2(tmp_path, capsys, edit, field, algorithm):
@@ -283,6 +284,7 @@ def test_hidden_layer_needs_full_initial_connectivity():
     (("state", "queue", 0, "fitness"), None, "algorithm.queue[0].fitness"),
     (("state", "generation"), -1, "algorithm.generation"),
     (("state", "algorithm"), "neat", "algorithm.algorithm"),
+    (("generation",), 99, "algorithm.state"),  # the common fields disagree with the phase's own
 ])
 def test_malformed_checkpoint_names_the_field(tmp_path, path, value, field):
     cfg = iris("neat_switch", generations=3, switch_at=1)

@@ -13,7 +13,7 @@ import pytest
 
 from topoevo.algorithm import ALGORITHMS, Algorithm, AlgorithmBase, algorithm_class
 from topoevo.config import Config
-from topoevo.tasks.base import Task, TaskBase
+from topoevo.tasks.base import TRAINED_WEIGHTS, Task, TaskBase
 from topoevo.tasks.registry import task_class, task_names
 
 PACKAGE = Path(__file__).resolve().parents[1] / "topoevo"
@@ -57,6 +57,10 @@ def _config(name: str) -> Config:
                     "model": {"hidden": [3]}}
     if name in ("regularized_evolution", "random_search"):
         tables.update(task={"name": "nas"}, genome={}, nas={"population": 4, "sample_size": 2})
+    if name in ("neat_rea", "neat_switch"):  # (genomes trained by backprop)
+        tables.update(task={"name": "supervised_backprop", "dataset": "iris"},
+                      genome={"num_inputs": 4, "num_outputs": 3},
+                      hybrid={"population": 4, "sample_size": 2, "batch": 2, "switch_at": 1})
     if name in ("erl", "td3"):  # continuous control: the gym task with transitions, tanh actors
         tables.update(task={"name": "gym", "env_id": "Pendulum-v1", "record_transitions": True,
                             "action_range": "symmetric"}, genome={"num_inputs": 3, "num_outputs": 1},
@@ -71,11 +75,14 @@ def test_every_registered_algorithm_derives_from_the_base_and_round_trips(name):
     assert issubclass(cls, AlgorithmBase) and cls.name == name
     algo = cls(_config(name), seed=1)
     assert isinstance(algo, Algorithm)
+    n = len(algo.ask())
+    info: dict = {TRAINED_WEIGHTS: [None] * n}  # as the run loop does before tell (None: nothing trained)
     if name in ("erl", "td3"):  # the rollouts' transitions, one table per candidate
         row = {"obs": np.zeros((2, 3)), "action": np.zeros((2, 1)), "reward": np.ones(2), "next_obs": np.zeros((2, 3)),
                "terminal": np.zeros(2, dtype=bool)}
-        algo.observe({"transitions": [row] * len(algo.ask())})
-    algo.tell([float(i) for i in range(len(algo.ask()))])
+        info["transitions"] = [row] * n
+    algo.observe(info)
+    algo.tell([float(i) for i in range(n)])
     state = json.loads(json.dumps(algo.state_dict()))  # as a checkpoint holds it
     again = cls.from_state_dict(_config(name), state)
     assert json.loads(json.dumps(again.state_dict())) == state and again.generation == algo.generation == 1

@@ -4,7 +4,7 @@ training (nas/train.py) and the fine-tuning of NEAT genomes (hybrid/finetune.py)
 Adam whose update of an element does not depend on where it sits in its tensor (the fine-tuning's)."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Protocol, TypeVar
 
 import torch
 from torch import Tensor
@@ -12,7 +12,15 @@ from torch import Tensor
 Batch = TypeVar("Batch")
 
 
-def train_steps(optimizer: torch.optim.Optimizer, batches: Iterable[Batch], loss_of: Callable[[Batch], Tensor], *,
+class Optimizer(Protocol):
+    """What :func:`train_steps` needs of an optimizer (``torch.optim`` optimizers and :class:`ElementwiseAdam`)."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> object: ...
+
+
+def train_steps(optimizer: Optimizer, batches: Iterable[Batch], loss_of: Callable[[Batch], Tensor], *,
                 scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
                 stop: Callable[[Tensor], bool] | None = None) -> int:
     """One optimizer step per batch: ``loss_of(batch)`` (a scalar), gradients zeroed (set to None), backward pass,
@@ -38,10 +46,11 @@ def train_steps(optimizer: torch.optim.Optimizer, batches: Iterable[Batch], loss
     return steps
 
 
-class ElementwiseAdam(torch.optim.Optimizer):
+class ElementwiseAdam:
     """Adam (Kingma & Ba 2015) written out with one elementary operation per tensor op (no fused ``addcmul``/
     ``lerp`` kernels), so that an element is rounded the same way wherever it sits in its tensor: when one flat
-    tensor holds many genomes' weights, a genome's trained weights do not depend on the others.
+    tensor holds many genomes' weights, a genome's trained weights do not depend on the others. A plain class, not a
+    ``torch.optim.Optimizer``: that base's first construction imports torch's compiler stack (seconds per process).
 
     >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
     >>> opt = ElementwiseAdam([w], lr=0.5)
@@ -53,24 +62,25 @@ class ElementwiseAdam(torch.optim.Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
+        self.params = list(params)
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.t = 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
 
     @torch.no_grad()
-    def step(self, closure: None = None) -> None:  # type: ignore[override]
-        for group in self.param_groups:
-            (b1, b2), lr, eps = group["betas"], group["lr"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-                state["t"] += 1
-                t, m, v, g = state["t"], state["m"], state["v"], p.grad
-                c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-                m.mul_(b1).add_(g * (1.0 - b1))
-                v.mul_(b2).add_(g * g * (1.0 - b2))
-                p.sub_(m / c1 * lr / (torch.sqrt(v / c2) + eps))
-
-
-__all__ = ["train_steps", "ElementwiseAdam"]
+    def step(self) -> None:
+        (b1, b2), lr, eps = self.betas, self.lr, self.eps
+        self.t += 1
+        c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad
+            if g is None:
+                continue
+            m.mul_(b1).add_(g * (1.0 - b1))
+            v.mul_(b2).add_(g * g * (1.0 - b2))
+            p.sub_(m / c1 * lr / (torch.sqrt(v / c2) + eps))

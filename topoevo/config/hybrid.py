@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from topoevo.config.schema import param
+from topoevo.config.schema import Section, param
 
 
 class MutationKind(str, Enum):
@@ -42,13 +42,19 @@ class SwitchWhen(str, Enum):
 
 
 @dataclass
-class HybridConfig:
+class HybridConfig(Section):
     """``[hybrid]``: regularized evolution (Real et al. 2019) over NEAT genomes, each child trained by the task
     (``supervised_backprop``), and the switch of a NEAT run into it (``run.algorithm = 'neat_switch'``).
 
     >>> HybridConfig().population, HybridConfig().lamarckian, HybridConfig().check()
     (20, True, None)
+    >>> HybridConfig(sample_size=30).population
+    Traceback (most recent call last):
+    ...
+    topoevo.errors.ConfigError: hybrid.sample_size: expected at most population (20), got 30
     """
+
+    SECTION = "hybrid"
 
     population: int = param(20, "P: trained genomes in the aging queue (algorithm neat_rea: generation 0 trains P "
                                 "initial genomes; neat_switch: the best P of the NEAT population seed it).", ge=2)

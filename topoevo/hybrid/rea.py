@@ -15,34 +15,23 @@ Settings: ``[hybrid]``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from topoevo.checkpoint import StateReader
+from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.config import Config, FitnessCriterion
 from topoevo.errors import ConfigError
-from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.crossover import crossover
 from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
-from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
-from topoevo.genome.rng import GenomeRandom
+from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.hybrid.mutation import mutate_child, redraw_weights
+from topoevo.neat.candidates import GenomeCandidates
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
-
-
-def state_reader(state: Any, name: str, source: str | None) -> StateReader:
-    """A :class:`StateReader` for the checkpointed state of algorithm ``name``, after checking it is one."""
-    r = StateReader(source)
-    if not isinstance(state, dict):
-        raise r.fail("algorithm", "expected an object")
-    if state.get("algorithm") != name:
-        raise r.fail("algorithm.algorithm", f"expected the state of algorithm {name!r}, got "
-                                            f"{str(state.get('algorithm'))[:40]!r}")
-    return r
 
 
 def require_trainable(config: Config, algorithm: str) -> None:
@@ -65,27 +54,22 @@ def require_trainable(config: Config, algorithm: str) -> None:
                                        "hybrid.lamarckian chooses whether children inherit them)")
     if not config.genome.feed_forward:
         raise fail("genome.network", "expected 'feedforward' (recurrent genomes cannot be trained by backprop here)")
-    if config.neat.fitness_criterion is not FitnessCriterion.MAX:
-        raise fail("neat.fitness_criterion", "expected 'max' (the task's fitness is maximised)")
+    if config.run.fitness_criterion is not FitnessCriterion.MAX:
+        raise fail("run.fitness_criterion", "expected 'max' (the task's fitness is maximised)")
 
 
 @dataclass
-class HybridStats:
+class HybridStats(GenerationStatistics):
     """One generation of the hybrid mode (after training, after the queue update).
 
-    >>> s = HybridStats(generation=3, evaluations=50, best_fitness=-0.2, mean_fitness=-0.5, std_fitness=0.1,
-    ...                 worst_fitness=-0.9, best_key=44, best_nodes=20, best_connections=90,
+    >>> s = HybridStats(generation=3, evaluations=50, best_fitness=-0.2, mean_fitness=-0.5, worst_fitness=-0.9,
+    ...                 std_fitness=0.1, best_key=44, best_nodes=20, best_connections=90,
     ...                 best_ever_fitness=-0.1, queue_best_fitness=-0.1, queue_mean_fitness=-0.4)
     >>> s.to_dict()["phase"], s.to_dict()["queue_best_fitness"]
     ('rea', -0.1)
     """
 
-    generation: int
-    evaluations: int
-    best_fitness: float
-    mean_fitness: float
     std_fitness: float
-    worst_fitness: float
     best_key: int
     best_nodes: int
     best_connections: int
@@ -97,12 +81,12 @@ class HybridStats:
     switched: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = super().to_dict()
         d["mutations"] = dict(self.mutations)
         return d
 
 
-class NEATRegularizedEvolution:
+class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
     """Regularized evolution over NEAT genomes, trained by the task, in batch ask/tell form.
 
     >>> from topoevo.config import Config
@@ -117,18 +101,13 @@ class NEATRegularizedEvolution:
     """
 
     name = "neat_rea"
-    compile_fn = staticmethod(compile_genomes)
-    minimise = False
 
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
         require_trainable(config, self.name)
         if config.genome.num_inputs < 1 or config.genome.num_outputs < 1:
             raise ValueError("genome.num_inputs and genome.num_outputs must be set (>= 1) before building the "
                              "algorithm")
-        self.config = config
-        self.rng = np.random.Generator(np.random.PCG64(seed))
-        self.generation = 0
-        self.evaluations = 0
+        super().__init__(config, seed)
         self.next_key = 0
         self.tracker = InnovationTracker(0, first_hidden_id(config.genome))
         self.queue: list[Genome] = []  # trained genomes with their fitness, oldest first
@@ -184,11 +163,7 @@ class NEATRegularizedEvolution:
 
     def tell(self, fitness: Sequence[float]) -> HybridStats:
         """Record the fitness of ``ask()``'s trained genomes, age the queue, make the next children."""
-        f = np.asarray(fitness, dtype=np.float64).reshape(-1)
-        if f.shape != (len(self.pending),):
-            raise ValueError(f"tell() got {f.size} fitness values for {len(self.pending)} genomes")
-        if not np.isfinite(f).all():
-            raise ValueError("tell() got a NaN or infinite fitness")
+        f = self.checked_fitness(fitness, len(self.pending))
         if not self._observed:
             raise ValueError("the hybrid mode keeps the trained weights: pass the task's info (with "
                              f"{TRAINED_WEIGHTS!r}) to observe() before tell()")
@@ -198,13 +173,13 @@ class NEATRegularizedEvolution:
         self.evaluations += len(f)
         i = int(np.argmax(f))
         top = self.pending[i]
-        if self.best_genome is None or top.fitness > self.best_genome.fitness:
+        if self.best_genome is None or self.better(top.fitness, self.best_genome.fitness):
             self.best_genome = self._kept(top)
         self.queue.extend(self.pending)
         del self.queue[:max(len(self.queue) - self.config.hybrid.population, 0)]  # the oldest leave
         q = np.array([g.fitness for g in self.queue])
-        stats = HybridStats(self.generation, self.evaluations, float(f[i]), float(f.mean()), float(f.std()),
-                            float(f.min()), top.key, len(top.nodes), top.num_enabled(),
+        stats = HybridStats(self.generation, self.evaluations, float(f[i]), float(f.mean()), float(f.min()),
+                            float(f.std()), top.key, len(top.nodes), top.num_enabled(),
                             float(self.best_genome.fitness), float(q.max()), float(q.mean()),
                             dict(sorted(self.mutation_counts.items())))
         self.tracker.new_generation()
@@ -218,20 +193,10 @@ class NEATRegularizedEvolution:
         champ.fitness, champ.parents = fitness, self.pending[index].parents
         return champ
 
-    def describe(self, genome: Genome) -> dict[str, Any]:
-        return {"hidden": genome.num_hidden, "connections": genome.num_enabled()}
-
-    def save_candidate(self, genome: Genome, path, metadata: dict[str, Any]) -> None:
-        save_genome(genome, path, {"algorithm": self.name, **metadata})
+    def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
+        super().save_candidate(genome, path, {"algorithm": self.name, **metadata})
 
     # ---- internals ----------------------------------------------------------------------------------------------
-    def _py_rng(self) -> GenomeRandom:
-        return GenomeRandom(int(self.rng.integers(0, 2**63)))
-
-    def _new_key(self) -> int:
-        self.next_key += 1
-        return self.next_key - 1
-
     @staticmethod
     def _kept(g: Genome) -> Genome:
         """A copy that keeps fitness and parents (queue members and the best genome are never trained again)."""
@@ -272,8 +237,7 @@ class NEATRegularizedEvolution:
     # ---- state --------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically, as plain JSON data."""
-        return {"algorithm": self.name, "generation": self.generation, "evaluations": self.evaluations,
-                "next_key": self.next_key, "rng": self.rng.bit_generator.state, "tracker": self.tracker.to_dict(),
+        return {**self.base_state(), "next_key": self.next_key, "tracker": self.tracker.to_dict(),
                 "queue": [genome_to_dict(g) for g in self.queue],
                 "pending": [genome_to_dict(g) for g in self.pending],
                 "mutation_counts": dict(self.mutation_counts),
@@ -286,12 +250,9 @@ class NEATRegularizedEvolution:
         :class:`~topoevo.errors.CheckpointError` naming the field."""
         from topoevo.neat.algorithm import _check_genome_shape, _read_tracker
 
-        r, w = state_reader(state, cls.name, source), "algorithm"
         algo = cls(config, _restore=True)
-        algo.generation = r.int(state, "generation", w, 0)
-        algo.evaluations = r.int(state, "evaluations", w, 0)
+        r, w = algo.load_base_state(state, source), "algorithm"
         algo.next_key = r.int(state, "next_key", w, 0)
-        r.generator(algo.rng, state, "rng", w)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
         def genomes(key: str, need_fitness: bool) -> list[Genome]:

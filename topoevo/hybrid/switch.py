@@ -3,43 +3,47 @@ crossover, the task training every genome) until ``hybrid.switch_at`` or, with `
 "stagnation"``, until its best fitness has not improved for ``hybrid.switch_patience`` generations; then the
 generation just evaluated seeds the aging queue and the rest of the run is regularized evolution over NEAT genomes
 (:class:`~topoevo.hybrid.rea.NEATRegularizedEvolution`), with the same generator, innovation tracker, genome keys and
-counters. The checkpoint holds the phase and the state of the algorithm in charge, so a run resumes bit-identically
-on either side of the switch.
+counters. The checkpoint holds the common fields (counters, generator), the phase and the state of the algorithm in
+charge, so a run resumes bit-identically on either side of the switch.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
+from topoevo.algorithm import AlgorithmBase, Statistics
 from topoevo.config import Config
 from topoevo.config.hybrid import SwitchWhen
 from topoevo.errors import ConfigError
-from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.genome import Genome
-from topoevo.genome.io import save_genome
-from topoevo.hybrid.rea import NEATRegularizedEvolution, require_trainable, state_reader
+from topoevo.hybrid.rea import NEATRegularizedEvolution, require_trainable
 from topoevo.neat.algorithm import NEAT
+from topoevo.neat.candidates import GenomeCandidates
 
 
 @dataclass
 class PhaseStats:
-    """A generation's statistics with the phase that made them (``neat`` or ``rea``) and whether the run switched
-    after it.
+    """A generation's statistics (those of the algorithm in charge) with the phase that made them (``neat`` or
+    ``rea``) and whether the run switched after it.
 
-    >>> PhaseStats({"generation": 4, "best_fitness": 0.5}, "neat", True).to_dict()["switched"]
+    >>> from topoevo.algorithm import GenerationStatistics
+    >>> PhaseStats(GenerationStatistics(4, 40, 0.5, 0.2, 0.1), "neat", True).to_dict()["switched"]
     True
     """
 
-    record: dict[str, Any]
+    stats: Statistics
     phase: str
     switched: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.record, "phase": self.phase, "switched": self.switched}
+        return {**self.stats.to_dict(), "phase": self.phase, "switched": self.switched}
 
 
-class NEATSwitch:
+class NEATSwitch(GenomeCandidates, AlgorithmBase):
     """NEAT, then regularized evolution over its genomes.
 
     >>> from topoevo.config import Config
@@ -57,8 +61,6 @@ class NEATSwitch:
     """
 
     name = "neat_switch"
-    compile_fn = staticmethod(compile_genomes)
-    minimise = False
 
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
         require_trainable(config, self.name)
@@ -66,11 +68,19 @@ class NEATSwitch:
         if h.switch_at == 0 and h.switch_when is SwitchWhen.NEVER:
             raise ConfigError("run.algorithm = 'neat_switch' needs a switch: expected a generation >= 1 (or "
                               "switch_when = 'stagnation')", source=config.source, field="hybrid.switch_at")
-        self.config = config
-        self.neat: NEAT | None = None if _restore else NEAT(config, seed)
+        super().__init__(config, seed)
+        self.neat: NEAT | None = None
         self.rea: NEATRegularizedEvolution | None = None
         self.best_seen = -math.inf  # NEAT phase: best generation-best fitness so far, and when it was reached
         self.last_improved = 0
+        if not _restore:
+            self.neat = NEAT(config, seed)
+            self._follow()
+
+    def _follow(self) -> None:
+        """Take over the counters and the one generator (shared by both phases) of the algorithm in charge."""
+        self.rng = self.active.rng
+        self.generation, self.evaluations = self.active.generation, self.active.evaluations
 
     @property
     def phase(self) -> str:
@@ -79,14 +89,6 @@ class NEATSwitch:
     @property
     def active(self) -> NEAT | NEATRegularizedEvolution:
         return self.neat if self.rea is None else self.rea  # type: ignore[return-value]
-
-    @property
-    def generation(self) -> int:
-        return self.active.generation
-
-    @property
-    def evaluations(self) -> int:
-        return self.active.evaluations
 
     @property
     def best(self) -> Genome | None:
@@ -98,6 +100,10 @@ class NEATSwitch:
     def observe(self, info: dict[str, Any]) -> None:
         self.active.observe(info)
 
+    def champion_to_test(self, candidates: Sequence[Genome], fitness: np.ndarray, order: np.ndarray,
+                         rotate_species: bool) -> int:
+        return self.active.champion_to_test(candidates, fitness, order, rotate_species)
+
     def should_switch(self, generation: int, best_fitness: float) -> bool:
         """After NEAT's generation ``generation`` (its best fitness ``best_fitness``): switch now?"""
         h = self.config.hybrid
@@ -108,37 +114,43 @@ class NEATSwitch:
         return h.switch_when is SwitchWhen.STAGNATION and generation - self.last_improved >= h.switch_patience
 
     def tell(self, fitness: Sequence[float]) -> PhaseStats:
+        out = self._tell(fitness)
+        self._follow()
+        return out
+
+    def _tell(self, fitness: Sequence[float]) -> PhaseStats:
         if self.rea is not None:
-            return PhaseStats(self.rea.tell(fitness).to_dict(), "rea")
+            return PhaseStats(self.rea.tell(fitness), "rea")
         neat = self.neat
         assert neat is not None
         evaluated = list(neat.population)  # tell() replaces the population; these keep their fitness
         stats = neat.tell(fitness)
         if not self.should_switch(stats.generation, stats.best_fitness):
-            return PhaseStats(stats.to_dict(), "neat")
+            return PhaseStats(stats, "neat")
         self.rea = NEATRegularizedEvolution.seeded(self.config, evaluated, neat.rng, neat.tracker, neat.next_key,
                                                    neat.generation, neat.evaluations, neat.best_genome)
         self.neat = None
-        return PhaseStats(stats.to_dict(), "neat", switched=True)
+        return PhaseStats(stats, "neat", switched=True)
 
     def snapshot(self, index: int, fitness: float) -> Genome:
         return self.active.snapshot(index, fitness)
 
-    def describe(self, genome: Genome) -> dict[str, Any]:
-        return {"hidden": genome.num_hidden, "connections": genome.num_enabled()}
-
-    def save_candidate(self, genome: Genome, path, metadata: dict[str, Any]) -> None:
-        save_genome(genome, path, {"algorithm": self.name, "phase": self.phase, **metadata})
+    def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
+        super().save_candidate(genome, path, {"algorithm": self.name, "phase": self.phase, **metadata})
 
     def state_dict(self) -> dict[str, Any]:
-        return {"algorithm": self.name, "phase": self.phase, "best_seen": self.best_seen
+        """The common fields (those of the algorithm in charge), the phase, the stagnation record and the state of
+        the algorithm in charge."""
+        return {**self.base_state(), "phase": self.phase, "best_seen": self.best_seen
                 if math.isfinite(self.best_seen) else None, "last_improved": self.last_improved,
                 "state": self.active.state_dict()}
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEATSwitch":
-        r, w = state_reader(state, cls.name, source), "algorithm"
+        """Rebuild from :meth:`state_dict` output; anything malformed raises
+        :class:`~topoevo.errors.CheckpointError` naming the field."""
         algo = cls(config, _restore=True)
+        r, w = algo.load_base_state(state, source), "algorithm"
         phase = r.str(state, "phase", w)
         best = r.float(state, "best_seen", w, optional=True)
         algo.best_seen = -math.inf if best is None else best
@@ -150,6 +162,10 @@ class NEATSwitch:
             algo.rea = NEATRegularizedEvolution.from_state_dict(config, inner, source)
         else:
             raise r.fail("algorithm.phase", f"expected 'neat' or 'rea', got {phase!r}")
+        outer = (algo.generation, algo.evaluations, algo.rng.bit_generator.state)
+        algo._follow()
+        if outer != (algo.generation, algo.evaluations, algo.rng.bit_generator.state):
+            raise r.fail("algorithm.state", "the counters or generator state differ from the algorithm's own")
         return algo
 
 

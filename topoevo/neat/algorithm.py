@@ -17,8 +17,8 @@ from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome, node_ids
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
-from topoevo.evaluate.base import compile_genomes
-from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
+from topoevo.genome.io import genome_from_dict, genome_to_dict
+from topoevo.neat.candidates import GenomeCandidates
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
@@ -64,7 +64,7 @@ class GenerationStats(GenerationStatistics):
         return d
 
 
-class NEAT(AlgorithmBase):
+class NEAT(GenomeCandidates, AlgorithmBase):
     """NEAT (Stanley & Miikkulainen 2002) as ask/tell.
 
     >>> from topoevo.config import Config
@@ -93,9 +93,6 @@ class NEAT(AlgorithmBase):
         if not _restore:
             self.population = self._fresh_population(self._py_rng())
             self.species_set.speciate(self.population, 0, config.species, self._py_rng())
-
-    compile_fn = staticmethod(compile_genomes)
-    candidate_from_dict = staticmethod(genome_from_dict)
 
     # ---- ask / tell ---------------------------------------------------------------------------------------------
     def ask(self) -> list[Genome]:
@@ -205,25 +202,8 @@ class NEAT(AlgorithmBase):
         champ.fitness, champ.species = fitness, g.species
         return champ
 
-    def describe(self, genome: Genome) -> dict[str, Any]:
-        return {"hidden": genome.num_hidden, "connections": genome.num_enabled()}
-
-    def save_candidate(self, genome: Genome, path, metadata: dict[str, Any]) -> None:
-        save_genome(genome, path, metadata)
-
-    def candidate_to_dict(self, genome: Genome) -> dict[str, Any]:
-        return genome_to_dict(genome)
-
     # ---- internals ----------------------------------------------------------------------------------------------
-    def _py_rng(self) -> GenomeRandom:
-        """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
-        return GenomeRandom(int(self.rng.integers(0, 2**63)))
-
-    def _new_key(self) -> int:
-        self.next_key += 1
-        return self.next_key - 1
-
-    def _fresh_population(self, py: random.Random) -> list[Genome]:
+    def _fresh_population(self, py: GenomeRandom) -> list[Genome]:
         return [initial_genome(self.config.genome, self.tracker, py, self._new_key())
                 for _ in range(self.config.neat.pop_size)]
 
@@ -247,7 +227,7 @@ class NEAT(AlgorithmBase):
                 survivors.append(s)
         return sorted(survivors, key=lambda s: s.id)
 
-    def _reproduce(self, survivors: list[Species], scores: dict[int, float], py: random.Random) -> list[Genome]:
+    def _reproduce(self, survivors: list[Species], scores: dict[int, float], py: GenomeRandom) -> list[Genome]:
         all_scores = [scores[g.key] for s in survivors for g in s.members]
         shift = min(0.0, min(all_scores))
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species

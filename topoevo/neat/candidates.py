@@ -1,0 +1,55 @@
+"""The candidate half of the :class:`~topoevo.algorithm.Algorithm` protocol for algorithms whose candidates are NEAT
+genomes (NEAT itself and the hybrid mode): compiling, describing, saving and (de)serialising them, and making new
+ones (genome keys, the Python generator genome operations use)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from topoevo.evaluate.base import compile_genomes
+from topoevo.genome.genome import Genome
+from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
+from topoevo.genome.rng import GenomeRandom
+
+
+class GenomeCandidates:
+    """Mixed into an :class:`~topoevo.algorithm.AlgorithmBase` subclass whose ``ask()`` returns genomes (it
+    provides ``rng``; the subclass keeps ``next_key``, the key of the next new genome).
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> from topoevo.genome.initial import first_hidden_id
+    >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1)
+    >>> g = initial_genome(cfg, InnovationTracker(0, first_hidden_id(cfg)), random.Random(0))
+    >>> algo = GenomeCandidates()
+    >>> algo.describe(g), algo.candidate_from_dict(algo.candidate_to_dict(g)).conns.keys() == g.conns.keys()
+    ({'hidden': 0, 'connections': 3}, True)
+    """
+
+    rng: np.random.Generator
+    next_key: int
+    compile_fn = staticmethod(compile_genomes)  # genomes -> one batched PyTorch policy
+    candidate_from_dict = staticmethod(genome_from_dict)
+
+    def candidate_to_dict(self, genome: Genome) -> dict[str, Any]:
+        return genome_to_dict(genome)
+
+    def describe(self, genome: Genome) -> dict[str, Any]:
+        return {"hidden": genome.num_hidden, "connections": genome.num_enabled()}
+
+    def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
+        save_genome(genome, path, metadata)
+
+    def _py_rng(self) -> GenomeRandom:
+        """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
+        return GenomeRandom(int(self.rng.integers(0, 2**63)))
+
+    def _new_key(self) -> int:
+        self.next_key += 1
+        return self.next_key - 1
+
+
+__all__ = ["GenomeCandidates"]
