@@ -20,6 +20,9 @@ Seeds: the task files' settings were tuned on seeds 0-11 (DPNV) and 0-19 (DPV po
 seeds >= 1000"; the reported rows use seeds 100-119, never used for tuning. ``--start-angle``: the long pole's
 start angle, 0.07 rad (Stanley's NEAT C++, the default) or 4.5 degrees (0.0785 rad, Gomez et al. 2008, the
 CoSyNE / CMA-ES figures). The result goes to ``benchmarks/results/double_pole_<variant>[_4p5deg].json``.
+``--algorithm cmaes``: CMA-ES on the fixed networks of the published comparisons (benchmarks/double_pole_cmaes.py):
+
+    python benchmarks/double_pole.py --variant dpv --algorithm cmaes --seeds 20   # CMA-ES rows + NEAT's row
 """
 from __future__ import annotations
 
@@ -123,7 +126,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="write the results from the per-seed lines of this script's log (a run stopped early)")
     p.add_argument("--start-angle", default=None,
                    help="long pole's start angle: radians, or degrees with a 'deg' suffix (default 0.07 rad)")
+    p.add_argument("--algorithm", choices=["neat", "cmaes"], default="neat",
+                   help="cmaes: CMA-ES on fixed networks (benchmarks/double_pole_cmaes.py)")
+    p.add_argument("--angles", default=None, help="cmaes: start angles, comma-separated (4.5deg,0.07rad)")
+    p.add_argument("--with-neat", action="store_true", help="cmaes: also NEAT on the same seeds (its task file)")
     args = p.parse_args(argv)
+    if args.algorithm == "cmaes":
+        from benchmarks.double_pole_cmaes import cmaes_main
+
+        return cmaes_main(args, argv, run_seed, summarize)
     from benchmarks.results_io import start, write_results
 
     start()

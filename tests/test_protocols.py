@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from topoevo.algorithm import ALGORITHMS, Algorithm, AlgorithmBase, algorithm_class
@@ -60,6 +61,11 @@ def _config(name: str) -> Config:
         tables.update(task={"name": "supervised_backprop", "dataset": "iris"},
                       genome={"num_inputs": 4, "num_outputs": 3},
                       hybrid={"population": 4, "sample_size": 2, "batch": 2, "switch_at": 1})
+    if name in ("erl", "td3"):  # continuous control: the gym task with transitions, tanh actors
+        tables.update(task={"name": "gym", "env_id": "Pendulum-v1", "record_transitions": True,
+                            "action_range": "symmetric"}, genome={"num_inputs": 3, "num_outputs": 1},
+                      model={"hidden": [3], "output_activation": "tanh"},
+                      erl={"pop_size": 3, "critic_hidden": [4], "batch_size": 2, "learning_starts": 0})
     return Config.from_dict(tables)
 
 
@@ -70,7 +76,12 @@ def test_every_registered_algorithm_derives_from_the_base_and_round_trips(name):
     algo = cls(_config(name), seed=1)
     assert isinstance(algo, Algorithm)
     n = len(algo.ask())
-    algo.observe({TRAINED_WEIGHTS: [None] * n})  # as the run loop does before tell (None: nothing trained)
+    info: dict = {TRAINED_WEIGHTS: [None] * n}  # as the run loop does before tell (None: nothing trained)
+    if name in ("erl", "td3"):  # the rollouts' transitions, one table per candidate
+        row = {"obs": np.zeros((2, 3)), "action": np.zeros((2, 1)), "reward": np.ones(2), "next_obs": np.zeros((2, 3)),
+               "terminal": np.zeros(2, dtype=bool)}
+        info["transitions"] = [row] * n
+    algo.observe(info)
     algo.tell([float(i) for i in range(n)])
     state = json.loads(json.dumps(algo.state_dict()))  # as a checkpoint holds it
     again = cls.from_state_dict(_config(name), state)

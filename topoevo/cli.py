@@ -519,10 +519,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "show": cmd_show, "play": cmd_play, "convert": cmd_convert,
-            "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble, "sweep": cmd_sweep, "compare": cmd_compare}
-
-
-            "plot": cmd_plot, "draw": cmd_draw, "selfplay": cmd_selfplay}
+            "plot": cmd_plot, "draw": cmd_draw, "ensemble": cmd_ensemble, "sweep": cmd_sweep, "compare": cmd_compare,
+            "selfplay": cmd_selfplay}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

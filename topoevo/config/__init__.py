@@ -18,8 +18,9 @@ from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfi
                                      StagnationConfig)
 from topoevo.config.hybrid import HybridConfig
 from topoevo.config.selfplay import SelfPlayConfig
-from topoevo.config.weights import ESConfig, GAConfig, ModelConfig
+from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
+from topoevo.rl.config import ERLConfig
 from topoevo.errors import ConfigError
 from topoevo.files import tomllib
 
@@ -27,7 +28,8 @@ log = logging.getLogger("topoevo.config")
 
 __all__ = ["Config", "TaskSection", "load_config", "GenomeConfig", "MutationConfig", "SpeciesConfig",
            "StagnationConfig", "ReproductionConfig", "NEATConfig", "RunConfig", "Network", "InitialConnectivity",
-           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig", "HybridConfig"]
+           "FitnessCriterion", "ConfigError", "ModelConfig", "GAConfig", "ESConfig", "NASConfig", "HybridConfig",
+           "DistributionConfig", "ERLConfig"]
 
 
 @dataclass
@@ -49,9 +51,11 @@ SECTIONS: dict[str, type] = {
     "model": ModelConfig,
     "ga": GAConfig,
     "es": ESConfig,
+    "distribution": DistributionConfig,
     "nas": NASConfig,
     "hybrid": HybridConfig,
     "selfplay": SelfPlayConfig,
+    "erl": ERLConfig,
 }
 
 
@@ -70,9 +74,11 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)  # weight evolution (ga, steady_state_ga, es)
     ga: GAConfig = field(default_factory=GAConfig)
     es: ESConfig = field(default_factory=ESConfig)
+    distribution: DistributionConfig = field(default_factory=DistributionConfig)  # cmaes, sep_cmaes, pgpe, snes
     nas: NASConfig = field(default_factory=NASConfig)  # architecture search (regularized_evolution, random_search, nsga2)
     hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)  # self-play (topoevo.search.selfplay)
+    erl: ERLConfig = field(default_factory=ERLConfig)  # ERL / TD3 (topoevo/rl)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

@@ -19,11 +19,13 @@ from topoevo.errors import ConfigError
 
 def param(default: Any, doc: str, *, ge: float | None = None, le: float | None = None, gt: float | None = None,
           choices: Callable[[], typing.Iterable[str]] | typing.Iterable[str] | None = None,
-          path: bool = False) -> Any:
+          path: bool = False, empty_ok: bool | None = None) -> Any:
     """Declare a config field with its documentation and bounds; ``path``: a string that names a file (it has a
-    suffix) and is relative is read from the folder of the file the config came from."""
-    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices, "path": path,
-            "empty_ok": isinstance(default, list) and not default}  # a list whose default is empty may be empty
+    suffix) and is relative is read from the folder of the file the config came from. A list may be empty if its
+    default is, or if ``empty_ok``."""
+    if empty_ok is None:
+        empty_ok = isinstance(default, list) and not default
+    meta = {"doc": doc, "ge": ge, "le": le, "gt": gt, "choices": choices, "path": path, "empty_ok": empty_ok}
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)

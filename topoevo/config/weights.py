@@ -14,7 +14,9 @@ from topoevo.config.schema import Section, param
 
 
 class ModelKind(str, Enum):
-    """``mlp``: dense layers; ``cnn``: conv + max-pool blocks on an image, then dense layers.
+    """``mlp``: dense layers (``hidden = []``: a single-layer net, inputs straight to outputs); ``cnn``: conv +
+    max-pool blocks on an image, then dense layers; ``rnn``: one recurrent tanh layer (Elman: its units see the
+    inputs and their own previous values), then a dense output layer.
 
     >>> ModelKind("cnn") is ModelKind.CNN
     True
@@ -22,6 +24,7 @@ class ModelKind(str, Enum):
 
     MLP = "mlp"
     CNN = "cnn"
+    RNN = "rnn"
 
 
 class Activation(str, Enum):
@@ -87,9 +90,11 @@ class ModelConfig(Section):
 
     SECTION = "model"
 
-    kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers) or 'cnn' (conv blocks, then dense layers).")
-    hidden: list[int] = param([16, 16], "Sizes of the hidden dense layers (for 'cnn': after the conv blocks).",
-                              ge=1)
+    kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers), 'cnn' (conv blocks, then dense layers) or 'rnn' "
+                                           "(one recurrent tanh layer, then the output layer).")
+    hidden: list[int] = param([16, 16], "Sizes of the hidden dense layers (for 'cnn': after the conv blocks; for "
+                                        "'rnn': one size, the recurrent units); 'mlp': [] = no hidden layer.",
+                              ge=1, empty_ok=True)
     activation: Activation = param(Activation.TANH, "Activation of hidden layers: 'identity', 'tanh', 'relu', "
                                                     "'sigmoid', 'elu' or 'gelu'.")
     output_activation: Activation = param(Activation.IDENTITY, "Activation of the output layer (logits for a "
@@ -183,3 +188,41 @@ class ESConfig(Section):
             if getattr(self, key) >= 1.0:
                 return key, f"expected a value < 1, got {getattr(self, key)}"
         return None
+
+
+class CenterInit(str, Enum):
+    """Where a distribution algorithm's mean starts: ``zeros`` or ``random`` (one draw of the ``[model]``
+    initialisation, ``init_scale``).
+
+    >>> CenterInit("zeros") is CenterInit.ZEROS
+    True
+    """
+
+    ZEROS = "zeros"
+    RANDOM = "random"
+
+
+@dataclass
+class DistributionConfig(Section):
+    """``[distribution]``: the search-distribution family on a fixed network, through EvoTorch: CMA-ES (algorithm
+    ``cmaes``, Hansen & Ostermeier 2001), separable CMA-ES (``sep_cmaes``, Ros & Hansen 2008), PGPE (``pgpe``,
+    Sehnke et al. 2010, with ClipUp) and SNES (``snes``, Schaul et al. 2011).
+
+    >>> DistributionConfig().sigma, DistributionConfig().pop_size
+    (0.5, 0)
+    """
+
+    SECTION = "distribution"
+
+    pop_size: int = param(0, "Candidates per generation; 0 = the algorithm's default, 4 + floor(3 ln D) for D "
+                             "parameters (PGPE: rounded up to an even number).", ge=0)
+    sigma: float = param(0.5, "Initial standard deviation of the search distribution (CMA-ES: step size).", gt=0)
+    center_init: CenterInit = param(CenterInit.ZEROS, "Start of the mean: 'zeros' or 'random' (the [model] "
+                                                      "initialisation).")
+    max_memory_mb: float = param(1024.0, "'cmaes': the largest memory its D x D matrices may take (3 of them, "
+                                         "float64); a larger network is an error (use 'sep_cmaes', 'snes' or "
+                                         "'pgpe').", gt=0)
+    center_learning_rate: float = param(0.1, "'pgpe': ClipUp step size of the mean (its maximum speed is twice "
+                                             "this).", gt=0)
+    stdev_learning_rate: float = param(0.0, "'pgpe' and 'snes': learning rate of the standard deviations; 0 = "
+                                            "default (PGPE 0.1; SNES (3 + ln D) / (5 sqrt D)).", ge=0)

@@ -55,8 +55,10 @@ class ModelSpec:
         """(field, message) of the first inconsistency, or None."""
         if self.num_inputs < 1 or self.num_outputs < 1:
             return "num_inputs", f"expected >= 1 inputs and outputs, got {self.num_inputs} and {self.num_outputs}"
-        if not self.hidden or any(h < 1 for h in self.hidden):
+        if any(h < 1 for h in self.hidden) or (not self.hidden and self.kind is not ModelKind.MLP):
             return "hidden", f"expected positive layer sizes, got {list(self.hidden)}"
+        if self.kind is ModelKind.RNN and len(self.hidden) != 1:
+            return "hidden", f"expected one size (the recurrent units) for an 'rnn', got {list(self.hidden)}"
         if self.kind is ModelKind.CNN:
             if len(self.image_shape) != 3 or any(d < 1 for d in self.image_shape):
                 return "image_shape", f"expected [channels, height, width], got {list(self.image_shape)}"
@@ -158,7 +160,7 @@ def activation_module(act: Activation) -> nn.Module:
             Activation.SIGMOID: nn.Sigmoid, Activation.ELU: nn.ELU, Activation.GELU: nn.GELU}[act]()
 
 
-def build_model(spec: ModelSpec, device: Any = None) -> nn.Sequential:
+def build_model(spec: ModelSpec, device: Any = None) -> nn.Module:
     """A fresh module for ``spec`` (PyTorch's default initialisation; weight evolution replaces the parameters).
 
     Input: ``(batch, num_inputs)``; a CNN reshapes it to ``(batch, *image_shape)`` itself. Output:
@@ -182,6 +184,11 @@ def build_model(spec: ModelSpec, device: Any = None) -> nn.Sequential:
                 channels = out
             layers.append(nn.Flatten(-3))
             width = math.prod(spec.feature_shape())
+        if spec.kind is ModelKind.RNN:
+            from topoevo.search.recurrent import ElmanNet
+
+            return ElmanNet(spec.num_inputs, spec.hidden[0], spec.num_outputs,
+                            activation_module(spec.output_activation))
         for h in spec.hidden:
             layers += [nn.Linear(width, h), activation_module(spec.activation)]
             width = h

@@ -286,6 +286,10 @@ def compile_parameters(candidates: Sequence[Any]) -> BatchedModule:
     import torch
 
     pop = ParameterPopulation.stack(candidates)
+    if pop.spec.kind is ModelKind.RNN:
+        from topoevo.search.recurrent import BatchedRecurrent
+
+        return BatchedRecurrent(template_model(pop.spec), torch.from_numpy(pop.values))  # type: ignore[return-value]
     return BatchedModule(template_model(pop.spec), torch.from_numpy(pop.values), Strategy.AUTO,
                          per_sample=activations_per_sample(pop.spec))
 

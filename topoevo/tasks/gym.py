@@ -151,6 +151,9 @@ class GymParams(Section):
     solved_return: float | None = param(None, "Mean held-out return at which the task counts as solved "
                                               "(CartPole-v1: 475, LunarLander-v3: 200).")
     held_out_episodes: int = param(100, "Episodes of the held-out test of a champion.", ge=1)
+    record_transitions: bool = param(False, "Return every training step's transition (obs, action as the network "
+                                            "output clipped to its range, reward, next obs, terminal) per genome "
+                                            "in info['transitions'] (ERL / TD3 fill their replay buffer from it).")
 
     def check(self) -> tuple[str, str] | None:
         if not self.env_id:
@@ -263,6 +266,37 @@ class _StatsAccumulator:
         means = self.shift + self.s1 / n
         m2 = np.maximum(self.s2 - self.s1 * self.s1 / n, 0.0)
         return self.n.copy(), means, m2
+
+
+class TransitionRecorder:
+    """Collects the transitions of one evaluation for learners (``record_transitions``): per step, of the running
+    environments, the network input, the action as the network output clipped to its range ([-1, 1] for
+    ``symmetric``), the reward, the next observation and whether the next state is terminal (an episode cut by the
+    time limit is not). :meth:`per_genome` returns them grouped by genome, each in (episode, time) order."""
+
+    def __init__(self, out_low: float, step_limit: int | None, episodes: int):
+        self.out_low, self.step_limit, self.episodes = out_low, step_limit, episodes
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, running: np.ndarray, obs: np.ndarray, out: np.ndarray, rewards: np.ndarray, next_obs: np.ndarray,
+            done: np.ndarray, length: np.ndarray) -> None:
+        i = np.flatnonzero(running)
+        cut = length[i] >= self.step_limit if self.step_limit else np.zeros(len(i), dtype=bool)
+        self.parts.append((i, obs[i].astype(np.float32), np.clip(out[i], self.out_low, 1.0).astype(np.float32),
+                           rewards[i].astype(np.float32), next_obs[i].astype(np.float32), done[i] & ~cut))
+
+    def per_genome(self, num_genomes: int) -> np.ndarray:
+        """An object array of one dict per genome: obs, action, reward, next_obs, terminal (arrays, one row per
+        step)."""
+        env = np.concatenate([p[0] for p in self.parts])
+        order = np.argsort(env, kind="stable")  # environment-major, time order within
+        cols = [np.concatenate([p[k] for p in self.parts])[order] for k in range(1, 6)]
+        bounds = np.searchsorted(env[order], np.arange(num_genomes + 1) * self.episodes)
+        out = np.empty(num_genomes, dtype=object)
+        for g in range(num_genomes):
+            sl = slice(bounds[g], bounds[g + 1])
+            out[g] = dict(zip(("obs", "action", "reward", "next_obs", "terminal"), (c[sl] for c in cols)))
+        return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -763,10 +797,12 @@ class GymTask(TaskBase):
 
     # ---- evaluation
 
-    def _run(self, policy: BatchedPolicy, env_seeds: list[list[int]],
-             accumulate: bool) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None, np.ndarray | None]:
+    def _run(self, policy: BatchedPolicy, env_seeds: list[list[int]], accumulate: bool,
+             recorder: TransitionRecorder | None = None
+             ) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None, np.ndarray | None]:
         """Run one episode per (genome, episode) seed; returns (P, E) returns and lengths, the statistics
-        accumulator and, with ``score_info_key``, the (P, E) scores at the episodes' ends."""
+        accumulator and, with ``score_info_key``, the (P, E) scores at the episodes' ends. ``recorder`` (ERL/TD3)
+        keeps every transition."""
         import torch
 
         num_genomes, num_episodes = len(env_seeds), len(env_seeds[0])
@@ -801,6 +837,8 @@ class GymTask(TaskBase):
             actions = self.actions(out.reshape(n, self.num_outputs))
             new_obs, rewards, done = batch.step(actions, running)
             new_obs = layout(new_obs)
+            if recorder is not None:
+                recorder.add(running, x.reshape(n, -1), out.reshape(n, -1), rewards, new_obs, done, lengths + 1)
             returns[running] += rewards[running]
             lengths[running] += 1
             obs = np.where(running[:, None], new_obs, obs)
@@ -820,16 +858,24 @@ class GymTask(TaskBase):
         if policy.size == 0:
             return EvalResult(fitness=np.zeros(0), info={"steps": 0})
         env_seeds = [[episode_seed(int(s), e) for e in range(episodes)] for s in seeds]
-        returns, lengths, acc, scores = self._run(policy, env_seeds, accumulate=True)
+        recorder = TransitionRecorder(self.actions.out_low, self._step_limit(), episodes) \
+            if self.params.record_transitions else None
+        returns, lengths, acc, scores = self._run(policy, env_seeds, accumulate=True, recorder=recorder)
         info: dict[str, Any] = {"episode_returns": returns, "episode_lengths": lengths,
                                 "steps": int(lengths.sum())}
         if scores is not None:
             info["episode_scores"] = scores
+        if recorder is not None:
+            info["transitions"] = recorder.per_genome(len(seeds))
         if acc is not None:
             counts, means, m2s = acc.per_genome()
             info[OBSERVATION_STATS] = {"counts": counts, "means": means, "m2": m2s}
             self.update_observation_stats(counts, means, m2s)
         return EvalResult(fitness=returns.mean(axis=1), info=info)
+
+    def _step_limit(self) -> int | None:
+        """The time limit that truncates an episode (not a terminal state for a learner), if any."""
+        return self.params.max_episode_steps or self.spec.max_episode_steps
 
     def held_out_return(self, policy: BatchedPolicy, episodes: int | None = None, seed: int = 0) -> np.ndarray:
         """Mean return of each genome of ``policy`` (usually one champion) over ``episodes`` held-out episodes

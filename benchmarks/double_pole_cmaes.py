@@ -1,0 +1,155 @@
+"""CMA-ES on the double pole (``benchmarks/double_pole.py --algorithm cmaes``): fixed networks as in Igel 2003 (DPV:
+a single-layer net without hidden units; DPNV: a small recurrent net), the same task, physics, fitness, success test
+and evaluation counting as the NEAT rows (the run loop's), over many seeds.
+
+Two start angles: the long pole at 0.07 rad (Stanley's NEAT code, the NEAT rows) and at 4.5 degrees (Gruau et al.
+1996 / Igel 2003, where the published CMA-ES figures come from). Published (Gomez, Schmidhuber & Miikkulainen 2008,
+table of the double-pole results, CMA-ES from Igel 2003): DPV 895 evaluations, DPNV 6,061.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TASK_FILES = {"dpv": ROOT / "tasks" / "double_pole_velocities_cmaes.toml",
+              "dpnv": ROOT / "tasks" / "double_pole_no_velocities_cmaes.toml"}
+PUBLISHED = {"dpv": 895, "dpnv": 6061}  # Igel 2003 via Gomez et al. 2008
+ANGLES = {"4.5deg": math.radians(4.5), "0.07rad": 0.07}
+
+
+def write_results(name: str, obj: dict[str, Any], argv: list[str]) -> Path:
+    """Add ``meta`` (commit, date, command, machine, load before/after) to ``obj`` and write it to
+    ``benchmarks/results/<name>.json`` (our own small writer until benchmarks/results_io.py lands on main)."""
+    import datetime
+    import json
+    import os
+    import platform
+    import subprocess
+
+    def cpu_model() -> str:
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return platform.processor()
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    obj["meta"] = {"commit": commit.strip(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                   "command": " ".join(["python", f"benchmarks/{name.split('_')[0]}.py", *argv]),
+                   "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
+                   "load_before": obj.pop("_load_before", None), "load_after": list(os.getloadavg())}
+    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=1) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def run_seed(variant: str, seed: int, start_angle: float, task_file: str | None = None,
+             overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One CMA-ES run; evaluations as the run loop counts them (all candidates of earlier generations + the
+    winner's 1-based index in its generation)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from topoevo.config import load_config
+    from topoevo.run import Run
+
+    over: dict[str, dict[str, Any]] = {"run": {"progress": False, "checkpoint_every": 0},
+                                       "task": {"start_angle": start_angle}}
+    for section, values in (overrides or {}).items():
+        over.setdefault(section, {}).update(values)
+    config = load_config(task_file or TASK_FILES[variant], over)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.process_time()
+        run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
+        summary = run.loop()
+        cpu = time.process_time() - t0
+    gen = None
+    if summary.solved and run.champion is not None:
+        test = run.champion_test or {}
+        gen = test.get("generalization")
+        if gen is None:
+            gen = run.task.generalization(run.algo.compile_fn([run.champion]))
+    return {"seed": seed, "solved": bool(summary.solved),
+            "evals": int(summary.evaluations_to_solve if summary.solved else summary.evaluations),
+            "generations": summary.generations, "generalization": None if gen is None else int(gen),
+            "parameters": run.algo.layout.size, "pop_size": run.algo.pop_size, "cpu_s": round(cpu, 2)}
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in runs if r["solved"]]
+    evals = [r["evals"] for r in ok]
+    return {"runs": len(runs), "solved": len(ok),
+            "mean_evals": statistics.fmean(evals) if ok else None,
+            "median_evals": statistics.median(evals) if ok else None,
+            "worst_evals": max(evals) if ok else None,
+            "mean_generalization": statistics.fmean(r["generalization"] for r in ok) if ok else None,
+            "parameters": runs[0]["parameters"] if runs else None, "pop_size": runs[0]["pop_size"] if runs else None,
+            "unsolved_seeds": [r["seed"] for r in runs if not r["solved"]]}
+
+
+def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int = 1,
+         angles: list[str] | None = None, after_angle: Any = None) -> dict[str, Any]:
+    """Every seed at each start angle; returns {"variant", "algorithm", "published_evals", "<angle>": summary +
+    runs}."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    out: dict[str, Any] = {"variant": variant, "algorithm": "cmaes", "published_evals": PUBLISHED[variant],
+                           "task_file": str(Path(task_file or TASK_FILES[variant]).relative_to(ROOT))
+                           if not task_file else task_file}
+    for name in angles or list(ANGLES):
+        angle = ANGLES[name]
+        if jobs > 1:
+            with ProcessPoolExecutor(jobs) as pool:
+                runs = list(pool.map(run_seed, [variant] * len(seeds), seeds, [angle] * len(seeds),
+                                     [task_file] * len(seeds)))
+        else:
+            runs = [run_seed(variant, s, angle, task_file) for s in seeds]
+        for r in runs:
+            print(f"{name} seed {r['seed']:>4}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} "
+                  f"generalization {r['generalization']} cpu {r['cpu_s']} s", flush=True)
+        out[name] = {**summarize(runs), "start_angle": angle, "per_seed": runs}
+        s = out[name]
+        print(f"# cmaes {variant} {name}: solved {s['solved']}/{s['runs']}, mean evals {s['mean_evals']}, median "
+              f"{s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
+        if after_angle is not None:
+            after_angle(out)
+    return out
+
+
+def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summarize: Any) -> dict[str, Any]:
+    """``double_pole.py --algorithm cmaes``: CMA-ES at both start angles, NEAT (its task file, 0.07 rad) on the
+    same seeds beside it; prints and writes the JSON result."""
+    import json
+    import sys
+
+    import os
+
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    load_before = list(os.getloadavg())
+    name, command = f"double_pole_cmaes_{args.variant}", argv if argv is not None else sys.argv[1:]
+
+    def save(partial: dict[str, Any]) -> None:  # after every angle: a long run keeps what it measured
+        write_results(name, {**partial, "_load_before": load_before}, command)
+
+    result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save)
+    if args.with_neat:
+        from concurrent.futures import ProcessPoolExecutor
+
+        print(f"# neat {args.variant} 0.07rad: seeds {seeds[0]}..{seeds[-1]}", flush=True)
+        with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+            neat = list(pool.map(neat_run_seed, [args.variant] * len(seeds), seeds))
+        result["neat_0.07rad"] = neat_summarize(args.variant, neat)
+    result["_load_before"] = load_before
+    write_results(name, result, command)
+    print(json.dumps(result))
+    return result
