@@ -22,9 +22,10 @@ PUBLISHED = {"dpv": 895, "dpnv": 6061}  # Igel 2003 via Gomez et al. 2008
 ANGLES = {"4.5deg": math.radians(4.5), "0.07rad": 0.07}
 
 
-def write_results(name: str, obj: dict[str, Any], argv: list[str]) -> Path:
-    """Add ``meta`` (commit, date, command, machine, load before/after) to ``obj`` and write it to
-    ``benchmarks/results/<name>.json`` (our own small writer until benchmarks/results_io.py lands on main)."""
+def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: list[int],
+                  script: str = "double_pole.py") -> Path:
+    """Add ``meta`` (commit, date, command, seeds, machine, load before/after) to ``obj`` and write it to
+    ``benchmarks/results/<name>.json`` (written before benchmarks/results_io.py existed; to be replaced by it)."""
     import datetime
     import json
     import os
@@ -42,7 +43,8 @@ def write_results(name: str, obj: dict[str, Any], argv: list[str]) -> Path:
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
     obj["meta"] = {"commit": commit.strip(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                   "command": " ".join(["python", f"benchmarks/{name.split('_')[0]}.py", *argv]),
+                   "command": " ".join(["python", f"benchmarks/{script}", *argv]),
+                   "seeds": f"{min(seeds)}-{max(seeds)}" if seeds else "",
                    "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
                    "load_before": obj.pop("_load_before", None), "load_after": list(os.getloadavg())}
     path = ROOT / "benchmarks" / "results" / f"{name}.json"
@@ -139,7 +141,7 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
     name, command = f"double_pole_cmaes_{args.variant}", argv if argv is not None else sys.argv[1:]
 
     def save(partial: dict[str, Any]) -> None:  # after every angle: a long run keeps what it measured
-        write_results(name, {**partial, "_load_before": load_before}, command)
+        write_results(name, {**partial, "_load_before": load_before}, command, seeds)
 
     result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save)
     if args.with_neat:
@@ -150,6 +152,6 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
             neat = list(pool.map(neat_run_seed, [args.variant] * len(seeds), seeds))
         result["neat_0.07rad"] = neat_summarize(args.variant, neat)
     result["_load_before"] = load_before
-    write_results(name, result, command)
+    write_results(name, result, command, seeds)
     print(json.dumps(result))
     return result

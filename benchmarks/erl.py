@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                   ga_settings=GA, random_search_pop=RANDOM_POP, runs=runs, _load_before=load_before)
     name = f"erl_{args.env}"
     plot(result, ROOT / "benchmarks" / "results" / f"{name}.png")
-    write_results(name, result, argv if argv is not None else sys.argv[1:])
+    write_results(name, result, argv if argv is not None else sys.argv[1:], seeds, script="erl.py")
     print(json.dumps(result))
     return result
 

@@ -217,5 +217,6 @@ def test_acrobot_task_file_is_solved_in_its_first_generation_with_envpool(tmp_pa
 
     summary = run_task_file(ROOT / "tasks" / "acrobot.toml", seed=0, out=tmp_path / "run", progress=False)
     meta = json.loads((tmp_path / "run" / "champion.json").read_text())["metadata"]
-    assert summary.solved and summary.generations == 1 and summary.evaluations_to_solve == 6
+    assert summary.solved and summary.generations == 1
+    assert summary.evaluations_to_solve == 150  # the champion is picked by ranking: the whole generation counts
     assert meta["backend"] == "envpool" and meta["champion_test"]["held_out_return"] >= -100.0

@@ -131,7 +131,7 @@ def test_task_files_load_and_build_their_algorithm(name: str):
 
 
 @pytest.mark.parametrize("section, key, value, message", [
-    ("model", "kind", "rnn", "expected one of 'mlp', 'cnn'"),
+    ("model", "kind", "lstm", "expected one of 'mlp', 'cnn', 'rnn'"),
     ("model", "hidden", [4, 0], "expected a value >= 1"),
     ("model", "kernel_size", 4, "odd kernel size"),
     ("model", "activation", "tanhh", "did you mean"),
@@ -165,7 +165,7 @@ def test_a_corrupt_parameter_file_is_rejected_naming_the_field(tmp_path: Path):
     for mutate, field in [(lambda d: d["parameters"].pop(), "parameters"),
                           (lambda d: d["parameters"].__setitem__(3, "x"), "parameters[3]"),
                           (lambda d: d["model"].__setitem__("hidden", [7]), "layout"),
-                          (lambda d: d["model"].__setitem__("kind", "rnn"), "model.kind"),
+                          (lambda d: d["model"].__setitem__("kind", "lstm"), "model.kind"),
                           (lambda d: d.__setitem__("schema", "topoevo.genome"), "schema")]:
         bad = json.loads(json.dumps(data))
         mutate(bad)

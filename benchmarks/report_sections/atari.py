@@ -13,7 +13,7 @@ def render(results_dir: pathlib.Path) -> str:
     path = results_dir / "atari.json"
     out = ["## Atari: NEAT on RAM, deep GA on pixels, random search", ""]
     if not path.is_file():
-        return "\n".join(out + ["No results yet: run `python benchmarks/atari.py`.", ""])
+        return "\n".join(out + ["Results not yet measured: run `python benchmarks/atari.py`.", ""])
     d = json.loads(path.read_text())
     meta = d["meta"]
     per_algo = isinstance(d["frames"], dict)

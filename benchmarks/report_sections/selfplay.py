@@ -12,7 +12,7 @@ def render(results_dir: pathlib.Path) -> str:
     path = results_dir / "selfplay.json"
     out = ["## Self-play: NEAT on Slime Volleyball", ""]
     if not path.is_file():
-        return "\n".join(out + ["No results yet: run `python benchmarks/selfplay.py`.", ""])
+        return "\n".join(out + ["Results not yet measured: run `python benchmarks/selfplay.py`.", ""])
     d = json.loads(path.read_text())
     meta, s = d["meta"], d["settings"]
     out += [f"`{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "

@@ -140,7 +140,8 @@ def decode_state(d: Any, where: str, source: str | None = None,
         w = f"{where}.{k}"
         dtype = r.get(a, "dtype", w)
         shape = r.list(a, "shape", w)
-        if dtype not in _DTYPES or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        if not isinstance(dtype, str) or dtype not in _DTYPES \
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise r.fail(w, f"expected dtype float32 or int64 and a shape, got {dtype!r} {shape!r}")
         try:
             raw = base64.b64decode(r.get(a, "base64", w), validate=True)

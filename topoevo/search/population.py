@@ -287,7 +287,7 @@ def compile_parameters(candidates: Sequence[Any]) -> BatchedModule:
 
     pop = ParameterPopulation.stack(candidates)
     if pop.spec.kind is ModelKind.RNN:
-        from topoevo.search.recurrent import BatchedRecurrent
+        from topoevo.search.recurrent_policy import BatchedRecurrent
 
         return BatchedRecurrent(template_model(pop.spec), torch.from_numpy(pop.values))  # type: ignore[return-value]
     return BatchedModule(template_model(pop.spec), torch.from_numpy(pop.values), Strategy.AUTO,
