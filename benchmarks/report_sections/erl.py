@@ -20,7 +20,7 @@ def render(results_dir: pathlib.Path) -> str:
     out = ["## ERL vs TD3 vs the GA vs random search (equal environment steps)", ""]
     files = sorted(results_dir.glob("erl_*.json"))
     if not files:
-        return "\n".join(out + ["(no results yet: `python benchmarks/erl.py --env lunarlander_continuous "
+        return "\n".join(out + ["(results not yet measured: `python benchmarks/erl.py --env lunarlander_continuous "
                                 "--steps 10000 --seeds 3 --sb3`)", ""])
     methods = ("erl", "td3", "ga", "random_search", "sb3_td3")
     out += ["| environment | steps | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
