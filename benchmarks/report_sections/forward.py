@@ -26,7 +26,7 @@ def render(results_dir: Path) -> str:
     rows = [
         ["batch 64, 2 threads (genome-activations/s)", m("batch64_genome_acts_per_s"), ">= 20 M"],
         ["batch 64, 1 thread", m("batch64_1thread_genome_acts_per_s"), ""],
-        ["batch 1, 2 threads", f"{m('batch1_genome_acts_per_s')} ({ratio}, wall: both sides slowed by the load)", ""],
+        ["batch 1, 2 threads", f"{m('batch1_genome_acts_per_s')} ({ratio}, wall)", ""],
         ["batch 1, 1 thread, per CPU second", f"{m('batch1_1thread_cpu_genome_acts_per_s')} ({cpu_ratio})",
          ">= 100x neat-python"],
         ["neat-python `FeedForwardNetwork.activate`", f"{num(np_acts / 1e3 if np_acts else None, 1)} k/s", ""],
