@@ -24,35 +24,15 @@ ANGLES = {"4.5deg": math.radians(4.5), "0.07rad": 0.07}
 
 def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: list[int],
                   script: str = "double_pole.py") -> Path:
-    """Add ``meta`` (commit, date, command, seeds, machine, load before/after) to ``obj`` and write it to
-    ``benchmarks/results/<name>.json`` (written before benchmarks/results_io.py existed; to be replaced by it)."""
-    import datetime
-    import json
+    """Add ``meta`` to ``obj`` and write it to ``benchmarks/results/<name>.json`` through benchmarks/results_io.py
+    (``obj`` may carry ``_load_before``, the load average when the measurement began)."""
     import os
-    import platform
-    import subprocess
 
-    def cpu_model() -> str:
-        try:
-            for line in Path("/proc/cpuinfo").read_text().splitlines():
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return platform.processor()
+    from benchmarks.results_io import Session, write_results as write
 
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
-    obj["meta"] = {"commit": commit.strip(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                   "command": " ".join(["python", f"benchmarks/{script}", *argv]),
-                   "seeds": f"{min(seeds)}-{max(seeds)}" if seeds else "",
-                   "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
-                   "load_before": obj.pop("_load_before", None), "load_after": list(os.getloadavg())}
-    path = ROOT / "benchmarks" / "results" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=1) + "\n")
-    tmp.replace(path)
-    return path
+    load_before = obj.pop("_load_before", None)
+    session = Session(load_before=list(load_before) if load_before is not None else list(os.getloadavg()))
+    return write(name, obj, [f"benchmarks/{script}", *argv], seeds=seeds, session=session)
 
 
 def run_seed(variant: str, seed: int, start_angle: float, task_file: str | None = None,

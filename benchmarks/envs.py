@@ -41,24 +41,11 @@ LOAD_BEFORE = list(__import__("os").getloadavg())  # the machine's load when the
 
 
 def write_results(name: str, obj: dict[str, Any], argv: list[str], seeds: list[int]) -> Path:
-    """Add ``meta`` (commit, date, command, seeds, machine, load average before and after) to ``obj`` and write it
-    to benchmarks/results/<name>.json. (Stand-in until benchmarks/results_io.py lands on main.)"""
-    import os
-    import platform
-    import subprocess
+    """Add ``meta`` to ``obj`` and write it to benchmarks/results/<name>.json (through benchmarks/results_io.py,
+    with the load average of when this script started)."""
+    from benchmarks.results_io import Session, write_results as write
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout
-    obj["meta"] = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                   "command": " ".join(argv), "seeds": seeds, "machine": {"cpu": cpu, "cores": os.cpu_count()},
-                   "load_before": LOAD_BEFORE, "load_after": list(os.getloadavg())}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1) + "\n")
-    tmp.replace(path)
-    return path
+    return write(name, obj, argv, seeds=seeds, session=Session(load_before=LOAD_BEFORE))
 
 
 def key(env_id: str) -> str:

@@ -20,7 +20,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -108,18 +107,13 @@ def in_subprocess(side: str, size: int) -> dict:
 
 
 def write_results(name: str, obj: dict, argv: list[str]) -> None:
-    """benchmarks/results/<name>.json with a "meta" key (commit, date, command, machine, load before/after).
-    (Local helper: switch to benchmarks/results_io.write_results when it exists on main.)"""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    meta = {"commit": commit.strip(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "command": "python " + " ".join(argv), "seeds": obj.pop("_seeds", [0]),
-            "machine": {"cpu": cpu, "cores": os.cpu_count()},
-            "load_before": obj.pop("_load_before"), "load_after": list(os.getloadavg())}
-    path = ROOT / "benchmarks" / "results" / f"{name}.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({**obj, "meta": meta}, indent=1) + "\n")
+    """benchmarks/results/<name>.json with its "meta" key, through benchmarks/results_io.py (``obj`` carries
+    ``_load_before`` and optionally ``_seeds``)."""
+    from benchmarks.results_io import Session, write_results as write
+
+    obj = dict(obj)
+    seeds, load_before = obj.pop("_seeds", [0]), obj.pop("_load_before")
+    write(name, obj, argv, seeds=seeds, session=Session(load_before=list(load_before)))
 
 
 def main() -> None:
