@@ -59,7 +59,7 @@ def threshold_hits(fitness: np.ndarray, threshold: float, minimise: bool, on: st
     if on == "best":
         return np.flatnonzero(reached(fitness))
     worst = fitness.max() if minimise else fitness.min()
-    value = {"worst": worst, "mean": fitness.mean(), "median": np.median(fitness)}[on]
+    value = worst if on == "worst" else (fitness.mean() if on == "mean" else np.sort(fitness)[fitness.size // 2])
     return order[:1] if reached(value) else np.empty(0, dtype=np.int64)
 
 

@@ -253,8 +253,10 @@ class StagnationConfig(Section):
     max_stagnation: int = param(15, "Generations without improvement before a species is removed.", ge=1)
     species_elitism: int = param(1, "The best this-many species are never removed for stagnation.", ge=0)
     species_fitness_func: str = param("max", "A species' fitness, whose improvement resets its stagnation clock: "
-                                             "the 'max', 'min', 'mean' or 'median' of its members' fitness (in "
-                                             "better-is-higher units).", choices=("max", "min", "mean", "median"))
+                                             "the 'max', 'min', 'mean' or 'median' (neat-python's: the upper "
+                                             "middle value; 'median2': the mean of the two middle values) of its "
+                                             "members' fitness (in better-is-higher units).",
+                                      choices=("max", "min", "mean", "median", "median2"))
 
 
 @dataclass
@@ -303,8 +305,9 @@ class RunConfig(Section):
                                                   "criterion); unset = the task's own success test and the budget "
                                                   "stop the run.")
     threshold_on: str = param("best", "What must reach fitness_threshold: the generation's 'best' genome, its "
-                                      "'worst', or its 'mean' or 'median' fitness (neat-python's "
-                                      "fitness_criterion max/min/mean).", choices=("best", "worst", "mean", "median"))
+                                      "'worst', or its 'mean' or 'median' (upper middle value) fitness "
+                                      "(neat-python's fitness_criterion max/min/mean/median).",
+                              choices=("best", "worst", "mean", "median"))
     generations: int = param(100, "Stop after this many generations.", ge=1)
     max_evaluations: int = param(0, "Stop once this many genomes were evaluated; 0 = no limit.", ge=0)
     max_wall_s: float = param(0.0, "Stop after this many seconds; 0 = no limit.", ge=0)

@@ -109,7 +109,7 @@ _INITIAL = {"unconnected": "none", "full_direct": "full_direct", "full_nodirect"
 #: neat-python's fitness_criterion (a statistic of the generation's fitness) -> ``run.threshold_on``
 _CRITERION = {"max": "best", "min": "worst", "mean": "mean", "median": "median"}
 #: neat-python's species_fitness_func -> ``stagnation.species_fitness_func``
-_SPECIES_FITNESS = {"max": "max", "min": "min", "mean": "mean", "median": "median", "median2": "median"}
+_SPECIES_FITNESS = {"max": "max", "min": "min", "mean": "mean", "median": "median", "median2": "median2"}
 _TRUE = {"1", "yes", "true", "on"}
 _FALSE = {"0", "no", "false", "off"}
 

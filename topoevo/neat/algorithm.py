@@ -24,9 +24,11 @@ from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
-#: ``stagnation.species_fitness_func``: a species' fitness from its members' scores (better is higher)
+#: ``stagnation.species_fitness_func``: a species' fitness from its members' scores (better is higher); 'median'
+#: is neat-python's (the upper of the two middle values), 'median2' the mean of the two
 SPECIES_FITNESS: dict[str, Callable[[list[float]], float]] = {
-    "max": max, "min": min, "mean": lambda v: math.fsum(v) / len(v), "median": lambda v: float(np.median(v))}
+    "max": max, "min": min, "mean": lambda v: math.fsum(v) / len(v), "median": lambda v: sorted(v)[len(v) // 2],
+    "median2": lambda v: float(np.median(v))}
 
 
 @dataclass
