@@ -131,6 +131,7 @@ class Conversion:
     source: str
     origin: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # the neat-python keys as read (typed)
 
     def config(self, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
         """The validated topoevo config (``overrides``: section -> key -> value, applied first)."""
@@ -525,7 +526,7 @@ def convert_neat_python_config(path: str | Path, task: str | None = None) -> Con
         m.note("<task>", "none given: xor (the config has XOR's 2 inputs and 1 output)")
     m.data = {"task": task_table(task), "run": {**RUN_DEFAULTS, **m.data.get("run", {})},
               **{k: v for k, v in m.data.items() if k != "run"}}
-    return Conversion(m.data, src, m.origin, m.notes)
+    return Conversion(m.data, src, m.origin, m.notes, values)
 
 
 def load_neat_python_config(path: str | Path, task: str | None = None,

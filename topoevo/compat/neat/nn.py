@@ -1,0 +1,92 @@
+"""``neat.nn``: per-genome networks for ``activate(inputs)`` calls (topoevo's node rule and functions)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from topoevo.compat.neat.genome import Genome
+from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
+from topoevo.genome.genome import topological_order
+from topoevo.genome.interpreter import ReferenceRecurrentNetwork
+
+
+class FeedForwardNetwork:
+    """A feed-forward genome compiled once into an evaluation list; ``activate`` returns the outputs.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> g = Genome(initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4),
+    ...                           random.Random(0)))
+    >>> len(FeedForwardNetwork.create(g, None).activate([0.0, 1.0]))
+    1
+    """
+
+    def __init__(self, genome: Genome):
+        g = genome.genome
+        self.input_ids, self.output_ids, self.bias_id = list(g.input_ids), list(g.output_ids), g.bias_id
+        enabled = [c for c in g.conns.values() if c.enabled]
+        order = topological_order(g.nodes, enabled)
+        if order is None:
+            raise ValueError("FeedForwardNetwork needs an acyclic genome; use RecurrentNetwork")
+        incoming: dict[int, list[tuple[int, float]]] = {}
+        for c in sorted(enabled, key=lambda c: c.innovation):
+            incoming.setdefault(c.out_node, []).append((c.in_node, c.weight))
+        needed = _feeding(set(self.output_ids), incoming)
+        sensors = set(g.sensor_ids)
+        self.node_evals = [(n, ACTIVATIONS[g.nodes[n].activation], AGGREGATIONS[g.nodes[n].aggregation],
+                            g.nodes[n].bias, g.nodes[n].response, incoming.get(n, []))
+                           for n in order if n in needed and n not in sensors]
+        self.values = {n: 0.0 for n in g.nodes}
+
+    @staticmethod
+    def create(genome: Genome, config: Any) -> "FeedForwardNetwork":
+        return FeedForwardNetwork(genome)
+
+    def activate(self, inputs: Sequence[float]) -> list[float]:
+        if len(inputs) != len(self.input_ids):
+            raise RuntimeError(f"Expected {len(self.input_ids)} inputs, got {len(inputs)}")
+        values = self.values
+        for i, x in zip(self.input_ids, inputs):
+            values[i] = float(x)
+        if self.bias_id is not None:
+            values[self.bias_id] = 1.0
+        for n, act, agg, bias, response, links in self.node_evals:
+            values[n] = act(bias + response * agg([values[i] * w for i, w in links]))
+        return [values[o] for o in self.output_ids]
+
+
+def _feeding(outputs: set[int], incoming: dict[int, list[tuple[int, float]]]) -> set[int]:
+    """The nodes the outputs depend on (the outputs included)."""
+    seen, stack = set(outputs), list(outputs)
+    while stack:
+        for i, _ in incoming.get(stack.pop(), ()):
+            if i not in seen:
+                seen.add(i)
+                stack.append(i)
+    return seen
+
+
+class RecurrentNetwork:
+    """A recurrent genome: each ``activate`` is one synchronous step (every node reads its sources' previous values,
+    the inputs their current ones), as neat-python's ``RecurrentNetwork``; ``reset()`` zeroes the state.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> g = Genome(initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4),
+    ...                           random.Random(0)))
+    >>> net = RecurrentNetwork.create(g, None); out = net.activate([1.0, 0.0]); net.reset()
+    """
+
+    def __init__(self, genome: Genome):
+        self.net = ReferenceRecurrentNetwork(genome.genome)
+
+    @staticmethod
+    def create(genome: Genome, config: Any) -> "RecurrentNetwork":
+        return RecurrentNetwork(genome)
+
+    def reset(self) -> None:
+        self.net.reset()
+
+    def activate(self, inputs: Sequence[float]) -> list[float]:
+        return self.net.activate(inputs)
