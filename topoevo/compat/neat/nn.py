@@ -6,7 +6,6 @@ from typing import Any, Sequence
 from topoevo.compat.neat.genome import Genome
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.genome import topological_order
-from topoevo.genome.interpreter import ReferenceRecurrentNetwork
 
 
 class FeedForwardNetwork:
@@ -68,7 +67,8 @@ def _feeding(outputs: set[int], incoming: dict[int, list[tuple[int, float]]]) ->
 
 class RecurrentNetwork:
     """A recurrent genome: each ``activate`` is one synchronous step (every node reads its sources' previous values,
-    the inputs their current ones), as neat-python's ``RecurrentNetwork``; ``reset()`` zeroes the state.
+    the inputs their current ones), as neat-python's ``RecurrentNetwork``, which also leaves a node without enabled
+    incoming connections at 0; ``reset()`` zeroes the state.
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
@@ -79,14 +79,35 @@ class RecurrentNetwork:
     """
 
     def __init__(self, genome: Genome):
-        self.net = ReferenceRecurrentNetwork(genome.genome)
+        g = genome.genome
+        self.input_ids, self.output_ids, self.bias_id = list(g.input_ids), list(g.output_ids), g.bias_id
+        incoming: dict[int, list[tuple[int, float]]] = {}
+        for c in sorted(g.conns.values(), key=lambda c: c.innovation):
+            if c.enabled:
+                incoming.setdefault(c.out_node, []).append((c.in_node, c.weight))
+        sensors = set(g.sensor_ids)
+        self.node_evals = [(n, ACTIVATIONS[g.nodes[n].activation], AGGREGATIONS[g.nodes[n].aggregation],
+                            g.nodes[n].bias, g.nodes[n].response, links)
+                           for n, links in sorted(incoming.items()) if n not in sensors]
+        self.state = {n: 0.0 for n in g.nodes}
 
     @staticmethod
     def create(genome: Genome, config: Any) -> "RecurrentNetwork":
         return RecurrentNetwork(genome)
 
     def reset(self) -> None:
-        self.net.reset()
+        self.state = dict.fromkeys(self.state, 0.0)
 
     def activate(self, inputs: Sequence[float]) -> list[float]:
-        return self.net.activate(inputs)
+        if len(inputs) != len(self.input_ids):
+            raise RuntimeError(f"Expected {len(self.input_ids)} inputs, got {len(inputs)}")
+        old = self.state
+        for i, x in zip(self.input_ids, inputs):
+            old[i] = float(x)
+        if self.bias_id is not None:
+            old[self.bias_id] = 1.0
+        new = dict(old)
+        for n, act, agg, bias, response, links in self.node_evals:
+            new[n] = act(bias + response * agg([old[i] * w for i, w in links]))
+        self.state = new
+        return [new[o] for o in self.output_ids]

@@ -81,7 +81,7 @@ class StdOutReporter(BaseReporter):
     """Progress on standard output: each generation's population, species (a table with ``show_species_detail``),
     fitness and timing.
 
-    >>> r = StdOutReporter(False); r.start_generation(3)
+    >>> r = StdOutReporter(False); r.start_generation(3)  # doctest: +NORMALIZE_WHITESPACE
     <BLANKLINE>
      ****** Running generation 3 ******
     <BLANKLINE>
