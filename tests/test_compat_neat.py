@@ -56,6 +56,22 @@ def test_single_pole_example_script_reaches_its_threshold(tmp_path):
     assert "meets fitness threshold" in out
 
 
+def test_lunar_lander_example_script_runs(tmp_path):
+    """Two generations of a 10-genome population (the full run to 200 is the slow test below)."""
+    cfg = tmp_path / "config"
+    cfg.write_text((EXAMPLES / "lunar-lander__config-feedforward").read_text().replace(
+        "pop_size              = 150", "pop_size              = 10"))
+    out = run_script("lunar_lander_evolve.py", tmp_path, str(cfg), "1", "2")
+    assert out.count("Running generation") == 2 and "Best genome:" in out
+
+
+@pytest.mark.slow
+def test_lunar_lander_example_script_reaches_its_threshold(tmp_path):
+    out = run_script("lunar_lander_evolve.py", tmp_path, str(EXAMPLES / "lunar-lander__config-feedforward"), "2",
+                     timeout=6 * 3600)
+    assert "meets fitness threshold" in out
+
+
 def test_population_run_is_seeded_and_resumes_from_a_checkpoint_identically(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = config()
