@@ -58,6 +58,7 @@ def test_single_pole_example_script_reaches_its_threshold(tmp_path):
 
 def test_lunar_lander_example_script_runs(tmp_path):
     """Two generations of a 10-genome population (the full run to 200 is the slow test below)."""
+    pytest.importorskip("Box2D")
     cfg = tmp_path / "config"
     cfg.write_text((EXAMPLES / "lunar-lander__config-feedforward").read_text().replace(
         "pop_size              = 150", "pop_size              = 10"))

@@ -42,16 +42,22 @@ class FeedForwardNetwork:
         return FeedForwardNetwork(genome)
 
     def activate(self, inputs: Sequence[float]) -> list[float]:
-        if len(inputs) != len(self.input_ids):
-            raise RuntimeError(f"Expected {len(self.input_ids)} inputs, got {len(inputs)}")
         values = self.values
-        for i, x in zip(self.input_ids, inputs):
-            values[i] = float(x)
-        if self.bias_id is not None:
-            values[self.bias_id] = 1.0
+        _set_sensors(values, self.input_ids, self.bias_id, inputs)
         for n, act, agg, bias, response, links in self.node_evals:
             values[n] = act(bias + response * agg([values[i] * w for i, w in links]))
         return [values[o] for o in self.output_ids]
+
+
+def _set_sensors(values: dict[int, float], input_ids: list[int], bias_id: int | None,
+                 inputs: Sequence[float]) -> None:
+    """The inputs (and the bias node's 1.0) written into a network's node values."""
+    if len(inputs) != len(input_ids):
+        raise RuntimeError(f"Expected {len(input_ids)} inputs, got {len(inputs)}")
+    for i, x in zip(input_ids, inputs):
+        values[i] = float(x)
+    if bias_id is not None:
+        values[bias_id] = 1.0
 
 
 def _feeding(outputs: set[int], incoming: dict[int, list[tuple[int, float]]]) -> set[int]:
@@ -99,13 +105,8 @@ class RecurrentNetwork:
         self.state = dict.fromkeys(self.state, 0.0)
 
     def activate(self, inputs: Sequence[float]) -> list[float]:
-        if len(inputs) != len(self.input_ids):
-            raise RuntimeError(f"Expected {len(self.input_ids)} inputs, got {len(inputs)}")
         old = self.state
-        for i, x in zip(self.input_ids, inputs):
-            old[i] = float(x)
-        if self.bias_id is not None:
-            old[self.bias_id] = 1.0
+        _set_sensors(old, self.input_ids, self.bias_id, inputs)
         new = dict(old)
         for n, act, agg, bias, response, links in self.node_evals:
             new[n] = act(bias + response * agg([old[i] * w for i, w in links]))
