@@ -9,10 +9,11 @@ thing, or to the closest one (then the conversion carries a note saying what dif
 - neat-python's ``sigmoid`` is ``1/(1+e^-5z)`` clamped: topoevo's ``neat_python_sigmoid`` (``tanh`` likewise).
 - neat-python has a bias per node and no bias node: ``bias_node = false``, biases initialised and mutated.
 - neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``.
-- neat-python mutates each gene with ``*_mutate_rate`` (perturb) or ``*_replace_rate`` (new value); topoevo draws
-  per child whether its genes are mutated, then per gene perturb or replace: the per-gene probabilities match.
+- neat-python mutates each gene on its own (``*_mutate_rate`` perturb, ``*_replace_rate`` a new value):
+  ``mutation.gene_mutation = "per_gene"``; its structural draws, surer rule, init distributions, random default
+  functions and enabled-flag mutation have topoevo settings of the same meaning (docs/neat-python.md).
 - neat-python's connection deletion keeps the hidden nodes it leaves dangling; topoevo genomes cannot hold them, so
-  ``conn_delete_prob`` disables a connection instead (``toggle_enable_rate``): the network computes the same.
+  such a connection is disabled instead (``delete_connection_keeps_nodes``): the network computes the same.
 - neat-python mutates every child and mates only within a species: ``mate_only_prob = 0``,
   ``interspecies_mate_rate = 0``, ``mutate_only_prob = 0`` (a child of one parent is one drawn twice).
 - The task (and so the fitness) is not in a neat-python config: name it (``task``); for ``xor`` the fitness is
