@@ -401,3 +401,30 @@ def test_paper_defaults_unchanged():
         (InitialConnectivity.FULL, "true", "gaussian", 0.0)
     assert (m.structural_draw, m.gene_mutation, m.enabled_mutate_rate, m.add_connection_reenable) == \
         ("paper", "per_child", 0.0, True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.fixed_dictionaries({
+    "initial_connection": st.sampled_from(MODES), "num_hidden": st.sampled_from(["0", "1", "3"]),
+    "feed_forward": st.sampled_from(["True", "False"]),
+    "weight_init_type": st.sampled_from(["gaussian", "normal", "uniform"]),
+    "bias_init_type": st.sampled_from(["gaussian", "uniform"]), "response_init_stdev": st.sampled_from(["0", "0.2"]),
+    "activation_default": st.sampled_from(["sigmoid", "random"]), "activation_options": st.just("sigmoid tanh relu"),
+    "aggregation_default": st.sampled_from(["sum", "random"]), "aggregation_options": st.just("sum max"),
+    "enabled_default": st.sampled_from(["True", "False", "random"]),
+    "enabled_rate_to_true_add": st.sampled_from(["0.0", "0.3"]),
+    "single_structural_mutation": st.sampled_from(["true", "false"]),
+    "structural_mutation_surer": st.sampled_from(["true", "false", "default"]),
+    "NEAT__fitness_criterion": st.sampled_from(["max", "min", "mean", "median"]),
+    "DefaultStagnation__species_fitness_func": st.sampled_from(["max", "min", "mean", "median", "median2"])}),
+    st.integers(0, 2**16))
+def test_any_combination_of_options_converts_and_evolves_valid_genomes(edits, seed):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_neat_python_config(ini(Path(tmp), num_inputs="3", num_outputs="2", **edits), task="xor")
+    tracker, rng = InnovationTracker(0, first_hidden_id(cfg.genome)), random.Random(seed)
+    g = initial_genome(cfg.genome, tracker, rng)
+    for _ in range(5):
+        mutate(g, cfg.genome, cfg.mutation, tracker, rng)
+        assert g.problems() == []
