@@ -131,18 +131,19 @@ class EnvPoolBatch:
         self.obs = np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim).copy()
         return self.obs.copy()
 
-    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if actions.dtype.kind in "iu":
             actions = actions.astype(np.int32)
-        ids = np.flatnonzero(running).astype(np.int32)
-        obs, rewards, terminated, truncated, info = self.pool.step(actions[ids], env_id=ids)
-        where = np.asarray(info["env_id"])  # the environments the results belong to
-        self.obs[where] = np.asarray(obs, dtype=np.float32).reshape(len(where), self.obs_dim)
-        all_rewards = np.zeros(self.num_envs)
-        done = np.zeros(self.num_envs, dtype=bool)
+        obs, rewards, terminated, truncated, info = self.pool.step(actions, env_id=ids.astype(np.int32))
+        where = np.searchsorted(ids, np.asarray(info["env_id"]))  # the rows the results belong to
+        k = len(ids)
+        out = np.empty((k, self.obs_dim), dtype=np.float32)
+        out[where] = np.asarray(obs, dtype=np.float32).reshape(k, self.obs_dim)
+        all_rewards = np.zeros(k)
+        done = np.zeros(k, dtype=bool)
         all_rewards[where] = rewards
         done[where] = np.logical_or(terminated, truncated)
-        return self.obs.copy(), all_rewards, done
+        return out, all_rewards, done
 
     def close(self) -> None:
         if self.pool is not None:
