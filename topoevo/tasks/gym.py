@@ -883,13 +883,8 @@ class GymTask(TaskBase):
         ids = np.arange(n)  # the running episodes, increasing
         net, genomes = policy, np.arange(num_genomes)  # the policy computed and the genomes it computes
         narrowable = isinstance(policy, NarrowablePolicy)
+        rows: np.ndarray | None = None  # rows of the running episodes in the computed (genome, episode) grid
         while ids.size:
-            if narrowable and genomes.size > 1:
-                live = np.unique(ids // num_episodes)
-                if live.size <= self.narrow_below * genomes.size:
-                    net = net.narrow(np.searchsorted(genomes, live))  # type: ignore[attr-defined]
-                    genomes = live
-            shape = (genomes.size, num_episodes)
             grid = obs.reshape(num_genomes, num_episodes, self.num_inputs)
             if genomes.size < num_genomes:
                 grid = grid[genomes]
@@ -898,25 +893,34 @@ class GymTask(TaskBase):
             x = grid if stats is None else stats.normalize(grid, clip).astype(np.float32)
             out = net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
             out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
-            if out.shape != (*shape, width):
-                raise EvaluationError(f"policy returned shape {tuple(out.shape)}, expected {(*shape, width)}")
-            # the rows of the running episodes in the computed genomes' (genome, episode) order
-            rows = ids if genomes.size == num_genomes else \
-                np.searchsorted(genomes, ids // num_episodes) * num_episodes + ids % num_episodes
-            out = out.reshape(-1, width)[rows]
-            bad = np.isnan(out).any(-1)
-            if bad.any():
-                i = int(ids[np.flatnonzero(bad)[0]]) // num_episodes
+            if out.shape != (genomes.size, num_episodes, width):
+                raise EvaluationError(f"policy returned shape {tuple(out.shape)}, expected "
+                                      f"{(genomes.size, num_episodes, width)}")
+            out = out.reshape(-1, width) if rows is None else out.reshape(-1, width)[rows]
+            if np.isnan(out).any():
+                i = int(ids[np.flatnonzero(np.isnan(out).any(-1))[0]]) // num_episodes
                 raise EvaluationError(f"policy output of genome {i} is NaN on {self.params.env_id}")
             new_obs, rewards, done = batch.step(self.actions(out), ids)
             new_obs = layout(new_obs)
             if recorder is not None:
-                recorder.add(ids, x.reshape(-1, self.num_inputs)[rows], out, rewards, new_obs, done, lengths[ids] + 1)
+                inputs = x.reshape(-1, self.num_inputs)
+                recorder.add(ids, inputs if rows is None else inputs[rows], out, rewards, new_obs, done,
+                             lengths[ids] + 1)
             returns[ids] += rewards
             lengths[ids] += 1
             obs[ids] = new_obs
+            if not done.any():
+                continue
             running[ids[done]] = False
             ids = ids[~done]
+            of = ids // num_episodes  # genome of each running episode
+            if narrowable and genomes.size > 1 and ids.size:
+                live = of[np.flatnonzero(np.diff(of, prepend=-1))]
+                if live.size <= self.narrow_below * genomes.size:
+                    net = net.narrow(np.searchsorted(genomes, live))  # type: ignore[attr-defined]
+                    genomes = live
+            rows = ids if genomes.size == num_genomes else \
+                np.searchsorted(genomes, of) * num_episodes + ids % num_episodes
         shape = (num_genomes, num_episodes)
         scores = batch.scores.reshape(shape).copy() if isinstance(batch, _SyncBatch) and batch.score_key else None
         return returns.reshape(shape), lengths.reshape(shape), acc, scores
