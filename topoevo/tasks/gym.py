@@ -444,6 +444,8 @@ class _VectorBatch:
     one steps every environment, the finished ones with their last action and their results ignored (gymnasium's
     next-step autoreset restarts them)."""
 
+    shrink_below = 0.5  # a native vector env drops its finished environments once at most this share still runs
+
     def __init__(self, vec: Any, native: _NativeVector | None, obs_dim: int):
         self.vec = vec
         self.native = native
@@ -462,7 +464,7 @@ class _VectorBatch:
         return self._flat(obs)
 
     def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.native is not None and 2 * len(ids) <= len(self.slots):
+        if self.native is not None and len(ids) <= self.shrink_below * len(self.slots):
             kept = np.searchsorted(self.slots, ids)
             self.native.keep(self.vec, kept)
             self.slots = ids.copy()
