@@ -76,7 +76,7 @@ def next_pipe_features(raw: np.ndarray, width: float, height: float, bird_x: flo
 
     >>> raw = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.5, -0.9, 0.5])   # no pipe on screen yet
     >>> next_pipe_features(raw, 288.0, 512.0, 57.0, 34.0, 24.0, 52.0, 404.48).round(3).tolist()
-    [0.684, -0.5, 0.453, -0.9, 0.684, -0.0, 0.242]
+    [0.684, -0.5, 0.453, -0.9, 0.684, -0.023, 0.243]
     """
     pipes = raw[:9].reshape(3, 3) * np.array([width, height, height])  # (left x, gap top, gap bottom) in pixels
     ahead = [p for p in pipes if p[0] + pipe_w > bird_x]  # right edge not yet behind the bird's left edge
