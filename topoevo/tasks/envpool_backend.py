@@ -2,8 +2,12 @@
 stepped by ``num_threads`` threads), one batched policy call per step.
 
 EnvPool (``pip install topoevo[envpool]``) fixes each environment's seed when the pool is created
-(``env_seed``), so every evaluation builds a fresh pool seeded with its episodes' seeds (about 15 ms for 450
-classic-control environments). EnvPool seeds are 31-bit: :func:`envpool_seed` folds topoevo's 64-bit episode seeds.
+(``env_seed``) and ignores ``reset(seed=...)``: an environment's next episode depends on how many episodes (and,
+for LunarLander, which steps) it ran before. So every evaluation builds a fresh pool seeded with its episodes'
+seeds, which keeps each episode a function of (run seed, generation, genome index, episode) only, whatever ran
+before, on any worker and after a resume. A pool reused across evaluations (cached by batch size) would break that,
+and would save little: building 450 classic-control environments costs a few milliseconds of CPU, a few per cent
+of an evaluation (``envpool_pool_build_*`` in benchmarks/results/envs.json). EnvPool seeds are 31-bit: :func:`envpool_seed` folds topoevo's 64-bit episode seeds.
 EnvPool's environments are C++ ports with their own random number generators: the same seed starts a different
 episode than gymnasium's, and the dynamics may differ in details, so champions record their backend
 (``vectorization``) and are replayed on it. envpool is imported lazily.
