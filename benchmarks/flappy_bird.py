@@ -24,24 +24,6 @@ GOAL = 50.0
 QUICK_EPISODES = 3
 
 
-class RandomPlay:
-    """Uniform random outputs (the task's argmax picks an action), seeded."""
-
-    def __init__(self, num_outputs: int, seed: int):
-        import torch
-
-        self.size, self.num_outputs = 1, num_outputs
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def reset(self) -> None:
-        pass
-
-    def __call__(self, obs: Any) -> Any:
-        import torch
-
-        return torch.rand(1, obs.shape[1], self.num_outputs, generator=self.generator)
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--episodes", type=int, default=100)
@@ -52,6 +34,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(1)
+    from benchmarks.minatar import RandomPlay
     from benchmarks.results_io import start, write_results
     from topoevo.cli import load_champion
     from topoevo.evaluate import compile_genomes
@@ -62,8 +45,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     policy = compile_genomes([genome])
     scores = task.held_out_return(policy, episodes=args.episodes, seed=args.seed)[0]
     quick = task.held_out_return(policy, episodes=QUICK_EPISODES, seed=args.seed)[0]
-    rand = task.held_out_return(RandomPlay(task.num_outputs, 0), episodes=args.episodes, seed=args.seed)[0]
-    quick_rand = task.held_out_return(RandomPlay(task.num_outputs, 0), episodes=QUICK_EPISODES, seed=args.seed)[0]
+    rand = task.held_out_return(RandomPlay(1, task.num_outputs, 0), episodes=args.episodes, seed=args.seed)[0]
+    quick_rand = task.held_out_return(RandomPlay(1, task.num_outputs, 0), episodes=QUICK_EPISODES, seed=args.seed)[0]
     task.close()
     replay = {"held_out_seed": args.seed, "quick_episodes": QUICK_EPISODES, "quick_held_out_return": float(quick),
               "quick_random_return": float(quick_rand), "held_out_episodes": args.episodes,
