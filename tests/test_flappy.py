@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from test_gym_task import LinearPolicy
+from topoevo.errors import ConfigError
 
 pytest.importorskip("flappy_bird_gymnasium")
 from flappy_bird_gymnasium.envs import constants as C  # noqa: E402
@@ -71,3 +72,5 @@ def test_a_linear_controller_on_the_next_pipe_passes_pipes():
 def test_the_rewrite_needs_the_normalized_state():
     with pytest.raises(ValueError, match="use_lidar=False"):
         flappy.NextPipeObservation(gym.make("FlappyBird-v0"))
+    with pytest.raises(ConfigError, match="task.env_kwargs.*use_lidar cannot be set"):
+        GymTask(GymParams(env_id=flappy.ENV_ID, env_kwargs=["use_lidar = true"], max_episode_steps=10))

@@ -96,7 +96,12 @@ def next_pipe_features(raw: np.ndarray, width: float, height: float, bird_x: flo
 
 
 def make_env(**kwargs: Any) -> gymnasium.Env:
-    """``FlappyBird-v0`` with the 12-value state (``use_lidar = False``), wrapped in :class:`NextPipeObservation`."""
+    """``FlappyBird-v0`` with the 12-value state (``use_lidar = False``), wrapped in :class:`NextPipeObservation`.
+    Its observation is fixed: ``use_lidar`` and ``normalize_obs`` are refused (a TypeError, as any unknown keyword)."""
+    fixed = sorted({"use_lidar", "normalize_obs"} & set(kwargs))
+    if fixed:
+        raise TypeError(f"{ENV_ID} observes the next pipe from the normalized 12-value state: {', '.join(fixed)} "
+                        "cannot be set (FlappyBird-v0 takes them)")
     kwargs = {**kwargs, "use_lidar": False, "normalize_obs": True}
     import flappy_bird_gymnasium  # noqa: F401  (registers FlappyBird-v0)
     from flappy_bird_gymnasium.envs.flappy_bird_env import FlappyBirdEnv
