@@ -453,6 +453,9 @@ class _VectorBatch:
         self.obs_dim = obs_dim
         self.slots = np.zeros(0, dtype=np.int64)  # the environment id of each sub-environment
         self.last_actions: np.ndarray | None = None
+        from gymnasium import spaces
+
+        self.box = isinstance(vec.single_observation_space, spaces.Box)
 
     def reset(self, seeds: list[int]) -> np.ndarray:
         self.slots = np.arange(len(seeds))
@@ -481,9 +484,9 @@ class _VectorBatch:
         return (obs, rewards, done) if pos is None else (obs[pos], rewards[pos], done[pos])
 
     def _flat(self, obs: Any) -> np.ndarray:
-        from gymnasium import spaces
+        if not self.box:
+            from gymnasium import spaces
 
-        if not isinstance(self.vec.single_observation_space, spaces.Box):
             obs = spaces.flatten(self.vec.observation_space, obs)
         return np.asarray(obs, dtype=np.float32).reshape(-1, self.obs_dim)
 
