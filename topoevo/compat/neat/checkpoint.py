@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from topoevo.compat.neat.config import Config, DefaultGenome, DefaultReproduction, DefaultSpeciesSet, \
     DefaultStagnation
-from topoevo.compat.neat.reporting import BaseReporter
+from topoevo.compat.neat.reporting import PopulationReporter
 from topoevo.errors import CheckpointError
 from topoevo.files import read_json, write_json_atomic
+from topoevo.compat.neat.population import Population
 from topoevo.neat.algorithm import NEAT
-
-if TYPE_CHECKING:
-    from topoevo.compat.neat.population import Population
 
 FORMAT = "topoevo.compat.neat checkpoint"
 
 
-class Checkpointer(BaseReporter):
+class Checkpointer(PopulationReporter):
     """Writes ``<prefix><N>`` after a generation every ``generation_interval`` generations (or
     ``time_interval_seconds``): a JSON file holding the config text and topoevo's full NEAT state, from which
     :meth:`restore_checkpoint` continues exactly as the run would have (generation ``N`` is the next to evaluate).
@@ -33,9 +31,9 @@ class Checkpointer(BaseReporter):
         self.current_generation: int | None = None
         self.last_generation_checkpoint = 0
         self.last_time_checkpoint = time.time()
-        self.population: "Population | None" = None
+        self.population: Population | None = None
 
-    def attach(self, population: "Population") -> None:
+    def attach(self, population: Population) -> None:
         """Called by ``Population.add_reporter``: the population whose state the checkpoints hold."""
         self.population = population
         self.last_generation_checkpoint = population.generation
@@ -64,10 +62,8 @@ class Checkpointer(BaseReporter):
                                      "algorithm": self.population.algorithm.state_dict()}, indent=None)
 
     @staticmethod
-    def restore_checkpoint(filename: str, new_config: Config | None = None) -> "Population":
+    def restore_checkpoint(filename: str, new_config: Config | None = None) -> Population:
         """The population saved in ``filename`` (with ``new_config`` instead of the saved config, if given)."""
-        from topoevo.compat.neat.population import Population
-
         data = read_json(filename, CheckpointError)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise CheckpointError(f"not a {FORMAT} file", source=filename, field="format")

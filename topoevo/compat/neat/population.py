@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from topoevo.compat.neat.config import Config
 from topoevo.compat.neat.genome import Genome
-from topoevo.compat.neat.reporting import BaseReporter, ReporterSet
+from topoevo.compat.neat.reporting import BaseReporter, PopulationReporter, ReporterSet
 from topoevo.neat.algorithm import NEAT, SPECIES_FITNESS
 
 
@@ -97,10 +97,8 @@ class Population:
             for s in self.algorithm.species_set.species.values()})
 
     def add_reporter(self, reporter: BaseReporter) -> None:
-        from topoevo.compat.neat.checkpoint import Checkpointer
-
         self.reporters.add(reporter)
-        if isinstance(reporter, Checkpointer):  # it saves the state of the population it reports on
+        if isinstance(reporter, PopulationReporter):  # e.g. the checkpointer: it saves this population's state
             reporter.attach(self)
 
     def remove_reporter(self, reporter: BaseReporter) -> None:

@@ -28,6 +28,16 @@ class BaseReporter:
     def info(self, msg: str) -> None: ...
 
 
+class PopulationReporter(BaseReporter):
+    """A reporter that reads the population it reports on (the checkpointer): ``Population.add_reporter`` calls
+    :meth:`attach` with it.
+
+    >>> PopulationReporter().attach(None)
+    """
+
+    def attach(self, population: Any) -> None: ...
+
+
 class ReporterSet:
     """The reporters of a population; each hook is passed on to every one, in the order they were added.
 
