@@ -47,8 +47,8 @@ def express_weights(out: Tensor, config: SubstrateConfig) -> Tensor:
 
     >>> from topoevo.hyperneat.substrate import LayerConfig
     >>> layers = [LayerConfig(kind="input", grid=[1, 1]), LayerConfig(kind="output", grid=[1, 1])]
-    >>> cfg = SubstrateConfig(layers=layers, weight_threshold=0.2, max_weight=3.0)
-    >>> express_weights(torch.tensor([[[0.1], [0.6], [-1.5]]], dtype=torch.float64), cfg).tolist()
+    >>> cfg = SubstrateConfig(layers=layers, weight_threshold=0.5, max_weight=3.0)
+    >>> express_weights(torch.tensor([[[0.1], [0.75], [-1.5]]]), cfg).tolist()
     [[0.0, 1.5, -3.0]]
     """
     w = out[..., 0].clamp(-1.0, 1.0)
@@ -133,7 +133,7 @@ class SubstratePopulation:
 
     @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
-        x = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x, dtype=torch.float32)
+        x = x.to(torch.float32) if isinstance(x, Tensor) else torch.from_numpy(np.array(x, dtype=np.float32))
         P, n_in = self._size, self.substrate.num_inputs
         if x.ndim != 3 or x.shape[0] != P or x.shape[2] != n_in:
             raise TopoevoError(f"expected inputs shaped ({P}, B, {n_in}), got {tuple(x.shape)}", field="x")
