@@ -1,0 +1,225 @@
+"""HyperNEAT: substrate geometry, the batched CPPN query and substrate networks against a per-genome reference
+(the genome interpreter + numpy), the problems (visual discrimination, retina), task files and bad input."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from topoevo.cli import main
+from topoevo.config import Config, load_config
+from topoevo.genome import activate
+from topoevo.genome.activations import ACTIVATIONS
+from topoevo.hyperneat.network import SubstratePopulation, express_weights
+from topoevo.hyperneat.substrate import LayerConfig, Substrate, SubstrateConfig, connection_queries, layer_coordinates
+from topoevo.neat import NEAT
+from topoevo.nn import CompiledPopulation
+from topoevo.run import build_task, fit_genome_to_task
+from topoevo.tasks.retina import RetinaLogic, retina_patterns
+from topoevo.tasks.visual_discrimination import Trials, placements, render
+
+ROOT = Path(__file__).resolve().parents[1]
+VISUAL = ROOT / "tasks" / "visual_discrimination_hyperneat.toml"
+CPPN_ACTIVATIONS = ["sin", "gauss", "sigmoid", "tanh", "abs", "identity", "step"]
+
+
+def cppns(substrate: SubstrateConfig, pop: int = 12, generations: int = 6, seed: int = 0) -> list:
+    """CPPN genomes as NEAT makes them (random selection for a few generations: mixed activations, hidden nodes)."""
+    config = load_config(VISUAL, {"neat": {"pop_size": pop}, "mutation": {"activation_mutate_rate": 0.5,
+                                                                          "add_node_rate": 0.5}})
+    config = config.replace(genome=config.genome.__class__(
+        **{**config.genome.__dict__, "num_inputs": substrate.cppn_inputs, "num_outputs": substrate.cppn_outputs}))
+    algo = NEAT(config, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(generations):
+        genomes = algo.ask()
+        algo.tell(rng.random(len(genomes)))
+    return algo.ask()
+
+
+def reference_outputs(genomes, substrate: Substrate, x: np.ndarray) -> np.ndarray:
+    """Each genome alone: its CPPN by the reference interpreter at every query row, weights expressed in numpy,
+    the substrate network evaluated layer by layer in float64."""
+    cfg = substrate.config
+    sizes = substrate.layer_sizes()
+    outs = []
+    for p, g in enumerate(genomes):
+        o = np.array([activate(g, row.tolist()) for row in substrate.queries.astype(np.float64)])
+        w = np.clip(o[:, 0], -1, 1)
+        t = cfg.weight_threshold
+        w = np.where(np.abs(w) > t, np.sign(w) * (np.abs(w) - t) / (1 - t) * cfg.max_weight, 0.0)
+        values = {}
+        lo = 0
+        for i in substrate.input_layers:
+            values[i] = x[p][:, lo:lo + sizes[i]].astype(np.float64)
+            lo += sizes[i]
+        for i, kind in enumerate(substrate.kinds):
+            if kind.value == "input":
+                continue
+            z = np.zeros((x.shape[1], sizes[i]))
+            if cfg.node_bias:
+                k = substrate.bias_layers.index(i)
+                start = substrate.bias_start + sum(sizes[j] for j in substrate.bias_layers[:k])
+                z += np.clip(o[start:start + sizes[i], -1], -1, 1) * cfg.max_weight
+            for link in substrate.links:
+                if link.target == i:
+                    W = w[link.start:link.stop].reshape(sizes[i], sizes[link.source])
+                    z += values[link.source] @ W.T
+            act = ACTIVATIONS[cfg.output_activation if kind.value == "output" else cfg.hidden_activation]
+            values[i] = np.vectorize(act)(z)
+        outs.append(np.concatenate([values[i] for i in substrate.output_layers], axis=1))
+    return np.stack(outs)
+
+
+def small_substrate(**kw) -> SubstrateConfig:
+    layers = [LayerConfig(name="in", kind="input", grid=[3, 2]), LayerConfig(name="h", grid=[2, 2]),
+              LayerConfig(name="out", kind="output", coordinates=[[0.0, 1.0], [0.5, 1.0]])]
+    return SubstrateConfig(layers=layers, links=[["in", "h"], ["h", "out"], ["in", "out"]], **kw)
+
+
+@pytest.mark.parametrize("kw", [{}, {"node_bias": True, "distance_input": False, "hidden_activation": "tanh",
+                                     "weight_threshold": 0.0}])
+def test_batched_substrates_match_the_per_genome_reference(kw):
+    cfg = small_substrate(**kw)
+    substrate = Substrate(cfg)
+    genomes = cppns(cfg)
+    assert any(n.activation not in ("sigmoid", "tanh") for g in genomes for n in g.nodes.values())
+    nets = SubstratePopulation.from_cppns(CompiledPopulation(genomes, dtype=torch.float64), substrate)
+    x = np.random.default_rng(1).uniform(-1, 1, (len(genomes), 5, substrate.num_inputs)).astype(np.float32)
+    got = nets(x).numpy()
+    want = reference_outputs(genomes, substrate, x)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_a_genome_gets_the_same_substrate_whatever_it_is_batched_with():
+    cfg = small_substrate()
+    substrate = Substrate(cfg)
+    genomes = cppns(cfg)
+    x = np.random.default_rng(2).uniform(-1, 1, (len(genomes), 4, substrate.num_inputs)).astype(np.float32)
+    together = SubstratePopulation.from_cppns(CompiledPopulation(genomes), substrate)(x)
+    for i in (0, 5, len(genomes) - 1):
+        alone = SubstratePopulation.from_cppns(CompiledPopulation([genomes[i]]), substrate)(x[i:i + 1])
+        torch.testing.assert_close(alone[0], together[i], rtol=1e-5, atol=1e-6)
+    picked = SubstratePopulation.from_cppns(CompiledPopulation(genomes), substrate).select([3, 1])(x[[3, 1]])
+    torch.testing.assert_close(picked, together[[3, 1]])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.integers(1, 4), st.booleans())
+def test_queries_list_every_connection_target_major(grid, n_target, distance):
+    d = len(grid)
+    src = layer_coordinates(LayerConfig(grid=grid), d)
+    dst = np.random.default_rng(0).uniform(-1, 1, (n_target, d))
+    q = connection_queries(src, dst, distance)
+    assert q.shape == (n_target * len(src), 2 * d + distance)
+    for i in range(n_target):
+        for j in range(len(src)):
+            row = q[i * len(src) + j]
+            assert np.array_equal(row[:d], src[j]) and np.array_equal(row[d:2 * d], dst[i])
+            if distance:
+                assert math.isclose(row[-1], float(np.linalg.norm(dst[i] - src[j])))
+    assert len(src) == math.prod(grid) and src.min() >= -1 and src.max() <= 1
+
+
+@given(st.floats(-3, 3), st.floats(0, 0.9), st.floats(0.1, 5))
+def test_weight_expression_is_thresholded_scaled_and_monotone(o, t, wmax):
+    cfg = SubstrateConfig(layers=small_substrate().layers, weight_threshold=t, max_weight=wmax)
+    outs = torch.tensor([[[o], [o + 0.01]]], dtype=torch.float64)
+    w = express_weights(outs, cfg)[0].tolist()
+    assert abs(w[0]) <= wmax + 1e-12
+    assert (w[0] == 0.0) == (abs(o) <= t)
+    assert w[1] >= w[0]  # non-decreasing in the CPPN output
+
+
+def test_leo_decides_which_connections_exist():
+    cfg = SubstrateConfig(layers=small_substrate().layers, leo=True, max_weight=2.0)
+    w = express_weights(torch.tensor([[[0.5, 1.0], [0.5, -1.0], [-3.0, 0.2]]]), cfg)
+    assert w.tolist() == [[1.0, 0.0, -2.0]]
+    assert cfg.cppn_outputs == 2
+
+
+def test_visual_discrimination_fields_are_the_same_picture_at_every_resolution():
+    place = placements(Trials.ALL)
+    small = render(place, 11).reshape(-1, 11, 11)
+    for r in (33, 55):
+        big = render(place, r).reshape(-1, r, r)
+        k = r // 11
+        assert np.array_equal(big, np.kron(small, np.ones((1, k, k), dtype=np.float32)))
+    assert set(small.sum(axis=(1, 2)).tolist()) <= {9.0, 10.0}  # overlapping boxes share pixels
+    assert ((place[:, 2:] >= 1) & (place[:, 2:] <= 9)).all()  # the large box wholly in view
+    assert len(placements(Trials.PAPER)) == 75
+
+
+def test_retina_targets():
+    x, y_and = retina_patterns(RetinaLogic.AND)
+    _, y_or = retina_patterns(RetinaLogic.OR)
+    assert int(y_and.sum()) == 64 and int(y_or.sum()) == 8 * 16 + 8 * 16 - 64
+    assert len({tuple(r) for r in x.tolist()}) == 256 and set(np.unique(x).tolist()) == {-1.0, 1.0}
+
+
+def test_hyperneat_visual_discrimination_evolves_and_scales(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """A short run through the CLI solves the 75 trials; its champion, re-run on a 33x33 substrate, still does."""
+    from benchmarks.hyperneat import rescaled_task
+    from topoevo.genome import load_genome
+
+    assert main(["run", str(VISUAL), "--seed", "2", "--generations", "30", "--out", str(tmp_path / "run"),
+                 "--no-progress"]) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["solved"]
+    champ = load_genome(tmp_path / "run" / "champion.json")
+    config = load_config(VISUAL)
+    for r in (11, 33):
+        res = rescaled_task(config.task.params, r, "all").evaluate(CompiledPopulation([champ]), np.zeros(1, int))
+        assert res.info["accuracy"][0] >= 0.9
+
+
+def test_nested_substrate_tables_survive_the_config_round_trip():
+    config = load_config(ROOT / "tasks" / "retina_hyperneat.toml")
+    again = Config.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again.task.params == config.task.params
+    task = build_task(again)
+    assert (task.num_inputs, task.num_outputs) == (7, 3)  # x, y, z twice + distance; weight, LEO, bias
+    assert fit_genome_to_task(again, task).genome.num_inputs == 7
+
+
+BASE = """[task]
+name = "hyperneat_visual_discrimination"
+[task.substrate]
+dimensions = 2
+"""
+IN = '[[task.substrate.layers]]\nkind = "input"\ngrid = [11, 11]\n'
+OUT = '[[task.substrate.layers]]\nkind = "output"\ngrid = [11, 11]\n'
+BAD_SUBSTRATES = {
+    "no_outputs": (BASE + IN, "task.substrate.layers"),
+    "no_layers": (BASE, "task.substrate.layers"),
+    "no_substrate": ('[task]\nname = "hyperneat_retina"\n', "task.substrate"),
+    "grid_dimension": (BASE + IN + '[[task.substrate.layers]]\nkind = "output"\ngrid = [11, 11, 1]\n',
+                       "task.substrate.layers[1].grid"),
+    "coordinate_dimension": (BASE + IN + OUT + '[[task.substrate.layers]]\nkind = "output"\n'
+                             'coordinates = [[0.0, 1.0], [0.5, 1.0, 2.0]]\n', "task.substrate.layers[2].coordinates[1]"),
+    "wrong_size": (BASE + '[[task.substrate.layers]]\nkind = "input"\ngrid = [5, 5]\n' + OUT,
+                   "task.substrate.layers"),
+    "unknown_link": (BASE + IN + OUT + 'links = [["0", "nowhere"]]\n', "task.substrate.links[0]"),
+    "unknown_layer_key": (BASE + IN + 'gird = [3]\n' + OUT, "task.substrate.layers[0].gird"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SUBSTRATES))
+def test_bad_substrates_give_one_line_naming_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture, case):
+    text, field = BAD_SUBSTRATES[case]
+    if case == "unknown_link":  # (links belong to [task.substrate]: move them above the layer tables)
+        text = BASE + 'links = [["0", "nowhere"]]\n' + IN + OUT
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    code = main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and f"{field}:" in lines[0], lines
+    assert not (tmp_path / "out").exists()
