@@ -223,3 +223,139 @@ def test_bad_substrates_give_one_line_naming_file_and_field(tmp_path: Path, caps
     lines = err.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and f"{field}:" in lines[0], lines
     assert not (tmp_path / "out").exists()
+
+
+# ---- ES-HyperNEAT ----------------------------------------------------------------------------------------------
+def reference_es_links(genome, substrate: Substrate) -> set:
+    """ES-HyperNEAT for one genome, written after the published pseudo-code (recursive quadtrees, scalar CPPN
+    queries by the reference interpreter): the set of (source point, target point, weight) links before pruning of
+    nodes off input-output paths."""
+    es, dist = substrate.config.es, substrate.config.distance_input
+
+    def query(a, b):
+        row = [*a, *b] + ([math.dist(a, b)] if dist else [])
+        return min(max(activate(genome, row)[0], -1.0), 1.0)
+
+    class Cell:
+        def __init__(self, x, y, width, lvl):
+            self.x, self.y, self.width, self.lvl, self.w, self.cs = x, y, width, lvl, 0.0, []
+
+    def leaves(c):
+        return [c.w] if not c.cs else [w for k in c.cs for w in leaves(k)]
+
+    def variance(c):
+        return float(np.var(leaves(c))) if c.cs else 0.0
+
+    def tree(point, outgoing):
+        root = Cell(0.0, 0.0, 1.0, 1)
+        queue = [root]
+        while queue:
+            p = queue.pop(0)
+            h = p.width / 2
+            p.cs = [Cell(p.x + sx * h, p.y + sy * h, h, p.lvl + 1) for sx, sy in ((-1, -1), (1, -1), (-1, 1), (1, 1))]
+            for c in p.cs:
+                c.w = query(point, (c.x, c.y)) if outgoing else query((c.x, c.y), point)
+            if p.lvl < es.initial_depth or (p.lvl < es.max_depth and np.var([c.w for c in p.cs]) > es.division_threshold):
+                queue.extend(p.cs)
+        return root
+
+    def extract(point, p, outgoing, out):
+        for c in p.cs:
+            if variance(c) >= es.variance_threshold:
+                extract(point, c, outgoing, out)
+            else:
+                def q(x, y):
+                    return query(point, (x, y)) if outgoing else query((x, y), point)
+                s = 2 * c.width
+                dl, dr = abs(c.w - q(c.x - s, c.y)), abs(c.w - q(c.x + s, c.y))
+                dt, db = abs(c.w - q(c.x, c.y - s)), abs(c.w - q(c.x, c.y + s))
+                if max(min(dt, db), min(dl, dr)) > es.band_threshold:
+                    out.add(((point, (c.x, c.y)) if outgoing else ((c.x, c.y), point)) + (round(c.w, 9),))
+
+    links: set = set()
+    ins = [tuple(p) for i in substrate.input_layers for p in substrate.coords[i].tolist()]
+    outs = [tuple(p) for i in substrate.output_layers for p in substrate.coords[i].tolist()]
+    hidden: set = set()
+    for a in ins:
+        found: set = set()
+        extract(a, tree(a, True), True, found)
+        links |= found
+        hidden |= {t for _, t, _ in found}
+    unexplored = set(hidden)
+    for _ in range(es.iteration_level):
+        new: set = set()
+        for a in sorted(unexplored):
+            found = set()
+            extract(a, tree(a, True), True, found)
+            links |= found
+            new |= {t for _, t, _ in found}
+        unexplored = new - hidden
+        hidden |= new
+    for o in outs:
+        found = set()
+        extract(o, tree(o, False), False, found)
+        links |= {f for f in found if f[0] in hidden}
+    return links
+
+
+def es_substrate(**es) -> Substrate:
+    from topoevo.hyperneat.substrate import ESConfig
+
+    cfg = SubstrateConfig(layers=[LayerConfig(kind="input", coordinates=[[-1.0, -1.0], [0.0, -1.0], [1.0, -1.0]]),
+                                  LayerConfig(kind="output", coordinates=[[-0.5, 1.0], [0.5, 1.0]])],
+                          es=ESConfig(**es))
+    return Substrate(cfg)
+
+
+@pytest.mark.parametrize("es", [{}, {"initial_depth": 1, "max_depth": 3, "variance_threshold": 0.01,
+                                     "band_threshold": 0.1, "iteration_level": 2}])
+def test_batched_es_hyperneat_finds_the_links_of_the_published_recursive_algorithm(es):
+    from topoevo.hyperneat.es_hyperneat import quadtrees
+
+    substrate = es_substrate(**es)
+    genomes = cppns(substrate.config, pop=8, generations=4, seed=3)
+    cp = CompiledPopulation(genomes, dtype=torch.float64)
+    ins = substrate.coords[0]
+    P = len(genomes)
+    found = quadtrees(cp, np.repeat(np.arange(P), len(ins)), np.tile(ins, (P, 1)), True, substrate.config.es, True)
+    total = 0
+    for p, g in enumerate(genomes):
+        ref = reference_es_links(g, substrate)
+        first = {(tuple(s), tuple(t), round(w, 9)) for gg, s, t, w in
+                 zip(found.genome, found.source.tolist(), found.target.tolist(), found.weight.tolist()) if gg == p}
+        assert first == {link for link in ref if link[0] in {tuple(x) for x in ins.tolist()}}
+        total += len(ref)
+    assert total > 0  # (the CPPNs do paint some pattern)
+
+
+def test_es_networks_are_exactly_the_networks_of_their_genomes():
+    """The ES networks: every kept link of the reference is in the genome, every genome node on an input-output
+    path, and the batched ticked population equals each genome run alone by the reference recurrent interpreter."""
+    from topoevo.genome import ReferenceRecurrentNetwork
+    from topoevo.hyperneat.es_hyperneat import es_networks
+
+    substrate = es_substrate(variance_threshold=0.01, band_threshold=0.1)
+    genomes = cppns(substrate.config, pop=8, generations=4, seed=5)
+    nets = es_networks(CompiledPopulation(genomes, dtype=torch.float64), substrate)
+    assert any(g.num_hidden for g in nets.genomes)
+    x = np.random.default_rng(0).uniform(-1, 1, (len(genomes), 3, 3))
+    got = nets(x).numpy()
+    for p, g in enumerate(nets.genomes):
+        assert not g.problems(), g.problems()
+        ref = ReferenceRecurrentNetwork(g)
+        for b in range(3):
+            ref.reset()
+            for _ in range(nets.ticks):
+                out = ref.activate(x[p, b].tolist())
+            np.testing.assert_allclose(got[p, b], out, rtol=1e-5, atol=1e-5)
+
+
+def test_es_substrate_errors_name_the_field(tmp_path: Path, capsys: pytest.CaptureFixture):
+    text = ('[task]\nname = "hyperneat_retina"\n[task.substrate]\ndimensions = 3\n[task.substrate.es]\n'
+            '[[task.substrate.layers]]\nkind = "input"\ngrid = [4, 2, 1]\n'
+            '[[task.substrate.layers]]\nkind = "output"\ngrid = [1, 1, 1]\n')
+    path = tmp_path / "es.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err and "task.substrate.dimensions:" in err

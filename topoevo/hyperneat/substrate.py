@@ -55,6 +55,39 @@ class LayerConfig(Section):
 
 
 @dataclass
+class ESConfig(Section):
+    """``[task.substrate.es]``: ES-HyperNEAT (Risi & Stanley 2012) places the hidden nodes itself. From each input
+    (outgoing) and, `iteration_level` times, from each newly found hidden node, a quadtree over [-1, 1]^2 samples
+    the CPPN's weight pattern: a cell is divided while its depth is below `initial_depth`, or below `max_depth`
+    while the variance of its children's weights exceeds `division_threshold`. Cells whose subtree variance is below
+    `variance_threshold` become connections when their band value (how much their weight differs from both
+    neighbours along one axis) exceeds `band_threshold`. Outputs are reached by incoming quadtrees; nodes not on a
+    path from an input to an output are removed. The networks run `activation_ticks` synchronous ticks per input.
+
+    >>> ESConfig().max_depth
+    3
+    """
+
+    SECTION = "es"
+
+    initial_depth: int = param(2, "Quadtree depth every cell is divided to (2: a 4x4 grid).", ge=1, le=8)
+    max_depth: int = param(3, "Deepest division (3: cells of an 8x8 grid).", ge=1, le=8)
+    division_threshold: float = param(0.03, "Divide a cell (below max_depth) when its children's weight variance "
+                                            "exceeds this.", ge=0)
+    variance_threshold: float = param(0.03, "Descend into a cell whose leaves' weight variance is at least this; "
+                                            "below it the cell is a candidate connection.", ge=0)
+    band_threshold: float = param(0.3, "A candidate becomes a connection when its band value exceeds this.", ge=0)
+    iteration_level: int = param(1, "Rounds of hidden-to-hidden search from newly found hidden nodes.", ge=0, le=5)
+    activation_ticks: int = param(0, "Synchronous ticks per network input; 0 = iteration_level + 2 (the longest "
+                                     "input-to-output path).", ge=0)
+
+    def check(self) -> tuple[str, str] | None:
+        if self.max_depth < self.initial_depth:
+            return "max_depth", f"expected max_depth >= initial_depth ({self.initial_depth}), got {self.max_depth}"
+        return None
+
+
+@dataclass
 class SubstrateConfig(Section):
     """``[task.substrate]``: the HyperNEAT substrate. The CPPN is queried with the coordinates of both ends of every
     connection (and their distance); its first output, clipped to [-1, 1], is expressed as a weight when its
@@ -83,6 +116,8 @@ class SubstrateConfig(Section):
     hidden_activation: str = param("sigmoid", "Activation of the substrate's hidden nodes.", choices=_activations)
     output_activation: str = param("sigmoid", "Activation of the substrate's output nodes.",
                                    choices=_activations)
+    es: ESConfig | None = param(None, "ES-HyperNEAT: `[task.substrate.es]` (2-D substrates with input and output "
+                                      "layers only); unset = the declared layers are the whole substrate.")
     query_chunk: int = param(0, "Connections per CPPN forward when building the substrate (bounds memory); 0 = all "
                                 "of them in one forward.", ge=0)
 
@@ -126,6 +161,15 @@ class SubstrateConfig(Section):
         for kind in (LayerKind.INPUT, LayerKind.OUTPUT):
             if kind not in kinds:
                 return "layers", f"the substrate has no {kind.value} layer (expected at least one)"
+        if self.es is not None:
+            if d != 2:
+                return "dimensions", f"ES-HyperNEAT's quadtree needs a 2-D substrate, got dimensions = {d}"
+            if LayerKind.HIDDEN in kinds:
+                return f"layers[{kinds.index(LayerKind.HIDDEN)}].kind", "ES-HyperNEAT places the hidden nodes itself"
+            for key in ("leo", "links", "node_bias"):
+                if getattr(self, key):
+                    return key, "not used by ES-HyperNEAT (leave it unset)"
+            return None
         targets = set()
         for j, link in enumerate(self.links):
             if len(link) != 2:

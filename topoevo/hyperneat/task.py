@@ -65,7 +65,12 @@ class HyperNEATTask(TaskBase):
         self.has_champion_test = self.problem.has_champion_test
 
     def develop(self, cppns: BatchedPolicy) -> BatchedPolicy:
-        """The substrate networks of the CPPNs (one batched query of all of them)."""
+        """The substrate networks of the CPPNs (one batched query of all of them; ES-HyperNEAT: one per quadtree
+        level)."""
+        if self.substrate.config.es is not None:
+            from topoevo.hyperneat.es_hyperneat import es_networks
+
+            return es_networks(cppns, self.substrate)
         from topoevo.hyperneat.network import SubstratePopulation  # (torch: imported when first evaluated)
 
         return SubstratePopulation.from_cppns(cppns, self.substrate)
