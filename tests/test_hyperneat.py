@@ -359,3 +359,16 @@ def test_es_substrate_errors_name_the_field(tmp_path: Path, capsys: pytest.Captu
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(path) in err and "task.substrate.dimensions:" in err
+
+
+def test_hyperneat_run_resumes_bit_identically(tmp_path: Path):
+    """A HyperNEAT run stopped after 2 generations and resumed to 4 writes the same statistics and champion as a run
+    of 4 (the checkpoint holds the nested substrate tables)."""
+    text = (ROOT / "tasks" / "retina_hyperneat.toml").read_text().replace("pop_size = 150", "pop_size = 30")
+    path = tmp_path / "retina.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--generations", "4", "--out", str(tmp_path / "full"), "--no-progress"]) == 0
+    assert main(["run", str(path), "--generations", "2", "--out", str(tmp_path / "cut"), "--no-progress"]) == 0
+    assert main(["resume", str(tmp_path / "cut"), "--generations", "4", "--no-progress"]) == 0
+    for name in ("stats.jsonl", "champion.json"):
+        assert (tmp_path / "cut" / name).read_text() == (tmp_path / "full" / name).read_text()
