@@ -8,6 +8,7 @@ cost of building + evaluating a >= 100,000-connection substrate for a population
 - Retina (Kashtan & Alon 2005; L AND R): `tasks/retina_neat.toml` (direct NEAT) and `tasks/retina_hyperneat.toml`
   (HyperNEAT + LEO, 3-D substrate), the same population (150) and generation budget, solved = all 256 patterns on
   the right side of 0.5; evaluations counted in whole generations up to the solving one.
+- ES-HyperNEAT on the retina problem (`--parts retina_es`, `tasks/retina_es_hyperneat.toml`): its own results file.
 - Scale: a 225-225-225 substrate (101,250 connections) for 100 CPPNs taken from a NEAT population after 5
   generations of random selection: compile the CPPNs, query them, build and evaluate the substrate networks on 16
   input patterns; CPU seconds (``time.process_time``) and wall seconds, the median of 5 after a warm-up call.
@@ -34,7 +35,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 VISUAL = ROOT / "tasks" / "visual_discrimination_hyperneat.toml"
-RETINA = {"neat": ROOT / "tasks" / "retina_neat.toml", "hyperneat": ROOT / "tasks" / "retina_hyperneat.toml"}
+RETINA = {"neat": ROOT / "tasks" / "retina_neat.toml", "hyperneat": ROOT / "tasks" / "retina_hyperneat.toml",
+          "es_hyperneat": ROOT / "tasks" / "retina_es_hyperneat.toml"}
 RESOLUTIONS = (11, 33, 55)
 
 
@@ -93,11 +95,11 @@ def visual(seeds: list[int], generations: int) -> dict[str, Any]:
     return out
 
 
-def retina(seeds: list[int], generations: int) -> dict[str, Any]:
+def retina(seeds: list[int], generations: int, methods: tuple[str, ...] = ("neat", "hyperneat")) -> dict[str, Any]:
     from topoevo.nn import CompiledPopulation
 
     out: dict[str, Any] = {}
-    for method in ("neat", "hyperneat"):  # alternate nothing: counts, not times, are compared
+    for method in methods:  # counts, not times, are compared
         rows = []
         for seed in seeds:
             run, cpu = evolve(RETINA[method], seed, generations)
@@ -161,7 +163,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--visual-generations", type=int, default=150)
     p.add_argument("--retina-generations", type=int, default=300)
-    p.add_argument("--parts", default="visual,retina,scale", help="comma-separated subset of visual,retina,scale")
+    p.add_argument("--parts", default="visual,retina,scale",
+                   help="comma-separated subset of visual,retina,scale,retina_es (ES-HyperNEAT on the retina problem: "
+                        "its own results file)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     session = start()
@@ -180,6 +184,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out["retina_hyperneat"] = f"{r['hyperneat']['solved']}/{args.seeds}"
         out["retina_neat"] = f"{r['neat']['solved']}/{args.seeds}"
         out["retina"] = r
+    if "retina_es" in parts:
+        r = retina(seeds, args.retina_generations, ("es_hyperneat",))
+        out["retina_es_hyperneat"] = f"{r['es_hyperneat']['solved']}/{args.seeds}"
+        out["retina_es"] = r
     out["settings"] = {"seeds": args.seeds, "visual_generations": args.visual_generations,
                        "retina_generations": args.retina_generations}
     name = "hyperneat" if parts == {"visual", "retina", "scale"} else "hyperneat_" + "_".join(sorted(parts))

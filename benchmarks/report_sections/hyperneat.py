@@ -40,6 +40,19 @@ def _retina(r: dict, runs: int, generations: int) -> str:
 Budget: population 150, {generations} generations ({150 * generations:,} evaluations) per run, both sides."""
 
 
+def _es(results_dir: pathlib.Path) -> str:
+    path = results_dir / "hyperneat_retina_es.json"
+    if not path.is_file():
+        return "ES-HyperNEAT on the retina problem (`tasks/retina_es_hyperneat.toml`): not yet measured."
+    r = json.loads(path.read_text())
+    x, st = r["retina_es"]["es_hyperneat"], r["settings"]
+    med = x["median_evaluations"]
+    return (f"ES-HyperNEAT on the retina problem (`{r['meta']['command']}`, {r['meta']['date']}; a smaller budget: "
+            f"population 150, {st['retina_generations']} generations, {st['seeds']} seeds): solved "
+            f"{x['solved']}/{st['seeds']}, median evaluations {med if med is not None else '-'}, mean champion "
+            f"accuracy {x['mean_champion_accuracy']:.3f}.")
+
+
 def render(results_dir: pathlib.Path) -> str:
     path = results_dir / "hyperneat.json"
     if not path.is_file():
@@ -75,8 +88,9 @@ the right side of 0.5):
 The retina problem is known to be hard for both encodings: Verbancsics & Stanley (2011) found plain HyperNEAT unable
 to solve it and needed LEO with a geometric seed; Clune, Mouret & Lipson (2013) needed connection costs and thousands
 of generations. The exact success rates of those papers are not quoted here (not retrievable in this session). No
-geometric seed is used here; ES-HyperNEAT runs on the same task with `tasks/retina_es_hyperneat.toml` (not
-benchmarked yet).
+geometric seed is used here.
+
+{_es(results_dir)}
 
 **A large substrate per genome**: {s['connections_per_genome']:,} connections (225 -> 225 -> 225 nodes) for each of
 {s['population']} CPPNs (mean {s['cppn_nodes_mean']} nodes, from a NEAT population after 5 generations):

@@ -117,13 +117,19 @@ def nested_tables(cls: type, prefix: str) -> list[str]:
         if not (isinstance(inner, type) and dataclasses.is_dataclass(inner)):
             continue
         name = f"{prefix}.{f.name}"
-        out.append(f"#### `{'[[' + name + ']]' if many else '[' + name + ']'}`\n")
-        summary = _summary(inner)
-        if summary:
-            out.append(summary + "\n")
-        out.extend(section_table(inner))
-        out.append("")
+        out.extend(_documented_table(f"#### `{'[[' + name + ']]' if many else '[' + name + ']'}`", inner))
         out.extend(nested_tables(inner, name))
+    return out
+
+
+def _documented_table(heading: str, cls: type) -> list[str]:
+    """A heading, the section's summary and its table of keys."""
+    out = [heading + "\n"]
+    summary = _summary(cls)
+    if summary:
+        out.append(summary + "\n")
+    out.extend(section_table(cls))
+    out.append("")
     return out
 
 
@@ -154,12 +160,7 @@ def render(tasks: Iterable[str] | None = None) -> str:
         out.append("")
         out.extend(nested_tables(cls, "task"))
     for section, cls in SECTIONS.items():
-        out.append(f"## `[{section}]`\n")
-        summary = _summary(cls)
-        if summary:
-            out.append(summary + "\n")
-        out.extend(section_table(cls))
-        out.append("")
+        out.extend(_documented_table(f"## `[{section}]`", cls))
     return "\n".join(out).rstrip() + "\n"
 
 
