@@ -372,3 +372,18 @@ def test_hyperneat_run_resumes_bit_identically(tmp_path: Path):
     assert main(["resume", str(tmp_path / "cut"), "--generations", "4", "--no-progress"]) == 0
     for name in ("stats.jsonl", "champion.json"):
         assert (tmp_path / "cut" / name).read_text() == (tmp_path / "full" / name).read_text()
+
+
+def test_zoo_visual_discrimination_champion_solves_and_scales_to_55x55():
+    """genomes/visual_discrimination_hyperneat.json (evolved by `topoevo run` on the task file) still solves the 75
+    trials at 11x11, and re-run unchanged on the 55x55 substrate keeps >= 90% of its 11x11 test accuracy."""
+    from benchmarks.hyperneat import rescaled_task
+    from topoevo.cli import load_champion
+
+    genome, meta, task, _ = load_champion(ROOT / "genomes" / "visual_discrimination_hyperneat.json")
+    assert meta["solved"] and task.evaluate(CompiledPopulation([genome]), np.zeros(1, int)).solved[0]
+    config = load_config(VISUAL)
+    acc = {r: rescaled_task(config.task.params, r, "all").evaluate(CompiledPopulation([genome]),
+                                                                  np.zeros(1, int)).info["accuracy"][0]
+           for r in (11, 55)}
+    assert acc[55] >= 0.9 * acc[11]
