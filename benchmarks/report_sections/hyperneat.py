@@ -75,8 +75,9 @@ field units ([-1, 1]).
 
 {_visual(r['visual'])}
 
-The papers report the same qualitative result (the champion's accuracy and mean distance nearly unchanged at 33x33
-and 55x55) as figures we could not retrieve exactly here, so none is quoted. An earlier run with sigmoid output
+Stanley, D'Ambrosio & Gauci (2009) report that the champions' performance stays nearly unchanged at 33x33 and
+55x55; their exact figures could not be retrieved in this session, so none is quoted beside ours. The task file's
+settings were chosen once (not tuned on other seeds). An earlier run with sigmoid output
 nodes lost most of its accuracy at 33x33 (8.5%): more inputs per unit area saturate the sigmoids, and ties of
 saturated outputs hide the maximum; linear outputs (argmax only) keep it.
 
@@ -85,10 +86,12 @@ the right side of 0.5):
 
 {_retina(r['retina'], settings['seeds'], settings['retina_generations'])}
 
-The retina problem is known to be hard for both encodings: Verbancsics & Stanley (2011) found plain HyperNEAT unable
-to solve it and needed LEO with a geometric seed; Clune, Mouret & Lipson (2013) needed connection costs and thousands
-of generations. The exact success rates of those papers are not quoted here (not retrievable in this session). No
-geometric seed is used here.
+Neither side solves the problem within this budget; the champions' accuracies are the comparison that remains
+(NEAT slightly ahead). The problem is known to be hard for both encodings: Verbancsics & Stanley (2011) report that
+HyperNEAT without LEO rarely found solutions and that LEO with a geometric seed (a bias toward local connections)
+helped; Clune, Mouret & Lipson (2013) evolved solutions with a direct encoding under a connection cost over thousands
+of generations. Their exact success rates could not be retrieved in this session and are not quoted. No geometric
+seed is used here, and both task files' settings were chosen once, not tuned.
 
 {_es(results_dir)}
 
