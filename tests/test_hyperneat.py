@@ -328,6 +328,18 @@ def test_batched_es_hyperneat_finds_the_links_of_the_published_recursive_algorit
     assert total > 0  # (the CPPNs do paint some pattern)
 
 
+def test_es_links_of_all_phases_equal_the_published_algorithm():
+    from topoevo.hyperneat.es_hyperneat import es_links
+
+    substrate = es_substrate(initial_depth=2, max_depth=3, variance_threshold=0.01, band_threshold=0.1,
+                             iteration_level=2)
+    genomes = cppns(substrate.config, pop=6, generations=4, seed=7)
+    got = es_links(CompiledPopulation(genomes, dtype=torch.float64), substrate)
+    assert sum(map(len, got)) > 0
+    for g, links in zip(genomes, got):
+        assert {(s, t, round(w, 9)) for s, t, w in links} == reference_es_links(g, substrate)
+
+
 def test_es_networks_are_exactly_the_networks_of_their_genomes():
     """The ES networks: every kept link of the reference is in the genome, every genome node on an input-output
     path, and the batched ticked population equals each genome run alone by the reference recurrent interpreter."""

@@ -136,32 +136,27 @@ def quadtrees(cppns: BatchedPolicy, genome: np.ndarray, points: np.ndarray, outg
     return Found(genome[owner], src, dst, w)
 
 
-def _key(p: np.ndarray) -> tuple[float, float]:
-    return (float(p[0]), float(p[1]))
-
-
-def es_genomes(cppns: BatchedPolicy, substrate: Substrate) -> list[Genome]:
-    """The ES-HyperNEAT network of every CPPN as a recurrent NEAT genome: inputs ``0..I-1``, outputs next, hidden
-    nodes after them; weights scaled by ``max_weight``; only nodes on an input-to-output path are kept."""
+def es_links(cppns: BatchedPolicy, substrate: Substrate) -> list[list[tuple[tuple, tuple, float]]]:
+    """Every CPPN's ES-HyperNEAT links ``(source point, target point, CPPN weight)``: input -> hidden, then
+    ``iteration_level`` rounds of hidden -> hidden from the newly found nodes, then hidden -> output (from hidden
+    nodes already found only); before the removal of nodes off input-output paths."""
     cfg = substrate.config
     es: ESConfig = cfg.es
     P = cppns.size
     ins = np.concatenate([substrate.coords[i] for i in substrate.input_layers])
     outs = np.concatenate([substrate.coords[i] for i in substrate.output_layers])
-    ni, no = len(ins), len(outs)
     dist = cfg.distance_input
     links: list[list[tuple[tuple, tuple, float]]] = [[] for _ in range(P)]
     hidden: list[set] = [set() for _ in range(P)]
 
     def record(f: Found) -> list[set]:
         new: list[set] = [set() for _ in range(P)]
-        for g, s, t, w in zip(f.genome.tolist(), f.source, f.target, f.weight.tolist()):
-            links[g].append((_key(s), _key(t), w))
-            new[g].add(_key(t))
+        for g, s, t, w in zip(f.genome.tolist(), f.source.tolist(), f.target.tolist(), f.weight.tolist()):
+            links[g].append((tuple(s), tuple(t), w))
+            new[g].add(tuple(t))
         return new
 
-    genome = np.repeat(np.arange(P), ni)
-    new = record(quadtrees(cppns, genome, np.tile(ins, (P, 1)), True, es, dist))
+    new = record(quadtrees(cppns, np.repeat(np.arange(P), len(ins)), np.tile(ins, (P, 1)), True, es, dist))
     for g in range(P):
         hidden[g] |= new[g]
     unexplored = new
@@ -174,15 +169,23 @@ def es_genomes(cppns: BatchedPolicy, substrate: Substrate) -> list[Genome]:
         unexplored = [new[g] - hidden[g] for g in range(P)]
         for g in range(P):
             hidden[g] |= new[g]
-    into_outputs = quadtrees(cppns, np.repeat(np.arange(P), no), np.tile(outs, (P, 1)), False, es, dist)
-    for g, s, t, w in zip(into_outputs.genome.tolist(), into_outputs.source, into_outputs.target,
-                          into_outputs.weight.tolist()):
-        if _key(s) in hidden[g]:  # only from hidden nodes already found
-            links[g].append((_key(s), _key(t), w))
-    ids = {_key(p): i for i, p in enumerate(ins)}
-    ids.update({_key(p): ni + j for j, p in enumerate(outs)})
-    return [_genome(links[g], ids, ni, no, cfg.max_weight, cfg.hidden_activation, cfg.output_activation, g)
-            for g in range(P)]
+    into = quadtrees(cppns, np.repeat(np.arange(P), len(outs)), np.tile(outs, (P, 1)), False, es, dist)
+    for g, s, t, w in zip(into.genome.tolist(), into.source.tolist(), into.target.tolist(), into.weight.tolist()):
+        if tuple(s) in hidden[g]:
+            links[g].append((tuple(s), tuple(t), w))
+    return links
+
+
+def es_genomes(cppns: BatchedPolicy, substrate: Substrate) -> list[Genome]:
+    """The ES-HyperNEAT network of every CPPN as a recurrent NEAT genome: inputs ``0..I-1``, outputs next, hidden
+    nodes after them; weights scaled by ``max_weight``; only nodes on an input-to-output path are kept."""
+    cfg = substrate.config
+    ins = np.concatenate([substrate.coords[i] for i in substrate.input_layers])
+    outs = np.concatenate([substrate.coords[i] for i in substrate.output_layers])
+    ids = {tuple(p): i for i, p in enumerate(ins.tolist())}
+    ids.update({tuple(p): len(ins) + j for j, p in enumerate(outs.tolist())})
+    return [_genome(links, ids, len(ins), len(outs), cfg.max_weight, cfg.hidden_activation, cfg.output_activation, g)
+            for g, links in enumerate(es_links(cppns, substrate))]
 
 
 def _genome(links: list[tuple[tuple, tuple, float]], io_ids: dict, ni: int, no: int, max_weight: float,
@@ -265,4 +268,4 @@ def es_networks(cppns: BatchedPolicy, substrate: Substrate) -> TickedPopulation:
     return TickedPopulation(es_genomes(cppns, substrate), es.activation_ticks or es.iteration_level + 2)
 
 
-__all__ = ["es_networks", "es_genomes", "quadtrees", "query_points", "TickedPopulation", "torch"]
+__all__ = ["es_networks", "es_genomes", "es_links", "quadtrees", "query_points", "TickedPopulation", "torch"]
