@@ -399,3 +399,13 @@ def test_zoo_visual_discrimination_champion_solves_and_scales_to_55x55():
                                                                   np.zeros(1, int)).info["accuracy"][0]
            for r in (11, 55)}
     assert acc[55] >= 0.9 * acc[11]
+
+
+def test_chunked_queries_build_the_same_substrates():
+    cfg = small_substrate()
+    genomes = cppns(cfg, pop=5)
+    x = np.random.default_rng(4).uniform(-1, 1, (5, 3, 6)).astype(np.float32)
+    whole = SubstratePopulation.from_cppns(CompiledPopulation(genomes), Substrate(cfg))(x)
+    chunked_cfg = SubstrateConfig(**{**cfg.__dict__, "query_chunk": 7})
+    chunked = SubstratePopulation.from_cppns(CompiledPopulation(genomes), Substrate(chunked_cfg))(x)
+    torch.testing.assert_close(chunked, whole)
