@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from topoevo.errors import TopoevoError
-from topoevo.hyperneat.substrate import Substrate, SubstrateConfig
+from topoevo.hyperneat.substrate import LayerKind, Substrate, SubstrateConfig
 from topoevo.nn.functions import ACTIVATIONS
 from topoevo.tasks.base import BatchedPolicy
 
@@ -78,8 +78,8 @@ class SubstratePopulation:
         self.biases = list(biases) if biases is not None else [None] * len(substrate.coords)
         self._size = int(self.weights[0].shape[0]) if self.weights else 0
         cfg = substrate.config
-        self._acts = [None if k.value == "input" else
-                      ACTIVATIONS[cfg.output_activation if k.value == "output" else cfg.hidden_activation]
+        self._acts = [None if k is LayerKind.INPUT else
+                      ACTIVATIONS[cfg.output_activation if k is LayerKind.OUTPUT else cfg.hidden_activation]
                       for k in substrate.kinds]
         self._incoming: list[list[int]] = [[] for _ in substrate.coords]
         for k, link in enumerate(substrate.links):
