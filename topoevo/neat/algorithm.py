@@ -24,6 +24,13 @@ from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
+#: ``stagnation.species_fitness_func``: a species' fitness from its members' scores (better is higher); 'median'
+#: is neat-python's (the upper of the two middle values), 'median2' the mean of the two
+SPECIES_FITNESS: dict[str, Callable[[list[float]], float]] = {
+    "max": max, "min": min, "mean": lambda v: math.fsum(v) / len(v), "median": lambda v: sorted(v)[len(v) // 2],
+    "median2": lambda v: float(np.median(v))}
+
+
 @dataclass
 class GenerationStats(GenerationStatistics):
     """What one generation looked like (after evaluation, before reproduction)."""
@@ -193,8 +200,9 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         """Update each species' improvement record; return the species allowed to reproduce (by id)."""
         cfg = self.config.stagnation
         ranked = []
+        species_fitness = SPECIES_FITNESS[cfg.species_fitness_func]
         for s in self.species_set.species.values():
-            top = max(scores[g.key] for g in s.members)
+            top = species_fitness([scores[g.key] for g in s.members])
             if top > s.best_score:
                 s.best_score, s.last_improved = top, self.generation
             ranked.append((top, -s.id, s))
