@@ -56,7 +56,9 @@ def halving_evaluations(archs: int, population: int, batch: int, keep: float) ->
     return archs + promoted
 
 
-def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
+def run_one(name: str, seed: int, archs: int, overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One run of ``name``'s task file on ``seed`` (``overrides``: extra task-file tables, for tuning on seeds
+    >= 1000)."""
     import torch
 
     from topoevo.config import load_config
@@ -64,12 +66,15 @@ def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
     from topoevo.run import Run
 
     torch.set_num_threads(1)
-    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": 1, "progress": False,
-                                                       "checkpoint_every": 0}})
-    nas = config.nas
+    extra = {k: dict(v) for k, v in (overrides or {}).items()}
+
+    def load(budget: int) -> Any:
+        return load_config(TASKS / FILES[name], {**extra, "run": {**extra.get("run", {}), "max_evaluations": budget,
+                                                                  "progress": False, "checkpoint_every": 0}})
+
+    nas = load(1).nas
     budget = halving_evaluations(archs, nas.population, nas.batch, nas.halving_keep) if name == "sh" else archs
-    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": budget, "progress": False,
-                                                       "checkpoint_every": 0}})
+    config = load(budget)
     t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
@@ -86,7 +91,9 @@ def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
     small = [h for h in hist if h[5] <= SMALL]
     best_small = max(small, key=lambda h: h[3])[4] if small else 0.0
     best = run.algo.best
-    return {"name": name, "seed": seed, "hv": hv, "best_acc_under_10k": best_small, "test_acc": best.test_accuracy,
+    kept = np.array([[1.0 - c.fitness, c.parameters] for c in run.algo.kept()], dtype=float).reshape(-1, 2)
+    hv_kept = hypervolume(kept / np.array(REFERENCE), np.ones(2))  # final population / queue only
+    return {"name": name, "seed": seed, "hv": hv, "hv_kept": hv_kept, "best_acc_under_10k": best_small, "test_acc": best.test_accuracy,
             "val_acc": best.fitness, "parameters": best.parameters, "evaluations": run.algo.evaluations,
             "new_archs": len({h[0] for h in run.algo.history}), "cpu_s": cpu, "wall_s": wall}
 
@@ -126,7 +133,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
              "full_mean": round(float(np.mean(out["full_test_acc"])), 4),
              "sh_cpu_ratio": round(float(np.sum(out["sh_cpu_s"]) / np.sum(out["full_cpu_s"])), 3),
              "nsga2_cpu_s": col("nsga2", "cpu_s", 1), "sh_trainings": [r["evaluations"] for r in results["sh"]],
-             "nsga2_test_acc": col("nsga2", "test_acc")}
+             "nsga2_test_acc": col("nsga2", "test_acc"),
+             "nsga2_hv_final_population": col("nsga2", "hv_kept"), "rea_hv_final_queue": col("rea", "hv_kept")}
     from benchmarks.results_meta import write_results
 
     write_results("nas_mo", {**out, **extra}, argv, list(range(args.seeds)), load_before)

@@ -121,9 +121,9 @@ class _ArchitectureSearch(AlgorithmBase):
         if weights is not None and len(weights) != n:
             raise ValueError(f"observe() got {len(weights)} trained weights for {n} candidates")
         for i, c in enumerate(self.pending):
-            c.test_accuracy = None if test is None else float(test[i])
+            c.test_accuracy = None if test is None or not math.isfinite(test[i]) else float(test[i])
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
-            c.latency_us = None if latency is None else float(latency[i])
+            c.latency_us = None if latency is None or not math.isfinite(latency[i]) else float(latency[i])
         self._observed = True
 
     def kept(self) -> list[NASCandidate]:
@@ -271,6 +271,7 @@ class RegularizedEvolution(_ArchitectureSearch):
         last = rung == len(epochs) - 1
         c.rung, c.epochs = rung, epochs[rung] - (epochs[rung - 1] if rung else 0)
         c.keep_weights = c.keep_weights or not last
+        c.measure = last  # (test accuracy and latency only where they are read)
         return c
 
     def _promote(self, done: list[NASCandidate]) -> list[NASCandidate]:
