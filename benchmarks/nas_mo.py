@@ -7,7 +7,8 @@ architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in b
 - ``rea``: tasks/mnist1d_rea.toml (regularized evolution, P = 10, S = 3, one child per generation, accuracy only),
   the same space, training and number of trained architectures; it is also the "full training" side below;
 - ``sh``: tasks/mnist1d_halving.toml: regularized evolution proposing the same number of new architectures, each
-  trained 1 epoch, the best fifth of each generation continued to 4 epochs (only those enter the queue).
+  trained 1 epoch, the best fifth of each generation continued to 4 epochs from its 1-epoch weights; every new
+  architecture enters the queue with its 1-epoch accuracy; the champion is the best 4-epoch one.
 
 Figures per seed:
 - hypervolume of validation error x parameters over every architecture the run trained, objectives divided by
@@ -81,11 +82,8 @@ def run_one(name: str, seed: int, archs: int, overrides: dict[str, dict[str, Any
         run.loop()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     hist = run.algo.history  # key, parent, mutation, fitness, test_accuracy, parameters, generation
-    if name == "sh":  # only fully trained rows count as results (a key's last row is its highest rung)
-        last = {}
-        for row in hist:
-            last[row[0]] = row
-        hist = list(last.values())
+    if name == "sh":  # only fully trained rows count as results (earlier rungs measure no test accuracy)
+        hist = [row for row in hist if row[4] is not None]
     f = np.array([[1.0 - h[3], h[5]] for h in hist], dtype=float)
     hv = hypervolume(f / np.array(REFERENCE), np.ones(2))
     small = [h for h in hist if h[5] <= SMALL]
