@@ -3,8 +3,9 @@ genomes (NEAT itself and the hybrid mode): compiling, describing, saving and (de
 ones (genome keys, the Python generator genome operations use)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,6 +13,10 @@ from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.genome import Genome
 from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
 from topoevo.genome.rng import GenomeRandom
+
+if TYPE_CHECKING:
+    from topoevo.checkpoint import StateReader
+    from topoevo.config import Config
 
 
 class GenomeCandidates:
@@ -43,6 +48,13 @@ class GenomeCandidates:
     def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
         save_genome(genome, path, metadata)
 
+    @staticmethod
+    def _kept(g: Genome) -> Genome:
+        """A copy that keeps fitness and parents (for genomes kept apart from those asked: queue, best, front)."""
+        c = g.copy()
+        c.fitness, c.parents = g.fitness, g.parents
+        return c
+
     def _py_rng(self) -> GenomeRandom:
         """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
         return GenomeRandom(int(self.rng.integers(0, 2**63)))
@@ -52,4 +64,21 @@ class GenomeCandidates:
         return self.next_key - 1
 
 
-__all__ = ["GenomeCandidates"]
+def read_genomes(r: StateReader, state: dict[str, Any], key: str, config: Config, source: str | None,
+                 need_fitness: bool) -> list[Genome]:
+    """The genomes of checkpoint list ``state[key]``, each checked against the config's inputs and outputs (and to
+    have a finite fitness when ``need_fitness``); errors name ``algorithm.<key>[i]``."""
+    from topoevo.neat.algorithm import _check_genome_shape
+
+    out = []
+    for i, d in enumerate(r.list(state, key, "algorithm")):
+        where = f"algorithm.{key}[{i}]"
+        g = genome_from_dict(d, f"{source}#{where}" if source else where)
+        _check_genome_shape(r, g, config, where)
+        if need_fitness and (g.fitness is None or not math.isfinite(g.fitness)):
+            raise r.fail(f"{where}.fitness", f"expected the fitness of every genome of {key}")
+        out.append(g)
+    return out
+
+
+__all__ = ["GenomeCandidates", "read_genomes"]

@@ -35,7 +35,7 @@ from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomi
 from topoevo.genome.mutation import mutate
 from topoevo.nas.nsga2 import PARETO_FILE, survivors
 from topoevo.nas.pareto import hypervolume
-from topoevo.neat.candidates import GenomeCandidates
+from topoevo.neat.candidates import GenomeCandidates, read_genomes
 
 OBJECTIVES = ("fitness", "connections")
 
@@ -179,12 +179,6 @@ class NEATNSGA2(GenomeCandidates, AlgorithmBase):
         return champ
 
     # ---- variation ------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _kept(g: Genome) -> Genome:
-        c = g.copy()
-        c.fitness, c.parents = g.fitness, g.parents
-        return c
-
     def tournament(self) -> Genome:
         """Binary tournament: lower rank wins, then larger crowding distance, then the first drawn."""
         i, j = (int(k) for k in self.rng.integers(0, len(self.population), 2))
@@ -244,26 +238,15 @@ class NEATNSGA2(GenomeCandidates, AlgorithmBase):
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEATNSGA2":
         """Rebuild from :meth:`state_dict` output; anything malformed raises
         :class:`~topoevo.errors.CheckpointError` naming the field."""
-        from topoevo.neat.algorithm import _check_genome_shape, _read_tracker
+        from topoevo.neat.algorithm import _read_tracker
 
         algo = cls(config, _restore=True)
         r, w = algo.load_base_state(state, source), "algorithm"
         algo.next_key = r.int(state, "next_key", w, 0)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
-        def genomes(key: str, need_fitness: bool) -> list[Genome]:
-            out = []
-            for i, d in enumerate(r.list(state, key, w)):
-                where = f"algorithm.{key}[{i}]"
-                g = genome_from_dict(d, f"{source}#{where}" if source else where)
-                _check_genome_shape(r, g, config, where)
-                if need_fitness and (g.fitness is None or not math.isfinite(g.fitness)):
-                    raise r.fail(f"{where}.fitness", "expected the fitness of every survivor")
-                out.append(g)
-            return out
-
-        algo.population = genomes("population", True)
-        algo.pending = genomes("pending", False)
+        algo.population = read_genomes(r, state, "population", config, source, True)
+        algo.pending = read_genomes(r, state, "pending", config, source, False)
         n, p = len(algo.population), config.neat.pop_size
         if len(algo.pending) != p or (algo.generation > 0 and n != p):
             raise r.fail("algorithm.population", f"expected {p} survivors and {p} pending genomes, got {n} and "
