@@ -110,14 +110,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for fut in futures:
             r = fut.result()
             results[r["name"]].append(r)
-            print(f"seed {r['seed']} {r['name']:>5}: hv {r['hv']:.4f} best<10k {r['best_acc_under_10k']:.3f} test "
-                  f"{r['test_acc']:.3f} ({r['parameters']} params) {r['evaluations']} trainings of "
-                  f"{r['new_archs']} archs, cpu {r['cpu_s']:.0f}s wall {r['wall_s']:.0f}s", flush=True)
-    for n in names:
+            print(json.dumps(r), flush=True)  # (one run per line: runs are independent, a log can be reused)
+    return summarise(results, args.seeds, args.archs, argv, load_before)
+
+
+def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, argv: list[str] | None,
+              load_before: tuple[float, ...], note: str | None = None) -> dict[str, Any]:
+    """The results object from the runs (``run_one`` dicts by name), written with its meta record."""
+    for n in results:
         results[n].sort(key=lambda r: r["seed"])
 
-    def col(name: str, key: str, digits: int = 4) -> list[float]:
-        return [round(float(r[key]), digits) for r in results[name]]
+    def col(name: str, key: str, digits: int = 4) -> list[float | None]:
+        return [None if r.get(key) is None else round(float(r[key]), digits) for r in results[name]]
 
     out: dict[str, Any] = {
         "nsga2_hv": col("nsga2", "hv"), "rea_hv": col("rea", "hv"),
@@ -125,17 +129,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rea_best_acc_under_10k": col("rea", "best_acc_under_10k"),
         "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col("rea", "test_acc"),
         "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col("rea", "cpu_s", 1)}
-    extra = {"seeds": args.seeds, "archs": args.archs,
+    extra = {"seeds": seeds, "archs": archs,
              "hv_wins": int(sum(a > b for a, b in zip(out["nsga2_hv"], out["rea_hv"]))),
              "sh_mean": round(float(np.mean(out["sh_test_acc"])), 4),
              "full_mean": round(float(np.mean(out["full_test_acc"])), 4),
              "sh_cpu_ratio": round(float(np.sum(out["sh_cpu_s"]) / np.sum(out["full_cpu_s"])), 3),
              "nsga2_cpu_s": col("nsga2", "cpu_s", 1), "sh_trainings": [r["evaluations"] for r in results["sh"]],
              "nsga2_test_acc": col("nsga2", "test_acc"),
-             "nsga2_hv_final_population": col("nsga2", "hv_kept"), "rea_hv_final_queue": col("rea", "hv_kept")}
+             "nsga2_hv_final_population": col("nsga2", "hv_kept"), "rea_hv_final_queue": col("rea", "hv_kept"),
+             "note": note}
     from benchmarks.results_meta import write_results
 
-    write_results("nas_mo", {**out, **extra}, argv, list(range(args.seeds)), load_before)
+    write_results("nas_mo", {**out, **extra}, argv, list(range(seeds)), load_before)
     print(json.dumps(out))
     return out
 

@@ -40,7 +40,7 @@ CPU seconds of the worker process.
 {rows}
 | mean | {mean('nsga2_hv'):.4f} | {mean('rea_hv'):.4f} | {mean('nsga2_best_acc_under_10k'):.3f} | {mean('rea_best_acc_under_10k'):.3f} | {mean('sh_test_acc'):.3f} | {mean('full_test_acc'):.3f} | {mean('sh_cpu_s'):.0f} | {mean('full_cpu_s'):.0f} |
 
-NSGA-II's hypervolume beats regularized evolution's on {r['hv_wins']}/{n} seeds (target >= 4/5). Successive halving
+{("Note: " + r["note"] + chr(10) + chr(10)) if r.get("note") else ""}NSGA-II's hypervolume beats regularized evolution's on {r['hv_wins']}/{n} seeds (target >= 4/5). Successive halving
 used {100 * r['sh_cpu_ratio']:.0f}% of full training's CPU time at mean test accuracy {r['sh_mean']:.3f} against
 {r['full_mean']:.3f} (target: within 0.005 at <= 50%).
 
