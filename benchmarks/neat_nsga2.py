@@ -32,7 +32,7 @@ def run_one(name: str, seed: int) -> dict[str, Any]:
 
     config = load_config(FILES[name], {"run": {"progress": False, "checkpoint_every": 0}})
     with tempfile.TemporaryDirectory() as tmp:
-        run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
+        run = Run.start(config, out=Path(tmp) / "run", seed=seed)  # (default reporters: stats.jsonl)
         summary = run.loop()
         champ = run.current_champion()
         out: dict[str, Any] = {"solved": summary.solved, "evaluations": summary.evaluations_to_solve,
