@@ -11,7 +11,7 @@ def render(results_dir: pathlib.Path) -> str:
     path = results_dir / "neat_nsga2.json"
     title = "## NSGA-II over NEAT genomes: fitness x connections (XOR)"
     if not path.is_file():
-        return f"{title}\n\nNot yet measured (`benchmarks/neat_nsga2.py`).\n"
+        return f"{title}\n\nThis benchmark is not yet measured (`benchmarks/neat_nsga2.py`).\n"
     r = json.loads(path.read_text())
     n = r["seeds"]
 
