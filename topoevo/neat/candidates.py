@@ -12,6 +12,7 @@ import numpy as np
 from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.genome import Genome
 from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
+from topoevo.genome.initial import node_ids
 from topoevo.genome.rng import GenomeRandom
 
 if TYPE_CHECKING:
@@ -64,21 +65,30 @@ class GenomeCandidates:
         return self.next_key - 1
 
 
+def check_genome_shape(r: StateReader, g: Genome, config: Config, where: str) -> None:
+    """A checkpointed genome must fit the config: same inputs, outputs, bias node and network type."""
+    cfg = config.genome
+    inputs, bias, outputs = node_ids(cfg)
+    if tuple(g.input_ids) != tuple(inputs) or tuple(g.output_ids) != tuple(outputs) or g.bias_id != bias:
+        raise r.fail(where, f"inputs {list(g.input_ids)}, bias {g.bias_id}, outputs {list(g.output_ids)} do not "
+                            f"fit the config (expected {list(inputs)}, {bias}, {list(outputs)})")
+    if g.feed_forward != cfg.feed_forward:
+        raise r.fail(f"{where}.network", f"expected a {cfg.network.value} genome (the config's genome.network)")
+
+
 def read_genomes(r: StateReader, state: dict[str, Any], key: str, config: Config, source: str | None,
                  need_fitness: bool) -> list[Genome]:
     """The genomes of checkpoint list ``state[key]``, each checked against the config's inputs and outputs (and to
     have a finite fitness when ``need_fitness``); errors name ``algorithm.<key>[i]``."""
-    from topoevo.neat.algorithm import _check_genome_shape
-
     out = []
     for i, d in enumerate(r.list(state, key, "algorithm")):
         where = f"algorithm.{key}[{i}]"
         g = genome_from_dict(d, f"{source}#{where}" if source else where)
-        _check_genome_shape(r, g, config, where)
+        check_genome_shape(r, g, config, where)
         if need_fitness and (g.fitness is None or not math.isfinite(g.fitness)):
             raise r.fail(f"{where}.fitness", f"expected the fitness of every genome of {key}")
         out.append(g)
     return out
 
 
-__all__ = ["GenomeCandidates", "read_genomes"]
+__all__ = ["GenomeCandidates", "read_genomes", "check_genome_shape"]
