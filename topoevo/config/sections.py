@@ -295,7 +295,7 @@ class RunConfig(Section):
 
     algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'cmaes', 'sep_cmaes', "
                            "'pgpe', 'snes', 'erl', 'td3', 'regularized_evolution', 'random_search', 'nsga2', "
-                           "'neat_rea' or "
+                           "'neat_nsga2', 'neat_rea' or "
                            "'neat_switch' (registered in topoevo/algorithm.py).",
                            choices=_algorithms)
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
