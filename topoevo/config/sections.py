@@ -99,6 +99,8 @@ class GenomeConfig(Section):
     num_hidden: int = param(0, "Hidden nodes of the initial genomes, as one layer: initial_connectivity then links "
                                "the inputs (and bias) to them and them (and the bias) to the outputs, instead of "
                                "the inputs to the outputs. 0 = NEAT's minimal start.", ge=0)
+    hidden_layers: int = param(1, "Layers of num_hidden nodes each in the initial genomes, each layer fully linked "
+                                  "to the next (the bias to every layer), the last to the outputs.", ge=1)
     activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)).",
                             choices=_activations)
     activation_options: list[str] = param(["sigmoid"], "Activations a mutation may switch a node to.",

@@ -52,8 +52,8 @@ def _links(cfg: GenomeConfig, sources: list[int], targets: list[int], pickable: 
 
 
 def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random, key: int = 0) -> Genome:
-    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, one layer of that many) with the configured
-    initial connectivity. Hidden node ids and link innovations are the same in every initial genome.
+    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, ``cfg.hidden_layers`` layers of that many) with
+    the configured initial connectivity. Hidden node ids and link innovations are the same in every initial genome.
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
@@ -69,14 +69,15 @@ def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Ra
     for o in outputs:
         nodes[o] = new_node(o, NodeKind.OUTPUT, cfg, rng)
     sources = list(inputs) + ([bias] if bias is not None else [])
-    hidden = list(range(first_hidden_id(cfg), first_hidden_id(cfg) + cfg.num_hidden))
-    tracker.next_node_id = max(tracker.next_node_id, first_hidden_id(cfg) + cfg.num_hidden)
-    for h in hidden:
+    first, width = first_hidden_id(cfg), cfg.num_hidden
+    hidden = [list(range(first + k * width, first + (k + 1) * width)) for k in range(cfg.hidden_layers if width else 0)]
+    tracker.next_node_id = max(tracker.next_node_id, first + width * len(hidden))
+    for h in (h for layer in hidden for h in layer):
         nodes[h] = new_node(h, NodeKind.HIDDEN, cfg, rng)
-    if hidden:  # two layers of links: sources -> hidden, hidden (and bias) -> outputs
-        layers = [(sources, hidden), (hidden + ([bias] if bias is not None else []), list(outputs))]
-    else:
-        layers = [(sources, list(outputs))]
+    # links layer to layer: sources -> first hidden layer, each layer (and the bias) -> the next, ... -> outputs
+    with_bias = [bias] if bias is not None else []
+    chain = [sources] + [layer + with_bias for layer in hidden]
+    layers = list(zip(chain, [*hidden, list(outputs)]))
     links = []
     for srcs, dsts in layers:
         links += _links(cfg, srcs, dsts, [s for s in srcs if s != bias] or srcs, rng)
