@@ -161,8 +161,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     jobs = [(d, v, s) for d in args.datasets for s in seeds for v in args.variants]  # variants alternate per seed
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
-    reference = reference_runs(list(range(args.first_seed, args.first_seed + args.reference))) if args.reference \
-        else {}
+    reference: dict[str, list[float]] = {}
     out = Path(args.out)
     if args.resume and out.exists():  # keep the runs an interrupted benchmark finished (same settings only)
         old = json.loads(out.read_text())
@@ -198,6 +197,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for fut in as_completed(futures):
             rows[futures[fut]] = fut.result()
             summarise()
+    if args.reference:  # after the runs: a stopped benchmark keeps them
+        reference.update(reference_runs(list(range(args.first_seed, args.first_seed + args.reference))))
     result = summarise()
     print(json.dumps(result))
     return result
