@@ -341,3 +341,8 @@ def test_one_hidden_layer_is_the_default():
     g1, g2 = (initial_genome(c, InnovationTracker(), random.Random(7)) for c in (cfg, explicit))
     assert {i: (c.in_node, c.out_node, c.weight) for i, c in g1.conns.items()} == \
         {i: (c.in_node, c.out_node, c.weight) for i, c in g2.conns.items()}
+
+
+def test_hidden_layers_without_hidden_nodes_is_refused():
+    with pytest.raises(ConfigError, match="genome.hidden_layers"):
+        Config.from_dict({"task": {"name": "xor"}, "genome": {"hidden_layers": 2}})

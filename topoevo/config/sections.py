@@ -128,6 +128,8 @@ class GenomeConfig(Section):
             return "response_init", "expected a value within [response_min, response_max]"
         if self.num_hidden and self.initial_connectivity is not InitialConnectivity.FULL:
             return "num_hidden", "an initial hidden layer needs initial_connectivity = 'full' (no dangling nodes)"
+        if self.hidden_layers > 1 and not self.num_hidden:
+            return "hidden_layers", f"expected num_hidden > 0 for {self.hidden_layers} hidden layers, got 0"
         return None
 
     @property
