@@ -261,7 +261,9 @@ def merge(parts: list[str], name: str, argv: list[str]) -> dict:
     runs.sort(key=lambda r: r["seed"])
     result = summarise(runs)
     if first is not None:
-        result.update({k: first[k] for k in ("task_file", "overrides", "draws") if k in first})
+        result.update({k: first[k] for k in ("task_file", "overrides", "draws", "ablation") if k in first})
+    for key in sorted({k for r in runs for k in r if k.startswith("ablation_")}):  # the --ablation counts
+        result[f"{key}_total"] = sum(r.get(key, 0) for r in runs)
     result["per_run"] = runs
     write_results(name, result, argv, seeds=seeds, source="merged from " + "; ".join(sources))
     return result
