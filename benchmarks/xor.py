@@ -23,6 +23,11 @@ results file (``benchmarks/results/<name>.json``), ``--set section.key=value`` o
     python benchmarks/xor.py --no-peer --seeds 100 --name xor_tuned
     python benchmarks/xor.py --no-peer --seeds 100 --task tasks/xor_paper.toml --name xor_ablation_power \
         --set mutation.weight_mutate_power=2.5
+
+``--ablation`` switches one rule of the NEAT implementation to the paper's or Stanley's C++'s, for this process only
+(see :data:`ABLATIONS`): ``speciation_order`` (every genome tries the species in order, not its parent's first),
+``tie_smaller`` (on equal fitness the smaller parent counts as the fitter, whose disjoint and excess genes the child
+takes), ``no_reenable`` (add-link only links unconnected pairs; it never re-enables a disabled link).
 """
 from __future__ import annotations
 
@@ -37,7 +42,8 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -84,6 +90,80 @@ def ablation_algorithm(draws: str) -> type[NEAT] | None:
     if draws == "gaussian":
         return None
     return type(f"NEAT_{draws}", (AblationNEAT,), {"draws": UniformDraws if draws == "uniform" else UniformCppDraws})
+
+
+class PaperSpeciationOrder(NEAT):
+    """Ablation ``speciation_order``: children carry no species hint, so speciation puts each genome in the first
+    compatible species in order (the paper's description) instead of trying its parent's species first."""
+
+    def _reproduce(self, *args: Any, **kwargs: Any) -> list:
+        children = super()._reproduce(*args, **kwargs)
+        for child in children:
+            child.species = None
+        return children
+
+
+@contextmanager
+def tie_smaller() -> Iterator[dict[str, int]]:
+    """Ablation ``tie_smaller``: Stanley's C++ ``mate_multipoint`` tie rule -- when both parents have the same
+    fitness, the one with fewer genes counts as the fitter (topoevo: either at random). Counts the crossovers and
+    the ties."""
+    import topoevo.neat.reproduction as reproduction
+
+    original, counts = reproduction.crossover, {"crossovers": 0, "ties": 0}
+
+    def crossover(fitter: Any, weaker: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["crossovers"] += 1
+        if fitter.fitness == weaker.fitness and fitter is not weaker:
+            counts["ties"] += 1
+            if len(weaker.conns) < len(fitter.conns):
+                fitter, weaker = weaker, fitter
+        return original(fitter, weaker, *args, **kwargs)
+
+    reproduction.crossover = crossover
+    try:
+        yield counts
+    finally:
+        reproduction.crossover = original
+
+
+@contextmanager
+def no_reenable() -> Iterator[dict[str, int]]:
+    """Ablation ``no_reenable``: add-link picks only pairs with no connection gene yet (the paper: "connecting two
+    previously unconnected nodes"); topoevo (like Stanley's C++) re-enables a disabled link it picks. Disabled
+    genes look enabled to add-link while it runs, so it passes over their pairs (its cycle check already counts
+    them)."""
+    import topoevo.genome.mutation as mutation
+
+    original, counts = mutation.add_connection, {"calls": 0}
+
+    def add_connection(g: Any, *args: Any, **kwargs: Any) -> bool:
+        counts["calls"] += 1
+        disabled = [c for c in g.conns.values() if not c.enabled]
+        for c in disabled:
+            c.enabled = True
+        try:
+            return original(g, *args, **kwargs)
+        finally:
+            for c in disabled:
+                c.enabled = False
+
+    mutation.add_connection = add_connection
+    try:
+        yield counts
+    finally:
+        mutation.add_connection = original
+
+
+@contextmanager
+def no_patch() -> Iterator[dict[str, int]]:
+    yield {}
+
+
+#: --ablation: (NEAT class or None, context manager patching one genome operation for the process)
+ABLATIONS: dict[str, tuple[type[NEAT] | None, Callable[[], Any]]] = {
+    "none": (None, no_patch), "speciation_order": (PaperSpeciationOrder, no_patch),
+    "tie_smaller": (None, tie_smaller), "no_reenable": (None, no_reenable)}
 
 
 def topoevo_xor(seed: int, task_file: Path = ROOT / "tasks" / "xor.toml", run_dir: str | None = None,
@@ -181,7 +261,9 @@ def merge(parts: list[str], name: str, argv: list[str]) -> dict:
     runs.sort(key=lambda r: r["seed"])
     result = summarise(runs)
     if first is not None:
-        result.update({k: first[k] for k in ("task_file", "overrides", "draws") if k in first})
+        result.update({k: first[k] for k in ("task_file", "overrides", "draws", "ablation") if k in first})
+    for key in sorted({k for r in runs for k in r if k.startswith("ablation_")}):  # the --ablation counts
+        result[f"{key}_total"] = sum(r.get(key, 0) for r in runs)
     result["per_run"] = runs
     write_results(name, result, argv, seeds=seeds, source="merged from " + "; ".join(sources))
     return result
@@ -203,7 +285,11 @@ def main() -> None:
                     help="write --name from these parts (logs of this script, or results names) instead of running")
     ap.add_argument("--draws", choices=["gaussian", "uniform", "uniform_cpp"], default="gaussian",
                     help="ablation: weight draws of the genome operations (see UniformDraws)")
+    ap.add_argument("--ablation", choices=list(ABLATIONS), default="none",
+                    help="ablation: one NEAT rule as the paper or Stanley's C++ has it (see ABLATIONS)")
     args = ap.parse_args()
+    if args.ablation != "none" and args.draws != "gaussian":
+        ap.error("--ablation and --draws: one ablation at a time")
     from benchmarks.results_io import start, write_results
 
     start()
@@ -224,11 +310,14 @@ def main() -> None:
     if args.gc != "none":
         gc.collect()
         gc.freeze()  # see the module docstring
+    algorithm, patch = ABLATIONS[args.ablation]
+    algorithm = algorithm or ablation_algorithm(args.draws)
     for seed in seeds:
         if args.gc == "peer":
             gc.unfreeze()
-        ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides,
-                                algorithm=ablation_algorithm(args.draws)))
+        with patch() as counts:
+            ours.append(topoevo_xor(seed, args.task, run_dir=args.run_dir, overrides=overrides, algorithm=algorithm))
+        ours[-1].update({f"ablation_{k}": v for k, v in counts.items()})
         if args.gc == "peer":
             gc.freeze()
         line = f"seed {seed:3d}: topoevo {ours[-1]['evals']} evals {ours[-1]['wall_s']:.3f} s " \
@@ -249,6 +338,10 @@ def main() -> None:
         ROOT) else str(args.task)
     result["overrides"] = overrides
     result["draws"] = args.draws
+    if args.ablation != "none":
+        result["ablation"] = args.ablation
+        for key in sorted({k for r in ours for k in r if k.startswith("ablation_")}):
+            result[f"{key}_total"] = sum(r.get(key, 0) for r in ours)
     result["per_run"] = [{"seed": s, **r} for s, r in zip(seeds, ours)]
     write_results(args.name, result, sys.argv, seeds=seeds)
     print(json.dumps(result))

@@ -317,3 +317,41 @@ def test_initial_hidden_layer_is_shared_by_every_initial_genome():
     assert set(a.conns) == set(b.conns) and set(a.nodes) == set(b.nodes)
     assert len(a.conns) == 4 * 4 + 5 * 2  # (3 inputs + bias) x 4 hidden, (4 hidden + bias) x 2 outputs
     assert not math.isnan(activate(a, [0.1, 0.2, 0.3])[0])
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_initial_hidden_layers_are_linked_layer_to_layer(layers):
+    import torch
+
+    from topoevo.hybrid.population import TrainablePopulation
+
+    cfg = GenomeConfig(num_inputs=3, num_outputs=2, num_hidden=4, hidden_layers=layers, activation="tanh")
+    t = InnovationTracker()
+    a, b = (initial_genome(cfg, t, random.Random(s)) for s in (0, 1))
+    assert a.problems() == [] and a.num_hidden == 4 * layers
+    assert set(a.conns) == set(b.conns) and set(a.nodes) == set(b.nodes)
+    # (3 inputs + bias) x 4, then (4 + bias) x 4 per further layer, then (4 + bias) x 2 outputs
+    assert len(a.conns) == 4 * 4 + (layers - 1) * 5 * 4 + 5 * 2
+    first = 3 + 1 + 2  # hidden ids follow inputs, bias, outputs
+    layer_of = {n: (n - first) // 4 for n in range(first, first + 4 * layers)}
+    for c in a.conns.values():  # every link goes from one layer to the next (the bias to every layer)
+        if c.out_node in layer_of:
+            assert layer_of.get(c.in_node, -1) == layer_of[c.out_node] - 1 or c.in_node == 3
+        else:
+            assert layer_of.get(c.in_node) == layers - 1 or c.in_node == 3
+    x = [0.1, -0.2, 0.3]
+    got = TrainablePopulation([a])(torch.tensor([[x]]))[0, 0].tolist()
+    assert got == pytest.approx(activate(a, x), rel=1e-5, abs=1e-6)
+
+
+def test_one_hidden_layer_is_the_default():
+    cfg = GenomeConfig(num_inputs=3, num_outputs=2, num_hidden=4)
+    explicit = GenomeConfig(num_inputs=3, num_outputs=2, num_hidden=4, hidden_layers=1)
+    g1, g2 = (initial_genome(c, InnovationTracker(), random.Random(7)) for c in (cfg, explicit))
+    assert {i: (c.in_node, c.out_node, c.weight) for i, c in g1.conns.items()} == \
+        {i: (c.in_node, c.out_node, c.weight) for i, c in g2.conns.items()}
+
+
+def test_hidden_layers_without_hidden_nodes_is_refused():
+    with pytest.raises(ConfigError, match="genome.hidden_layers"):
+        Config.from_dict({"task": {"name": "xor"}, "genome": {"hidden_layers": 2}})

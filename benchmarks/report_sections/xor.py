@@ -23,7 +23,20 @@ COUNT_ROWS = [
     ("xor_ablation_power_species", "paper-exact + sigma 2.5 + threshold toward 20 species"),
     ("xor_ablation_uniform", "paper-exact + uniform perturbation, same sigma (0.5)"),
     ("xor_ablation_uniform_cpp", "paper-exact + uniform perturbation in +-2.5 (Stanley's C++)"),
+    ("xor_ablation_speciation_order", "paper-exact + species tried in order (not the parent's first)"),
+    ("xor_ablation_tie_smaller", "paper-exact + equal fitness: the smaller parent is the fitter (Stanley's C++)"),
+    ("xor_ablation_no_reenable", "paper-exact + add-link never re-enables a disabled link"),
 ]
+# the ablations of rules inside the NEAT implementation (benchmarks/xor.py --ablation): what each replaces
+RULE_ABLATIONS = {
+    "xor_ablation_speciation_order": "speciation order (topoevo tries a genome's parent species first, then the "
+                                     "others in order; the paper places it in the first compatible species in order)",
+    "xor_ablation_tie_smaller": "the parent whose disjoint and excess genes a child takes when both have the same "
+                                "fitness (topoevo: either at random; Stanley's C++ mate_multipoint: the one with "
+                                "fewer genes; the paper's figure 4: genes of both at random)",
+    "xor_ablation_no_reenable": "add-link re-enabling an existing disabled link (topoevo does so, as Stanley's C++ "
+                                "does; the paper links only previously unconnected nodes)",
+}
 
 
 def _first_seed(d: dict[str, Any]) -> str:
@@ -78,6 +91,8 @@ def _counts(results_dir: Path) -> str:
         best = f" The single change that lowers the mean most is \"{closers[0][1]}\" ({num(closers[0][0])})." \
             if closers else ""
         tuned = next((d for name, _, d in found if name == "xor_tuned_fresh" and d is not None), None)
+        power = next((d for name, _, d in found if name == "xor_ablation_power" and d is not None), None)
+        power_solved = f": sigma 2.5 solves {power['solved']}/{power['runs']}" if power is not None else ""
         if tuned is not None and tuned.get("mean_evals_ci95"):
             tlo, thi = tuned["mean_evals_ci95"]
             best += (f" tasks/xor.toml, which changes four things at once (sigma 2.5, weights in [-8, 8], threshold "
@@ -85,19 +100,36 @@ def _counts(results_dir: Path) -> str:
                      f"with mean {num(tuned['mean_evals'])} on seeds it was never run on (95% CI [{num(tlo)}, "
                      f"{num(thi)}]: the paper's figure is {'inside' if tlo <= PAPER_MEAN <= thi else 'outside'}). "
                      f"So most of the gap comes from a parameter the paper does not publish, the perturbation size "
-                     f"(topoevo's default sigma 0.5 is small for XOR), then from speciation with the fixed "
-                     f"threshold.")
+                     f"(topoevo's default sigma 0.5 is small for XOR{power_solved}), then from "
+                     f"speciation with the fixed threshold.")
+            rates_row = next((d for name, _, d in found if name == "xor_ablation_rates" and d is not None), None)
+            if rates_row is not None and rates_row["mean_evals"] is not None:
+                best += (f" Raising the structural rates above the paper's (add-node 0.1 / add-link 0.2) lowers the "
+                         f"mean of the solved runs to {num(rates_row['mean_evals'])} but solves "
+                         f"{rates_row['solved']}/{rates_row['runs']}: more structural mutation than the paper's rates "
+                         f"helps this implementation, and is part of tasks/xor.toml's tuning.")
         flat = [label for name, label, d in found if d is not None and name.startswith("xor_ablation")
                 and (_paired(d, paper) or (0.0, 0.0))[1] >= 0.05]
         if flat:
             best += (" No measurable effect (Mann-Whitney p >= 0.05 against paper-exact on the same seeds): "
                      + "; ".join(f"\"{label}\"" for label in flat) + ".")
         both = next((d for name, _, d in found if name == "xor_ablation_power_species" and d is not None), None)
+        rates = next((d for name, _, d in found if name == "xor_ablation_rates" and d is not None), None)
         if both is not None and tuned is not None:
             best += (f" What separates \"sigma 2.5 + threshold toward 20 species\" ({num(both['mean_evals'])}) from "
                      f"tasks/xor.toml is the weight range [-8, 8] and the structural rates add-node 0.1 / add-link "
-                     f"0.2, which this session could not separate (the rates ablation did not finish under the "
-                     f"machine's load).")
+                     f"0.2" + (f"; the rates alone on paper-exact give {num(rates['mean_evals'])} "
+                               f"({rates['solved']}/{rates['runs']} solved)." if rates is not None and
+                               rates["mean_evals"] is not None else
+                               ", which this session could not separate (the rates ablation is not yet measured)."))
+        ties = next((d for name, _, d in found if name == "xor_ablation_tie_smaller" and d is not None), None)
+        if ties is not None and ties.get("ablation_crossovers_total"):
+            best += (f" Equal fitness between two different parents is common on XOR (parents with identical "
+                     f"outputs): {ties['ablation_ties_total']:,} of {ties['ablation_crossovers_total']:,} "
+                     f"crossovers in the tie rule's runs, so the tie rule is exercised, yet its effect is not "
+                     f"measurable on these seeds." if (_paired(ties, paper) or (0.0, 0.0))[1] >= 0.05 else
+                     f" Equal fitness between two different parents: {ties['ablation_ties_total']:,} of "
+                     f"{ties['ablation_crossovers_total']:,} crossovers in the tie rule's runs.")
         gap = (f"Paper-exact mean {num(paper['mean_evals'])} evaluations (95% CI [{num(lo)}, {num(hi)}]) against "
                f"the paper's {PAPER_MEAN:,}: the paper's figure is {'inside' if inside else 'outside'} the interval "
                f"({paper['solved']}/{paper['runs']} solved; paper: 100/100, 2.35 hidden nodes).{best}")
@@ -124,12 +156,21 @@ recorded, so the tuned row is also given on seeds 100-199.
        rows)}
 {gap}
 {("Not yet measured: " + ", ".join(missing) + ".") if missing else ""}
-Not measured (they need switches inside speciation and the genome operations, which issue 18 is rewriting):
-speciation order (topoevo tries a genome's parent species first, then the others in order; the paper places it in
-the first compatible species in order), disjoint and excess genes taken from both parents when fitness is equal
-(topoevo picks the fitter parent at random on ties and takes its genes only), and add-link re-enabling an existing
-disabled link (topoevo does so, as Stanley's C++ does).
+{_rule_ablations(found)}
 """
+
+
+def _rule_ablations(found: list[tuple[str, str, dict[str, Any] | None]]) -> str:
+    """Which rules of the implementation the ablation rows switch, and which are not yet measured."""
+    done = [RULE_ABLATIONS[name] for name, _, d in found if name in RULE_ABLATIONS and d is not None]
+    todo = [RULE_ABLATIONS[name] for name, _, d in found if name in RULE_ABLATIONS and d is None]
+    text = ""
+    if done:
+        text += ("Rules of the implementation switched to the paper's or Stanley's C++'s for one process by "
+                 "`benchmarks/xor.py --ablation` (no library option): " + "; ".join(done) + ".")
+    if todo:
+        text += " Not yet measured: " + "; ".join(todo) + "."
+    return text.strip()
 
 
 def _speed(results_dir: Path) -> str:

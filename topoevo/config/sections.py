@@ -123,6 +123,9 @@ class GenomeConfig(Section):
     num_hidden: int = param(0, "Hidden nodes of the initial genomes, as one layer: initial_connectivity then links "
                                "the inputs (and bias) to them and them (and the bias) to the outputs, instead of "
                                "the inputs to the outputs. 0 = NEAT's minimal start.", ge=0)
+    hidden_layers: int = param(1, "Layers of num_hidden nodes each in the initial genomes, each layer linked "
+                                  "to the next (the bias to every layer) under initial_connectivity, the last to the "
+                                  "outputs.", ge=1)
     enabled_default: str = param("true", "Enabled flag of new connection genes (initial and added): 'true', "
                                          "'false' or 'random' (each 50%).", choices=("true", "false", "random"))
     activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)); "
@@ -162,6 +165,11 @@ class GenomeConfig(Section):
                 return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
         if not self.response_min <= self.response_init <= self.response_max:
             return "response_init", "expected a value within [response_min, response_max]"
+        if self.hidden_layers > 1 and not self.num_hidden:
+            return "hidden_layers", f"expected num_hidden > 0 for {self.hidden_layers} hidden layers, got 0"
+        if self.hidden_layers > 1 and self.initial_connectivity in (InitialConnectivity.FS_NEAT,
+                                                                    InitialConnectivity.FS_NEAT_HIDDEN):
+            return "hidden_layers", "expected a full or partial initial_connectivity for several hidden layers"
         return None
 
     @property

@@ -82,19 +82,23 @@ def _links(cfg: GenomeConfig, sources: list[int], targets: list[int], pickable: 
     return []
 
 
-def _candidate_links(cfg: GenomeConfig, inputs: tuple[int, ...], bias: int | None, hidden: list[int],
+def _candidate_links(cfg: GenomeConfig, inputs: tuple[int, ...], bias: int | None, layers_: list[list[int]],
                      outputs: list[int], rng: random.Random) -> list[tuple[int, int]]:
-    """Every initial link of the configured connectivity (before hidden nodes left dangling are dropped)."""
+    """Every initial link of the configured connectivity (before hidden nodes left dangling are dropped); the hidden
+    layers ``layers_`` are linked each to the next (the bias to every layer), the last to the outputs."""
     mode = cfg.initial_connectivity
     sources = list(inputs) + ([bias] if bias is not None else [])
+    hidden = [h for layer in layers_ for h in layer]
     if mode in (InitialConnectivity.FS_NEAT, InitialConnectivity.FS_NEAT_HIDDEN):
         if not inputs:
             return []
         pick = rng.choice(inputs)
         targets = outputs + hidden if mode is InitialConnectivity.FS_NEAT_HIDDEN else outputs
         return [(pick, o) for o in targets]
-    if hidden:  # two layers of links: sources -> hidden, hidden (and bias) -> outputs
-        layers = [(sources, hidden), (hidden + ([bias] if bias is not None else []), outputs)]
+    if hidden:  # links layer to layer: sources -> first hidden layer, each layer (and the bias) -> the next, ...
+        with_bias = [bias] if bias is not None else []
+        chain = [sources] + [layer + with_bias for layer in layers_]
+        layers = list(zip(chain, [*layers_, outputs]))
         if mode in (InitialConnectivity.FULL_DIRECT, InitialConnectivity.PARTIAL_DIRECT):
             layers.append((list(inputs), outputs))
     else:
@@ -115,20 +119,22 @@ def _candidate_links(cfg: GenomeConfig, inputs: tuple[int, ...], bias: int | Non
 
 
 def _drop_dangling(links: list[tuple[int, int]], hidden: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
-    """Hidden nodes (one layer, no links among them) without an incoming or an outgoing link, and their links,
-    removed."""
-    has_in = {b for a, b in links if a != b}
-    has_out = {a for a, b in links if a != b}
-    dead = {h for h in hidden if h not in has_in or h not in has_out}
-    if not dead:
-        return links, hidden
-    return [(a, b) for a, b in links if a not in dead and b not in dead], [h for h in hidden if h not in dead]
+    """Hidden nodes without an incoming or an outgoing link (self-loops aside), and their links, removed; repeated
+    until none is left, since removing one layer's node can strand the next layer's."""
+    while True:
+        has_in = {b for a, b in links if a != b}
+        has_out = {a for a, b in links if a != b}
+        dead = {h for h in hidden if h not in has_in or h not in has_out}
+        if not dead:
+            return links, hidden
+        links = [(a, b) for a, b in links if a not in dead and b not in dead]
+        hidden = [h for h in hidden if h not in dead]
 
 
 def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random, key: int = 0) -> Genome:
-    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, one layer of that many, those left without an
-    incoming or outgoing link dropped) with the configured initial connectivity. Hidden node ids and link innovations
-    are the same in every initial genome.
+    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, ``cfg.hidden_layers`` layers of that many, those
+    left without an incoming or outgoing link dropped) with the configured initial connectivity. Hidden node ids and
+    link innovations are the same in every initial genome.
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
@@ -143,11 +149,13 @@ def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Ra
         nodes[bias] = new_node(bias, NodeKind.BIAS, cfg, rng)
     for o in outputs:
         nodes[o] = new_node(o, NodeKind.OUTPUT, cfg, rng)
-    hidden = list(range(first_hidden_id(cfg), first_hidden_id(cfg) + cfg.num_hidden))
-    tracker.next_node_id = max(tracker.next_node_id, first_hidden_id(cfg) + cfg.num_hidden)
+    first, width = first_hidden_id(cfg), cfg.num_hidden
+    layers = [list(range(first + k * width, first + (k + 1) * width)) for k in range(cfg.hidden_layers if width else 0)]
+    hidden = [h for layer in layers for h in layer]
+    tracker.next_node_id = max(tracker.next_node_id, first + len(hidden))
     for h in hidden:
         nodes[h] = new_node(h, NodeKind.HIDDEN, cfg, rng)
-    links = _candidate_links(cfg, inputs, bias, hidden, list(outputs), rng)
+    links = _candidate_links(cfg, inputs, bias, layers, list(outputs), rng)
     if hidden:
         links, kept = _drop_dangling(links, hidden)
         for h in set(hidden) - set(kept):
