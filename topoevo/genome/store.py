@@ -102,15 +102,48 @@ class PopulationStore:
     output_ids: tuple[int, ...]
     bias_id: int | None
     feed_forward: bool
+    #: connection row -> its position in the genomes' own connection order (genome-major, as ``g.conns`` iterates);
+    #: None when that is the row order (connections already in innovation order, as NEAT keeps them)
+    dict_position: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.node_offsets) - 1
 
     @classmethod
     def of(cls, genomes: Sequence[Genome]) -> "PopulationStore":
-        """Read the genes, one C-level pass per column; each genome's connections sorted by innovation."""
+        """The genomes as one store. Genomes that are untouched views of stores (:class:`StoredGenome` whose genes
+        were never built) are gathered from their stores' arrays; any other genome's genes are read, one C-level
+        pass per column, and its connections sorted by innovation."""
         if not genomes:
             raise ValueError("PopulationStore.of needs at least one genome")
+        sources: dict[int, tuple[PopulationStore, int]] = {}  # id(store) -> (store, index)
+        src = np.empty(len(genomes), dtype=np.int64)
+        row = np.empty(len(genomes), dtype=np.int64)
+        loose: list[Genome] = []
+        for i, g in enumerate(genomes):
+            st = g._store if type(g) is StoredGenome and g._nodes is None and g._conns is None else None
+            if st is None:
+                src[i], row[i] = -1, len(loose)
+                loose.append(g)
+                continue
+            entry = sources.get(id(st))
+            if entry is None:
+                entry = sources[id(st)] = (st, len(sources))
+            src[i], row[i] = entry[1], g._row
+        if not sources:
+            return cls._read(genomes)
+        stores = [st for st, _ in sources.values()]
+        if len(stores) == 1 and not loose and len(stores[0]) == len(genomes) and \
+                np.array_equal(row, np.arange(len(genomes))):
+            return stores[0]
+        if loose:
+            src[src < 0] = len(stores)
+            stores.append(cls._read(loose))
+        base = np.cumsum([0] + [len(st) for st in stores])
+        return _concat(stores).take(base[src] + row)
+
+    @classmethod
+    def _read(cls, genomes: Sequence[Genome]) -> "PopulationStore":
         g0 = genomes[0]
         node_lists = [list(g.nodes.values()) for g in genomes]
         conn_lists = [list(g.conns.values()) for g in genomes]
@@ -121,13 +154,33 @@ class PopulationStore:
         nodes = {c.name: c.encode(all_nodes) for c in NODE_COLUMNS}
         conns = {c.name: c.encode(all_conns) for c in CONN_COLUMNS}
         inn = conns["innovation"]
+        position = None
         if inn.size > 1:
             owner = np.repeat(np.arange(len(genomes)), np.diff(conn_offsets))
             key_order = np.lexsort((inn, owner))
             if not np.array_equal(key_order, np.arange(inn.size)):
                 conns = {k: v[key_order] for k, v in conns.items()}
+                position = key_order
         return cls(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids), g0.bias_id,
-                   g0.feed_forward)
+                   g0.feed_forward, position)
+
+    def take(self, rows: np.ndarray) -> "PopulationStore":
+        """The store of genomes ``rows`` (in that order)."""
+        node_offsets, node_rows = _gather(self.node_offsets, rows)
+        conn_offsets, conn_rows = _gather(self.conn_offsets, rows)
+        position = None
+        if self.dict_position is not None:  # each genome's rows keep their relative order
+            own = self.dict_position[conn_rows] - np.repeat(self.conn_offsets[rows], np.diff(conn_offsets))
+            position = own + np.repeat(conn_offsets[:-1], np.diff(conn_offsets))
+        return PopulationStore(node_offsets, conn_offsets, {k: v[node_rows] for k, v in self.nodes.items()},
+                               {k: v[conn_rows] for k, v in self.conns.items()}, self.input_ids, self.output_ids,
+                               self.bias_id, self.feed_forward, position)
+
+    def views(self, keys: Sequence[int], species: Sequence[int | None], parents: Sequence[tuple[int, ...]]
+              ) -> list["StoredGenome"]:
+        """Every genome as a :class:`StoredGenome` (genes built on first access)."""
+        new = StoredGenome.view
+        return [new(self, k, key, sp, par) for k, key, sp, par in zip(range(len(self)), keys, species, parents)]
 
     def genomes(self, keys: Sequence[int] | None = None, species: Sequence[int | None] | None = None,
                 parents: Sequence[tuple[int, ...]] | None = None) -> list[Genome]:
@@ -161,3 +214,105 @@ def store_unsupported() -> list[str]:
     []
     """
     return _missing_columns()
+
+
+def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets of the segments ``rows`` laid end to end, and the source index of each of their elements."""
+    counts = np.diff(offsets)[rows]
+    new = _offsets_array(counts)
+    index = np.arange(int(new[-1]), dtype=np.int64) + np.repeat(offsets[rows] - new[:-1], counts)
+    return new, index
+
+
+def _offsets_array(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _concat(stores: list[PopulationStore]) -> PopulationStore:
+    if len(stores) == 1:
+        return stores[0]
+    s0 = stores[0]
+    node_off = _offsets_array(np.concatenate([np.diff(s.node_offsets) for s in stores]))
+    conn_off = _offsets_array(np.concatenate([np.diff(s.conn_offsets) for s in stores]))
+    position = None
+    if any(s.dict_position is not None for s in stores):
+        starts = np.cumsum([0] + [len(s.conns["innovation"]) for s in stores])
+        position = np.concatenate([(np.arange(len(s.conns["innovation"])) if s.dict_position is None
+                                    else s.dict_position) + b for s, b in zip(stores, starts)])
+    return PopulationStore(node_off, conn_off, {c.name: np.concatenate([s.nodes[c.name] for s in stores])
+                                                for c in NODE_COLUMNS},
+                           {c.name: np.concatenate([s.conns[c.name] for s in stores]) for c in CONN_COLUMNS},
+                           s0.input_ids, s0.output_ids, s0.bias_id, s0.feed_forward, position)
+
+
+class StoredGenome(Genome):
+    """A :class:`Genome` that is row ``_row`` of a :class:`PopulationStore`: its genes (``nodes``, ``conns``) are
+    built on first access, after which it is an ordinary genome (what is changed in it is what counts; a
+    :meth:`PopulationStore.of` reads it back). Untouched, it costs one small object instead of a dict of gene
+    objects each generation.
+
+    >>> import random
+    >>> from topoevo.genome import initial_genome, InnovationTracker
+    >>> from topoevo.config import GenomeConfig
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
+    >>> v = PopulationStore.of([g]).views([7], [None], [()])[0]
+    >>> v.key, v.conns == g.conns, v == g
+    (7, True, True)
+    """
+
+    __slots__ = ("_store", "_row", "_nodes", "_conns")
+
+    @classmethod
+    def view(cls, store: PopulationStore, row: int, key: int, species: int | None, parents: tuple[int, ...]
+             ) -> "StoredGenome":
+        g = cls.__new__(cls)
+        g._store, g._row, g._nodes, g._conns = store, row, None, None
+        g.input_ids, g.output_ids, g.bias_id, g.feed_forward = store.input_ids, store.output_ids, store.bias_id, \
+            store.feed_forward
+        g.key, g.fitness, g.species, g.parents = key, None, species, parents
+        return g
+
+    def _build(self) -> None:
+        st, k = self._store, self._row
+        lo, hi = int(st.node_offsets[k]), int(st.node_offsets[k + 1])
+        values = [c.decode(st.nodes[c.name][lo:hi]) for c in NODE_COLUMNS]
+        self._nodes = dict(zip(values[0], map(NodeGene, *values)))
+        lo, hi = int(st.conn_offsets[k]), int(st.conn_offsets[k + 1])
+        values = [c.decode(st.conns[c.name][lo:hi]) for c in CONN_COLUMNS]
+        conns = list(map(ConnectionGene, *values))
+        if st.dict_position is not None:  # the genome's own order
+            conns = [conns[i] for i in np.argsort(st.dict_position[lo:hi], kind="stable").tolist()]
+        self._conns = {c.innovation: c for c in conns}
+
+    @property  # type: ignore[override]
+    def nodes(self) -> dict[int, NodeGene]:
+        if self._nodes is None:
+            self._build()
+        return self._nodes  # type: ignore[return-value]
+
+    @nodes.setter
+    def nodes(self, value: dict[int, NodeGene]) -> None:
+        if self._conns is None:
+            self._build()
+        self._nodes = value
+
+    @property  # type: ignore[override]
+    def conns(self) -> dict[int, ConnectionGene]:
+        if self._conns is None:
+            self._build()
+        return self._conns  # type: ignore[return-value]
+
+    @conns.setter
+    def conns(self, value: dict[int, ConnectionGene]) -> None:
+        if self._nodes is None:
+            self._build()
+        self._conns = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Genome):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Genome))
+
+    __hash__ = None  # type: ignore[assignment]

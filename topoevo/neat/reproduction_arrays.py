@@ -25,7 +25,8 @@ from topoevo.genome.genome import Genome
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.store import (ACTIVATION_CODES, AGGREGATION_CODES, CONN_COLUMNS, KIND_CODES, NODE_COLUMNS,
-                                  SENSOR_KIND_MAX, PopulationStore, store_unsupported)
+                                  SENSOR_KIND_MAX, PopulationStore, StoredGenome,
+                                  store_unsupported)
 
 #: the gene columns the kernel carries from parents to children (a column added to the store but not to the kernel
 #: keeps the reference path until the kernel learns it)
@@ -63,7 +64,8 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
     ...                    GenomeRandom(0))
     ['mutation.delete_node_rate = 0.1 (the array kernel implements only its default)']
     """
-    out = store_unsupported()
+    out = [] if config.neat.array_kernels else ["neat.array_kernels = false"]
+    out += store_unsupported()
     for kind, columns, carried in (("node", NODE_COLUMNS, KERNEL_NODE_COLUMNS), ("connection", CONN_COLUMNS,
                                                                                 KERNEL_CONN_COLUMNS)):
         if tuple(c.name for c in columns) != carried:
@@ -83,7 +85,7 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
 
 def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[int], counts: Sequence[int],
                      scores: dict[int, float], config: Config, tracker: InnovationTracker, rng: GenomeRandom,
-                     new_key: Callable[[], int]) -> list[Genome]:
+                     new_key: Callable[[], int]) -> list[StoredGenome]:
     """The offspring of every species: ``ranked[s]`` its members best first, ``counts[s]`` its children;
     ``scores`` by genome key ("higher is better"). Same rules as calling
     :func:`~topoevo.neat.reproduction.reproduce_species` species by species (children in the same order: species
@@ -136,4 +138,4 @@ def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[i
     keys = [new_key() for _ in range(len(first))]
     lineage = [(parent_keys[a],) if b < 0 else (parent_keys[a], parent_keys[b])
                for a, b in zip(first.tolist(), second.tolist())]
-    return children.genomes(keys, [species_ids[s] for s in species.tolist()], lineage)
+    return children.views(keys, [species_ids[s] for s in species.tolist()], lineage)
