@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
-from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -19,7 +17,6 @@ import numpy as np
 from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.genome import Genome
 
-_weight = attrgetter("weight")
 
 
 @dataclass(frozen=True)
@@ -42,16 +39,12 @@ class ConnectionTable:
 
     @classmethod
     def of(cls, genomes: Sequence[Genome]) -> "ConnectionTable":
-        """Read the genes with one C-level pass per field, then sort each genome's rows by innovation."""
-        conns = [g.conns for g in genomes]
-        counts = np.fromiter(map(len, conns), dtype=np.int64, count=len(conns))
-        offsets = np.zeros(len(conns) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        total = int(offsets[-1])
-        inn = np.fromiter(chain.from_iterable(conns), dtype=np.int64, count=total)  # dict keys = innovations
-        w = np.fromiter(map(_weight, chain.from_iterable(map(dict.values, conns))), dtype=np.float64, count=total)
-        _kernels().sort_segments(inn, w, offsets)
-        return cls(offsets, inn, w)
+        """The genes' innovations and weights, from the genomes' :class:`~topoevo.genome.store.PopulationStore`
+        (gathered, for genomes that live in one; else read one C-level pass per field and sorted)."""
+        from topoevo.genome.store import PopulationStore
+
+        store = PopulationStore.of(genomes)
+        return cls(store.conn_offsets, store.conns["innovation"], store.conns["weight"])
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
