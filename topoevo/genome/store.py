@@ -116,6 +116,13 @@ class PopulationStore:
         pass per column, and its connections sorted by innovation."""
         if not genomes:
             raise ValueError("PopulationStore.of needs at least one genome")
+        first = genomes[0]._store if type(genomes[0]) is StoredGenome else None
+        if first is not None and all(type(g) is StoredGenome and g._store is first and g._nodes is None and
+                                     g._conns is None for g in genomes):  # the common case: one store's views
+            rows = np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
+            if len(first) == len(genomes) and np.array_equal(rows, np.arange(len(genomes))):
+                return first
+            return first.take(rows)
         sources: dict[int, tuple[PopulationStore, int]] = {}  # id(store) -> (store, index)
         src = np.empty(len(genomes), dtype=np.int64)
         row = np.empty(len(genomes), dtype=np.int64)
@@ -214,6 +221,9 @@ def store_unsupported() -> list[str]:
     []
     """
     return _missing_columns()
+
+
+_row_of = attrgetter("_row")
 
 
 def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

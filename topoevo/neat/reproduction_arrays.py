@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import fields
-from typing import Callable, Sequence
+from functools import cache
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -53,6 +54,11 @@ KERNEL_FIELDS: dict[type, frozenset[str]] = {
 }
 
 
+@cache
+def _default(section: type) -> Any:
+    return section()
+
+
 def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
     """Why this generation's offspring cannot be made by the array kernel (empty: they can).
 
@@ -75,7 +81,7 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
         out.append(f"the genome random source is a {type(rng).__name__}, not a GenomeRandom")
     for section in (config.genome, config.mutation, config.reproduction):
         known = KERNEL_FIELDS[type(section)]
-        default = type(section)()
+        default = _default(type(section))
         for f in fields(section):
             if f.name not in known and getattr(section, f.name) != getattr(default, f.name):
                 out.append(f"{section.SECTION}.{f.name} = {getattr(section, f.name)!r} (the array kernel implements "
