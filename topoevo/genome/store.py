@@ -191,21 +191,12 @@ class PopulationStore:
 
     def genomes(self, keys: Sequence[int] | None = None, species: Sequence[int | None] | None = None,
                 parents: Sequence[tuple[int, ...]] | None = None) -> list[Genome]:
-        """Every genome as a :class:`Genome` (keys default to 0; species and parents to None / ())."""
+        """Every genome as a plain :class:`Genome` (keys default to 0; species and parents to None / ())."""
         n = len(self)
-        node_values = [c.decode(self.nodes[c.name]) for c in NODE_COLUMNS]
-        conn_values = [c.decode(self.conns[c.name]) for c in CONN_COLUMNS]
-        ids, inns = node_values[0], conn_values[0]
-        node_genes = list(map(NodeGene, *node_values))
-        conn_genes = list(map(ConnectionGene, *conn_values))
-        no, co = self.node_offsets.tolist(), self.conn_offsets.tolist()
-        keys = [0] * n if keys is None else keys
-        species = [None] * n if species is None else species
-        parents = [()] * n if parents is None else parents
-        ins, outs, bias, ff = self.input_ids, self.output_ids, self.bias_id, self.feed_forward
-        return [Genome(dict(zip(ids[no[k]:no[k + 1]], node_genes[no[k]:no[k + 1]])),
-                       dict(zip(inns[co[k]:co[k + 1]], conn_genes[co[k]:co[k + 1]])),
-                       ins, outs, bias, ff, keys[k], None, species[k], parents[k]) for k in range(n)]
+        views = self.views([0] * n if keys is None else keys, [None] * n if species is None else species,
+                           [()] * n if parents is None else parents)
+        return [Genome(v.nodes, v.conns, v.input_ids, v.output_ids, v.bias_id, v.feed_forward, v.key, None,
+                       v.species, v.parents) for v in views]
 
 
 def _offsets(counts: list[int]) -> np.ndarray:
