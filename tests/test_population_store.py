@@ -73,7 +73,7 @@ def test_store_distances_equal_the_reference(ev, seed):
 
 def kernel_children(ev, seed: int, rep: ReproductionConfig, counts: list[int], **mutation):
     """The kernel's offspring of ev's population split into up to two species (best first by a random score)."""
-    m = replace(ev.mutation, delete_node_rate=0.0, delete_connection_rate=0.0, **mutation)
+    m = replace(ev.mutation, **mutation)
     config = replace(BASE, genome=ev.cfg, mutation=m, reproduction=rep)
     rng = GenomeRandom(seed)
     assert kernel_unsupported(config, rng) == []
@@ -181,11 +181,18 @@ def test_kernel_runs_are_deterministic_and_resume_exactly():
     assert [fields_of(g) for g in a.ask()] == [fields_of(g) for g in c.ask()]
 
 
-def test_options_the_kernel_lacks_keep_the_reference_path():
+def test_options_the_kernel_lacks_keep_the_reference_path(monkeypatch):
+    from topoevo.config.sections import MutationConfig
+    from topoevo.neat import reproduction_arrays
+
+    # an option the kernel does not implement (as when a new one is added to the config): only its default passes
+    monkeypatch.setitem(reproduction_arrays.KERNEL_FIELDS, MutationConfig,
+                        reproduction_arrays.KERNEL_FIELDS[MutationConfig] - {"delete_connection_rate"})
     cfg = Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1},
                             "neat": {"pop_size": 20}, "mutation": {"delete_connection_rate": 0.2}})
     assert kernel_unsupported(cfg, GenomeRandom(0)) == [
         "mutation.delete_connection_rate = 0.2 (the array kernel implements only its default)"]
+    assert kernel_unsupported(replace(cfg, mutation=MutationConfig()), GenomeRandom(0)) == []
     algo = NEAT(cfg, seed=1)
     algo.tell([1.0] * 20)
     assert not any(isinstance(g, StoredGenome) for g in algo.ask())

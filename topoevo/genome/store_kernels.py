@@ -16,7 +16,8 @@ F_ADD_NODE, F_ADD_CONN, F_TOGGLE, F_W_RATE, F_W_PERTURB, F_W_POWER, F_W_INIT, F_
 F_B_RATE, F_B_PERTURB, F_B_POWER, F_B_INIT, F_B_MIN, F_B_MAX = range(9, 15)
 F_R_RATE, F_R_PERTURB, F_R_POWER, F_R_INIT, F_R_MIN, F_R_MAX = range(15, 21)
 F_ACT_RATE, F_AGG_RATE, F_MUTATE_ONLY, F_INTERSPECIES, F_MATE_ONLY, F_DISABLE = range(21, 27)
-N_FLOATS = 27
+F_DELETE_NODE, F_DELETE_CONN = range(27, 29)
+N_FLOATS = 29
 # indices into the integer parameters
 I_ELITISM, I_TRIES, I_EXCLUSIVE, I_FEED_FORWARD, I_NO_SELF_LOOPS, I_NEXT_INN, I_NEXT_NODE = range(7)
 I_NEW_ACT, I_NEW_AGG, I_SENSOR_KIND_MAX, I_HIDDEN_KIND = range(7, 11)
@@ -199,6 +200,68 @@ def _add_connection(o_id, o_kind, nb, ne, o_inn, o_in, o_out, o_w, o_en, cb, ce,
 
 
 @njit(cache=True)
+def _remove_conn(o_inn, o_in, o_out, o_w, o_en, r, ce):
+    """Remove connection row r of rows [.., ce) (order kept); returns the new end."""
+    for k in range(r, ce - 1):
+        o_inn[k], o_in[k], o_out[k], o_w[k], o_en[k] = o_inn[k + 1], o_in[k + 1], o_out[k + 1], o_w[k + 1], \
+            o_en[k + 1]
+    return ce - 1
+
+
+@njit(cache=True)
+def _remove_node(o_id, o_kind, o_bias, o_resp, o_act, o_agg, r, ne):
+    for k in range(r, ne - 1):
+        o_id[k], o_kind[k], o_bias[k], o_resp[k] = o_id[k + 1], o_kind[k + 1], o_bias[k + 1], o_resp[k + 1]
+        o_act[k], o_agg[k] = o_act[k + 1], o_agg[k + 1]
+    return ne - 1
+
+
+@njit(cache=True)
+def _drop_node(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out, o_w, o_en, cb, ce, r):
+    """Remove node row r and every connection touching it; returns the new ends."""
+    nid = o_id[r]
+    ne = _remove_node(o_id, o_kind, o_bias, o_resp, o_act, o_agg, r, ne)
+    k = cb
+    while k < ce:
+        if o_in[k] == nid or o_out[k] == nid:
+            ce = _remove_conn(o_inn, o_in, o_out, o_w, o_en, k, ce)
+        else:
+            k += 1
+    return ne, ce
+
+
+@njit(cache=True)
+def _prune_dangling(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out, o_w, o_en, cb, ce,
+                    hidden, dead):
+    """``prune_dangling``: remove hidden nodes without an incoming or an outgoing connection (self-loops do not
+    count), until none is left."""
+    while True:
+        n_dead = 0
+        for r in range(nb, ne):
+            if o_kind[r] != hidden:
+                continue
+            nid = o_id[r]
+            has_in, has_out = False, False
+            for k in range(cb, ce):
+                if o_in[k] != o_out[k]:
+                    if o_out[k] == nid:
+                        has_in = True
+                    if o_in[k] == nid:
+                        has_out = True
+            if not (has_in and has_out):
+                dead[n_dead] = nid
+                n_dead += 1
+        if n_dead == 0:
+            return ne, ce
+        for d in range(n_dead):
+            for r in range(nb, ne):
+                if o_id[r] == dead[d]:
+                    ne, ce = _drop_node(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out, o_w,
+                                        o_en, cb, ce, r)
+                    break
+
+
+@njit(cache=True)
 def _mutate_attr(col, o_kind, nb, ne, sensor_max, perturb, power, init_mean, init_stdev, lo, hi):
     for r in range(nb, ne):
         if o_kind[r] <= sensor_max:
@@ -231,6 +294,27 @@ def _mutate(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_o
                                          counters, targets, stack, seen_ids)
     if structural and ip[I_EXCLUSIVE]:
         return ne, ce
+    hidden = ip[I_HIDDEN_KIND]
+    if fp[F_DELETE_NODE] > 0.0 and np.random.random() < fp[F_DELETE_NODE]:
+        n_hidden = 0
+        for r in range(nb, ne):
+            if o_kind[r] == hidden:
+                n_hidden += 1
+        if n_hidden > 0:
+            k = _pick(n_hidden)
+            for r in range(nb, ne):
+                if o_kind[r] == hidden:
+                    if k == 0:
+                        ne, ce = _drop_node(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out,
+                                            o_w, o_en, cb, ce, r)
+                        break
+                    k -= 1
+            ne, ce = _prune_dangling(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out, o_w,
+                                     o_en, cb, ce, hidden, targets)
+    if fp[F_DELETE_CONN] > 0.0 and np.random.random() < fp[F_DELETE_CONN] and ce > cb:
+        ce = _remove_conn(o_inn, o_in, o_out, o_w, o_en, cb + _pick(ce - cb), ce)
+        ne, ce = _prune_dangling(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_out, o_w, o_en,
+                                 cb, ce, hidden, targets)
     if fp[F_TOGGLE] > 0.0 and np.random.random() < fp[F_TOGGLE] and ce > cb:
         r = cb + _pick(ce - cb)
         o_en[r] = not o_en[r]
@@ -295,7 +379,7 @@ def reproduce(n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c
     second = np.full(total, -1, np.int64)
     species = np.empty(total, np.int64)
     where = np.full(max_id + 1, -1, np.int64)  # node id -> row of the other parent (crossover)
-    targets = np.empty(max_nodes + 1, np.int64)
+    targets = np.empty(max_nodes + 2, np.int64)
     stack = np.empty(max_nodes + 2, np.int64)
     seen_ids = np.empty(max_nodes + 2, np.int64)
 

@@ -46,7 +46,8 @@ KERNEL_FIELDS: dict[type, frozenset[str]] = {
     MutationConfig: frozenset({
         "weight_mutate_rate", "weight_perturb_prob", "weight_mutate_power", "bias_mutate_rate", "bias_perturb_prob",
         "bias_mutate_power", "response_mutate_rate", "response_perturb_prob", "response_mutate_power",
-        "add_node_rate", "add_connection_rate", "toggle_enable_rate", "activation_mutate_rate",
+        "add_node_rate", "add_connection_rate", "delete_node_rate", "delete_connection_rate",
+        "toggle_enable_rate", "activation_mutate_rate",
         "aggregation_mutate_rate", "structural_exclusive", "add_connection_tries"}),
     ReproductionConfig: frozenset({
         "survival_threshold", "elitism_threshold", "mutate_only_prob", "interspecies_mate_rate",
@@ -66,9 +67,8 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
     >>> cfg = Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1}})
     >>> kernel_unsupported(cfg, GenomeRandom(0))
     []
-    >>> kernel_unsupported(Config.from_dict({"task": {"name": "xor"}, "mutation": {"delete_node_rate": 0.1}}),
-    ...                    GenomeRandom(0))
-    ['mutation.delete_node_rate = 0.1 (the array kernel implements only its default)']
+    >>> kernel_unsupported(cfg, random.Random(0))
+    ['the genome random source is a Random, not a GenomeRandom']
     """
     out = [] if config.neat.array_kernels else ["neat.array_kernels = false"]
     out += store_unsupported()
@@ -113,7 +113,8 @@ def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[i
                    mut.response_mutate_rate, mut.response_perturb_prob, mut.response_mutate_power, gc.response_init,
                    gc.response_min, gc.response_max,
                    mut.activation_mutate_rate, mut.aggregation_mutate_rate, rep.mutate_only_prob,
-                   rep.interspecies_mate_rate, rep.mate_only_prob, rep.disable_inherit_prob], dtype=np.float64)
+                   rep.interspecies_mate_rate, rep.mate_only_prob, rep.disable_inherit_prob, mut.delete_node_rate,
+                   mut.delete_connection_rate], dtype=np.float64)
     ip = np.array([rep.elitism_threshold, mut.add_connection_tries, mut.structural_exclusive, gc.feed_forward,
                    gc.feed_forward or not gc.allow_self_loops, tracker.next_innovation, tracker.next_node_id,
                    ACTIVATION_CODES[gc.activation], AGGREGATION_CODES[gc.aggregation], SENSOR_KIND_MAX,
