@@ -109,6 +109,11 @@ class PopulationStore:
     def __len__(self) -> int:
         return len(self.node_offsets) - 1
 
+    def enabled_counts(self) -> np.ndarray:
+        """Enabled connections per genome (``g.num_enabled()`` for all, without building any gene)."""
+        en = np.concatenate(([0], np.cumsum(self.conns["enabled"], dtype=np.int64)))
+        return en[self.conn_offsets[1:]] - en[self.conn_offsets[:-1]]
+
     @classmethod
     def of(cls, genomes: Sequence[Genome]) -> "PopulationStore":
         """The genomes as one store. Genomes that are untouched views of stores (:class:`StoredGenome` whose genes
