@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from strategies import PROPERTY, evolved
 from topoevo.config import Config
 from topoevo.config.sections import ReproductionConfig
+from topoevo.genome.columns import genomes_to_columns
 from topoevo.genome.distance import distance
 from topoevo.genome.genes import NodeKind
 from topoevo.genome.rng import GenomeRandom
@@ -43,6 +44,7 @@ def test_genomes_survive_the_store_unchanged(ev, r):
     keys = [g.key for g in pop]
     species, parents = [g.species for g in pop], [g.parents for g in pop]
     views = store.views(keys, species, parents)
+    assert genomes_to_columns(views) == genomes_to_columns(pop)  # (checkpoints read the store's arrays)
     for g, v, h in zip(pop, views, store.genomes(keys, species, parents)):
         assert fields_of(v) == fields_of(g) == fields_of(h)
         assert v == g and h == g
