@@ -111,8 +111,11 @@ class PopulationStore:
 
     def enabled_counts(self) -> np.ndarray:
         """Enabled connections per genome (``g.num_enabled()`` for all, without building any gene)."""
-        en = np.concatenate(([0], np.cumsum(self.conns["enabled"], dtype=np.int64)))
-        return en[self.conn_offsets[1:]] - en[self.conn_offsets[:-1]]
+        return _segment_sums(self.conns["enabled"], self.conn_offsets)
+
+    def hidden_counts(self) -> np.ndarray:
+        """Hidden nodes per genome (``g.num_hidden`` for all, without building any gene)."""
+        return _segment_sums(self.nodes["kind"] == KIND_CODES[NodeKind.HIDDEN], self.node_offsets)
 
     @classmethod
     def of(cls, genomes: Sequence[Genome]) -> "PopulationStore":
@@ -202,6 +205,11 @@ class PopulationStore:
                            [()] * n if parents is None else parents)
         return [Genome(v.nodes, v.conns, v.input_ids, v.output_ids, v.bias_id, v.feed_forward, v.key, None,
                        v.species, v.parents) for v in views]
+
+
+def _segment_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    total = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
+    return total[offsets[1:]] - total[offsets[:-1]]
 
 
 def _offsets(counts: list[int]) -> np.ndarray:
