@@ -4,8 +4,10 @@ invariant and the NEAT rules of crossover and mutation, distances on the store e
 run on the kernel is deterministic and resumable."""
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import pickle
 import random
 from dataclasses import replace
 
@@ -19,6 +21,7 @@ from topoevo.config.sections import ReproductionConfig
 from topoevo.genome.columns import genomes_to_columns
 from topoevo.genome.distance import distance
 from topoevo.genome.genes import NodeKind
+from topoevo.genome.genome import Genome
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.store import PopulationStore, StoredGenome
 from topoevo.genome.table import ConnectionTable, table_distances
@@ -48,6 +51,11 @@ def test_genomes_survive_the_store_unchanged(ev, r):
     for g, v, h in zip(pop, views, store.genomes(keys, species, parents)):
         assert fields_of(v) == fields_of(g) == fields_of(h)
         assert v == g and h == g
+    # pickled / deep-copied as plain genomes (process pools), the view left untouched
+    for g, v in zip(pop, store.views(keys, species, parents)):
+        for twin in (pickle.loads(pickle.dumps(v)), copy.deepcopy(v)):
+            assert type(twin) is Genome and fields_of(twin) == fields_of(g) and twin == g
+        assert v._nodes is None
     # gathered from the store (untouched views, any order, mixed with plain genomes) = read from the genes
     order = [r.randrange(len(pop)) for _ in range(r.randint(1, 2 * len(pop)))]
     fresh = store.views(keys, [None] * len(pop), [()] * len(pop))

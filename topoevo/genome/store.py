@@ -288,17 +288,27 @@ class StoredGenome(Genome):
         g.key, g.fitness, g.species, g.parents = key, None, species, parents
         return g
 
+    def __reduce__(self) -> tuple:
+        """Pickled (process pools, Ray) and deep-copied as a plain :class:`Genome`: its own genes, not the store;
+        an untouched view stays untouched."""
+        nodes, conns = (self._nodes, self._conns) if self._nodes is not None else self._genes()
+        return Genome, (nodes, conns, self.input_ids, self.output_ids, self.bias_id, self.feed_forward, self.key,
+                        self.fitness, self.species, self.parents)
+
     def _build(self) -> None:
+        self._nodes, self._conns = self._genes()
+
+    def _genes(self) -> tuple[dict[int, NodeGene], dict[int, ConnectionGene]]:
         st, k = self._store, self._row
         lo, hi = int(st.node_offsets[k]), int(st.node_offsets[k + 1])
         values = [c.decode(st.nodes[c.name][lo:hi]) for c in NODE_COLUMNS]
-        self._nodes = dict(zip(values[0], map(NodeGene, *values)))
+        nodes = dict(zip(values[0], map(NodeGene, *values)))
         lo, hi = int(st.conn_offsets[k]), int(st.conn_offsets[k + 1])
         values = [c.decode(st.conns[c.name][lo:hi]) for c in CONN_COLUMNS]
         conns = list(map(ConnectionGene, *values))
         if st.dict_position is not None:  # the genome's own order
             conns = [conns[i] for i in np.argsort(st.dict_position[lo:hi], kind="stable").tolist()]
-        self._conns = {c.innovation: c for c in conns}
+        return nodes, {c.innovation: c for c in conns}
 
     @property  # type: ignore[override]
     def nodes(self) -> dict[int, NodeGene]:
