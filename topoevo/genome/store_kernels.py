@@ -341,6 +341,21 @@ def _mutate(o_id, o_kind, o_bias, o_resp, o_act, o_agg, nb, ne, o_inn, o_in, o_o
 
 
 @njit(cache=True)
+def _copy_genome(p, nb, cb, n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c_in, c_out, c_w, c_en,
+                 o_id, o_kind, o_bias, o_resp, o_act, o_agg, o_inn, o_in, o_out, o_w, o_en):
+    """Copy parent p's rows to node row nb and connection row cb; returns the new ends."""
+    a, b = n_off[p], n_off[p + 1]
+    ne = nb + b - a
+    o_id[nb:ne], o_kind[nb:ne], o_bias[nb:ne] = n_id[a:b], n_kind[a:b], n_bias[a:b]
+    o_resp[nb:ne], o_act[nb:ne], o_agg[nb:ne] = n_resp[a:b], n_act[a:b], n_agg[a:b]
+    a, b = c_off[p], c_off[p + 1]
+    ce = cb + b - a
+    o_inn[cb:ce], o_in[cb:ce], o_out[cb:ce], o_w[cb:ce], o_en[cb:ce] = c_inn[a:b], c_in[a:b], c_out[a:b], c_w[a:b], \
+        c_en[a:b]
+    return ne, ce
+
+
+@njit(cache=True)
 def reproduce(n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c_in, c_out, c_w, c_en, scores,
               sp_start, sp_size, sp_pool, sp_count, ip, fp, act_options, agg_options, links_in, splits_in,
               resplits_in, seed):
@@ -405,13 +420,9 @@ def reproduce(n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c
         made = 0
         if sp_size[s] > ip[I_ELITISM]:  # the champion, unchanged
             p = sp_start[s]
-            for r in range(n_off[p], n_off[p + 1]):
-                o_id[nb], o_kind[nb], o_bias[nb], o_resp[nb] = n_id[r], n_kind[r], n_bias[r], n_resp[r]
-                o_act[nb], o_agg[nb] = n_act[r], n_agg[r]
-                nb += 1
-            for r in range(c_off[p], c_off[p + 1]):
-                o_inn[cb], o_in[cb], o_out[cb], o_w[cb], o_en[cb] = c_inn[r], c_in[r], c_out[r], c_w[r], c_en[r]
-                cb += 1
+            nb, cb = _copy_genome(p, nb, cb, n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c_in,
+                                  c_out, c_w, c_en, o_id, o_kind, o_bias, o_resp, o_act, o_agg, o_inn, o_in, o_out,
+                                  o_w, o_en)
             first[child] = p
             species[child] = s
             child += 1
@@ -422,13 +433,9 @@ def reproduce(n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn, c
             mom = sp_start[s] + _pick(n_pool)
             ne, ce = nb, cb
             if np.random.random() < mutate_only:
-                for r in range(n_off[mom], n_off[mom + 1]):
-                    o_id[ne], o_kind[ne], o_bias[ne], o_resp[ne] = n_id[r], n_kind[r], n_bias[r], n_resp[r]
-                    o_act[ne], o_agg[ne] = n_act[r], n_agg[r]
-                    ne += 1
-                for r in range(c_off[mom], c_off[mom + 1]):
-                    o_inn[ce], o_in[ce], o_out[ce], o_w[ce], o_en[ce] = c_inn[r], c_in[r], c_out[r], c_w[r], c_en[r]
-                    ce += 1
+                ne, ce = _copy_genome(mom, nb, cb, n_off, n_id, n_kind, n_bias, n_resp, n_act, n_agg, c_off, c_inn,
+                                      c_in, c_out, c_w, c_en, o_id, o_kind, o_bias, o_resp, o_act, o_agg, o_inn, o_in,
+                                      o_out, o_w, o_en)
                 first[child] = mom
                 mutating = True
             else:

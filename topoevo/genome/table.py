@@ -3,8 +3,10 @@ computed on them by compiled kernels (numba). Same numbers as :mod:`topoevo.geno
 weight term is summed exactly (Shewchuk's partials, as ``math.fsum``), so every distance and every speciation
 decision equals the readable reference's.
 
-numba is imported on first use only (it takes most of a second), so small populations keep the pure-Python path
-(see :data:`topoevo.neat.species.ARRAY_SPECIATION_MIN`).
+numba is imported on first use only (it takes most of a second), so small populations of plain genomes keep the
+pure-Python path (see :data:`topoevo.neat.species.ARRAY_SPECIATION_MIN`); populations of the array store (whose
+reproduction kernel imports numba anyway) use the kernels at any size. The arrays come from
+:meth:`topoevo.genome.store.PopulationStore.of`.
 """
 from __future__ import annotations
 
@@ -91,7 +93,6 @@ def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representati
 
 @dataclass(frozen=True)
 class _Kernels:
-    sort_segments: Callable[..., Any]
     distances: Callable[..., Any]
     assign: Callable[..., Any]
 
@@ -101,4 +102,4 @@ def _kernels() -> _Kernels:
     """The compiled kernels (numba imported on first use, once per process)."""
     from topoevo.genome import table_kernels as k
 
-    return _Kernels(k.sort_segments, k.distances, k.assign)
+    return _Kernels(k.distances, k.assign)

@@ -105,9 +105,9 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
 
 
 def compile_plan(genomes: Sequence[Genome]) -> Plan:
-    """Lay out P genomes as rows and edges (see :class:`Plan`). One C-level pass per gene field reads the genes
-    (``np.fromiter`` over ``attrgetter`` maps, no per-gene Python code); everything else is vectorized numpy over
-    the whole population."""
+    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays from
+    :meth:`topoevo.genome.store.PopulationStore.of` (gathered from the population store for genomes that live there,
+    else one C-level pass per gene field); everything else is vectorized numpy over the whole population."""
     P = len(genomes)
     if P == 0:
         raise CompileError("expected at least one genome", field="genomes")
