@@ -12,6 +12,7 @@ are in innovation order, which every NEAT operation keeps).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any, Sequence
@@ -34,6 +35,11 @@ ACTIVATION_CODES: dict[str, int] = {a: i for i, a in enumerate(ACTIVATION_NAMES)
 AGGREGATION_CODES: dict[str, int] = {a: i for i, a in enumerate(AGGREGATION_NAMES)}
 
 
+@lru_cache(maxsize=None)
+def _codes(values: tuple[Any, ...]) -> dict[Any, int]:
+    return {v: i for i, v in enumerate(values)}
+
+
 @dataclass(frozen=True)
 class Column:
     """One gene field stored as an array: its numpy dtype and, for a field of names or kinds, the codes.
@@ -50,8 +56,7 @@ class Column:
         """The column of the given genes (one C-level pass)."""
         it = map(attrgetter(self.name), items)
         if self.values is not None:
-            codes = {v: i for i, v in enumerate(self.values)}
-            it = map(codes.__getitem__, it)
+            it = map(_codes(self.values).__getitem__, it)
         return np.fromiter(it, dtype=self.dtype, count=len(items))
 
     def decode(self, column: np.ndarray) -> list[Any]:
@@ -124,6 +129,8 @@ class PopulationStore:
         pass per column, and its connections sorted by innovation."""
         if not genomes:
             raise ValueError("PopulationStore.of needs at least one genome")
+        if StoredGenome not in set(map(type, genomes)):  # plain genomes only
+            return cls._read(genomes)
         first = genomes[0]._store if type(genomes[0]) is StoredGenome else None
         if first is not None and all(type(g) is StoredGenome and g._store is first and g._nodes is None and
                                      g._conns is None for g in genomes):  # the common case: one store's views
@@ -160,22 +167,22 @@ class PopulationStore:
     @classmethod
     def _read(cls, genomes: Sequence[Genome]) -> "PopulationStore":
         g0 = genomes[0]
-        node_lists = [list(g.nodes.values()) for g in genomes]
-        conn_lists = [list(g.conns.values()) for g in genomes]
-        node_offsets = _offsets(list(map(len, node_lists)))
-        conn_offsets = _offsets(list(map(len, conn_lists)))
-        all_nodes = list(chain.from_iterable(node_lists))
-        all_conns = list(chain.from_iterable(conn_lists))
+        node_dicts = list(map(attrgetter("nodes"), genomes))
+        conn_dicts = list(map(attrgetter("conns"), genomes))
+        node_offsets = _offsets(list(map(len, node_dicts)))
+        conn_offsets = _offsets(list(map(len, conn_dicts)))
+        all_nodes = list(chain.from_iterable(map(dict.values, node_dicts)))
+        all_conns = list(chain.from_iterable(map(dict.values, conn_dicts)))
         nodes = {c.name: c.encode(all_nodes) for c in NODE_COLUMNS}
         conns = {c.name: c.encode(all_conns) for c in CONN_COLUMNS}
         inn = conns["innovation"]
         position = None
         if inn.size > 1:
-            owner = np.repeat(np.arange(len(genomes)), np.diff(conn_offsets))
-            key_order = np.lexsort((inn, owner))
-            if not np.array_equal(key_order, np.arange(inn.size)):
-                conns = {k: v[key_order] for k, v in conns.items()}
-                position = key_order
+            descending = np.flatnonzero(inn[1:] <= inn[:-1]) + 1  # rows not above their predecessor ...
+            if np.isin(descending, conn_offsets, invert=True).any():  # ... other than a genome's first row
+                owner = np.repeat(np.arange(len(genomes)), np.diff(conn_offsets))
+                position = np.lexsort((inn, owner))
+                conns = {k: v[position] for k, v in conns.items()}
         return cls(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids), g0.bias_id,
                    g0.feed_forward, position)
 
