@@ -278,9 +278,9 @@ class StoredGenome(Genome):
     >>> from topoevo.genome import initial_genome, InnovationTracker
     >>> from topoevo.config import GenomeConfig
     >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(0, 4), random.Random(0))
-    >>> v = PopulationStore.of([g]).views([7], [None], [()])[0]
-    >>> v.key, v.conns == g.conns, v == g
-    (7, True, True)
+    >>> v = PopulationStore.of([g]).views([g.key], [None], [()])[0]
+    >>> v.conns == g.conns, v == g, v._nodes is not None
+    (True, True, True)
     """
 
     __slots__ = ("_store", "_row", "_nodes", "_conns")
