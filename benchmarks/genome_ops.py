@@ -9,7 +9,8 @@ size on both sides (see benchmarks/peers/neat_python_peer.py). Mutation rates ma
 replace 0.1 and power 0.5, biases initialised N(0, 1), every mutation may happen in one child), and so does
 speciation (distance always normalised by gene count, c3 = 0.5, threshold 3.0), so both
 sides keep a similar number of species. topoevo's fitness reads the sizes through its population store (no gene
-objects built, as its compile reads genes). Figures are process CPU time per genome of the new generation. Last line: one JSON object.
+objects built, as its compile reads genes). Figures are process CPU time per genome of the new generation.
+Last line: one JSON object.
 """
 from __future__ import annotations
 

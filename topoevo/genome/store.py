@@ -129,11 +129,13 @@ class PopulationStore:
         pass per column, and its connections sorted by innovation."""
         if not genomes:
             raise ValueError("PopulationStore.of needs at least one genome")
-        if StoredGenome not in set(map(type, genomes)):  # plain genomes only
+        types = set(map(type, genomes))
+        if StoredGenome not in types:  # plain genomes only
             return cls._read(genomes)
         first = genomes[0]._store if type(genomes[0]) is StoredGenome else None
-        if first is not None and all(type(g) is StoredGenome and g._store is first and g._nodes is None and
-                                     g._conns is None for g in genomes):  # the common case: one store's views
+        # the common case, untouched views of one store (checked in C: views build both gene dicts at once)
+        if len(types) == 1 and len(set(map(id, map(_store_of, genomes)))) == 1 and \
+                list(map(_nodes_of, genomes)).count(None) == len(genomes):
             rows = np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
             if len(first) == len(genomes) and np.array_equal(rows, np.arange(len(genomes))):
                 return first
@@ -234,7 +236,7 @@ def store_unsupported() -> list[str]:
     return _missing_columns()
 
 
-_row_of = attrgetter("_row")
+_row_of, _store_of, _nodes_of = attrgetter("_row"), attrgetter("_store"), attrgetter("_nodes")
 
 
 def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -48,6 +48,12 @@ class ConnectionTable:
         store = PopulationStore.of(genomes)
         return cls(store.conn_offsets, store.conns["innovation"], store.conns["weight"])
 
+    def extended(self, other: "ConnectionTable") -> "ConnectionTable":
+        """This table's genomes followed by ``other``'s."""
+        return ConnectionTable(np.concatenate((self.offsets, other.offsets[1:] + self.offsets[-1])),
+                               np.concatenate((self.innovation, other.innovation)),
+                               np.concatenate((self.weight, other.weight)))
+
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
@@ -83,7 +89,9 @@ def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representati
     Returns (slot per genome, founding genome of each new slot).
     """
     reps = [r for r in representatives if r is not None]
-    table = ConnectionTable.of([*genomes, *reps])
+    table = ConnectionTable.of(genomes)  # (the population and the representatives read apart: each from one store)
+    if reps:
+        table = table.extended(ConnectionTable.of(reps))
     rep_rows = np.full(len(representatives), -1, dtype=np.int64)
     rep_rows[[i for i, r in enumerate(representatives) if r is not None]] = np.arange(len(genomes),
                                                                                       len(genomes) + len(reps))
