@@ -44,6 +44,7 @@ def topoevo_worker(size: int, seed: int = 0) -> dict:
 
     from topoevo.config import load_config
     from topoevo.evaluate.base import compile_genomes
+    from topoevo.genome.store import PopulationStore
     from topoevo.neat import NEAT
     from topoevo.tasks.xor import XORTask
 
@@ -65,8 +66,9 @@ def topoevo_worker(size: int, seed: int = 0) -> dict:
             wall.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
             pop = algo.ask()
-            conns.append(statistics.fmean(g.num_enabled() for g in pop))
-            hidden.append(statistics.fmean(g.num_hidden for g in pop))
+            store = PopulationStore.of(pop)  # (sizes read from the arrays: no gene objects built)
+            conns.append(float(store.enabled_counts().mean()))
+            hidden.append(float(store.hidden_counts().mean()))
     return {"size": size, "sec_per_gen": statistics.median(wall), "cpu_per_gen": statistics.median(cpu),
             "enabled_connections": statistics.fmean(conns), "hidden": statistics.fmean(hidden),
             "peak_mb": peak_mb(), "generations": timed}

@@ -29,9 +29,13 @@ speciation), population 150, 20 warm-up + 30 timed generations, random fitness w
 use neat-python's XOR-example mutation rates (add/delete connection 0.5, add/delete node 0.2, weights 0.8 with
 replace 0.1, biases 0.7 with replace 0.1 -- on both sides since 2026-12-05; before, topoevo did not mutate biases)
 and its speciation settings (distance normalised by gene count, c3 = 0.5, threshold 3.0).{stale}
+Since issue 18's store (2026-12-05) topoevo makes the offspring on arrays (one numba kernel per generation, its own
+random stream; `neat.array_kernels = false` runs the readable reference) and its harness reads the genome sizes
+through the store (no gene objects built between generations). Measured under load (7 other helpers): the ratio
+is a same-run CPU ratio; a quiet re-measure is due.
 
 {table(["genome size", "topoevo", "neat-python 2.0", "ratio"], rows)}
-Goal: <= 1/3 of neat-python's time per child. DESIGN.md's aim for the whole framework: <= 10 us per genome.
+Goals (issue 18): <= 10 us per child at XOR size, >= 20x neat-python at ~100 connections.
 
 {json_line(data)}
 """

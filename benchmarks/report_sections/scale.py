@@ -51,12 +51,13 @@ process CPU seconds (wall seconds beside them: on a shared machine wall time als
 {lines}
 
 Goals (issue 18): population 10,000 <= 0.1 s per generation; population 100,000 runs in <= 4 GB peak.
-Populations of 1,000 and more are speciated by a compiled array kernel (`topoevo.genome.table`, numba; the
-same decisions as the Python loop, property-tested), smaller ones by the Python loop (no numba import). What is
-left at 10,000 is reproduction on Python gene objects (crossover, copy, mutation: ~45% of a generation), the
-compiler's reads of those objects (~25%) and the garbage collections their ~200,000 new objects a generation
-trigger (~15%): the array-backed population store of issue 18 (reproduction and compile on arrays, genomes built
-on demand) is what removes them; it is not built yet.
+Since issue 18's store (2026-12-05) the population lives in arrays between generations
+(`topoevo.genome.store.PopulationStore`): the offspring of a whole generation are made by one compiled kernel
+(`topoevo.genome.store_kernels`, numba: parent choice, crossover aligned by innovation, every mutation), the
+children are `StoredGenome` views whose gene objects are built only if something reads them, and compile,
+speciation and checkpoints read the arrays. The harness reads the genome sizes through the store too (reading
+`g.conns` builds a genome's gene objects, and the next `tell` then reads those). Measured with 7 other processes
+loading the machine: CPU seconds are the figure to compare; a quiet re-measure is due.
 
 `{line}`
 """

@@ -293,6 +293,9 @@ class NEATConfig(Section):
 
     pop_size: int = param(150, "Genomes per generation (kept exact).", ge=2)
     reset_on_extinction: bool = param(True, "Start a fresh population if every species goes extinct.")
+    array_kernels: bool = param(True, "Make offspring on arrays with the compiled kernel (same rules, its own "
+                                      "random stream); false = the readable reference implementation, one genome "
+                                      "object at a time (the numbers of runs made before it).")
 
 
 @dataclass

@@ -15,6 +15,7 @@ import numpy as np
 
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
+from topoevo.genome.store import ACTIVATION_NAMES, AGGREGATION_NAMES, KIND_LIST, PopulationStore, StoredGenome
 
 FORMAT = "topoevo.genome_columns"
 VERSION = 1
@@ -52,6 +53,8 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
     for i, g in enumerate(genomes):
         if (g.input_ids, g.output_ids, g.bias_id, g.feed_forward) != shape:
             raise ValueError(f"genome {i} has other inputs, outputs, bias node or network type than genome 0")
+    if genomes and isinstance(genomes[0], StoredGenome):  # a population of the array store: its arrays
+        return _store_columns(genomes, shape)
     nodes = [list(g.nodes.values()) for g in genomes]
     conns = [list(g.conns.values()) for g in genomes]
     flat_nodes, flat_conns = list(chain.from_iterable(nodes)), list(chain.from_iterable(conns))
@@ -80,10 +83,46 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
         "conn_weight": col(attrgetter("weight"), flat_conns, np.float64),
         "conn_enabled": col(attrgetter("enabled"), flat_conns, np.uint8),
     }
+    return _columns(genomes, shape, act_names, agg_names, arrays)
+
+
+def _columns(genomes: Sequence[Genome], shape: tuple, act_names: list[str], agg_names: list[str],
+             arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
             "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
             "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
             **{name: _encode(a, DTYPES[name]) for name, a in arrays.items()}}
+
+
+def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
+    """:func:`genomes_to_columns` from the genomes' population store (no gene object built)."""
+    store = PopulationStore.of(genomes)
+    n, c = store.nodes, store.conns
+    if store.dict_position is not None:  # the genomes' own connection order
+        order = np.argsort(store.dict_position, kind="stable")
+        c = {k: v[order] for k, v in c.items()}
+
+    def coded(codes: np.ndarray, names: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+        used = sorted({names[i] for i in np.unique(codes).tolist()})
+        lookup = np.zeros(len(names), dtype=np.int64)
+        lookup[[names.index(u) for u in used]] = np.arange(len(used))
+        return used, lookup[codes]
+
+    act_names, act = coded(n["activation"], ACTIVATION_NAMES)
+    agg_names, agg = coded(n["aggregation"], AGGREGATION_NAMES)
+    arrays = {
+        "key": np.fromiter(map(attrgetter("key"), genomes), dtype=np.int64, count=len(genomes)),
+        "fitness": np.array([math.nan if g.fitness is None else g.fitness for g in genomes], dtype=np.float64),
+        "species": np.array([-1 if g.species is None else g.species for g in genomes], dtype=np.int64),
+        "parent_counts": np.fromiter((len(g.parents) for g in genomes), dtype=np.int64, count=len(genomes)),
+        "parents": np.fromiter(chain.from_iterable(g.parents for g in genomes), dtype=np.int64),
+        "node_counts": np.diff(store.node_offsets), "node_id": n["id"],
+        "node_kind": np.array([_KIND_CODE[k] for k in KIND_LIST], dtype=np.uint8)[n["kind"]],
+        "node_bias": n["bias"], "node_response": n["response"], "node_activation": act, "node_aggregation": agg,
+        "conn_counts": np.diff(store.conn_offsets), "innovation": c["innovation"], "conn_in": c["in_node"],
+        "conn_out": c["out_node"], "conn_weight": c["weight"], "conn_enabled": c["enabled"],
+    }
+    return _columns(genomes, shape, act_names, agg_names, arrays)
 
 
 def is_columns(d: Any) -> bool:

@@ -3,15 +3,15 @@ computed on them by compiled kernels (numba). Same numbers as :mod:`topoevo.geno
 weight term is summed exactly (Shewchuk's partials, as ``math.fsum``), so every distance and every speciation
 decision equals the readable reference's.
 
-numba is imported on first use only (it takes most of a second), so small populations keep the pure-Python path
-(see :data:`topoevo.neat.species.ARRAY_SPECIATION_MIN`).
+numba is imported on first use only (it takes most of a second), so small populations of plain genomes keep the
+pure-Python path (see :data:`topoevo.neat.species.ARRAY_SPECIATION_MIN`); populations of the array store (whose
+reproduction kernel imports numba anyway) use the kernels at any size. The arrays come from
+:meth:`topoevo.genome.store.PopulationStore.of`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
-from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -19,7 +19,6 @@ import numpy as np
 from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.genome import Genome
 
-_weight = attrgetter("weight")
 
 
 @dataclass(frozen=True)
@@ -42,16 +41,18 @@ class ConnectionTable:
 
     @classmethod
     def of(cls, genomes: Sequence[Genome]) -> "ConnectionTable":
-        """Read the genes with one C-level pass per field, then sort each genome's rows by innovation."""
-        conns = [g.conns for g in genomes]
-        counts = np.fromiter(map(len, conns), dtype=np.int64, count=len(conns))
-        offsets = np.zeros(len(conns) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        total = int(offsets[-1])
-        inn = np.fromiter(chain.from_iterable(conns), dtype=np.int64, count=total)  # dict keys = innovations
-        w = np.fromiter(map(_weight, chain.from_iterable(map(dict.values, conns))), dtype=np.float64, count=total)
-        _kernels().sort_segments(inn, w, offsets)
-        return cls(offsets, inn, w)
+        """The genes' innovations and weights, from the genomes' :class:`~topoevo.genome.store.PopulationStore`
+        (gathered, for genomes that live in one; else read one C-level pass per field and sorted)."""
+        from topoevo.genome.store import PopulationStore
+
+        store = PopulationStore.of(genomes)
+        return cls(store.conn_offsets, store.conns["innovation"], store.conns["weight"])
+
+    def extended(self, other: "ConnectionTable") -> "ConnectionTable":
+        """This table's genomes followed by ``other``'s."""
+        return ConnectionTable(np.concatenate((self.offsets, other.offsets[1:] + self.offsets[-1])),
+                               np.concatenate((self.innovation, other.innovation)),
+                               np.concatenate((self.weight, other.weight)))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -88,7 +89,9 @@ def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representati
     Returns (slot per genome, founding genome of each new slot).
     """
     reps = [r for r in representatives if r is not None]
-    table = ConnectionTable.of([*genomes, *reps])
+    table = ConnectionTable.of(genomes)  # (the population and the representatives read apart: each from one store)
+    if reps:
+        table = table.extended(ConnectionTable.of(reps))
     rep_rows = np.full(len(representatives), -1, dtype=np.int64)
     rep_rows[[i for i, r in enumerate(representatives) if r is not None]] = np.arange(len(genomes),
                                                                                       len(genomes) + len(reps))
@@ -98,7 +101,6 @@ def assign_species(genomes: Sequence[Genome], homes: Sequence[int], representati
 
 @dataclass(frozen=True)
 class _Kernels:
-    sort_segments: Callable[..., Any]
     distances: Callable[..., Any]
     assign: Callable[..., Any]
 
@@ -108,4 +110,4 @@ def _kernels() -> _Kernels:
     """The compiled kernels (numba imported on first use, once per process)."""
     from topoevo.genome import table_kernels as k
 
-    return _Kernels(k.sort_segments, k.distances, k.assign)
+    return _Kernels(k.distances, k.assign)

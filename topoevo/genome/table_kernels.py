@@ -7,21 +7,6 @@ from numba import njit
 
 
 @njit(cache=True)
-def sort_segments(inn, w, off):
-    for k in range(len(off) - 1):
-        lo, hi = off[k], off[k + 1]
-        for i in range(lo + 1, hi):  # insertion sort: the dicts are almost sorted already
-            key, val = inn[i], w[i]
-            j = i - 1
-            while j >= lo and inn[j] > key:
-                inn[j + 1] = inn[j]
-                w[j + 1] = w[j]
-                j -= 1
-            inn[j + 1] = key
-            w[j + 1] = val
-
-
-@njit(cache=True)
 def fsum(values, n, partials):
     """Exactly rounded sum of values[:n] (CPython's math.fsum algorithm, finite inputs)."""
     m = 0

@@ -20,6 +20,7 @@ from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
+from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_arrays
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
@@ -226,6 +227,9 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         ranked = {s.id: sorted(s.members, key=lambda g: (-scores[g.key], g.key)) for s in survivors}
         cfg = self.config
         pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
+        if not kernel_unsupported(cfg, py):
+            return reproduce_arrays([ranked[s.id] for s in survivors], [s.id for s in survivors], counts, scores, cfg,
+                                    self.tracker, py, self._new_key)
         new_pop: list[Genome] = []
         for s, n in zip(survivors, counts):
             def others(sid: int = s.id) -> list[list[Genome]]:

@@ -8,10 +8,12 @@ from typing import Sequence
 from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.distance import compatible
 from topoevo.genome.genome import Genome
+from topoevo.genome.store import StoredGenome
 
 #: populations at least this large are speciated by the compiled array kernel
-#: (:func:`topoevo.genome.table.assign_species`, same decisions); smaller ones by the Python loop below (no numba
-#: import: it costs most of a second)
+#: (:func:`topoevo.genome.table.assign_species`, same decisions), and so are populations that live in a
+#: population store (the array reproduction's); smaller ones by the Python loop below (no numba import: it costs
+#: most of a second)
 ARRAY_SPECIATION_MIN = 1000
 
 
@@ -56,7 +58,7 @@ class SpeciesSet:
         species then takes a random member as the next generation's representative (as in the paper)."""
         for s in self.species.values():
             s.members = []
-        if len(genomes) >= ARRAY_SPECIATION_MIN:
+        if len(genomes) >= ARRAY_SPECIATION_MIN or (genomes and isinstance(genomes[0], StoredGenome)):
             self._speciate_arrays(genomes, generation, cfg)
         else:
             self._speciate_loop(genomes, generation, cfg)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, compress
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -17,6 +17,7 @@ from torch import Tensor
 from topoevo.errors import TopoevoError
 from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
+from topoevo.genome.store import PopulationStore
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
 
 with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
@@ -33,7 +34,7 @@ class CompileError(TopoevoError):
     """Genomes that cannot be compiled together (mixed sizes or kinds, a cycle in a feed-forward genome, ...)."""
 
 
-_genome_fields = attrgetter("nodes", "conns", "input_ids", "output_ids", "bias_id", "feed_forward")
+_genome_fields = attrgetter("input_ids", "output_ids", "bias_id", "feed_forward")
 _LINEAR = np.array([a.linear for a in AGGREGATION_LIST])
 _MEAN = AGGREGATION_CODES["mean"]
 _SCALE = np.array([a.scale for a in ACTIVATION_LIST])
@@ -104,13 +105,13 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
 
 
 def compile_plan(genomes: Sequence[Genome]) -> Plan:
-    """Lay out P genomes as rows and edges (see :class:`Plan`). One C-level pass per gene field reads the genes
-    (``np.fromiter`` over ``attrgetter`` maps, no per-gene Python code); everything else is vectorized numpy over
-    the whole population."""
+    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays from
+    :meth:`topoevo.genome.store.PopulationStore.of` (gathered from the population store for genomes that live there,
+    else one C-level pass per gene field); everything else is vectorized numpy over the whole population."""
     P = len(genomes)
     if P == 0:
         raise CompileError("expected at least one genome", field="genomes")
-    nodes, conns, ins, outs, bias_ids, kinds = zip(*map(_genome_fields, genomes))
+    ins, outs, bias_ids, kinds = zip(*map(_genome_fields, genomes))
     ni, no, ff = len(ins[0]), len(outs[0]), kinds[0]
     if len(set(map(len, ins))) > 1 or len(set(map(len, outs))) > 1 or len(set(kinds)) > 1:
         p = next(p for p in range(P) if (len(ins[p]), len(outs[p]), kinds[p]) != (ni, no, ff))
@@ -118,32 +119,30 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
         raise CompileError(f"genome {p} ({len(ins[p])} inputs, {len(outs[p])} outputs, {kind[kinds[p]]}) does not "
                            f"match genome 0 ({ni}, {no}, {kind[ff]})", field=f"genomes[{p}]")
     recurrent = not ff
-    # one C-level pass per gene field (np.fromiter over attrgetter maps): no per-gene Python code
-    nv = list(map(dict.values, nodes))
-    cv = list(map(dict.values, conns))
-    node_counts = list(map(len, nv))
-    conn_counts = list(map(len, cv))
-    n_nodes = sum(node_counts)
+    # the genes as arrays (gathered from the population store when the genomes live there; else one C-level pass
+    # per gene field): no per-gene Python code
+    try:
+        store = PopulationStore.of(genomes)
+    except KeyError as e:
+        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
+    node_counts = np.diff(store.node_offsets)
+    conn_counts = np.diff(store.conn_offsets)
+    n_nodes = int(store.node_offsets[-1])
     if n_nodes == 0:
         raise CompileError("the genomes have no nodes", field="genomes")
 
-    ids = np.fromiter(chain.from_iterable(nodes), dtype=np.int64, count=n_nodes)  # dict keys are the node ids
+    ids = store.nodes["id"]
     io = np.empty((P, ni + no + 1), dtype=np.int64)
     io[:, :ni] = np.fromiter(chain.from_iterable(ins), dtype=np.int64, count=P * ni).reshape(P, ni)
     io[:, ni:-1] = np.fromiter(chain.from_iterable(outs), dtype=np.int64, count=P * no).reshape(P, no)
     io[:, -1] = [-1 if b is None else b for b in bias_ids]
     has_bias = np.flatnonzero(io[:, -1] >= 0)
-    enabled = list(map(attrgetter("enabled"), chain.from_iterable(cv)))
-    conn_index = np.flatnonzero(np.array(enabled, dtype=bool))
+    enabled_rows = np.flatnonzero(store.conns["enabled"])
+    # edges are identified by their position in the genomes' own connection order (genome-major)
+    conn_index = enabled_rows if store.dict_position is None else store.dict_position[enabled_rows]
     n_en = conn_index.size
-
-    enabled_genes = list(compress(chain.from_iterable(cv), enabled))  # itertools.compress skips disabled genes in C
-
-    def enabled_field(name: str, dtype: type) -> np.ndarray:
-        return np.fromiter(map(attrgetter(name), enabled_genes), dtype=dtype, count=n_en)
-
-    c_ends = np.concatenate((enabled_field("in_node", np.int64), enabled_field("out_node", np.int64)))
-    e_w = enabled_field("weight", np.float64)
+    c_ends = np.concatenate((store.conns["in_node"][enabled_rows], store.conns["out_node"][enabled_rows]))
+    e_w = store.conns["weight"][enabled_rows]
     lowest = min(int(ids.min()), int(io[:, :-1].min(initial=0)), int(c_ends.min(initial=0)))
     if lowest < 0:
         raise CompileError(f"node ids must be >= 0, got {lowest}", field="genomes.nodes")
@@ -152,7 +151,7 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     keys = np.repeat(genome_ix * M, node_counts) + ids  # (genome, node id) -> one int
     korder = np.argsort(keys)
     skeys = keys[korder]
-    c_base = np.repeat(genome_ix * M, conn_counts)[conn_index]
+    c_base = np.repeat(genome_ix * M, conn_counts)[enabled_rows]
     c_keys = c_ends + np.concatenate((c_base, c_base))
 
     # every node reference (inputs, outputs, bias nodes, connection ends) resolved in one search
@@ -181,21 +180,12 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
 
     computed = ~sensor
     first = computed.astype(np.int64)
-    level = first if recurrent else _levels(e_src, e_dst, first, max(node_counts))
+    level = first if recurrent else _levels(e_src, e_dst, first, int(node_counts.max()))
 
-    # the computed nodes' fields (sensors' are never read): one C-level pass each, skipping sensors in C
+    # the computed nodes' fields (sensors' are never read)
     comp = np.flatnonzero(computed)
-    computed_nodes = list(compress(chain.from_iterable(nv), computed.tolist()))
-
-    def field(name: str, dtype: type, codes: dict[str, int] | None = None) -> np.ndarray:
-        it = map(attrgetter(name), computed_nodes)
-        return np.fromiter(it if codes is None else map(codes.__getitem__, it), dtype=dtype, count=comp.size)
-
-    try:
-        act = field("activation", np.int64, ACTIVATION_CODES)
-        agg = field("aggregation", np.int64, AGGREGATION_CODES)
-    except KeyError as e:
-        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
+    act = store.nodes["activation"][comp].astype(np.int64)
+    agg = store.nodes["aggregation"][comp].astype(np.int64)
     # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
     sort_key = (level[comp] * len(ACTIVATION_LIST) + act) * len(AGGREGATION_LIST) + agg
     perm = np.argsort(sort_key, kind="stable")
@@ -208,7 +198,7 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     eorder = np.argsort(dst * n_rows + src)
     return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
                 genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
-                bias=field("bias", np.float64)[perm], response=field("response", np.float64)[perm],
+                bias=store.nodes["bias"][comp][perm], response=store.nodes["response"][comp][perm],
                 activation=act[perm], aggregation=agg[perm], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
