@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.double_pole_cmaes import write_results  # noqa: E402
 
-ENVS = {"lunarlander_continuous": "tasks/lunarlander_continuous_erl.toml",
+ENVS = {"lunarlander_continuous": "tasks/lunarlander_continuous_erl.toml", "pendulum": "tasks/pendulum_erl.toml",
         "bipedalwalker": "tasks/bipedalwalker_erl.toml", "hopper": "tasks/hopper_erl.toml"}
 # Khadka & Tumer 2018 (ERL, NeurIPS), their Fig. 3 / Table: mean return at the end of their budgets (MuJoCo v2
 # environments, millions of steps); read from the paper's curves, approximate. Our budgets are far smaller.

@@ -189,3 +189,27 @@ def test_erl_state_round_trips_through_json():
     again = ERL.from_state_dict(cfg, state)
     assert np.array_equal(again.ask().values, algo.ask().values)
     assert json.dumps(again.state_dict()) == json.dumps(algo.state_dict())
+
+
+def erl_run_state(config: Config, out: Path, evaluator: object) -> dict:
+    """The algorithm state (population, replay buffer, learner) after an ERL run with ``evaluator``."""
+    from topoevo.run import Run
+
+    run = Run.start(config, out=out, reporters=[], evaluator=evaluator)
+    run.loop()
+    assert run.algo.buffer.size > 0 and run.algo.learner.updates > 0  # transitions arrived and were trained on
+    return json.loads(json.dumps(run.algo.state_dict()))
+
+
+def test_erl_transitions_reach_the_replay_buffer_identically_under_the_pool_evaluator(tmp_path: Path,
+                                                                                     erl_task_file: Path):
+    from topoevo.config import load_config
+    from topoevo.evaluate import InProcessEvaluator
+    from topoevo.evaluate.pool import PoolEvaluator
+
+    config = load_config(erl_task_file, {"run": {"generations": 4}})
+    serial = erl_run_state(config, tmp_path / "serial", InProcessEvaluator())
+    with PoolEvaluator(workers=2, chunks_per_worker=2) as pool:  # 4 candidates in chunks across two processes
+        pooled = erl_run_state(config, tmp_path / "pool", pool)
+    assert pooled["buffer"] == serial["buffer"]
+    assert pooled == serial
