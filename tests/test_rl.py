@@ -85,6 +85,22 @@ def test_gym_task_records_every_step_with_terminal_flags_except_time_limits():
     task.close()
 
 
+@pytest.mark.parametrize("vectorization", ["envpool", "sync"])
+def test_transitions_at_the_environments_own_time_limit_are_not_terminal(vectorization: str):
+    pytest.importorskip(vectorization if vectorization == "envpool" else "gymnasium")
+    from topoevo.search.params import ParameterPopulation
+    from topoevo.search.population import compile_parameters
+    from topoevo.tasks.gym import ActionRange, GymParams, GymTask
+
+    task = GymTask(GymParams(env_id="Pendulum-v1", record_transitions=True, action_range=ActionRange.SYMMETRIC,
+                             vectorization=vectorization))  # no max_episode_steps: Pendulum's own 200
+    spec = ModelSpec(ModelKind.MLP, 3, 1, hidden=(), output_activation=Activation.TANH)
+    result = task.evaluate(compile_parameters(ParameterPopulation(spec, np.zeros((1, 4), np.float32))), np.zeros(1))
+    table = result.info["transitions"][0]
+    assert len(table["reward"]) == 200 and not table["terminal"].any()
+    task.close()
+
+
 def test_td3_learner_restored_from_its_state_continues_bit_identically():
     spec = ModelSpec(ModelKind.MLP, 3, 1, hidden=(8,), output_activation=Activation.TANH)
     cfg = ERLConfig(critic_hidden=[8], batch_size=8)
