@@ -82,6 +82,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "unsolved_seeds": [r["seed"] for r in runs if not r["solved"]]}
 
 
+def report(angle: str, r: dict[str, Any]) -> None:
+    print(f"{angle} seed {r['seed']:>4}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} "
+          f"restarts {r['restarts']} generalization {r['generalization']} cpu {r['cpu_s']} s", flush=True)
+
+
 def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int = 1,
          angles: list[str] | None = None, after_angle: Any = None,
          overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -99,15 +104,21 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
             with ProcessPoolExecutor(jobs) as pool:
                 runs = list(pool.map(run_seed, [variant] * len(seeds), seeds, [angle] * len(seeds),
                                      [task_file] * len(seeds), [overrides] * len(seeds)))
-        else:
-            runs = [run_seed(variant, s, angle, task_file, overrides) for s in seeds]
-        for r in runs:
-            print(f"{name} seed {r['seed']:>4}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} "
-                  f"restarts {r['restarts']} generalization {r['generalization']} cpu {r['cpu_s']} s", flush=True)
+        else:  # one seed at a time, the results file rewritten after each (a stopped run keeps what it measured)
+            runs = []
+            for s in seeds:
+                runs.append(run_seed(variant, s, angle, task_file, overrides))
+                report(name, runs[-1])
+                if after_angle is not None and len(runs) < len(seeds):
+                    out[name] = {**summarize(runs), "start_angle": angle, "per_seed": runs, "complete": False}
+                    after_angle(out)
+        if jobs > 1:
+            for r in runs:
+                report(name, r)
         out[name] = {**summarize(runs), "start_angle": angle, "per_seed": runs}
         s = out[name]
-        print(f"# cmaes {variant} {name}: mean restarts {s['mean_restarts']}, solved {s['solved']}/{s['runs']}, mean evals {s['mean_evals']}, median "
-              f"{s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
+        print(f"# cmaes {variant} {name}: mean restarts {s['mean_restarts']}, solved {s['solved']}/{s['runs']}, mean "
+              f"evals {s['mean_evals']}, median {s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
         if after_angle is not None:
             after_angle(out)
     return out

@@ -47,7 +47,8 @@ def render(results_dir: pathlib.Path) -> str:
                 if not s and n_file == 0:
                     out.append(f"| {label} | {key} | not yet measured (`--angles {key}`) | - | - | - | - | - | - |")
                 if s:
-                    out.append(f"| {label} | {key} | {s['solved']}/{s['runs']} | {_fmt(s['mean_evals'])} | "
+                    part = "" if s.get("complete", True) else " (stopped early: the seeds run so far)"
+                    out.append(f"| {label}{part} | {key} | {s['solved']}/{s['runs']} | {_fmt(s['mean_evals'])} | "
                                f"{_fmt(s['median_evals'])} | {_fmt(s['worst_evals'])} | "
                                f"{_fmt1(s.get('mean_restarts'))} | {s['parameters']} | {s['pop_size']} |")
         r = loaded[0][0]
