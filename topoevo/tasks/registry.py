@@ -18,6 +18,11 @@ _REGISTRY: dict[str, str] = {
     "atari": "topoevo.tasks.atari:AtariParams:AtariTask",
     "slimevolley": "topoevo.tasks.slimevolley:SlimeVolleyParams:SlimeVolleyTask",
     "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
+    "visual_discrimination": "topoevo.tasks.visual_discrimination:VisualDiscriminationParams:VisualDiscriminationTask",
+    "retina": "topoevo.tasks.retina:RetinaParams:RetinaTask",
+    "hyperneat_visual_discrimination":
+        "topoevo.hyperneat.task:HyperNEATVisualDiscriminationParams:HyperNEATVisualDiscriminationTask",
+    "hyperneat_retina": "topoevo.hyperneat.task:HyperNEATRetinaParams:HyperNEATRetinaTask",
 }
 
 
