@@ -51,6 +51,10 @@ def render(results_dir: pathlib.Path) -> str:
             notes.append(f"  - own TD3 {ours:.1f} vs Stable-Baselines3 TD3 {ref:.1f}: {verdict} 15% (gap "
                          f"{100 * gap:.1f}% of SB3's; same networks, batch, noise, learning_starts, one gradient step "
                          "per environment step after each episode).")
+            notes.append("    Per seed: ours " + ", ".join(f"{x:.0f}" for x in r["td3"]) + "; SB3 "
+                         + ", ".join(f"{x:.0f}" for x in r["sb3_td3"]) + f" (medians {statistics.median(r['td3']):.0f} "
+                         f"vs {statistics.median(r['sb3_td3']):.0f}): at n = 3 one failed seed on either side decides "
+                         "the mean.")
             if "sb3_test" not in r:
                 notes.append("    Measured before SB3's actor was tested through our task: SB3 trained and was tested on "
                              "gymnasium's environment (same episode seeds), ours on the task's (EnvPool where it has "
