@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--algorithm", choices=["neat", "cmaes"], default="neat",
                    help="cmaes: CMA-ES on fixed networks (benchmarks/double_pole_cmaes.py)")
     p.add_argument("--angles", default=None, help="cmaes: start angles, comma-separated (4.5deg,0.07rad)")
+    p.add_argument("--restarts", choices=["none", "ipop"], default=None,
+                   help="cmaes: override the task file's [distribution] restarts ('none' writes *_norestart.json)")
     p.add_argument("--with-neat", action="store_true", help="cmaes: also NEAT on the same seeds (its task file)")
     args = p.parse_args(argv)
     if args.algorithm == "cmaes":

@@ -53,6 +53,7 @@ def run_seed(variant: str, seed: int, start_angle: float, task_file: str | None 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.process_time()
         run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
+        first_pop = run.algo.pop_size
         summary = run.loop()
         cpu = time.process_time() - t0
     gen = None
@@ -64,7 +65,8 @@ def run_seed(variant: str, seed: int, start_angle: float, task_file: str | None 
     return {"seed": seed, "solved": bool(summary.solved),
             "evals": int(summary.evaluations_to_solve if summary.solved else summary.evaluations),
             "generations": summary.generations, "generalization": None if gen is None else int(gen),
-            "parameters": run.algo.layout.size, "pop_size": run.algo.pop_size, "cpu_s": round(cpu, 2)}
+            "parameters": run.algo.layout.size, "pop_size": first_pop, "restarts": run.algo.restarts,
+            "final_pop_size": run.algo.pop_size, "cpu_s": round(cpu, 2)}
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -74,18 +76,26 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "mean_evals": statistics.fmean(evals) if ok else None,
             "median_evals": statistics.median(evals) if ok else None,
             "worst_evals": max(evals) if ok else None,
+            "mean_restarts": statistics.fmean(r.get("restarts", 0) for r in runs) if runs else None,
             "mean_generalization": statistics.fmean(r["generalization"] for r in ok) if ok else None,
             "parameters": runs[0]["parameters"] if runs else None, "pop_size": runs[0]["pop_size"] if runs else None,
             "unsolved_seeds": [r["seed"] for r in runs if not r["solved"]]}
 
 
+def report(angle: str, r: dict[str, Any]) -> None:
+    print(f"{angle} seed {r['seed']:>4}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} "
+          f"restarts {r['restarts']} generalization {r['generalization']} cpu {r['cpu_s']} s", flush=True)
+
+
 def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int = 1,
-         angles: list[str] | None = None, after_angle: Any = None) -> dict[str, Any]:
+         angles: list[str] | None = None, after_angle: Any = None,
+         overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Every seed at each start angle; returns {"variant", "algorithm", "published_evals", "<angle>": summary +
     runs}."""
     from concurrent.futures import ProcessPoolExecutor
 
     out: dict[str, Any] = {"variant": variant, "algorithm": "cmaes", "published_evals": PUBLISHED[variant],
+                           "overrides": overrides or {},
                            "task_file": str(Path(task_file or TASK_FILES[variant]).relative_to(ROOT))
                            if not task_file else task_file}
     for name in angles or list(ANGLES):
@@ -93,16 +103,22 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
         if jobs > 1:
             with ProcessPoolExecutor(jobs) as pool:
                 runs = list(pool.map(run_seed, [variant] * len(seeds), seeds, [angle] * len(seeds),
-                                     [task_file] * len(seeds)))
-        else:
-            runs = [run_seed(variant, s, angle, task_file) for s in seeds]
-        for r in runs:
-            print(f"{name} seed {r['seed']:>4}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} "
-                  f"generalization {r['generalization']} cpu {r['cpu_s']} s", flush=True)
+                                     [task_file] * len(seeds), [overrides] * len(seeds)))
+        else:  # one seed at a time, the results file rewritten after each (a stopped run keeps what it measured)
+            runs = []
+            for s in seeds:
+                runs.append(run_seed(variant, s, angle, task_file, overrides))
+                report(name, runs[-1])
+                if after_angle is not None and len(runs) < len(seeds):
+                    out[name] = {**summarize(runs), "start_angle": angle, "per_seed": runs, "complete": False}
+                    after_angle(out)
+        if jobs > 1:
+            for r in runs:
+                report(name, r)
         out[name] = {**summarize(runs), "start_angle": angle, "per_seed": runs}
         s = out[name]
-        print(f"# cmaes {variant} {name}: solved {s['solved']}/{s['runs']}, mean evals {s['mean_evals']}, median "
-              f"{s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
+        print(f"# cmaes {variant} {name}: mean restarts {s['mean_restarts']}, solved {s['solved']}/{s['runs']}, mean "
+              f"evals {s['mean_evals']}, median {s['median_evals']} (published {PUBLISHED[variant]})", flush=True)
         if after_angle is not None:
             after_angle(out)
     return out
@@ -118,12 +134,16 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     load_before = list(os.getloadavg())
-    name, command = f"double_pole_cmaes_{args.variant}", argv if argv is not None else sys.argv[1:]
+    overrides = {"distribution": {"restarts": args.restarts}} if args.restarts else None
+    suffix = "_norestart" if args.restarts == "none" else ""
+    name = f"double_pole_cmaes_{args.variant}{suffix}"
+    command = argv if argv is not None else sys.argv[1:]
 
     def save(partial: dict[str, Any]) -> None:  # after every angle: a long run keeps what it measured
         write_results(name, {**partial, "_load_before": load_before}, command, seeds)
 
-    result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save)
+    result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save,
+                  overrides)
     if args.with_neat:
         from concurrent.futures import ProcessPoolExecutor
 

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.double_pole_cmaes import write_results  # noqa: E402
 
-ENVS = {"lunarlander_continuous": "tasks/lunarlander_continuous_erl.toml",
+ENVS = {"lunarlander_continuous": "tasks/lunarlander_continuous_erl.toml", "pendulum": "tasks/pendulum_erl.toml",
         "bipedalwalker": "tasks/bipedalwalker_erl.toml", "hopper": "tasks/hopper_erl.toml"}
 # Khadka & Tumer 2018 (ERL, NeurIPS), their Fig. 3 / Table: mean return at the end of their budgets (MuJoCo v2
 # environments, millions of steps); read from the paper's curves, approximate. Our budgets are far smaller.
@@ -111,8 +111,6 @@ def run_sb3(env: str, seed: int, steps: int, test_episodes: int) -> dict[str, An
     from stable_baselines3.common.noise import NormalActionNoise
 
     torch.set_num_threads(1)
-    from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
-
     config = load(env, "td3")
     e, m, p = config.erl, config.model, config.task.params
     import gymnasium as gym
@@ -128,19 +126,35 @@ def run_sb3(env: str, seed: int, steps: int, test_episodes: int) -> dict[str, An
                                   "activation_fn": torch.nn.ReLU}, seed=seed, device="cpu", verbose=0)
     t0 = time.process_time()
     model.learn(total_timesteps=steps)
-    returns = []
-    test_env = gym.make(p.env_id)
-    for k in range(test_episodes):
-        obs, _ = test_env.reset(seed=episode_seed(0, k, HELD_OUT_STREAM))
-        done, total = False, 0.0
-        while not done:
-            action, _ = model.predict(obs, deterministic=True)
-            obs, r, term, trunc, _ = test_env.step(action)
-            total += float(r)
-            done = term or trunc
-        returns.append(total)
-    return {"method": "sb3_td3", "seed": seed, "steps": steps, "test_return": float(np.mean(returns)),
+    from topoevo.run import build_task
+
+    task = build_task(config)  # the held-out episodes our methods are tested on, through the same environments
+    test = float(task.held_out_return(SB3Actor(model.actor), episodes=test_episodes)[0])
+    task.close()
+    return {"method": "sb3_td3", "seed": seed, "steps": steps, "test_return": test,
             "cpu_s": round(time.process_time() - t0, 1)}
+
+
+class SB3Actor:
+    """Stable-Baselines3's deterministic actor (actions in [-1, 1], as ours) as a batched policy of size 1, so that
+    it is tested on our task's held-out episodes through the same environment implementation as our methods."""
+
+    size = 1
+
+    def __init__(self, actor: Any):
+        self.actor = actor
+
+    def reset(self) -> None:
+        pass
+
+    def __call__(self, obs: Any) -> Any:
+        import numpy as np
+        import torch
+
+        x = torch.as_tensor(np.asarray(obs), dtype=torch.float32)
+        with torch.no_grad():
+            out = self.actor(x.reshape(-1, x.shape[-1]))
+        return out.reshape(*x.shape[:-1], out.shape[-1])
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
@@ -196,7 +210,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"env": args.env, "steps": args.steps}
     for m in [*args.methods.split(","), *(["sb3_td3"] if args.sb3 else [])]:
         result[m] = [r["test_return"] for r in runs if r["method"] == m]
-    result.update(seeds=seeds, test_episodes=args.test_episodes, paper=PAPER.get(args.env),
+    result.update(seeds=seeds, test_episodes=args.test_episodes, sb3_test="our task's held-out episodes", paper=PAPER.get(args.env),
                   ga_settings=GA, random_search_pop=RANDOM_POP, runs=runs, _load_before=load_before)
     name = f"erl_{args.env}"
     plot(result, ROOT / "benchmarks" / "results" / f"{name}.png")

@@ -67,3 +67,46 @@ def test_batched_recurrent_policy_equals_the_module_step_by_step():
                 y, h = net(torch.from_numpy(obs[t, i]), h)
             assert np.allclose(got[t][i], y.numpy(), atol=1e-6)
     assert [n for n, _ in build_model(spec).named_parameters()][:2] == ["input.weight", "input.bias"]
+
+
+def restart_config(name: str, **extra: object) -> Config:
+    return Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1},
+                             "run": {"algorithm": name}, "model": {"hidden": []},
+                             "distribution": {"sigma": 0.5, "restarts": "ipop", "restart_generations": 3,
+                                              "max_restarts": 2, **extra}})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ipop_restarts_double_the_population_up_to_max_restarts(name: str):
+    algo = algorithm_class(name)(restart_config(name), seed=0)
+    sizes = []
+    for _ in range(12):
+        sizes.append(len(algo.ask()))
+        algo.tell(fitness(algo.ask()))
+    p = sizes[0]
+    assert sizes == [p] * 3 + [2 * p] * 3 + [4 * p] * 6  # two restarts, then the search keeps going
+    assert algo.restarts == 2 and algo.evaluations == sum(sizes)
+
+
+def test_flat_fitness_fires_tol_fun_and_restarts_from_the_start():
+    algo = algorithm_class("cmaes")(restart_config("cmaes", restart_generations=0), seed=0)
+    window = 10 + int(np.ceil(30 * algo.dimension / algo.pop_size))
+    for _ in range(window):
+        assert algo.restarts == 0
+        algo.tell([1.0] * len(algo.ask()))
+    assert algo.restarts == 1 and np.array_equal(algo.center, np.zeros(algo.dimension))
+
+
+@pytest.mark.parametrize("name", ["cmaes", "pgpe"])
+def test_resume_across_a_restart_is_bit_identical(name: str):
+    cls = algorithm_class(name)
+    a = cls(restart_config(name), seed=5)
+    for _ in range(4):  # one restart behind, the next one ahead
+        a.tell(fitness(a.ask()))
+    b = cls.from_state_dict(restart_config(name), json.loads(json.dumps(a.state_dict())))
+    assert b.pop_size == a.pop_size and b.restarts == 1
+    for _ in range(5):
+        assert np.array_equal(a.ask().values, b.ask().values)
+        a.tell(fitness(a.ask()))
+        b.tell(fitness(b.ask()))
+    assert json.dumps(a.state_dict()) == json.dumps(b.state_dict())

@@ -46,3 +46,16 @@ def test_a_ray_worker_that_dies_is_replaced_and_the_history_is_unchanged(tmp_pat
     ray2.kill_worker(1)  # killed between generations: replaced when its next chunk fails
     assert run_files(crash_config(marker), tmp_path / "ray", ray2) == serial  # and one dies mid-generation
     assert marker.exists() and ray2.restarts == before + 2
+
+
+@pytest.mark.slow
+def test_ray_gives_erl_the_in_process_replay_buffer_and_learner(tmp_path: Path, ray2: RayEvaluator):
+    from test_rl import TASK, erl_run_state
+
+    from topoevo.config import load_config
+
+    path = tmp_path / "erl.toml"
+    path.write_text(TASK)
+    config = load_config(path, {"run": {"generations": 4}})
+    serial = erl_run_state(config, tmp_path / "serial", InProcessEvaluator())
+    assert erl_run_state(config, tmp_path / "ray", ray2) == serial

@@ -85,6 +85,22 @@ def test_gym_task_records_every_step_with_terminal_flags_except_time_limits():
     task.close()
 
 
+@pytest.mark.parametrize("vectorization", ["envpool", "sync"])
+def test_transitions_at_the_environments_own_time_limit_are_not_terminal(vectorization: str):
+    pytest.importorskip(vectorization if vectorization == "envpool" else "gymnasium")
+    from topoevo.search.params import ParameterPopulation
+    from topoevo.search.population import compile_parameters
+    from topoevo.tasks.gym import ActionRange, GymParams, GymTask
+
+    task = GymTask(GymParams(env_id="Pendulum-v1", record_transitions=True, action_range=ActionRange.SYMMETRIC,
+                             vectorization=vectorization))  # no max_episode_steps: Pendulum's own 200
+    spec = ModelSpec(ModelKind.MLP, 3, 1, hidden=(), output_activation=Activation.TANH)
+    result = task.evaluate(compile_parameters(ParameterPopulation(spec, np.zeros((1, 4), np.float32))), np.zeros(1))
+    table = result.info["transitions"][0]
+    assert len(table["reward"]) == 200 and not table["terminal"].any()
+    task.close()
+
+
 def test_td3_learner_restored_from_its_state_continues_bit_identically():
     spec = ModelSpec(ModelKind.MLP, 3, 1, hidden=(8,), output_activation=Activation.TANH)
     cfg = ERLConfig(critic_hidden=[8], batch_size=8)
@@ -189,3 +205,27 @@ def test_erl_state_round_trips_through_json():
     again = ERL.from_state_dict(cfg, state)
     assert np.array_equal(again.ask().values, algo.ask().values)
     assert json.dumps(again.state_dict()) == json.dumps(algo.state_dict())
+
+
+def erl_run_state(config: Config, out: Path, evaluator: object) -> dict:
+    """The algorithm state (population, replay buffer, learner) after an ERL run with ``evaluator``."""
+    from topoevo.run import Run
+
+    run = Run.start(config, out=out, reporters=[], evaluator=evaluator)
+    run.loop()
+    assert run.algo.buffer.size > 0 and run.algo.learner.updates > 0  # transitions arrived and were trained on
+    return json.loads(json.dumps(run.algo.state_dict()))
+
+
+def test_erl_transitions_reach_the_replay_buffer_identically_under_the_pool_evaluator(tmp_path: Path,
+                                                                                     erl_task_file: Path):
+    from topoevo.config import load_config
+    from topoevo.evaluate import InProcessEvaluator
+    from topoevo.evaluate.pool import PoolEvaluator
+
+    config = load_config(erl_task_file, {"run": {"generations": 4}})
+    serial = erl_run_state(config, tmp_path / "serial", InProcessEvaluator())
+    with PoolEvaluator(workers=2, chunks_per_worker=2) as pool:  # 4 candidates in chunks across two processes
+        pooled = erl_run_state(config, tmp_path / "pool", pool)
+    assert pooled["buffer"] == serial["buffer"]
+    assert pooled == serial

@@ -202,6 +202,19 @@ class CenterInit(str, Enum):
     RANDOM = "random"
 
 
+class RestartScheme(str, Enum):
+    """What a distribution algorithm does when one of its stopping rules fires: ``none`` (keep going) or ``ipop``
+    (Auger & Hansen 2005: start again from ``center_init`` with ``sigma`` and a population multiplied by
+    ``restart_pop_factor``).
+
+    >>> RestartScheme("ipop") is RestartScheme.IPOP
+    True
+    """
+
+    NONE = "none"
+    IPOP = "ipop"
+
+
 @dataclass
 class DistributionConfig(Section):
     """``[distribution]``: the search-distribution family on a fixed network, through EvoTorch: CMA-ES (algorithm
@@ -226,3 +239,15 @@ class DistributionConfig(Section):
                                              "this).", gt=0)
     stdev_learning_rate: float = param(0.0, "'pgpe' and 'snes': learning rate of the standard deviations; 0 = "
                                             "default (PGPE 0.1; SNES (3 + ln D) / (5 sqrt D)).", ge=0)
+    restarts: RestartScheme = param(RestartScheme.NONE, "'none' or 'ipop': restart with a larger population when "
+                                                        "a stopping rule (tol_fun, tol_x, restart_generations) "
+                                                        "fires (IPOP, Auger & Hansen 2005).")
+    max_restarts: int = param(9, "'ipop': the most restarts per run; after the last one the search keeps going.",
+                              ge=0)
+    restart_pop_factor: float = param(2.0, "'ipop': population multiplier at each restart.", ge=1)
+    tol_fun: float = param(1e-12, "Stopping rule: the best fitness of the last 10 + ceil(30 D / P) generations and "
+                                  "all of the current generation's lie within this range (Hansen's TolFun).", ge=0)
+    tol_x: float = param(1e-12, "Stopping rule: the largest standard deviation of the search distribution below "
+                                "tol_x * sigma (Hansen's TolX, relative to the initial step size).", ge=0)
+    restart_generations: int = param(0, "Stopping rule: this many generations since the last (re)start; 0 = no "
+                                        "limit.", ge=0)

@@ -7,6 +7,12 @@ PGPE through its functional ``pgpe_ask/pgpe_tell``, SNES through its ``ExpSepara
 random draw comes from a torch generator seeded from the run's numpy generator once per generation; a checkpoint
 keeps the numpy generator state from before that draw and the distribution's tensors (float64, bit-exact), so a
 resumed run samples the same candidates and continues bit-identically.
+
+Restarts (``[distribution] restarts = "ipop"``, Auger & Hansen 2005): after each update the stopping rules are checked
+(TolFun on the best-fitness history and the current generation, TolX on the largest standard deviation relative to
+the initial one, an optional generation limit per start); when one fires the distribution starts again from
+``center_init`` and ``sigma`` with the population multiplied by ``restart_pop_factor``. EvoTorch's own ``IPOP``
+restarter drives evaluation itself (its ``Problem``), so the rule is applied here, in the ask/tell loop.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from topoevo.config import Config
-from topoevo.config.weights import CenterInit, DistributionConfig
+from topoevo.config.weights import CenterInit, DistributionConfig, RestartScheme
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.search.base import SearchStats, WeightSearch
 from topoevo.search.io import decode_array, encode_array
@@ -62,12 +68,17 @@ class DistributionSearch(WeightSearch):
         self.sample_rng_state: dict[str, Any] = {}
         self.samples: torch.Tensor | None = None  # float64 (P, D): this generation's candidates
         self._candidates: ParameterPopulation | None = None
-        center = np.zeros(self.dimension)
-        if not _restore and self.cfg.center_init is CenterInit.RANDOM:
-            center = init_parameters(self.spec, self.rng, 1, config.model.init_scale)[0].astype(np.float64)
-        self._setup(center)
+        self.restarts = 0  # IPOP restarts so far
+        self.start_generation = 0  # generation at which the current (re)start began
+        self.best_history: list[float] = []  # best score of each generation of the current start (the last window)
+        self._setup(self._start_center(random=not _restore))
         if not _restore:
             self._draw()
+
+    def _start_center(self, random: bool = True) -> np.ndarray:
+        if random and self.cfg.center_init is CenterInit.RANDOM:
+            return init_parameters(self.spec, self.rng, 1, self.config.model.init_scale)[0].astype(np.float64)
+        return np.zeros(self.dimension)
 
     @property
     def cfg(self) -> DistributionConfig:
@@ -93,6 +104,35 @@ class DistributionSearch(WeightSearch):
     def center(self) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def spread(self) -> float:  # pragma: no cover - abstract
+        """The largest standard deviation of the search distribution along a coordinate."""
+        raise NotImplementedError
+
+    # ---- restarts -------------------------------------------------------------------------------------------------
+    def stop_reason(self, score: np.ndarray) -> str | None:
+        """Which stopping rule of the current start fires after this generation's update (``score``: higher is
+        better), or None; records the generation's best score."""
+        cfg = self.cfg
+        window = 10 + math.ceil(30 * self.dimension / self.pop_size)
+        self.best_history = [*self.best_history, float(score.max())][-window:]
+        if cfg.restart_generations and self.generation - self.start_generation >= cfg.restart_generations:
+            return "restart_generations"
+        if len(self.best_history) >= window:
+            values = [*self.best_history, float(score.max()), float(score.min())]
+            if max(values) - min(values) <= cfg.tol_fun:
+                return "tol_fun"
+        if self.spread() < cfg.tol_x * cfg.sigma:
+            return "tol_x"
+        return None
+
+    def restart(self) -> None:
+        """IPOP: a fresh distribution at ``center_init`` with ``sigma`` and a population ``restart_pop_factor``
+        times larger."""
+        self.restarts += 1
+        self.pop_size = int(math.ceil(self.pop_size * self.cfg.restart_pop_factor))
+        self.start_generation, self.best_history = self.generation, []
+        self._setup(self._start_center())
+
     # ---- ask / tell -----------------------------------------------------------------------------------------------
     def _draw(self) -> None:
         """This generation's candidates; the numpy generator state before drawing is what a checkpoint keeps."""
@@ -116,8 +156,12 @@ class DistributionSearch(WeightSearch):
         f = self._checked(fitness, len(values))
         stats = self._record(values, f)
         assert self.samples is not None
-        self._update(self.samples, torch.from_numpy(self.sign * f))
+        score = self.sign * f
+        self._update(self.samples, torch.from_numpy(score))
         self.generation += 1
+        if self.cfg.restarts is RestartScheme.IPOP and self.restarts < self.cfg.max_restarts \
+                and self.stop_reason(score) is not None:
+            self.restart()
         self._draw()
         return stats
 
@@ -126,12 +170,15 @@ class DistributionSearch(WeightSearch):
         """The generator state from before this generation's samples (drawn again on restore) and the
         distribution's tensors, bit-exact."""
         return {**self._base_state(), "rng": self.sample_rng_state,
+                "restart": {"restarts": self.restarts, "pop_size": self.pop_size,
+                            "start_generation": self.start_generation, "best_history": list(self.best_history)},
                 "distribution": {k: encode_array(np.asarray(v, dtype=np.float64)) for k, v in self._tensors().items()}}
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> DistributionSearch:
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
+        algo._load_restart_state(state.get("restart"), source)
         want = algo._tensors()
         got = state.get("distribution")
         if not isinstance(got, dict) or set(got) != set(want):
@@ -141,6 +188,28 @@ class DistributionSearch(WeightSearch):
                                             np.shape(v)) for k, v in want.items()})
         algo._draw()
         return algo
+
+    def _load_restart_state(self, got: Any, source: str | None) -> None:
+        """The restart count, population size and best-fitness history; the distribution is rebuilt at that
+        population size before its tensors are loaded."""
+        field = "algorithm.restart"
+        if not isinstance(got, dict) or set(got) != {"restarts", "pop_size", "start_generation", "best_history"}:
+            raise CheckpointError("expected a table with keys best_history, pop_size, restarts, start_generation",
+                                  source=source, field=field)
+        for key in ("restarts", "pop_size", "start_generation"):
+            if isinstance(got[key], bool) or not isinstance(got[key], int) or got[key] < (1 if key == "pop_size"
+                                                                                          else 0):
+                raise CheckpointError(f"expected a non-negative integer, got {got[key]!r}", source=source,
+                                      field=f"{field}.{key}")
+        history = got["best_history"]
+        if not isinstance(history, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                    and math.isfinite(v) for v in history):
+            raise CheckpointError("expected a list of finite numbers", source=source, field=f"{field}.best_history")
+        self.restarts, self.start_generation = got["restarts"], got["start_generation"]
+        self.best_history = [float(v) for v in history]
+        if got["pop_size"] != self.pop_size:
+            self.pop_size = got["pop_size"]
+            self._setup(np.zeros(self.dimension))
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -228,6 +297,10 @@ class CMAES(DistributionSearch):
     def center(self) -> np.ndarray:
         return self.es.m.numpy().copy()
 
+    def spread(self) -> float:
+        return float(self.es.sigma) * math.sqrt(float(self.es.C.diagonal().max() if self.es.C.dim() == 2
+                                                      else self.es.C.max()))
+
 
 class SepCMAES(CMAES):
     """Separable CMA-ES: a diagonal covariance (memory and time linear in D).
@@ -292,6 +365,9 @@ class PGPE(DistributionSearch):
     def center(self) -> np.ndarray:
         return self.state.optimizer_state.center.numpy().copy()
 
+    def spread(self) -> float:
+        return float(self.state.stdev.max())
+
 
 class SNES(DistributionSearch):
     """SNES (Schaul et al. 2011): a separable Gaussian with exponential updates of its standard deviations and
@@ -333,6 +409,9 @@ class SNES(DistributionSearch):
     @property
     def center(self) -> np.ndarray:
         return self.dist.mu.numpy().copy()
+
+    def spread(self) -> float:
+        return float(self.dist.sigma.max())
 
 
 __all__ = ["CMAES", "SepCMAES", "PGPE", "SNES", "DistributionSearch", "default_pop_size"]

@@ -700,8 +700,8 @@ class GymTask(TaskBase):
             self.spec = None
             if params.max_episode_steps:
                 self.env_kwargs["max_episode_steps"] = params.max_episode_steps
-            self.observation_space, self.action_space, _ = envpool_backend.envpool_spaces(params.env_id,
-                                                                                          self.env_kwargs)
+            self.observation_space, self.action_space, self.envpool_step_limit = envpool_backend.envpool_spaces(
+                params.env_id, self.env_kwargs)
         else:
             self.spec = _gym_spec(params.env_id)
             if params.max_episode_steps:
@@ -967,6 +967,8 @@ class GymTask(TaskBase):
 
     def _step_limit(self) -> int | None:
         """The time limit that truncates an episode (not a terminal state for a learner), if any."""
+        if self.spec is None:  # EnvPool: its configured limit
+            return self.params.max_episode_steps or self.envpool_step_limit
         return self.params.max_episode_steps or self.spec.max_episode_steps
 
     def held_out_return(self, policy: BatchedPolicy, episodes: int | None = None, seed: int = 0) -> np.ndarray:
