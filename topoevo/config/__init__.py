@@ -17,6 +17,7 @@ from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfi
                                      NEATConfig, Network, ReproductionConfig, RunConfig, SpeciesConfig,
                                      StagnationConfig)
 from topoevo.config.hybrid import HybridConfig
+from topoevo.config.novelty import BehaviourConfig, MapElitesConfig, NoveltyConfig
 from topoevo.config.selfplay import SelfPlayConfig
 from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
@@ -56,6 +57,9 @@ SECTIONS: dict[str, type] = {
     "hybrid": HybridConfig,
     "selfplay": SelfPlayConfig,
     "erl": ERLConfig,
+    "behaviour": BehaviourConfig,
+    "novelty": NoveltyConfig,
+    "map_elites": MapElitesConfig,
 }
 
 
@@ -79,6 +83,9 @@ class Config:
     hybrid: HybridConfig = field(default_factory=HybridConfig)  # NEAT genomes + backprop (neat_rea, neat_switch)
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)  # self-play (topoevo.search.selfplay)
     erl: ERLConfig = field(default_factory=ERLConfig)  # ERL / TD3 (topoevo/rl)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)  # descriptor bounds (novelty, map_elites)
+    novelty: NoveltyConfig = field(default_factory=NoveltyConfig)  # novelty search, NSLC (topoevo/novelty)
+    map_elites: MapElitesConfig = field(default_factory=MapElitesConfig)  # MAP-Elites (topoevo/novelty)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

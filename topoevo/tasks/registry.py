@@ -18,6 +18,7 @@ _REGISTRY: dict[str, str] = {
     "atari": "topoevo.tasks.atari:AtariParams:AtariTask",
     "slimevolley": "topoevo.tasks.slimevolley:SlimeVolleyParams:SlimeVolleyTask",
     "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
+    "hardmaze": "topoevo.tasks.hardmaze:HardMazeParams:HardMazeTask",
 }
 
 
