@@ -7,10 +7,11 @@ evaluations) and the same success rule: the robot comes within 5 units of the go
 maze in 39 runs, fitness-based NEAT in 3.
 
 The last line is one JSON object: ``{"novelty_solved": k, "fitness_solved": m, "runs": N, "mapelites_solved": j,
-"budget_evaluations": E, "methods": {method: {"solved": [...], "evaluations_to_solve": [...], "best_fitness": [...],
-"cpu_s": [...]}}}``.
+"mapelites_runs": R, "budget_evaluations": E, "methods": {method: {"solved": [...], "evaluations_to_solve": [...],
+"best_fitness": [...], "cpu_s": [...]}}}`` (MAP-Elites may run on the first R seeds only: ``--mapelites-seeds``).
+The results file is rewritten after every seed.
 
-    nice -n 5 python benchmarks/hardmaze.py --seeds 20
+    nice -n 5 python benchmarks/hardmaze.py --seeds 20 --budget 25000 --mapelites-seeds 10
 """
 from __future__ import annotations
 
@@ -45,12 +46,25 @@ def run_one(method: str, seed: int, budget: int) -> dict[str, Any]:
             "cpu_s": round(time.process_time() - t0, 2), "evaluations": s.evaluations}
 
 
+def summary(per: dict[str, dict[str, list[Any]]], seeds: list[int], budget: int) -> dict[str, Any]:
+    """The result object of the runs so far (every method's counts over the seeds it ran)."""
+    def solved(m: str) -> int | None:
+        return sum(per[m]["solved"]) if m in per and per[m]["solved"] else None
+
+    return {"novelty_solved": solved("novelty"), "fitness_solved": solved("fitness"), "runs": len(seeds),
+            "mapelites_solved": solved("mapelites"),
+            "mapelites_runs": len(per["mapelites"]["solved"]) if "mapelites" in per else 0,
+            "budget_evaluations": budget, "pop_size": 250, "published": PUBLISHED, "methods": per}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--budget", type=int, default=50000, help="evaluations per run (each method)")
+    ap.add_argument("--budget", type=int, default=25000, help="evaluations per run (each method)")
     ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--mapelites-seeds", type=int, default=None,
+                    help="run MAP-Elites on the first this many seeds only (CPU time); default: all")
     ap.add_argument("--no-write", action="store_true", help="print only (tuning runs)")
     args = ap.parse_args(argv)
     import torch
@@ -63,19 +77,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     per: dict[str, dict[str, list[Any]]] = {m: {"solved": [], "evaluations_to_solve": [], "best_fitness": [],
                                                 "cpu_s": []} for m in methods}
-    for seed in seeds:
+    command = ["benchmarks/hardmaze.py", *(argv if argv is not None else sys.argv[1:])]
+    out: dict[str, Any] = {}
+    for n, seed in enumerate(seeds):
         for m in methods:  # alternate the methods seed by seed (same machine conditions)
+            if m == "mapelites" and args.mapelites_seeds is not None and n >= args.mapelites_seeds:
+                continue
             r = run_one(m, seed, args.budget)
             for k in per[m]:
                 per[m][k].append(r[k])
             print(json.dumps({"seed": seed, "method": m, **r}), file=sys.stderr, flush=True)
-    out: dict[str, Any] = {f"{m}_solved": sum(per[m]["solved"]) for m in methods}
-    out = {"novelty_solved": out.get("novelty_solved"), "fitness_solved": out.get("fitness_solved"),
-           "runs": len(seeds), "mapelites_solved": out.get("mapelites_solved"), "budget_evaluations": args.budget,
-           "pop_size": 250, "published": PUBLISHED, "methods": per}
-    if not args.no_write:
-        write_results("hardmaze", out, ["benchmarks/hardmaze.py", *(argv if argv is not None else sys.argv[1:])],
-                      seeds=seeds, session=session)  # (adds out["meta"])
+        out = summary(per, seeds[:n + 1], args.budget)
+        if not args.no_write:  # after every seed: an interrupted benchmark keeps the seeds it finished
+            write_results("hardmaze", out, command, seeds=seeds[:n + 1], session=session)  # (adds out["meta"])
     print(json.dumps(out))
     return out
 

@@ -18,6 +18,8 @@ class BehaviourConfig(Section):
     [1.0, 2.0]
     """
 
+    SECTION = "behaviour"
+
     low: list[float] = param([], "Lower bound of each descriptor dimension (empty: the task's).")
     high: list[float] = param([], "Upper bound of each descriptor dimension (empty: the task's).")
 
@@ -38,6 +40,8 @@ class NoveltyConfig(Section):
     >>> NoveltyConfig().k, NoveltyConfig().threshold
     (15, 6.0)
     """
+
+    SECTION = "novelty"
 
     k: int = param(15, "Neighbours (archive and population) whose mean distance is a behaviour's sparseness.", ge=1)
     threshold: float = param(6.0, "Initial sparseness above which a behaviour enters the archive (rho_min).", gt=0)
@@ -69,6 +73,8 @@ class MapElitesConfig(Section):
     >>> MapElitesConfig().archive.value, MapElitesConfig().cells
     ('grid', [20, 20])
     """
+
+    SECTION = "map_elites"
 
     archive: ArchiveKind = param(ArchiveKind.GRID, "'grid' or 'cvt'.")
     cells: list[int] = param([20, 20], "Grid cells per descriptor dimension (archive = 'grid').")
