@@ -20,6 +20,7 @@ from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind  # noqa: E40
 from topoevo.genome.genome import Genome  # noqa: E402
 from topoevo.interop.neat_python_dynamics import (ctrnn_from_neat_python, ctrnn_to_neat_python,  # noqa: E402
                                                   iznn_from_neat_python, iznn_to_neat_python)
+from test_interop_neat_python import neat_genomes  # noqa: E402  (every genome of a neat-python run)
 
 COMMON = """
 [NEAT]
@@ -112,21 +113,6 @@ def config(tmp_path: Path, kind: str) -> neat.Config:
     path = tmp_path / f"{kind}.ini"
     path.write_text(text)
     return neat.Config(genome, neat.DefaultReproduction, neat.DefaultSpeciesSet, neat.DefaultStagnation, str(path))
-
-
-def neat_genomes(cfg: neat.Config, seed: int, generations: int) -> list:
-    """Every genome of a neat-python run with random fitness (created, crossed over, mutated by neat-python)."""
-    population = neat.Population(cfg, seed=seed)
-    rng = random.Random(seed)
-    seen = []
-
-    def evaluate(genomes, _config):
-        for _, g in genomes:
-            g.fitness = rng.uniform(0.0, 10.0)
-            seen.append(g)
-
-    population.run(evaluate, generations)
-    return seen
 
 
 def input_sequence(seed: int, steps: int, scale: float) -> np.ndarray:

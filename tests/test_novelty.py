@@ -21,7 +21,7 @@ from topoevo.run import Run
 from topoevo.tasks.base import BehaviourSpace, EvalResult
 from topoevo.tasks.registry import register
 from topoevo.tasks.xor import XORParams, XORTask
-from tests.test_run_loop import assert_same_run
+from test_run_loop import assert_same_run
 
 
 # ---- sparseness, archive ------------------------------------------------------------------------------------------
