@@ -207,4 +207,44 @@ class IzhikevichPopulation:
         return torch.gather(self.fired, 1, L.out_slot).numpy()
 
 
-__all__ = ["CTRNNPopulation", "IzhikevichPopulation"]
+class DynamicsPolicy:
+    """A :class:`~topoevo.tasks.base.BatchedPolicy` over a CTRNN or Izhikevich population: each call feeds the
+    observations (P, 1, num_inputs) for ``steps_per_call`` steps and returns the last outputs (P, 1, num_outputs)
+    as a torch tensor, so any task can evaluate such networks (e.g. genomes converted from neat-python).
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> from topoevo.tasks.hardmaze import HardMazeParams, HardMazeTask
+    >>> cfg = GenomeConfig(num_inputs=10, num_outputs=2, network="recurrent")
+    >>> genomes = [initial_genome(cfg, InnovationTracker(0, 13), random.Random(i), i) for i in range(3)]
+    >>> net = CTRNNPopulation(genomes, [NodeDynamics("ctrnn") for _ in genomes], dt=0.2)
+    >>> r = HardMazeTask(HardMazeParams(timesteps=20)).evaluate(DynamicsPolicy(net, steps_per_call=2),
+    ...                                                         np.zeros(3, dtype=np.int64))
+    >>> r.fitness.shape, r.info["behaviour"].shape
+    ((3,), (3, 2))
+    """
+
+    def __init__(self, network: CTRNNPopulation | IzhikevichPopulation, steps_per_call: int = 1):
+        if steps_per_call < 1:
+            raise ValueError(f"steps_per_call must be >= 1, got {steps_per_call}")
+        self.network, self.steps_per_call = network, steps_per_call
+
+    @property
+    def size(self) -> int:
+        return self.network.size
+
+    def reset(self) -> None:
+        self.network.reset()
+
+    def __call__(self, obs) -> torch.Tensor:
+        x = torch.as_tensor(np.asarray(obs, dtype=np.float64))
+        if x.ndim != 3 or x.shape[0] != self.size or x.shape[1] != 1:
+            raise ValueError(f"expected observations shaped ({self.size}, 1, inputs), got {tuple(x.shape)}")
+        out = None
+        for _ in range(self.steps_per_call):
+            out = self.network.step(x[:, 0, :].numpy())
+        return torch.as_tensor(out)[:, None, :]
+
+
+__all__ = ["CTRNNPopulation", "DynamicsPolicy", "IzhikevichPopulation"]
