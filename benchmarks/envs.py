@@ -9,6 +9,14 @@ per side gives evaluations/s, and CPU seconds of this process are reported besid
 different episodes from the same seed (their own random generators), so episode lengths, the cost driver, are
 reported too: a ratio means something only when the mean lengths are alike.
 
+Two figures explain the ratios. ``envpool_pool_build_ms``: building the EnvPool pool of an evaluation's 450
+environments (EnvPool fixes seeds at creation, so every evaluation builds one; median of ``--repeats`` builds), to
+set against the evaluation's time. ``raw_*``: the bare engines, CPU seconds per environment step of 450
+environments stepped together with a fixed action and no policy (gymnasium as the task steps it: the native vector
+environment, else a Python loop over ``gymnasium.make`` environments; EnvPool: the pool, every environment by
+``env_id``), and their ratio ``raw_ratio``: the task's ratio cannot exceed it, since the policy and the loop cost the
+same on both sides.
+
 Then the hidden-cost test: ``tasks/acrobot.toml`` (EnvPool where installed) run by the run loop for ``--seeds``
 seeds; wall seconds from ``Run.start`` to the written champion, and the champion's mean return over 100 held-out
 episodes (solved at -100).
@@ -101,7 +109,67 @@ def measure(env_id: str, repeats: int, threads: int, seed: int) -> dict[str, Any
     out["ratio"] = out["envpool_evals_per_s"] / out["gymnasium_evals_per_s"]
     out["ratio_steps"] = out["envpool_steps_per_s"] / out["gymnasium_steps_per_s"]
     out["gymnasium_mode"] = sides["gymnasium"][0].vectorization.value
+    out.update(raw_engines(env_id, repeats, threads))
+    out["envpool_eval_ms"] = 1e3 * statistics.median(wall["envpool"])
+    out["envpool_eval_cpu_ms"] = 1e3 * statistics.median(cpu["envpool"])
     return out
+
+
+def raw_engines(env_id: str, repeats: int, threads: int, steps: int = 200) -> dict[str, float]:
+    """CPU microseconds per environment step of the bare engines (450 environments, a fixed action, no policy;
+    finished episodes restart), alternating sides, and the EnvPool pool build time (ms, median)."""
+    import gymnasium as gym
+    import numpy as np
+
+    from topoevo.tasks.envpool_backend import make_pool
+
+    n = POP * EPISODES
+    pool = make_pool(env_id, list(range(n)), threads, {})
+    pool.reset()
+    ids = np.arange(n, dtype=np.int32)
+    space = pool.single_action_space
+    fixed = np.zeros((n, *space.shape), dtype=np.float32) if space.shape else np.zeros(n, dtype=np.int32)
+    spec = gym.spec(env_id)
+    if spec.vector_entry_point is not None and env_id == "CartPole-v1":
+        vec = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point")
+        vec.reset(seed=0)
+        actions = fixed.astype(np.int64)
+
+        def gym_step() -> None:
+            vec.step(actions)
+    else:
+        envs = [gym.make(env_id) for _ in range(n)]
+        for k, env in enumerate(envs):
+            env.reset(seed=k)
+        one = fixed[0] if space.shape else int(fixed[0])
+
+        def gym_step() -> None:
+            for env in envs:
+                _, _, terminated, truncated, _ = env.step(one)
+                if terminated or truncated:
+                    env.reset()
+
+    def pool_step() -> None:
+        pool.step(fixed, env_id=ids)
+
+    cpu: dict[str, list[float]] = {"gymnasium": [], "envpool": []}
+    for r in range(repeats):
+        for name, fn in ((("gymnasium", gym_step), ("envpool", pool_step)) if r % 2 == 0
+                         else (("envpool", pool_step), ("gymnasium", gym_step))):
+            c0 = time.process_time()
+            for _ in range(steps):
+                fn()
+            cpu[name].append((time.process_time() - c0) / (steps * n) * 1e6)
+    pool.close()
+    builds, build_cpu = [], []
+    for _ in range(max(3, repeats)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        make_pool(env_id, list(range(n)), threads, {}).close()
+        builds.append((time.perf_counter() - t0) * 1e3)
+        build_cpu.append((time.process_time() - c0) * 1e3)
+    g, e = statistics.median(cpu["gymnasium"]), statistics.median(cpu["envpool"])
+    return {"raw_gymnasium_cpu_us_per_step": g, "raw_envpool_cpu_us_per_step": e, "raw_ratio": g / e,
+            "envpool_pool_build_ms": statistics.median(builds), "envpool_pool_build_cpu_ms": statistics.median(build_cpu)}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

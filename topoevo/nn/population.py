@@ -321,6 +321,34 @@ class CompiledPopulation:
         """A new population of the genomes at ``indices`` (recompiled from the genomes given at construction)."""
         return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads)
 
+    def narrow(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
+        """The genomes at the increasing ``indices``, carrying over their recurrent state: the next call gives the
+        outputs these genomes would have given in this population (a task drops genomes whose episodes all ended).
+
+        >>> import random, torch
+        >>> from topoevo.config import GenomeConfig
+        >>> from topoevo.genome import InnovationTracker, initial_genome
+        >>> t = InnovationTracker()
+        >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1, network="recurrent")
+        >>> pop = CompiledPopulation([initial_genome(cfg, t, random.Random(s)) for s in range(3)])
+        >>> x = torch.ones(3, 2, 2)
+        >>> _ = pop(x); both = pop(x)
+        >>> pop.reset(); _ = pop(x); sub = pop.narrow([0, 2])
+        >>> bool((sub(x[[0, 2]]) == both[[0, 2]]).all())
+        True
+        """
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.size and (np.any(np.diff(idx) <= 0) or idx[0] < 0 or idx[-1] >= self.plan.size):
+            raise TopoevoError(f"expected increasing genome indices in [0, {self.plan.size})", field="indices")
+        sub = self.select(idx)
+        if self.plan.recurrent and self._values is not None:
+            # computed rows are ordered by (level, activation, aggregation, genome, node): a subset keeps the order
+            S = self.plan.num_sensor_rows
+            keep = np.isin(self.plan.genome, idx)
+            sub._bind(self._values.shape[1])
+            sub._values[sub.plan.num_sensor_rows:] = self._values[S:][torch.from_numpy(np.flatnonzero(keep))]
+        return sub
+
     @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
         plan = self.plan

@@ -28,6 +28,25 @@ class BatchedPolicy(Protocol):
         ...
 
 
+@runtime_checkable
+class NarrowablePolicy(BatchedPolicy, Protocol):
+    """A :class:`BatchedPolicy` that can drop networks in the middle of an evaluation: ``narrow(indices)`` (increasing
+    indices) is the policy of those networks only, with their recurrent state, giving the outputs they would have
+    given in the whole policy. Episode tasks use it to stop computing networks whose episodes all ended
+    (:class:`~topoevo.nn.population.CompiledPopulation` is one).
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> from topoevo.nn.population import CompiledPopulation
+    >>> genome = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
+    >>> isinstance(CompiledPopulation([genome]), NarrowablePolicy)
+    True
+    """
+
+    def narrow(self, indices: Any) -> NarrowablePolicy: ...
+
+
 @dataclass(frozen=True)
 class TrainedWeights:
     """Weights a task trained for one NEAT genome, to be written back into it (Lamarckian inheritance): connection

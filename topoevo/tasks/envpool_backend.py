@@ -2,8 +2,12 @@
 stepped by ``num_threads`` threads), one batched policy call per step.
 
 EnvPool (``pip install topoevo[envpool]``) fixes each environment's seed when the pool is created
-(``env_seed``), so every evaluation builds a fresh pool seeded with its episodes' seeds (about 15 ms for 450
-classic-control environments). EnvPool seeds are 31-bit: :func:`envpool_seed` folds topoevo's 64-bit episode seeds.
+(``env_seed``) and ignores ``reset(seed=...)``: an environment's next episode depends on how many episodes (and,
+for LunarLander, which steps) it ran before. So every evaluation builds a fresh pool seeded with its episodes'
+seeds, which keeps each episode a function of (run seed, generation, genome index, episode) only, whatever ran
+before, on any worker and after a resume. A pool reused across evaluations (cached by batch size) would break that,
+and would save little: building 450 classic-control environments costs a few milliseconds of CPU, a few per cent
+of an evaluation (``envpool_pool_build_*`` in benchmarks/results/envs.json). EnvPool seeds are 31-bit: :func:`envpool_seed` folds topoevo's 64-bit episode seeds.
 EnvPool's environments are C++ ports with their own random number generators: the same seed starts a different
 episode than gymnasium's, and the dynamics may differ in details, so champions record their backend
 (``vectorization``) and are replayed on it. envpool is imported lazily.
@@ -131,18 +135,19 @@ class EnvPoolBatch:
         self.obs = np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim).copy()
         return self.obs.copy()
 
-    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if actions.dtype.kind in "iu":
             actions = actions.astype(np.int32)
-        ids = np.flatnonzero(running).astype(np.int32)
-        obs, rewards, terminated, truncated, info = self.pool.step(actions[ids], env_id=ids)
-        where = np.asarray(info["env_id"])  # the environments the results belong to
-        self.obs[where] = np.asarray(obs, dtype=np.float32).reshape(len(where), self.obs_dim)
-        all_rewards = np.zeros(self.num_envs)
-        done = np.zeros(self.num_envs, dtype=bool)
+        obs, rewards, terminated, truncated, info = self.pool.step(actions, env_id=ids.astype(np.int32))
+        where = np.searchsorted(ids, np.asarray(info["env_id"]))  # the rows the results belong to
+        k = len(ids)
+        out = np.empty((k, self.obs_dim), dtype=np.float32)
+        out[where] = np.asarray(obs, dtype=np.float32).reshape(k, self.obs_dim)
+        all_rewards = np.zeros(k)
+        done = np.zeros(k, dtype=bool)
         all_rewards[where] = rewards
         done[where] = np.logical_or(terminated, truncated)
-        return self.obs.copy(), all_rewards, done
+        return out, all_rewards, done
 
     def close(self) -> None:
         if self.pool is not None:

@@ -20,7 +20,7 @@ import numpy as np
 from topoevo.config.schema import Section, did_you_mean, param
 from topoevo.errors import CheckpointError, ConfigError, EvaluationError, TopoevoError
 from topoevo.files import atomic_output, tomllib
-from topoevo.tasks.base import OBSERVATION_STATS, BatchedPolicy, EvalResult, TaskBase
+from topoevo.tasks.base import OBSERVATION_STATS, BatchedPolicy, EvalResult, NarrowablePolicy, TaskBase
 
 if TYPE_CHECKING:  # pragma: no cover
     import gymnasium
@@ -255,11 +255,12 @@ class _StatsAccumulator:
         self.s1 = np.zeros((num_genomes, dim))
         self.s2 = np.zeros((num_genomes, dim))
 
-    def add(self, obs: np.ndarray, running: np.ndarray) -> None:  # obs (P, E, D), running (P, E)
+    def add(self, obs: np.ndarray, running: np.ndarray, genomes: np.ndarray) -> None:
+        """Add the observations (G, E, D) of the running episodes (G, E) of ``genomes`` (G increasing indices)."""
         x = (obs.astype(np.float64) - self.shift) * running[..., None]
-        self.n += running.sum(1)
-        self.s1 += x.sum(1)
-        self.s2 += (x * x).sum(1)
+        self.n[genomes] += running.sum(1)
+        self.s1[genomes] += x.sum(1)
+        self.s2[genomes] += (x * x).sum(1)
 
     def per_genome(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = np.maximum(self.n, 1.0)[:, None]
@@ -278,12 +279,12 @@ class TransitionRecorder:
         self.out_low, self.step_limit, self.episodes = out_low, step_limit, episodes
         self.parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(self, running: np.ndarray, obs: np.ndarray, out: np.ndarray, rewards: np.ndarray, next_obs: np.ndarray,
+    def add(self, ids: np.ndarray, obs: np.ndarray, out: np.ndarray, rewards: np.ndarray, next_obs: np.ndarray,
             done: np.ndarray, length: np.ndarray) -> None:
-        i = np.flatnonzero(running)
-        cut = length[i] >= self.step_limit if self.step_limit else np.zeros(len(i), dtype=bool)
-        self.parts.append((i, obs[i].astype(np.float32), np.clip(out[i], self.out_low, 1.0).astype(np.float32),
-                           rewards[i].astype(np.float32), next_obs[i].astype(np.float32), done[i] & ~cut))
+        """One step of the running environments ``ids`` (increasing); the other arguments have a row per id."""
+        cut = length >= self.step_limit if self.step_limit else np.zeros(len(ids), dtype=bool)
+        self.parts.append((ids, obs.astype(np.float32), np.clip(out, self.out_low, 1.0).astype(np.float32),
+                           rewards.astype(np.float32), next_obs.astype(np.float32), done & ~cut))
 
     def per_genome(self, num_genomes: int) -> np.ndarray:
         """An object array of one dict per genome: obs, action, reward, next_obs, terminal (arrays, one row per
@@ -300,7 +301,7 @@ class TransitionRecorder:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Environment batches: N environments reset from N seeds, stepped with a mask of running episodes
+# Environment batches: N environments reset from N seeds; each step steps the running ones (increasing ids)
 
 
 class _EnvBatch(Protocol):
@@ -308,7 +309,10 @@ class _EnvBatch(Protocol):
 
     def reset(self, seeds: list[int]) -> np.ndarray: ...  # (N, obs_dim) float32
 
-    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Step environments ``ids`` (increasing) with ``actions`` (one row each): their observations (float32),
+        rewards (float64) and whether their episodes ended, one row per id."""
+        ...
 
     def close(self) -> None: ...
 
@@ -355,21 +359,21 @@ class _SyncBatch:
         self.flat_box = _is_flat_box(self.envs[0].observation_space) if n else True
         return self.obs.copy()
 
-    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rewards = np.zeros(self.num_envs)
-        done = np.zeros(self.num_envs, dtype=bool)
-        envs, obs, flat_box = self.envs, self.obs, self.flat_box
-        todo = np.flatnonzero(running).tolist()
-        chosen = actions[running]
-        acts = chosen.tolist() if actions.dtype.kind in "iu" else list(chosen)  # Discrete: plain ints
-        for i, a in zip(todo, acts):
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        k = len(ids)
+        obs = np.empty((k, self.obs_dim), dtype=np.float32)
+        rewards = np.zeros(k)
+        done = np.zeros(k, dtype=bool)
+        envs, flat_box = self.envs, self.flat_box
+        acts = actions.tolist() if actions.dtype.kind in "iu" else list(actions)  # Discrete: plain ints
+        for j, (i, a) in enumerate(zip(ids.tolist(), acts)):
             o, r, terminated, truncated, info = envs[i].step(a)
-            obs[i] = o if flat_box else _flatten_obs(envs[i].observation_space, o)
-            rewards[i] = r
-            done[i] = terminated or truncated
+            obs[j] = o if flat_box else _flatten_obs(envs[i].observation_space, o)
+            rewards[j] = r
+            done[j] = terminated or truncated
             if self.score_key:
                 self.scores[i] = self._score(info)
-        return obs.copy(), rewards, done
+        return obs, rewards, done
 
     def _score(self, info: dict[str, Any]) -> float:
         try:
@@ -384,52 +388,107 @@ class _SyncBatch:
         self.envs.clear()
 
 
+def _resize_cartpole_vector(u: Any, num_envs: int) -> None:
+    """Give gymnasium's CartPoleVectorEnv ``num_envs`` sub-environments (its spaces follow)."""
+    from gymnasium.vector.utils import batch_space
+
+    if u.num_envs != num_envs:
+        u.num_envs = num_envs
+        u.action_space = batch_space(u.single_action_space, num_envs)
+        u.observation_space = batch_space(u.single_observation_space, num_envs)
+
+
 def _seed_cartpole_vector(vec: Any, seeds: list[int]) -> np.ndarray:
     """Reset gymnasium's CartPoleVectorEnv so that sub-environment k starts exactly where ``CartPoleEnv`` reset
     with ``seeds[k]`` starts (its own reset draws all starts from one generator)."""
     from gymnasium.utils import seeding
 
-    vec.reset(seed=0)
     u = vec.unwrapped
+    _resize_cartpole_vector(u, len(seeds))
+    vec.reset(seed=0)
     for k, s in enumerate(seeds):
         rng, _ = seeding.np_random(s)
         u.state[:, k] = rng.uniform(low=u.low, high=u.high, size=(4,))
     return u.state.T.astype(np.float32)
 
 
-# vector entry point -> function resetting its sub-environments from independent seeds
-NATIVE_SEEDERS: dict[str, Callable[[Any, list[int]], np.ndarray]] = {
-    "gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv": _seed_cartpole_vector,
+def _keep_cartpole_vector(vec: Any, positions: np.ndarray) -> None:
+    """Keep only the sub-environments at ``positions`` (increasing) of gymnasium's CartPoleVectorEnv, in that order;
+    each continues exactly as it would have (the dynamics are elementwise over sub-environments)."""
+    u = vec.unwrapped
+    u.state = u.state[:, positions]
+    u.steps = u.steps[positions]
+    u.prev_done = u.prev_done[positions]
+    _resize_cartpole_vector(u, len(positions))
+
+
+@dataclass(frozen=True)
+class _NativeVector:
+    """What topoevo knows about one native vector implementation: how to reset its sub-environments from
+    independent seeds (``seed``, returning the first observations) and how to drop finished ones (``keep``)."""
+
+    seed: Callable[[Any, list[int]], np.ndarray]
+    keep: Callable[[Any, np.ndarray], None]
+
+
+# vector entry point -> how to seed and shrink it
+NATIVE_VECTORS: dict[str, _NativeVector] = {
+    "gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv": _NativeVector(_seed_cartpole_vector,
+                                                                               _keep_cartpole_vector),
 }
 
 
 class _VectorBatch:
-    """A gymnasium VectorEnv (native or async): every sub-environment is stepped, finished episodes are ignored
-    by the caller (gymnasium's next-step autoreset restarts them on the following step)."""
+    """A gymnasium VectorEnv (native or async). A native one drops the environments whose episodes ended once at
+    most half of its environments still run (so a generation costs about what its running episodes cost); an async
+    one steps every environment, the finished ones with their last action and their results ignored (gymnasium's
+    next-step autoreset restarts them)."""
 
-    def __init__(self, vec: Any, seeder: Callable[[Any, list[int]], np.ndarray] | None, obs_dim: int):
+    shrink_below = 0.5  # a native vector env drops its finished environments once at most this share still runs
+
+    def __init__(self, vec: Any, native: _NativeVector | None, obs_dim: int):
         self.vec = vec
-        self.seeder = seeder
+        self.native = native
         self.num_envs = vec.num_envs
         self.obs_dim = obs_dim
+        self.slots = np.zeros(0, dtype=np.int64)  # the environment id of each sub-environment
+        self.last_actions: np.ndarray | None = None
+        from gymnasium import spaces
+
+        self.box = isinstance(vec.single_observation_space, spaces.Box)
 
     def reset(self, seeds: list[int]) -> np.ndarray:
-        if self.seeder is not None:
-            obs = self.seeder(self.vec, seeds)
+        self.slots = np.arange(len(seeds))
+        self.last_actions = None
+        if self.native is not None:
+            obs = self.native.seed(self.vec, seeds)
         else:
             obs, _ = self.vec.reset(seed=list(seeds))
         return self._flat(obs)
 
-    def step(self, actions: np.ndarray, running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        obs, rewards, terminated, truncated, _ = self.vec.step(actions)
-        return self._flat(obs), np.asarray(rewards, dtype=np.float64), np.logical_or(terminated, truncated)
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.native is not None and len(ids) <= self.shrink_below * len(self.slots):
+            kept = np.searchsorted(self.slots, ids)
+            self.native.keep(self.vec, kept)
+            self.slots = ids.copy()
+            self.last_actions = None if self.last_actions is None else self.last_actions[kept]
+        if len(ids) == len(self.slots):
+            pos, full = None, actions
+        else:
+            pos = np.searchsorted(self.slots, ids)
+            full = self.last_actions.copy()  # type: ignore[union-attr]
+            full[pos] = actions
+        self.last_actions = full
+        obs, rewards, terminated, truncated, _ = self.vec.step(full)
+        obs, rewards, done = self._flat(obs), np.asarray(rewards, dtype=np.float64), np.logical_or(terminated, truncated)
+        return (obs, rewards, done) if pos is None else (obs[pos], rewards[pos], done[pos])
 
     def _flat(self, obs: Any) -> np.ndarray:
-        from gymnasium import spaces
+        if not self.box:
+            from gymnasium import spaces
 
-        if not isinstance(self.vec.single_observation_space, spaces.Box):
             obs = spaces.flatten(self.vec.observation_space, obs)
-        return np.asarray(obs, dtype=np.float32).reshape(self.num_envs, self.obs_dim)
+        return np.asarray(obs, dtype=np.float32).reshape(-1, self.obs_dim)
 
     def close(self) -> None:
         self.vec.close()
@@ -514,6 +573,7 @@ class _GymSingle:
 GAME_ENV_MODULES: dict[str, tuple[str, str, str]] = {
     "MinAtar/": ("topoevo.tasks.minatar", "minatar", "minatar"),
     "FlappyBird-": ("flappy_bird_gymnasium", "flappy_bird_gymnasium", "flappy"),
+    "topoevo/FlappyBird-": ("topoevo.tasks.flappy", "flappy_bird_gymnasium", "flappy"),
 }
 
 
@@ -616,6 +676,7 @@ class GymTask(TaskBase):
     """
 
     has_champion_test = True  # champion_solved: mean return over held-out episodes
+    narrow_below = 0.25  # narrow a NarrowablePolicy once at most this share of its genomes has a running episode
     merges_state = True  # the observation normalizer: per-genome statistics merged in genome order
     plays_episodes = True
 
@@ -689,7 +750,7 @@ class GymTask(TaskBase):
     def _check_gymnasium_vectorization(self) -> None:
         v = self.vectorization
         entry = self.spec.vector_entry_point
-        native_ok = isinstance(entry, str) and entry in NATIVE_SEEDERS
+        native_ok = isinstance(entry, str) and entry in NATIVE_VECTORS
         if v in (Vectorization.AUTO, Vectorization.GYMNASIUM):
             self.vectorization = Vectorization.NATIVE if native_ok and not self.params.score_info_key \
                 else Vectorization.SYNC
@@ -732,11 +793,11 @@ class GymTask(TaskBase):
         if self.vectorization is Vectorization.NATIVE:
             vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
                                **self.env_kwargs)
-            seeder = NATIVE_SEEDERS[self.spec.vector_entry_point]  # type: ignore[index,union-attr]
+            native = NATIVE_VECTORS[self.spec.vector_entry_point]  # type: ignore[index,union-attr]
         else:
             vec = gym.make_vec(self.params.env_id, num_envs=num_envs, vectorization_mode="async", **self.env_kwargs)
-            seeder = None
-        return _VectorBatch(vec, seeder, self.layout.raw_dim)
+            native = None
+        return _VectorBatch(vec, native, self.layout.raw_dim)
 
     def _single_env(self, render_mode: str | None) -> Any:
         """One environment for ``play`` on this task's backend."""
@@ -802,7 +863,12 @@ class GymTask(TaskBase):
              ) -> tuple[np.ndarray, np.ndarray, _StatsAccumulator | None, np.ndarray | None]:
         """Run one episode per (genome, episode) seed; returns (P, E) returns and lengths, the statistics
         accumulator and, with ``score_info_key``, the (P, E) scores at the episodes' ends. ``recorder`` (ERL/TD3)
-        keeps every transition."""
+        keeps every transition.
+
+        Only the running episodes are stepped, and a :class:`NarrowablePolicy` is narrowed to the genomes with a
+        running episode once they are at most :attr:`narrow_below` of the genomes it computes: the work of a step
+        follows the running episodes, the results are those of stepping every episode to the end of the longest
+        (each episode and network is computed on its own, whatever else is in the batch)."""
         import torch
 
         num_genomes, num_episodes = len(env_seeds), len(env_seeds[0])
@@ -811,38 +877,56 @@ class GymTask(TaskBase):
         stats = self.obs_stats
         acc = _StatsAccumulator(num_genomes, self.num_inputs, stats.mean.copy()) \
             if (stats is not None and accumulate) else None
-        clip = self.params.normalize_clip
+        clip, width = self.params.normalize_clip, self.num_outputs
 
         policy.reset()
         layout = self.layout
-        obs = layout(batch.reset([s for row in env_seeds for s in row]))
+        obs = np.array(layout(batch.reset([s for row in env_seeds for s in row])), dtype=np.float32)  # our copy
         returns = np.zeros(n)
         lengths = np.zeros(n, dtype=np.int64)
         running = np.ones(n, dtype=bool)
-        shape = (num_genomes, num_episodes)
-        while running.any():
-            grid = obs.reshape(*shape, self.num_inputs)
+        ids = np.arange(n)  # the running episodes, increasing
+        net, genomes = policy, np.arange(num_genomes)  # the policy computed and the genomes it computes
+        narrowable = isinstance(policy, NarrowablePolicy)
+        rows: np.ndarray | None = None  # rows of the running episodes in the computed (genome, episode) grid
+        while ids.size:
+            grid = obs.reshape(num_genomes, num_episodes, self.num_inputs)
+            if genomes.size < num_genomes:
+                grid = grid[genomes]
             if acc is not None:
-                acc.add(grid, running.reshape(shape))
+                acc.add(grid, running.reshape(num_genomes, num_episodes)[genomes], genomes)
             x = grid if stats is None else stats.normalize(grid, clip).astype(np.float32)
-            out = policy(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            out = net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
             out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
-            if out.shape != (*shape, self.num_outputs):
+            if out.shape != (genomes.size, num_episodes, width):
                 raise EvaluationError(f"policy returned shape {tuple(out.shape)}, expected "
-                                      f"{(*shape, self.num_outputs)}")
-            bad = np.isnan(out).any(-1).reshape(-1) & running
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0]) // num_episodes
+                                      f"{(genomes.size, num_episodes, width)}")
+            out = out.reshape(-1, width) if rows is None else out.reshape(-1, width)[rows]
+            if np.isnan(out).any():
+                i = int(ids[np.flatnonzero(np.isnan(out).any(-1))[0]]) // num_episodes
                 raise EvaluationError(f"policy output of genome {i} is NaN on {self.params.env_id}")
-            actions = self.actions(out.reshape(n, self.num_outputs))
-            new_obs, rewards, done = batch.step(actions, running)
+            new_obs, rewards, done = batch.step(self.actions(out), ids)
             new_obs = layout(new_obs)
             if recorder is not None:
-                recorder.add(running, x.reshape(n, -1), out.reshape(n, -1), rewards, new_obs, done, lengths + 1)
-            returns[running] += rewards[running]
-            lengths[running] += 1
-            obs = np.where(running[:, None], new_obs, obs)
-            running &= ~done
+                inputs = x.reshape(-1, self.num_inputs)
+                recorder.add(ids, inputs if rows is None else inputs[rows], out, rewards, new_obs, done,
+                             lengths[ids] + 1)
+            returns[ids] += rewards
+            lengths[ids] += 1
+            obs[ids] = new_obs
+            if not done.any():
+                continue
+            running[ids[done]] = False
+            ids = ids[~done]
+            of = ids // num_episodes  # genome of each running episode
+            if narrowable and genomes.size > 1 and ids.size:
+                live = of[np.flatnonzero(np.diff(of, prepend=-1))]
+                if live.size <= self.narrow_below * genomes.size:
+                    net = net.narrow(np.searchsorted(genomes, live))  # type: ignore[attr-defined]
+                    genomes = live
+            rows = ids if genomes.size == num_genomes else \
+                np.searchsorted(genomes, of) * num_episodes + ids % num_episodes
+        shape = (num_genomes, num_episodes)
         scores = batch.scores.reshape(shape).copy() if isinstance(batch, _SyncBatch) and batch.score_key else None
         return returns.reshape(shape), lengths.reshape(shape), acc, scores
 
