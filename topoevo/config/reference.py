@@ -103,6 +103,36 @@ def section_table(cls: type) -> list[str]:
     return rows
 
 
+def nested_tables(cls: type, prefix: str) -> list[str]:
+    """Markdown of the tables nested in a section (fields typed as a section dataclass, or a list of them), each
+    once, under the TOML name they have in a task file (``[task.substrate]``, ``[[task.substrate.layers]]``)."""
+    out: list[str] = []
+    for f in dataclasses.fields(cls):
+        tp = _type_hints(cls)[f.name]
+        if typing.get_origin(tp) is not list:  # (X | None: X)
+            tp = next((a for a in typing.get_args(tp) if a is not type(None)), tp)
+        args = [tp]
+        many = typing.get_origin(args[0]) is list
+        inner = typing.get_args(args[0])[0] if many else args[0]
+        if not (isinstance(inner, type) and dataclasses.is_dataclass(inner)):
+            continue
+        name = f"{prefix}.{f.name}"
+        out.extend(_documented_table(f"#### `{'[[' + name + ']]' if many else '[' + name + ']'}`", inner))
+        out.extend(nested_tables(inner, name))
+    return out
+
+
+def _documented_table(heading: str, cls: type) -> list[str]:
+    """A heading, the section's summary and its table of keys."""
+    out = [heading + "\n"]
+    summary = _summary(cls)
+    if summary:
+        out.append(summary + "\n")
+    out.extend(section_table(cls))
+    out.append("")
+    return out
+
+
 def builtin_tasks() -> list[str]:
     """Registered tasks that ship with topoevo (tasks registered by user code are left out)."""
     from topoevo.tasks.registry import task_names, task_params_class
@@ -128,13 +158,9 @@ def render(tasks: Iterable[str] | None = None) -> str:
         else:
             out.append("No other keys.")
         out.append("")
+        out.extend(nested_tables(cls, "task"))
     for section, cls in SECTIONS.items():
-        out.append(f"## `[{section}]`\n")
-        summary = _summary(cls)
-        if summary:
-            out.append(summary + "\n")
-        out.extend(section_table(cls))
-        out.append("")
+        out.extend(_documented_table(f"## `[{section}]`", cls))
     return "\n".join(out).rstrip() + "\n"
 
 

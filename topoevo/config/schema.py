@@ -61,6 +61,8 @@ def type_name(tp: Any) -> str:
         return f"list of {type_name(typing.get_args(tp)[0])}"
     if isinstance(tp, type) and issubclass(tp, Enum):
         return "one of " + ", ".join(repr(e.value) for e in tp)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return "table"
     return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
@@ -83,6 +85,8 @@ def convert_value(value: Any, tp: Any, meta: typing.Mapping[str, Any], where: st
         if not value and not meta.get("empty_ok"):
             fail("expected a non-empty list")
         return [convert_value(v, item_tp, meta, f"{where}[{i}]", source) for i, v in enumerate(value)]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):  # a nested table ([task.substrate], inline tables)
+        return value if isinstance(value, tp) else build_section(tp, value, where, source)
     if isinstance(tp, type) and issubclass(tp, Enum):
         values = [e.value for e in tp]
         if value not in values:
@@ -221,8 +225,10 @@ def section_to_table(section: Any) -> dict[str, Any]:
         v = getattr(section, f.name)
         if isinstance(v, Enum):
             v = v.value
+        elif dataclasses.is_dataclass(v):  # a nested table
+            v = section_to_table(v)
         elif isinstance(v, list):
-            v = list(v)
+            v = [section_to_table(x) if dataclasses.is_dataclass(x) else x for x in v]
         if v is None:
             continue
         out[f.name] = v

@@ -43,7 +43,8 @@ class Vectorization(str, Enum):
     ``async``: gymnasium's ``AsyncVectorEnv`` (one process per environment: for slow environments and small P*E).
     ``envpool``: one EnvPool batch of C++ environments (``topoevo[envpool]``; topoevo/tasks/envpool_backend.py).
     ``gymnasium``: ``native`` where available, otherwise ``sync`` (gymnasium's dynamics whatever is installed).
-    ``auto``: ``envpool`` where it is installed and provides the environment, otherwise as ``gymnasium``. EnvPool
+    ``auto``: ``native`` where gymnasium has it (faster than EnvPool: CartPole's numpy vector env), else ``envpool``
+    where it is installed and provides the environment, otherwise ``sync``. EnvPool
     episodes differ from gymnasium's for the same seed: champions record the vectorization they were evolved with
     and are replayed on it.
 
@@ -601,6 +602,12 @@ def _gym_spec(env_id: str) -> Any:
         raise ConfigError(f"unknown gymnasium environment {env_id!r}{hint}", field="task.env_id") from None
 
 
+def _has_native_vector(env_id: str) -> bool:
+    """Whether gymnasium's spec for ``env_id`` names a native vector implementation topoevo can seed."""
+    entry = _gym_spec(env_id).vector_entry_point
+    return isinstance(entry, str) and entry in NATIVE_VECTORS
+
+
 def _check_observation_space(space: gymnasium.Space, env_id: str) -> None:
     """Refuse observation spaces a network cannot be fed as one fixed-size vector (Dict, Text, Graph, Sequence...).
 
@@ -743,8 +750,9 @@ class GymTask(TaskBase):
         if v is Vectorization.ENVPOOL:
             envpool_backend.check_envpool_env(env_id)
             return v
-        if v is Vectorization.AUTO and not self.params.score_info_key and envpool_backend.envpool_provides(env_id):
-            return Vectorization.ENVPOOL
+        if v is Vectorization.AUTO and not self.params.score_info_key and not _has_native_vector(env_id) \
+                and envpool_backend.envpool_provides(env_id):
+            return Vectorization.ENVPOOL  # a native numpy vector env (CartPole) steps faster than EnvPool's
         return v  # AUTO and GYMNASIUM are settled by _check_gymnasium_vectorization once the spec is known
 
     def _check_gymnasium_vectorization(self) -> None:

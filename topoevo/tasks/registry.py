@@ -19,6 +19,11 @@ _REGISTRY: dict[str, str] = {
     "slimevolley": "topoevo.tasks.slimevolley:SlimeVolleyParams:SlimeVolleyTask",
     "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
     "hardmaze": "topoevo.tasks.hardmaze:HardMazeParams:HardMazeTask",
+    "visual_discrimination": "topoevo.tasks.visual_discrimination:VisualDiscriminationParams:VisualDiscriminationTask",
+    "retina": "topoevo.tasks.retina:RetinaParams:RetinaTask",
+    "hyperneat_visual_discrimination":
+        "topoevo.hyperneat.task:HyperNEATVisualDiscriminationParams:HyperNEATVisualDiscriminationTask",
+    "hyperneat_retina": "topoevo.hyperneat.task:HyperNEATRetinaParams:HyperNEATRetinaTask",
 }
 
 
