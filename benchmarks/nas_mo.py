@@ -7,7 +7,8 @@ architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in b
 - ``rea``: tasks/mnist1d_rea.toml (regularized evolution, P = 10, S = 3, one child per generation, accuracy only),
   the same space, training and number of trained architectures; it is also the "full training" side below;
 - ``sh``: tasks/mnist1d_halving.toml: regularized evolution proposing the same number of new architectures, each
-  trained 1 epoch, the best fifth of each generation continued to 4 epochs (only those enter the queue).
+  trained 1 epoch, the best fifth of each generation continued to 4 epochs from its 1-epoch weights; every new
+  architecture enters the queue with its 1-epoch accuracy; the champion is the best 4-epoch one.
 
 Figures per seed:
 - hypervolume of validation error x parameters over every architecture the run trained, objectives divided by
@@ -56,7 +57,9 @@ def halving_evaluations(archs: int, population: int, batch: int, keep: float) ->
     return archs + promoted
 
 
-def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
+def run_one(name: str, seed: int, archs: int, overrides: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One run of ``name``'s task file on ``seed`` (``overrides``: extra task-file tables, for tuning on seeds
+    >= 1000)."""
     import torch
 
     from topoevo.config import load_config
@@ -64,29 +67,31 @@ def run_one(name: str, seed: int, archs: int) -> dict[str, Any]:
     from topoevo.run import Run
 
     torch.set_num_threads(1)
-    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": 1, "progress": False,
-                                                       "checkpoint_every": 0}})
-    nas = config.nas
+    extra = {k: dict(v) for k, v in (overrides or {}).items()}
+
+    def load(budget: int) -> Any:
+        return load_config(TASKS / FILES[name], {**extra, "run": {**extra.get("run", {}), "max_evaluations": budget,
+                                                                  "progress": False, "checkpoint_every": 0}})
+
+    nas = load(1).nas
     budget = halving_evaluations(archs, nas.population, nas.batch, nas.halving_keep) if name == "sh" else archs
-    config = load_config(TASKS / FILES[name], {"run": {"max_evaluations": budget, "progress": False,
-                                                       "checkpoint_every": 0}})
+    config = load(budget)
     t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
         run.loop()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     hist = run.algo.history  # key, parent, mutation, fitness, test_accuracy, parameters, generation
-    if name == "sh":  # only fully trained rows count as results (a key's last row is its highest rung)
-        last = {}
-        for row in hist:
-            last[row[0]] = row
-        hist = list(last.values())
+    if name == "sh":  # only fully trained rows count as results (earlier rungs measure no test accuracy)
+        hist = [row for row in hist if row[4] is not None]
     f = np.array([[1.0 - h[3], h[5]] for h in hist], dtype=float)
     hv = hypervolume(f / np.array(REFERENCE), np.ones(2))
     small = [h for h in hist if h[5] <= SMALL]
     best_small = max(small, key=lambda h: h[3])[4] if small else 0.0
     best = run.algo.best
-    return {"name": name, "seed": seed, "hv": hv, "best_acc_under_10k": best_small, "test_acc": best.test_accuracy,
+    kept = np.array([[1.0 - c.fitness, c.parameters] for c in run.algo.kept()], dtype=float).reshape(-1, 2)
+    hv_kept = hypervolume(kept / np.array(REFERENCE), np.ones(2))  # final population / queue only
+    return {"name": name, "seed": seed, "hv": hv, "hv_kept": hv_kept, "best_acc_under_10k": best_small, "test_acc": best.test_accuracy,
             "val_acc": best.fitness, "parameters": best.parameters, "evaluations": run.algo.evaluations,
             "new_archs": len({h[0] for h in run.algo.history}), "cpu_s": cpu, "wall_s": wall}
 
@@ -105,14 +110,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for fut in futures:
             r = fut.result()
             results[r["name"]].append(r)
-            print(f"seed {r['seed']} {r['name']:>5}: hv {r['hv']:.4f} best<10k {r['best_acc_under_10k']:.3f} test "
-                  f"{r['test_acc']:.3f} ({r['parameters']} params) {r['evaluations']} trainings of "
-                  f"{r['new_archs']} archs, cpu {r['cpu_s']:.0f}s wall {r['wall_s']:.0f}s", flush=True)
-    for n in names:
+            print(json.dumps(r), flush=True)  # (one run per line: runs are independent, a log can be reused)
+    return summarise(results, args.seeds, args.archs, argv, load_before)
+
+
+def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, argv: list[str] | None,
+              load_before: tuple[float, ...], note: str | None = None) -> dict[str, Any]:
+    """The results object from the runs (``run_one`` dicts by name), written with its meta record."""
+    for n in results:
         results[n].sort(key=lambda r: r["seed"])
 
-    def col(name: str, key: str, digits: int = 4) -> list[float]:
-        return [round(float(r[key]), digits) for r in results[name]]
+    def col(name: str, key: str, digits: int = 4) -> list[float | None]:
+        return [None if r.get(key) is None else round(float(r[key]), digits) for r in results[name]]
 
     out: dict[str, Any] = {
         "nsga2_hv": col("nsga2", "hv"), "rea_hv": col("rea", "hv"),
@@ -120,16 +129,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rea_best_acc_under_10k": col("rea", "best_acc_under_10k"),
         "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col("rea", "test_acc"),
         "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col("rea", "cpu_s", 1)}
-    extra = {"seeds": args.seeds, "archs": args.archs,
+    extra = {"seeds": seeds, "archs": archs,
              "hv_wins": int(sum(a > b for a, b in zip(out["nsga2_hv"], out["rea_hv"]))),
              "sh_mean": round(float(np.mean(out["sh_test_acc"])), 4),
              "full_mean": round(float(np.mean(out["full_test_acc"])), 4),
              "sh_cpu_ratio": round(float(np.sum(out["sh_cpu_s"]) / np.sum(out["full_cpu_s"])), 3),
              "nsga2_cpu_s": col("nsga2", "cpu_s", 1), "sh_trainings": [r["evaluations"] for r in results["sh"]],
-             "nsga2_test_acc": col("nsga2", "test_acc")}
+             "nsga2_test_acc": col("nsga2", "test_acc"),
+             "nsga2_hv_final_population": col("nsga2", "hv_kept"), "rea_hv_final_queue": col("rea", "hv_kept"),
+             "note": note}
     from benchmarks.results_meta import write_results
 
-    write_results("nas_mo", {**out, **extra}, argv, list(range(args.seeds)), load_before)
+    write_results("nas_mo", {**out, **extra}, argv, list(range(seeds)), load_before)
     print(json.dumps(out))
     return out
 

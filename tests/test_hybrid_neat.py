@@ -274,9 +274,18 @@ def test_neat_switch_without_a_switch_is_refused():
         NEATSwitch(iris("neat_switch"), seed=0)
 
 
-def test_hidden_layer_needs_full_initial_connectivity():
-    with pytest.raises(ConfigError, match="genome.num_hidden"):
-        Config.from_dict({"task": {"name": "xor"}, "genome": {"num_hidden": 3, "initial_connectivity": "partial"}})
+def test_hidden_layer_works_with_every_initial_connectivity():
+    """(Issue 21: num_hidden with any initial connectivity, hidden nodes left dangling dropped, as neat-python.)"""
+    import random
+
+    from topoevo.genome import InnovationTracker, initial_genome
+    from topoevo.genome.initial import first_hidden_id
+
+    for mode in ("none", "partial", "partial_direct", "fs_neat_hidden", "one_input"):
+        cfg = Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1,
+                                                                     "num_hidden": 3, "initial_connectivity": mode}})
+        g = initial_genome(cfg.genome, InnovationTracker(0, first_hidden_id(cfg.genome)), random.Random(1))
+        assert g.problems() == []
 
 
 @pytest.mark.parametrize("path, value, field", [

@@ -140,7 +140,7 @@ def config_error(path: Path, task: str | None = None) -> ConfigError:
 # ---- the acceptance: neat-python's XOR example runs unchanged and solves XOR -------------------------------------
 def test_neat_python_xor_example_runs_unchanged_and_solves(xor_ini, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["run", str(xor_ini), "--seed", "4", "--generations", "40", "--out", str(out), "--no-progress"])
+    code = main(["run", str(xor_ini), "--seed", "6", "--generations", "40", "--out", str(out), "--no-progress"])
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["solved"] and summary["stop_reason"] == "solved"
@@ -158,7 +158,7 @@ def test_champion_solves_xor_in_neat_python_too(xor_ini, tmp_path):
     from topoevo.interop import to_neat_python
 
     out = tmp_path / "run"
-    assert main(["run", str(xor_ini), "--seed", "4", "--generations", "40", "--out", str(out),
+    assert main(["run", str(xor_ini), "--seed", "6", "--generations", "40", "--out", str(out),
                  "--no-progress"]) == 0
     champion = load_genome(out / "champion.json")
     ncfg = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
@@ -178,14 +178,17 @@ def test_xor_mapping(xor_ini):
     g = cfg.genome
     assert (g.num_inputs, g.num_outputs, g.bias_node, g.feed_forward) == (2, 1, False, True)
     assert g.activation == "neat_python_sigmoid" and g.activation_options == ["neat_python_sigmoid"]
-    assert g.initial_connectivity.value == "full" and g.bias_init_stdev == 1.0
+    assert g.initial_connectivity.value == "full_direct" and g.bias_init_stdev == 1.0
     assert (g.weight_min, g.weight_max, g.response_init) == (-30.0, 30.0, 1.0)
     m = cfg.mutation
-    # per gene: perturb 0.8, replace 0.1 -> per child 0.9, then perturb 0.8/0.9 of the time
+    # per gene: perturb 0.8, replace 0.1 -> 0.9, of which perturb 0.8/0.9
+    assert m.gene_mutation == "per_gene"
     assert m.weight_mutate_rate == 0.9 and math.isclose(m.weight_mutate_rate * m.weight_perturb_prob, 0.8)
     assert m.bias_mutate_rate == 0.8 and math.isclose(m.bias_mutate_rate * m.bias_perturb_prob, 0.7)
     assert (m.add_node_rate, m.add_connection_rate, m.delete_node_rate) == (0.2, 0.5, 0.2)
-    assert m.delete_connection_rate == 0.0 and m.toggle_enable_rate == 0.51  # deletion -> disabling
+    assert m.delete_connection_rate == 0.5 and m.delete_connection_keeps_nodes and m.toggle_enable_rate == 0.0
+    assert m.enabled_mutate_rate == 0.01 and m.structural_draw == "independent"
+    assert m.add_connection_reenable is False and m.add_node_fallback is False  # surer = default, not single
     assert m.structural_exclusive is False
     s = cfg.species
     assert (s.compatibility_threshold, s.disjoint_coefficient, s.excess_coefficient, s.weight_coefficient) == \
@@ -246,19 +249,14 @@ def test_other_task_and_shape_mismatch(tmp_path, xor_ini):
 @pytest.mark.parametrize("section, key, value, field, words", [
     ("DefaultGenome", "conn_add_probb", "0.5", "DefaultGenome.conn_add_probb", "did you mean 'conn_add_prob'"),
     ("NEAT", "pop_sise", "10", "NEAT.pop_sise", "did you mean 'pop_size'"),
-    ("DefaultGenome", "activation_default", "random", "DefaultGenome.activation_default", "unsupported"),
     ("DefaultGenome", "activation_default", "softplus", "DefaultGenome.activation_default", "not among"),
     ("DefaultGenome", "activation_options", "sigmoid softplus", "DefaultGenome.activation_options", "softplus"),
     ("DefaultGenome", "aggregation_options", "sum median", "DefaultGenome.aggregation_options", "median"),
-    ("NEAT", "fitness_criterion", "mean", "NEAT.fitness_criterion", "unsupported"),
-    ("NEAT", "fitness_criterion", "min", "NEAT.fitness_criterion", "worst"),
-    ("DefaultStagnation", "species_fitness_func", "mean", "DefaultStagnation.species_fitness_func", "max"),
-    ("DefaultGenome", "num_hidden", "2", "DefaultGenome.num_hidden", "hidden"),
-    ("DefaultGenome", "bias_init_mean", "0.5", "DefaultGenome.bias_init_mean", "mean 0"),
-    ("DefaultGenome", "weight_init_type", "uniform", "DefaultGenome.weight_init_type", "Gaussian"),
-    ("DefaultGenome", "response_init_stdev", "0.1", "DefaultGenome.response_init_stdev", "response"),
-    ("DefaultGenome", "enabled_default", "random", "DefaultGenome.enabled_default", "enabled"),
-    ("DefaultGenome", "enabled_rate_to_true_add", "0.1", "DefaultGenome.enabled_rate_to_true_add", "0.0"),
+    ("NEAT", "fitness_criterion", "best", "NEAT.fitness_criterion", "expected one of"),
+    ("DefaultStagnation", "species_fitness_func", "mode", "DefaultStagnation.species_fitness_func", "expected one"),
+    ("DefaultGenome", "weight_init_type", "cauchy", "DefaultGenome.weight_init_type", "uniform"),
+    ("DefaultGenome", "enabled_default", "maybe", "DefaultGenome.enabled_default", "random"),
+    ("DefaultGenome", "enabled_rate_to_true_add", "2.0", "DefaultGenome.enabled_rate_to_true_add", "<= 1"),
     ("DefaultGenome", "initial_connection", "partial_direct", "DefaultGenome.initial_connection", "probability"),
     ("DefaultGenome", "initial_connection", "everything", "DefaultGenome.initial_connection", "expected one of"),
     ("DefaultGenome", "structural_mutation_surer", "maybe", "DefaultGenome.structural_mutation_surer", "default"),
@@ -272,7 +270,7 @@ def test_other_task_and_shape_mismatch(tmp_path, xor_ini):
     ("NEAT", "pop_size", "1", "NEAT.pop_size", ">= 2"),
     ("DefaultGenome", "weight_min_value", "40", "DefaultGenome.weight_max_value", "weight_max"),
 ])
-def test_bad_keys_and_unsupported_features(tmp_path, section, key, value, field, words):
+def test_bad_keys_and_unsupported_features(tmp_path, section, key, value, field, words):  # noqa: D103
     err = config_error(edited(tmp_path, section, key, value))
     assert err.field.startswith(field), err
     assert words in err.message, err
@@ -363,3 +361,40 @@ tables = st.dictionaries(keys,
 @given(st.dictionaries(keys, tables, max_size=4))
 def test_toml_writer_round_trips(data):
     assert tomllib.loads(config_to_toml(data, ["a comment"])) == data
+
+
+# ---- the options issue 21 made convertible: each maps to the topoevo setting with the same meaning ---------------------
+@pytest.mark.parametrize("section, key, value, target, expected", [
+    ("DefaultGenome", "activation_default", "random", "genome.activation", "random"),
+    ("DefaultGenome", "aggregation_default", "random", "genome.aggregation", "random"),
+    ("NEAT", "fitness_criterion", "mean", "run.threshold_on", "mean"),
+    ("NEAT", "fitness_criterion", "min", "run.threshold_on", "worst"),
+    ("NEAT", "fitness_criterion", "median", "run.threshold_on", "median"),
+    ("DefaultStagnation", "species_fitness_func", "mean", "stagnation.species_fitness_func", "mean"),
+    ("DefaultStagnation", "species_fitness_func", "median", "stagnation.species_fitness_func", "median"),
+    ("DefaultGenome", "num_hidden", "2", "genome.num_hidden", 2),
+    ("DefaultGenome", "bias_init_mean", "0.5", "genome.bias_init_mean", 0.5),
+    ("DefaultGenome", "weight_init_mean", "-0.5", "genome.weight_init_mean", -0.5),
+    ("DefaultGenome", "weight_init_type", "uniform", "genome.weight_init_type", "uniform"),
+    ("DefaultGenome", "bias_init_type", "normal", "genome.bias_init_type", "gaussian"),
+    ("DefaultGenome", "response_init_stdev", "0.1", "genome.response_init_stdev", 0.1),
+    ("DefaultGenome", "response_init_type", "uniform", "genome.response_init_type", "uniform"),
+    ("DefaultGenome", "enabled_default", "random", "genome.enabled_default", "random"),
+    ("DefaultGenome", "enabled_default", "False", "genome.enabled_default", "false"),
+    ("DefaultGenome", "enabled_rate_to_true_add", "0.1", "mutation.enabled_rate_to_true_add", 0.1),
+    ("DefaultGenome", "enabled_rate_to_false_add", "0.2", "mutation.enabled_rate_to_false_add", 0.2),
+    ("DefaultGenome", "single_structural_mutation", "true", "mutation.structural_draw", "single"),
+    ("DefaultGenome", "single_structural_mutation", "true", "mutation.add_connection_reenable", True),
+    ("DefaultGenome", "structural_mutation_surer", "true", "mutation.add_node_fallback", True),
+    ("DefaultGenome", "initial_connection", "unconnected", "genome.initial_connectivity", "none"),
+    ("DefaultGenome", "initial_connection", "fs_neat_nohidden", "genome.initial_connectivity", "fs_neat"),
+    ("DefaultGenome", "initial_connection", "fs_neat_hidden", "genome.initial_connectivity", "fs_neat_hidden"),
+    ("DefaultGenome", "initial_connection", "full_nodirect", "genome.initial_connectivity", "full"),
+    ("DefaultGenome", "initial_connection", "partial_nodirect 0.5", "genome.initial_connectivity", "partial"),
+    ("DefaultGenome", "initial_connection", "partial_direct 0.5", "genome.partial_exact", True),
+])
+def test_neat_python_options_convert(tmp_path, section, key, value, target, expected):
+    cfg = load_neat_python_config(edited(tmp_path, section, key, value))
+    sec, name = target.split(".")
+    got = getattr(getattr(cfg, sec), name)
+    assert getattr(got, "value", got) == expected

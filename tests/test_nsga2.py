@@ -182,15 +182,20 @@ def told(algo: RegularizedEvolution, fitness: list[float]) -> None:
     algo.tell(fitness)
 
 
-def test_halving_promotes_the_best_fraction_and_only_finishers_enter_the_queue():
+@pytest.mark.parametrize("queue", ["finished", "first_rung"])
+def test_halving_promotes_the_best_fraction_and_the_queue_holds_one_fidelity(queue):
     algo = RegularizedEvolution(config("regularized_evolution", population=6, batch=4, halving_epochs=[1, 3, 5],
-                                       halving_keep=0.5), seed=0)
+                                       halving_keep=0.5, halving_queue=queue), seed=0)
     first = algo.ask()
     assert [(c.rung, c.epochs, c.keep_weights) for c in first] == [(0, 1, True)] * 6
     told(algo, [0.1, 0.6, 0.3, 0.5, 0.2, 0.4])
     second = algo.ask()  # ceil(0.5 * 6) = 3 best, in order of fitness, continuing 2 more epochs from their weights
     assert [c.key for c in second] == [first[1].key, first[3].key, first[5].key]
     assert all(c.rung == 1 and c.epochs == 2 and c.init_state["w"][0] == c.key for c in second)
+    if queue == "first_rung":  # every new architecture, with its first-rung accuracy, its weights dropped
+        assert [(c.key, c.fitness, c.state) for c in algo.queue] == [(c.key, c.fitness, None) for c in first]
+        assert algo.best is None  # (nothing trained to the last rung yet)
+        return
     assert algo.queue == []
     told(algo, [0.7, 0.9, 0.8])
     third = algo.ask()
@@ -198,6 +203,7 @@ def test_halving_promotes_the_best_fraction_and_only_finishers_enter_the_queue()
     assert not any(c.keep_weights for c in third)  # the last rung keeps nothing (not Lamarckian)
     told(algo, [0.95, 0.85])
     assert [c.key for c in algo.queue] == [third[0].key, third[1].key]
+    assert algo.best.key == third[0].key and algo.best.fitness == 0.95
     children = algo.ask()
     assert len(children) == 4 and all(c.rung == 0 and c.epochs == 1 and c.parent in {third[0].key, third[1].key}
                                       for c in children)

@@ -48,6 +48,21 @@ class RunSummary:
     wall_s: float
 
 
+def threshold_hits(fitness: np.ndarray, threshold: float, minimise: bool, on: str, order: np.ndarray) -> np.ndarray:
+    """Indices of the genomes that stop the run at ``run.fitness_threshold``: every genome reaching it
+    (``threshold_on = 'best'``), or, when the generation's worst / mean / median fitness reaches it, its best genome.
+
+    >>> threshold_hits(np.array([1.0, 3.0]), 2.0, False, "mean", np.array([1, 0])).tolist()
+    [1]
+    """
+    reached = (lambda v: v <= threshold) if minimise else (lambda v: v >= threshold)
+    if on == "best":
+        return np.flatnonzero(reached(fitness))
+    worst = fitness.max() if minimise else fitness.min()
+    value = worst if on == "worst" else (fitness.mean() if on == "mean" else np.sort(fitness)[fitness.size // 2])
+    return order[:1] if reached(value) else np.empty(0, dtype=np.int64)
+
+
 def build_task(config: Config) -> Task:
     """The config's task; an error of the task's own checks names the config's file when the task did not. A task
     class must implement :class:`~topoevo.tasks.base.Task` (subclass :class:`~topoevo.tasks.base.TaskBase`)."""
@@ -231,7 +246,7 @@ class Run:
                 self.champion_test = task.champion_test
         threshold = self.config.run.fitness_threshold
         if winner is None and threshold is not None:
-            hit = np.flatnonzero(fitness <= threshold if algo.minimise else fitness >= threshold)
+            hit = threshold_hits(fitness, threshold, algo.minimise, self.config.run.threshold_on, order)
             if hit.size:
                 winner = int(hit[0])
         evals_before = algo.evaluations

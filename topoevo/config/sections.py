@@ -47,14 +47,32 @@ class Network(str, Enum):
 class InitialConnectivity(str, Enum):
     """How the initial genomes' inputs (and bias) are connected to their outputs (``genome.initial_connectivity``).
 
+    With initial hidden nodes (``genome.num_hidden``) ``full`` and ``partial`` link the inputs to the hidden layer and
+    it to the outputs; the ``*_direct`` modes also link the inputs to the outputs (neat-python's ``full_direct``,
+    ``partial_direct``). ``fs_neat`` links one random input to every output (neat-python's ``fs_neat_nohidden``),
+    ``fs_neat_hidden`` to every hidden and output node. Hidden nodes left without an incoming or an outgoing link
+    are not kept (the network computes the same).
+
     >>> [c.value for c in InitialConnectivity]
-    ['none', 'full', 'partial', 'one_input']
+    ['none', 'full', 'partial', 'one_input', 'full_direct', 'partial_direct', 'fs_neat', 'fs_neat_hidden']
     """
 
     NONE = "none"  # no connections: outputs only see their bias
     FULL = "full"  # every input (and the bias node) to every output
     PARTIAL = "partial"  # each of those links with probability `connection_probability`
     ONE_INPUT = "one_input"  # each output gets one randomly chosen input (FS-NEAT style)
+    FULL_DIRECT = "full_direct"  # full, plus input -> output links when there are hidden nodes
+    PARTIAL_DIRECT = "partial_direct"  # partial over full_direct's links
+    FS_NEAT = "fs_neat"  # one random input to every output
+    FS_NEAT_HIDDEN = "fs_neat_hidden"  # one random input to every hidden and output node
+
+    @property
+    def is_partial(self) -> bool:
+        return self in (InitialConnectivity.PARTIAL, InitialConnectivity.PARTIAL_DIRECT)
+
+
+#: how new float gene values are drawn (``genome.*_init_type``)
+INIT_TYPES = ("gaussian", "uniform")
 
 
 class FitnessCriterion(str, Enum):
@@ -95,26 +113,46 @@ class GenomeConfig(Section):
     network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic) or 'recurrent'.")
     allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
     initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
-    connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial'.", ge=0, le=1)
+    connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial' or "
+                                               "'partial_direct'.", ge=0, le=1)
+    partial_exact: bool = param(False, "'partial*': link exactly round(connection_probability x candidates) "
+                                       "randomly chosen candidate links (neat-python) instead of each with the "
+                                       "probability.")
+    initial_self_loops: bool = param(False, "Recurrent networks: the 'full*'/'partial*' modes also give every "
+                                            "output and hidden node a self-loop (neat-python).")
     num_hidden: int = param(0, "Hidden nodes of the initial genomes, as one layer: initial_connectivity then links "
                                "the inputs (and bias) to them and them (and the bias) to the outputs, instead of "
                                "the inputs to the outputs. 0 = NEAT's minimal start.", ge=0)
-    activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)).",
-                            choices=_activations)
+    enabled_default: str = param("true", "Enabled flag of new connection genes (initial and added): 'true', "
+                                         "'false' or 'random' (each 50%).", choices=("true", "false", "random"))
+    activation: str = param("sigmoid", "Activation of new nodes ('sigmoid' is NEAT's steepened 1/(1+e^-4.9x)); "
+                                       "'random': each new node draws one from activation_options.",
+                            choices=lambda: ["random"] + _activations())
     activation_options: list[str] = param(["sigmoid"], "Activations a mutation may switch a node to.",
                                           choices=_activations)
     output_activation: str = param("", "Activation of output nodes; '' = same as `activation`.",
                                    choices=lambda: [""] + _activations())
-    aggregation: str = param("sum", "Aggregation of new nodes.", choices=_aggregations)
+    aggregation: str = param("sum", "Aggregation of new nodes; 'random': drawn from aggregation_options.",
+                             choices=lambda: ["random"] + _aggregations())
     aggregation_options: list[str] = param(["sum"], "Aggregations a mutation may switch a node to.",
                                            choices=_aggregations)
-    weight_init_stdev: float = param(1.0, "Standard deviation of new connection weights (mean 0).", ge=0)
+    weight_init_mean: float = param(0.0, "Mean of new connection weights.")
+    weight_init_stdev: float = param(1.0, "Standard deviation of new connection weights.", ge=0)
+    weight_init_type: str = param("gaussian", "Distribution of new weights: 'gaussian' (clamped to the range) or "
+                                              "'uniform' on [mean - 2 stdev, mean + 2 stdev] within the range "
+                                              "(neat-python).", choices=INIT_TYPES)
     weight_min: float = param(-30.0, "Lowest connection weight.")
     weight_max: float = param(30.0, "Highest connection weight.")
-    bias_init_stdev: float = param(0.0, "Standard deviation of new node biases (mean 0).", ge=0)
+    bias_init_mean: float = param(0.0, "Mean of new node biases.")
+    bias_init_stdev: float = param(0.0, "Standard deviation of new node biases.", ge=0)
+    bias_init_type: str = param("gaussian", "Distribution of new biases (as weight_init_type).", choices=INIT_TYPES)
     bias_min: float = param(-30.0, "Lowest node bias.")
     bias_max: float = param(30.0, "Highest node bias.")
-    response_init: float = param(1.0, "Initial node response (multiplier of the aggregated input).")
+    response_init: float = param(1.0, "Initial node response (multiplier of the aggregated input); the mean when "
+                                      "response_init_stdev > 0.")
+    response_init_stdev: float = param(0.0, "Standard deviation of new node responses.", ge=0)
+    response_init_type: str = param("gaussian", "Distribution of new responses (as weight_init_type).",
+                                    choices=INIT_TYPES)
     response_min: float = param(-30.0, "Lowest node response.")
     response_max: float = param(30.0, "Highest node response.")
 
@@ -124,8 +162,6 @@ class GenomeConfig(Section):
                 return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
         if not self.response_min <= self.response_init <= self.response_max:
             return "response_init", "expected a value within [response_min, response_max]"
-        if self.num_hidden and self.initial_connectivity is not InitialConnectivity.FULL:
-            return "num_hidden", "an initial hidden layer needs initial_connectivity = 'full' (no dangling nodes)"
         return None
 
     @property
@@ -164,6 +200,31 @@ class MutationConfig(Section):
     structural_exclusive: bool = param(True, "A child that gets add-node or add-connection gets no other mutation "
                                              "(as in the paper's code).")
     add_connection_tries: int = param(20, "Random (in, out) pairs tried before add-connection gives up.", ge=1)
+    structural_draw: str = param("paper", "How structural mutations are drawn: 'paper' (add-node, else "
+                                          "add-connection, then the deletions), 'independent' (add-node, "
+                                          "delete-node, add-connection, delete-connection each with its own "
+                                          "rate: neat-python) or 'single' (at most one of them, chosen in "
+                                          "proportion to the rates: neat-python's single_structural_mutation).",
+                                 choices=("paper", "independent", "single"))
+    add_connection_reenable: bool = param(True, "add-connection picking an existing disabled link re-enables it "
+                                                "(neat-python's structural_mutation_surer); false: nothing "
+                                                "happens.")
+    add_node_fallback: bool = param(False, "add-node in a genome without connections adds a connection instead "
+                                           "(neat-python's structural_mutation_surer).")
+    delete_connection_keeps_nodes: bool = param(False, "delete-connection disables (instead of deleting) a "
+                                                       "connection whose deletion would leave a hidden node "
+                                                       "dangling: neat-python keeps such nodes; the network "
+                                                       "computes the same.")
+    gene_mutation: str = param("per_child", "'per_child': *_mutate_rate is the probability that a child's "
+                                            "weights (biases, responses) mutate, all of them then (the paper's "
+                                            "code); 'per_gene': each gene mutates with that probability on its own "
+                                            "(neat-python).", choices=("per_child", "per_gene"))
+    enabled_mutate_rate: float = param(0.0, "Per connection: probability of redrawing its enabled flag (true or "
+                                            "false, 50% each; neat-python).", ge=0, le=1)
+    enabled_rate_to_true_add: float = param(0.0, "Added to enabled_mutate_rate for disabled connections.", ge=0,
+                                            le=1)
+    enabled_rate_to_false_add: float = param(0.0, "Added to enabled_mutate_rate for enabled connections.", ge=0,
+                                             le=1)
 
 
 @dataclass
@@ -191,6 +252,11 @@ class StagnationConfig(Section):
 
     max_stagnation: int = param(15, "Generations without improvement before a species is removed.", ge=1)
     species_elitism: int = param(1, "The best this-many species are never removed for stagnation.", ge=0)
+    species_fitness_func: str = param("max", "A species' fitness, whose improvement resets its stagnation clock: "
+                                             "the 'max', 'min', 'mean' or 'median' (neat-python's: the upper "
+                                             "middle value; 'median2': the mean of the two middle values) of its "
+                                             "members' fitness (in better-is-higher units).",
+                                      choices=("max", "min", "mean", "median", "median2"))
 
 
 @dataclass
@@ -229,7 +295,7 @@ class RunConfig(Section):
 
     algorithm: str = param("neat", "The algorithm: 'neat', 'ga', 'steady_state_ga', 'es', 'cmaes', 'sep_cmaes', "
                            "'pgpe', 'snes', 'erl', 'td3', 'regularized_evolution', 'random_search', 'nsga2', "
-                           "'neat_rea' or "
+                           "'neat_nsga2', 'neat_rea' or "
                            "'neat_switch' (registered in topoevo/algorithm.py).",
                            choices=_algorithms)
     seed: int = param(0, "Seed of the run's one random generator.", ge=0, le=2**64 - 1)
@@ -238,6 +304,10 @@ class RunConfig(Section):
     fitness_threshold: float | None = param(None, "Stop when a candidate's fitness reaches this (per the "
                                                   "criterion); unset = the task's own success test and the budget "
                                                   "stop the run.")
+    threshold_on: str = param("best", "What must reach fitness_threshold: the generation's 'best' genome, its "
+                                      "'worst', or its 'mean' or 'median' (upper middle value) fitness "
+                                      "(neat-python's fitness_criterion max/min/mean/median).",
+                              choices=("best", "worst", "mean", "median"))
     generations: int = param(100, "Stop after this many generations.", ge=1)
     max_evaluations: int = param(0, "Stop once this many genomes were evaluated; 0 = no limit.", ge=0)
     max_wall_s: float = param(0.0, "Stop after this many seconds; 0 = no limit.", ge=0)

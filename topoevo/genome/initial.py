@@ -25,16 +25,45 @@ def clamp(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else (hi if x > hi else x)
 
 
+def init_value(mean: float, stdev: float, kind: str, lo: float, hi: float, rng: random.Random) -> float:
+    """A new float gene value: ``gaussian`` (clamped to [lo, hi]) or ``uniform`` on [mean - 2 stdev, mean + 2 stdev]
+    cut to [lo, hi] (as neat-python draws them).
+
+    >>> init_value(0.5, 0.0, "gaussian", -1.0, 1.0, random.Random(0))
+    0.5
+    """
+    if kind == "uniform":
+        return rng.uniform(max(lo, mean - 2.0 * stdev), min(hi, mean + 2.0 * stdev))
+    return clamp(rng.gauss(mean, stdev), lo, hi)
+
+
+def node_function(default: str, options: list[str], rng: random.Random) -> str:
+    """A new node's activation (aggregation): ``default``, or one of ``options`` when it is ``random``."""
+    return rng.choice(options) if default == "random" else default
+
+
 def new_node(node_id: int, kind: NodeKind, cfg: GenomeConfig, rng: random.Random) -> NodeGene:
     if kind.is_sensor:
         return NodeGene(node_id, kind, 0.0, 1.0, "identity", "sum")
     act = cfg.output_activation if (kind is NodeKind.OUTPUT and cfg.output_activation) else cfg.activation
-    bias = clamp(rng.gauss(0.0, cfg.bias_init_stdev), cfg.bias_min, cfg.bias_max) if cfg.bias_init_stdev else 0.0
-    return NodeGene(node_id, kind, bias, cfg.response_init, act, cfg.aggregation)
+    bias = init_value(cfg.bias_init_mean, cfg.bias_init_stdev, cfg.bias_init_type, cfg.bias_min, cfg.bias_max,
+                      rng) if cfg.bias_init_stdev else cfg.bias_init_mean
+    response = init_value(cfg.response_init, cfg.response_init_stdev, cfg.response_init_type, cfg.response_min,
+                          cfg.response_max, rng) if cfg.response_init_stdev else cfg.response_init
+    return NodeGene(node_id, kind, bias, response, node_function(act, cfg.activation_options, rng),
+                    node_function(cfg.aggregation, cfg.aggregation_options, rng))
 
 
 def new_weight(cfg: GenomeConfig, rng: random.Random) -> float:
-    return clamp(rng.gauss(0.0, cfg.weight_init_stdev), cfg.weight_min, cfg.weight_max)
+    return init_value(cfg.weight_init_mean, cfg.weight_init_stdev, cfg.weight_init_type, cfg.weight_min,
+                      cfg.weight_max, rng)
+
+
+def new_enabled(cfg: GenomeConfig, rng: random.Random) -> bool:
+    """The enabled flag of a new connection gene (``genome.enabled_default``)."""
+    if cfg.enabled_default == "random":
+        return rng.random() < 0.5
+    return cfg.enabled_default == "true"
 
 
 def _links(cfg: GenomeConfig, sources: list[int], targets: list[int], pickable: list[int],
@@ -42,18 +71,64 @@ def _links(cfg: GenomeConfig, sources: list[int], targets: list[int], pickable: 
     """The initial links from ``sources`` to ``targets`` under ``cfg.initial_connectivity`` (``one_input``: one link
     per target from ``pickable``)."""
     mode = cfg.initial_connectivity
-    if mode is InitialConnectivity.FULL:
+    if mode in (InitialConnectivity.FULL, InitialConnectivity.FULL_DIRECT):
         return [(i, o) for o in targets for i in sources]
-    if mode is InitialConnectivity.PARTIAL:
+    if mode.is_partial:
+        if cfg.partial_exact:  # chosen among all candidates at once, in _candidate_links
+            return [(i, o) for o in targets for i in sources]
         return [(i, o) for o in targets for i in sources if rng.random() < cfg.connection_probability]
     if mode is InitialConnectivity.ONE_INPUT:
         return [(rng.choice(pickable), o) for o in targets] if pickable else []
     return []
 
 
+def _candidate_links(cfg: GenomeConfig, inputs: tuple[int, ...], bias: int | None, hidden: list[int],
+                     outputs: list[int], rng: random.Random) -> list[tuple[int, int]]:
+    """Every initial link of the configured connectivity (before hidden nodes left dangling are dropped)."""
+    mode = cfg.initial_connectivity
+    sources = list(inputs) + ([bias] if bias is not None else [])
+    if mode in (InitialConnectivity.FS_NEAT, InitialConnectivity.FS_NEAT_HIDDEN):
+        if not inputs:
+            return []
+        pick = rng.choice(inputs)
+        targets = outputs + hidden if mode is InitialConnectivity.FS_NEAT_HIDDEN else outputs
+        return [(pick, o) for o in targets]
+    if hidden:  # two layers of links: sources -> hidden, hidden (and bias) -> outputs
+        layers = [(sources, hidden), (hidden + ([bias] if bias is not None else []), outputs)]
+        if mode in (InitialConnectivity.FULL_DIRECT, InitialConnectivity.PARTIAL_DIRECT):
+            layers.append((list(inputs), outputs))
+    else:
+        layers = [(sources, outputs)]
+    links = []
+    for srcs, dsts in layers:
+        links += _links(cfg, srcs, dsts, [s for s in srcs if s != bias] or srcs, rng)
+    full_family = mode in (InitialConnectivity.FULL, InitialConnectivity.FULL_DIRECT) or mode.is_partial
+    if cfg.initial_self_loops and not cfg.feed_forward and full_family:
+        loops = [(n, n) for n in outputs + hidden]
+        if mode.is_partial and not cfg.partial_exact:
+            loops = [p for p in loops if rng.random() < cfg.connection_probability]
+        links += loops
+    if mode.is_partial and cfg.partial_exact:  # neat-python: shuffle, keep round(P * count)
+        rng.shuffle(links)
+        links = links[:int(round(len(links) * cfg.connection_probability))]
+    return links
+
+
+def _drop_dangling(links: list[tuple[int, int]], hidden: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
+    """Hidden nodes (one layer, no links among them) without an incoming or an outgoing link, and their links,
+    removed."""
+    has_in = {b for a, b in links if a != b}
+    has_out = {a for a, b in links if a != b}
+    dead = {h for h in hidden if h not in has_in or h not in has_out}
+    if not dead:
+        return links, hidden
+    return [(a, b) for a, b in links if a not in dead and b not in dead], [h for h in hidden if h not in dead]
+
+
 def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random, key: int = 0) -> Genome:
-    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, one layer of that many) with the configured
-    initial connectivity. Hidden node ids and link innovations are the same in every initial genome.
+    """A minimal genome (no hidden nodes; with ``cfg.num_hidden``, one layer of that many, those left without an
+    incoming or outgoing link dropped) with the configured initial connectivity. Hidden node ids and link innovations
+    are the same in every initial genome.
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
@@ -68,20 +143,17 @@ def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Ra
         nodes[bias] = new_node(bias, NodeKind.BIAS, cfg, rng)
     for o in outputs:
         nodes[o] = new_node(o, NodeKind.OUTPUT, cfg, rng)
-    sources = list(inputs) + ([bias] if bias is not None else [])
     hidden = list(range(first_hidden_id(cfg), first_hidden_id(cfg) + cfg.num_hidden))
     tracker.next_node_id = max(tracker.next_node_id, first_hidden_id(cfg) + cfg.num_hidden)
     for h in hidden:
         nodes[h] = new_node(h, NodeKind.HIDDEN, cfg, rng)
-    if hidden:  # two layers of links: sources -> hidden, hidden (and bias) -> outputs
-        layers = [(sources, hidden), (hidden + ([bias] if bias is not None else []), list(outputs))]
-    else:
-        layers = [(sources, list(outputs))]
-    links = []
-    for srcs, dsts in layers:
-        links += _links(cfg, srcs, dsts, [s for s in srcs if s != bias] or srcs, rng)
+    links = _candidate_links(cfg, inputs, bias, hidden, list(outputs), rng)
+    if hidden:
+        links, kept = _drop_dangling(links, hidden)
+        for h in set(hidden) - set(kept):
+            del nodes[h]
     conns = {}
     for a, b in links:
         inn = tracker.link(a, b)
-        conns[inn] = ConnectionGene(inn, a, b, new_weight(cfg, rng))
+        conns[inn] = ConnectionGene(inn, a, b, new_weight(cfg, rng), new_enabled(cfg, rng))
     return Genome(nodes, conns, inputs, outputs, bias, cfg.feed_forward, key)

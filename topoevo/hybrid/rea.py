@@ -14,7 +14,6 @@ Settings: ``[hybrid]``.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,7 +29,7 @@ from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.hybrid.mutation import mutate_child, redraw_weights
-from topoevo.neat.candidates import GenomeCandidates
+from topoevo.neat.candidates import GenomeCandidates, read_genomes
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
@@ -197,13 +196,6 @@ class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
         super().save_candidate(genome, path, {"algorithm": self.name, **metadata})
 
     # ---- internals ----------------------------------------------------------------------------------------------
-    @staticmethod
-    def _kept(g: Genome) -> Genome:
-        """A copy that keeps fitness and parents (queue members and the best genome are never trained again)."""
-        c = g.copy()
-        c.fitness, c.parents = g.fitness, g.parents
-        return c
-
     def tournament(self) -> Genome:
         """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals)."""
         idx = self.rng.integers(0, len(self.queue), self.config.hybrid.sample_size)
@@ -248,26 +240,15 @@ class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
                         source: str | None = None) -> "NEATRegularizedEvolution":
         """Rebuild from :meth:`state_dict` output; anything malformed raises
         :class:`~topoevo.errors.CheckpointError` naming the field."""
-        from topoevo.neat.algorithm import _check_genome_shape, _read_tracker
+        from topoevo.neat.algorithm import _read_tracker
 
         algo = cls(config, _restore=True)
         r, w = algo.load_base_state(state, source), "algorithm"
         algo.next_key = r.int(state, "next_key", w, 0)
         algo.tracker = _read_tracker(r, r.dict(state, "tracker", w))
 
-        def genomes(key: str, need_fitness: bool) -> list[Genome]:
-            out = []
-            for i, d in enumerate(r.list(state, key, w)):
-                where = f"algorithm.{key}[{i}]"
-                g = genome_from_dict(d, f"{source}#{where}" if source else where)
-                _check_genome_shape(r, g, config, where)
-                if need_fitness and (g.fitness is None or not math.isfinite(g.fitness)):
-                    raise r.fail(f"{where}.fitness", "expected the fitness of every queue member")
-                out.append(g)
-            return out
-
-        algo.queue = genomes("queue", True)
-        algo.pending = genomes("pending", False)
+        algo.queue = read_genomes(r, state, "queue", config, source, True)
+        algo.pending = read_genomes(r, state, "pending", config, source, False)
         if not algo.pending or len(algo.queue) > config.hybrid.population:
             raise r.fail("algorithm.queue", f"expected at most {config.hybrid.population} queue members and some "
                                             f"pending genomes, got {len(algo.queue)} and {len(algo.pending)}")

@@ -9,10 +9,11 @@ thing, or to the closest one (then the conversion carries a note saying what dif
 - neat-python's ``sigmoid`` is ``1/(1+e^-5z)`` clamped: topoevo's ``neat_python_sigmoid`` (``tanh`` likewise).
 - neat-python has a bias per node and no bias node: ``bias_node = false``, biases initialised and mutated.
 - neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``.
-- neat-python mutates each gene with ``*_mutate_rate`` (perturb) or ``*_replace_rate`` (new value); topoevo draws
-  per child whether its genes are mutated, then per gene perturb or replace: the per-gene probabilities match.
+- neat-python mutates each gene on its own (``*_mutate_rate`` perturb, ``*_replace_rate`` a new value):
+  ``mutation.gene_mutation = "per_gene"``; its structural draws, surer rule, init distributions, random default
+  functions and enabled-flag mutation have topoevo settings of the same meaning (docs/neat-python.md).
 - neat-python's connection deletion keeps the hidden nodes it leaves dangling; topoevo genomes cannot hold them, so
-  ``conn_delete_prob`` disables a connection instead (``toggle_enable_rate``): the network computes the same.
+  such a connection is disabled instead (``delete_connection_keeps_nodes``): the network computes the same.
 - neat-python mutates every child and mates only within a species: ``mate_only_prob = 0``,
   ``interspecies_mate_rate = 0``, ``mutate_only_prob = 0`` (a child of one parent is one drawn twice).
 - The task (and so the fitness) is not in a neat-python config: name it (``task``); for ``xor`` the fitness is
@@ -103,9 +104,13 @@ TASK_PRESETS: dict[str, dict[str, Any]] = {"xor": {"fitness": "neat_python"}}
 #: ``[run]`` keys set for every converted config (neat-python's examples run up to 300 generations)
 RUN_DEFAULTS: dict[str, Any] = {"generations": 300}
 
-_INITIAL = {"unconnected": "none", "full_direct": "full", "full_nodirect": "full", "full": "full",
-            "partial_direct": "partial", "partial_nodirect": "partial", "partial": "partial",
-            "fs_neat_nohidden": "one_input", "fs_neat": "one_input", "fs_neat_hidden": "one_input"}
+_INITIAL = {"unconnected": "none", "full_direct": "full_direct", "full_nodirect": "full", "full": "full",
+            "partial_direct": "partial_direct", "partial_nodirect": "partial", "partial": "partial",
+            "fs_neat_nohidden": "fs_neat", "fs_neat": "fs_neat", "fs_neat_hidden": "fs_neat_hidden"}
+#: neat-python's fitness_criterion (a statistic of the generation's fitness) -> ``run.threshold_on``
+_CRITERION = {"max": "best", "min": "worst", "mean": "mean", "median": "median"}
+#: neat-python's species_fitness_func -> ``stagnation.species_fitness_func``
+_SPECIES_FITNESS = {"max": "max", "min": "min", "mean": "mean", "median": "median", "median2": "median2"}
 _TRUE = {"1", "yes", "true", "on"}
 _FALSE = {"0", "no", "false", "off"}
 
@@ -127,6 +132,7 @@ class Conversion:
     source: str
     origin: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # the neat-python keys as read (typed)
 
     def config(self, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
         """The validated topoevo config (``overrides``: section -> key -> value, applied first)."""
@@ -265,25 +271,25 @@ class _Mapper:
         raise self.fail(where, f"unsupported neat-python {kind} {name!r}: topoevo has no {kind} computing the same "
                                f"function (supported: {', '.join(sorted(twins))})")
 
-    def float_attribute(self, name: str, init: str | None, lo: str, hi: str, rate: str, perturb: str,
-                        power: str) -> None:
+    def float_attribute(self, name: str, lo: str, hi: str, rate: str, perturb: str, power: str) -> None:
         g = "DefaultGenome"
         mean, stdev = self.get(g, f"{name}_init_mean"), self.get(g, f"{name}_init_stdev")
         init_type = self.get(g, f"{name}_init_type").lower()
-        if not ("gauss" in init_type or "normal" in init_type or ("uniform" in init_type and stdev == 0.0)):
-            raise self.fail(f"{g}.{name}_init_type", f"unsupported init type {init_type!r}: topoevo draws new "
-                                                      f"values from a Gaussian (use gaussian)")
+        if "gauss" in init_type or "normal" in init_type:
+            kind = "gaussian"
+        elif "uniform" in init_type:
+            kind = "uniform"
+        else:
+            raise self.fail(f"{g}.{name}_init_type", f"unsupported init type {init_type!r}: neat-python knows "
+                                                      f"gaussian (normal) and uniform")
+        if stdev < 0:
+            raise self.fail(f"{g}.{name}_init_stdev", f"expected a value >= 0, got {stdev}")
         if name == "response":
-            if stdev != 0.0:
-                raise self.fail(f"{g}.response_init_stdev", "unsupported: topoevo starts every node with the same "
-                                                            "response (response_init_stdev must be 0)")
             self.put("genome.response_init", mean, f"{g}.response_init_mean")
         else:
-            if mean != 0.0:
-                raise self.fail(f"{g}.{name}_init_mean", f"unsupported: topoevo draws new {name}s with mean 0 "
-                                                         f"(got {mean})")
-            assert init is not None
-            self.put(f"genome.{init}", stdev, f"{g}.{name}_init_stdev")
+            self.put(f"genome.{name}_init_mean", mean, f"{g}.{name}_init_mean")
+        self.put(f"genome.{name}_init_stdev", stdev, f"{g}.{name}_init_stdev")
+        self.put(f"genome.{name}_init_type", kind, f"{g}.{name}_init_type")
         self.put(f"genome.{lo}", self.get(g, f"{name}_min_value"), f"{g}.{name}_min_value")
         self.put(f"genome.{hi}", self.get(g, f"{name}_max_value"), f"{g}.{name}_max_value")
         m, r = self.get(g, f"{name}_mutate_rate"), self.get(g, f"{name}_replace_rate")
@@ -309,11 +315,11 @@ class _Mapper:
             self.note(f"{s}.no_fitness_termination", "true: no fitness threshold (fitness_criterion and "
                                                      "fitness_threshold unused)")
         else:
-            if criterion != "max":
-                raise self.fail(f"{s}.fitness_criterion", f"unsupported {criterion!r}: topoevo stops when the best "
-                                                          f"genome reaches fitness_threshold (use max); neat-python's "
-                                                          f"'min'/'mean' test the worst/mean genome")
+            if criterion not in _CRITERION:
+                raise self.fail(f"{s}.fitness_criterion", f"expected one of {', '.join(_CRITERION)}, got "
+                                                          f"{criterion!r}")
             self.put("run.fitness_threshold", self.get(s, "fitness_threshold"), f"{s}.fitness_threshold")
+            self.put("run.threshold_on", _CRITERION[criterion], f"{s}.fitness_criterion")
         self.put("run.fitness_criterion", "max", f"{s}.fitness_criterion")
         if self.get(s, "seed") is not None:
             self.put("run.seed", self.get(s, "seed"), f"{s}.seed")
@@ -329,9 +335,9 @@ class _Mapper:
         g = "DefaultGenome"
         self.put("genome.num_inputs", self.get(g, "num_inputs"), f"{g}.num_inputs")
         self.put("genome.num_outputs", self.get(g, "num_outputs"), f"{g}.num_outputs")
-        if self.get(g, "num_hidden") != 0:
-            raise self.fail(f"{g}.num_hidden", "unsupported: topoevo's initial genomes have no hidden nodes "
-                                               "(num_hidden must be 0)")
+        if self.get(g, "num_hidden") < 0:
+            raise self.fail(f"{g}.num_hidden", f"expected a value >= 0, got {self.get(g, 'num_hidden')}")
+        self.put("genome.num_hidden", self.get(g, "num_hidden"), f"{g}.num_hidden")
         self.put("genome.bias_node", False)
         self.put("genome.network", "feedforward" if self.get(g, "feed_forward") else "recurrent",
                  f"{g}.feed_forward")
@@ -353,12 +359,11 @@ class _Mapper:
                 raise self.fail(f"{g}.initial_connection", f"expected a probability after {name}, "
                                                            f"got {ic[1]!r}") from None
             self.put("genome.connection_probability", p, f"{g}.initial_connection")
-        if name.startswith("fs_neat") and self.get(g, "num_outputs") > 1:
-            self.note(f"{g}.initial_connection", "fs_neat: topoevo draws one input per output; neat-python "
-                                                 "connects one input to all outputs")
-        if not self.get(g, "feed_forward") and name in ("full", "full_direct", "full_nodirect"):
-            self.note(f"{g}.initial_connection", "recurrent full: neat-python also adds a self-loop to each "
-                                                 "output; topoevo does not")
+            self.put("genome.partial_exact", True, f"{g}.initial_connection")
+        self.put("genome.initial_self_loops", not self.get(g, "feed_forward"), f"{g}.feed_forward")
+        if self.get(g, "num_hidden") and name in ("unconnected", "fs_neat", "fs_neat_nohidden", "fs_neat_hidden"):
+            self.note(f"{g}.num_hidden", "hidden nodes left without an incoming or outgoing link are not kept "
+                                         "(neat-python keeps them; the networks compute the same)")
 
     def node_functions(self) -> None:
         """Activations and aggregations: defaults, options, mutation rates."""
@@ -367,11 +372,14 @@ class _Mapper:
             default = self.get(g, f"{kind}_default")
             options = self.get(g, f"{kind}_options") or [default]
             if default.lower() in ("random", "none"):
-                raise self.fail(f"{g}.{kind}_default", f"unsupported {default!r}: topoevo gives new nodes one "
-                                                       f"{kind} (name one of the options)")
-            if default not in options:
+                if not self.get(g, f"{kind}_options"):
+                    raise self.fail(f"{g}.{kind}_options", f"{kind}_default = {default} needs {kind}_options")
+                self.put(f"genome.{kind}", "random", f"{g}.{kind}_default")
+            elif default not in options:
                 raise self.fail(f"{g}.{kind}_default", f"{default!r} is not among {kind}_options")
-            self.put(f"genome.{kind}", self.function(kind, f"{g}.{kind}_default", default), f"{g}.{kind}_default")
+            else:
+                self.put(f"genome.{kind}", self.function(kind, f"{g}.{kind}_default", default),
+                         f"{g}.{kind}_default")
             self.put(f"genome.{kind}_options",
                      [self.function(kind, f"{g}.{kind}_options", o) for o in options], f"{g}.{kind}_options")
             self.put(f"mutation.{kind}_mutate_rate", self.get(g, f"{kind}_mutate_rate"), f"{g}.{kind}_mutate_rate")
@@ -379,15 +387,10 @@ class _Mapper:
     def gene_attributes(self) -> None:
         """Weights, biases and responses: ranges and mutation."""
         g = "DefaultGenome"
-        self.float_attribute("weight", "weight_init_stdev", "weight_min", "weight_max", "weight_mutate_rate",
-                             "weight_perturb_prob", "weight_mutate_power")
-        self.float_attribute("bias", "bias_init_stdev", "bias_min", "bias_max", "bias_mutate_rate",
-                             "bias_perturb_prob", "bias_mutate_power")
-        self.float_attribute("response", None, "response_min", "response_max", "response_mutate_rate",
-                             "response_perturb_prob", "response_mutate_power")
-        self.note(f"{g}.*_mutate_rate/*_replace_rate", "topoevo draws once per child whether its weights (biases, "
-                                                       "responses) mutate, then per gene perturb or replace; the "
-                                                       "per-gene probabilities equal neat-python's")
+        for name in ("weight", "bias", "response"):
+            self.float_attribute(name, f"{name}_min", f"{name}_max", f"{name}_mutate_rate", f"{name}_perturb_prob",
+                                 f"{name}_mutate_power")
+        self.put("mutation.gene_mutation", "per_gene", f"{g}.*_mutate_rate, {g}.*_replace_rate")
 
         tc = {k: v for k, v in self.v[g].items() if k.startswith("time_constant_")}
         if any(v != KEYS[g][k].default for k, v in tc.items()):
@@ -403,42 +406,37 @@ class _Mapper:
         if self.get(g, "node_delete_prob") > 0:
             self.note(f"{g}.node_delete_prob", "topoevo also removes the hidden nodes the deletion leaves dangling")
         # neat-python deletes a connection gene and keeps the hidden nodes it leaves dangling, which topoevo genomes
-        # cannot hold (its delete_connection removes them too: measured on neat-python's XOR example, 12/20 runs
-        # solved instead of 20/20). The network computes the same as with the connection disabled: toggle it.
-        self.put("mutation.delete_connection_rate", 0.0, f"{g}.conn_delete_prob")
-        self.note(f"{g}.conn_delete_prob", "topoevo disables a connection instead of deleting it (a deletion "
-                                           "would also remove the hidden nodes it leaves dangling, which "
-                                           "neat-python keeps)")
+        # cannot hold: such a connection is disabled instead (the network computes the same)
+        self.put("mutation.delete_connection_rate", self.get(g, "conn_delete_prob"), f"{g}.conn_delete_prob")
+        self.put("mutation.delete_connection_keeps_nodes", True, f"{g}.conn_delete_prob")
+        self.put("mutation.structural_draw", "single" if self.get(g, "single_structural_mutation") else
+                 "independent", f"{g}.single_structural_mutation")
+        self.note(f"{g}.conn_add_prob", "topoevo tries up to add_connection_tries random pairs (its pairs may also "
+                                        "start at an output node); neat-python tries one pair")
         self.put("mutation.structural_exclusive", False, f"{g}.single_structural_mutation")
-        self.note(f"{g}.node_add_prob, {g}.conn_add_prob", "topoevo tries add-connection only in children that "
-                                                           "got no add-node")
-        if self.get(g, "single_structural_mutation"):
-            self.note(f"{g}.single_structural_mutation", "true: topoevo draws the deletions independently of "
-                                                         "the additions")
         surer = self.get(g, "structural_mutation_surer").lower()
         if surer not in _TRUE | _FALSE | {"default"}:
             raise self.fail(f"{g}.structural_mutation_surer", f"expected true, false or default, got {surer!r}")
-        if surer in _FALSE or (surer == "default" and not self.get(g, "single_structural_mutation")):
-            self.note(f"{g}.structural_mutation_surer", "topoevo's add-connection always re-enables a disabled "
-                                                        "link it picks (neat-python's 'surer' behaviour)")
+        sure = surer in _TRUE or (surer == "default" and self.get(g, "single_structural_mutation"))
+        self.put("mutation.add_connection_reenable", sure, f"{g}.structural_mutation_surer")
+        self.put("mutation.add_node_fallback", sure, f"{g}.structural_mutation_surer")
 
     def enable_mutation(self) -> None:
         """The enabled flag of new connections and its mutation."""
         g = "DefaultGenome"
         enabled = self.get(g, "enabled_default").lower()
-        if enabled not in _TRUE:
-            raise self.fail(f"{g}.enabled_default", f"unsupported {enabled!r}: topoevo's new connections are "
-                                                    f"enabled (use True)")
-        for key in ("enabled_rate_to_true_add", "enabled_rate_to_false_add"):
-            if self.get(g, key) != 0.0:
-                raise self.fail(f"{g}.{key}", "unsupported: topoevo's enable mutation has no direction bias "
-                                              "(must be 0.0)")
-        toggle = min(1.0, round(self.get(g, "enabled_mutate_rate") + max(0.0, self.get(g, "conn_delete_prob")), 12))
-        self.put("mutation.toggle_enable_rate", toggle, f"{g}.enabled_mutate_rate, {g}.conn_delete_prob")
-        if self.get(g, "enabled_mutate_rate") > 0:
-            self.note(f"{g}.enabled_mutate_rate", "topoevo flips one connection of a child with probability "
-                                                  "enabled_mutate_rate + conn_delete_prob; neat-python redraws "
-                                                  "each connection's flag with enabled_mutate_rate")
+        if enabled in _TRUE:
+            value = "true"
+        elif enabled in _FALSE:
+            value = "false"
+        elif enabled in ("random", "none"):
+            value = "random"
+        else:
+            raise self.fail(f"{g}.enabled_default", f"expected true, false or random, got {enabled!r}")
+        self.put("genome.enabled_default", value, f"{g}.enabled_default")
+        for key in ("enabled_mutate_rate", "enabled_rate_to_true_add", "enabled_rate_to_false_add"):
+            self.put(f"mutation.{key}", self.get(g, key), f"{g}.{key}")
+        self.put("mutation.toggle_enable_rate", 0.0)
 
     def distance(self) -> None:
         """The compatibility distance's coefficients."""
@@ -461,9 +459,10 @@ class _Mapper:
     def stagnation(self) -> None:
         s = "DefaultStagnation"
         func = self.get(s, "species_fitness_func")
-        if func != "max":
-            raise self.fail(f"{s}.species_fitness_func", f"unsupported {func!r}: topoevo measures a species' "
-                                                         f"progress by its best fitness (use max)")
+        if func not in _SPECIES_FITNESS:
+            raise self.fail(f"{s}.species_fitness_func", f"expected one of {', '.join(_SPECIES_FITNESS)}, got "
+                                                         f"{func!r}")
+        self.put("stagnation.species_fitness_func", _SPECIES_FITNESS[func], f"{s}.species_fitness_func")
         self.put("stagnation.max_stagnation", self.get(s, "max_stagnation"), f"{s}.max_stagnation")
         self.put("stagnation.species_elitism", self.get(s, "species_elitism"), f"{s}.species_elitism")
 
@@ -528,7 +527,7 @@ def convert_neat_python_config(path: str | Path, task: str | None = None) -> Con
         m.note("<task>", "none given: xor (the config has XOR's 2 inputs and 1 output)")
     m.data = {"task": task_table(task), "run": {**RUN_DEFAULTS, **m.data.get("run", {})},
               **{k: v for k, v in m.data.items() if k != "run"}}
-    return Conversion(m.data, src, m.origin, m.notes)
+    return Conversion(m.data, src, m.origin, m.notes, values)
 
 
 def load_neat_python_config(path: str | Path, task: str | None = None,

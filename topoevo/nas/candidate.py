@@ -17,7 +17,8 @@ class NASCandidate:
 
     ``init_state``: weights the training starts from where shapes match (Lamarckian children, promoted rungs);
     ``keep_weights``: ask the task to return the trained weights; ``epochs``: train this many epochs instead of the
-    task's (successive halving); ``rung``: its successive-halving rung. After training, ``fitness`` (validation
+    task's (successive halving); ``rung``: its successive-halving rung; ``measure``: measure test accuracy and
+    latency after training (off for the rungs before the last: nobody reads them). After training, ``fitness`` (validation
     accuracy), ``test_accuracy``, ``latency_us`` (measured CPU us per sample) and, when kept, ``state`` (the trained
     weights).
 
@@ -38,6 +39,7 @@ class NASCandidate:
     latency_us: float | None = None
     epochs: int | None = None
     rung: int = 0
+    measure: bool = True
 
     @property
     def parameters(self) -> int:

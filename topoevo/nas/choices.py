@@ -43,4 +43,18 @@ class Objective(str, Enum):
     LATENCY = "latency"
 
 
-__all__ = ["PoolKind", "Reduce", "Objective"]
+class HalvingQueue(str, Enum):
+    """Which architectures of a successive-halving search enter regularized evolution's aging queue: ``first_rung``
+    (every new architecture, ranked by its first-rung validation accuracy: one fidelity throughout the queue, so
+    the search moves as regularized evolution does) or ``finished`` (only those that finished the last rung, ranked
+    by their full-training accuracy: few queue members).
+
+    >>> HalvingQueue("first_rung").value
+    'first_rung'
+    """
+
+    FIRST_RUNG = "first_rung"
+    FINISHED = "finished"
+
+
+__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import Objective, Reduce
+from topoevo.nas.choices import HalvingQueue, Objective, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -59,10 +59,16 @@ class NASConfig(Section):
                                                 "point (error 1, max_parameters, max_macs are the others).", gt=0)
     halving_epochs: list[int] = param([], "regularized_evolution: successive halving rungs, e.g. [1, 4]: every "
                                           "child trains the first number of epochs, the best halving_keep of each "
-                                          "generation's children continue to the next; only children finishing the "
-                                          "last rung enter the queue. Empty = off (the task's epochs).", ge=1)
+                                          "generation's children continue to the next (from their own weights); "
+                                          "halving_queue says which enter the queue; the best-ever architecture is "
+                                          "chosen among those finishing the last rung. Empty = off (the task's "
+                                          "epochs).", ge=1)
     halving_keep: float = param(0.25, "regularized_evolution: fraction of a rung's children promoted to the next "
                                       "(at least one).", gt=0, le=1)
+    halving_queue: HalvingQueue = param(HalvingQueue.FIRST_RUNG, "regularized_evolution with successive halving: "
+                                        "'first_rung' = every new architecture enters the queue, ranked by its "
+                                        "first-rung accuracy (one fidelity in the queue); 'finished' = only those "
+                                        "finishing the last rung, by their final accuracy.")
 
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):

@@ -162,7 +162,7 @@ def candidate_to_dict(c: NASCandidate) -> dict[str, Any]:
     return {"key": c.key, "architecture": architecture_to_dict(c.arch), "parent": c.parent, "mutation": c.mutation,
             "init_state": encode_state(c.init_state), "keep_weights": c.keep_weights, "fitness": c.fitness,
             "test_accuracy": c.test_accuracy, "state": encode_state(c.state), "latency_us": c.latency_us,
-            "epochs": c.epochs, "rung": c.rung}
+            "epochs": c.epochs, "rung": c.rung, "measure": c.measure}
 
 
 def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = None,
@@ -187,7 +187,8 @@ def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = N
                                                        error),
                         r.bool(d, "keep_weights", where), numbers["fitness"], numbers["test_accuracy"],
                         decode_state(r.get(d, "state", where), f"{where}.state", source, error),
-                        numbers["latency_us"], _optional_epochs(r, d, where), _rung(r, d, where))
+                        numbers["latency_us"], _optional_epochs(r, d, where), _rung(r, d, where),
+                        r.bool(d, "measure", where) if "measure" in d else True)
 
 
 def _optional_epochs(r: _Reader, d: dict[str, Any], where: str) -> int | None:

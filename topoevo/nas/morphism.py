@@ -7,20 +7,26 @@ before any training. Pure numpy on the state dicts of :mod:`topoevo.nas.compile`
 - ``deepen_conv``: a new residual convolution (stride 1, as many channels as its input, no batch norm) whose kernel
   and bias are zero and whose activation maps 0 to 0, so the block adds nothing to its skip connection;
 - ``widen_dense``: Net2WiderNet: a hidden Linear block gets more units, the new ones copies of random old ones, and
-  the next layer divides each copied unit's outgoing weights by its number of copies.
+  the next layer divides each copied unit's outgoing weights by its number of copies;
+- ``widen_conv``: Net2WiderNet on a convolution: more output channels, the new ones copies of random old ones (kernel,
+  bias, batch-norm scale, shift and running statistics, the residual projection), and the consumer of the channels
+  (the next convolution and its residual path, or after the reduction the first dense layer or the head) divides
+  each copied channel's weights by its number of copies. An identity skip connection whose channels no longer
+  match becomes a 1x1 projection that copies (widened block) or averages back (consumer) the channels.
 Other changes (kernel, stride, removals, ...) have no function-preserving form here; children made by them use the
 shape-matching (Lamarckian) inheritance of :mod:`topoevo.nas.lamarck`.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from enum import Enum
 from typing import Callable, Mapping
 
 import numpy as np
 
 from topoevo.config.weights import Activation
-from topoevo.nas.arch import Architecture, ConvBlock, DenseBlock, SearchSpace
+from topoevo.nas.arch import Architecture, ConvBlock, DenseBlock, Reduce, SearchSpace
 
 State = dict[str, np.ndarray]
 
@@ -35,6 +41,7 @@ class Morphism(str, Enum):
     DEEPEN_DENSE = "deepen_dense"
     DEEPEN_CONV = "deepen_conv"
     WIDEN_DENSE = "widen_dense"
+    WIDEN_CONV = "widen_conv"
 
 
 def _dense_key(arch: Architecture, i: int) -> str:
@@ -107,6 +114,100 @@ def widen_dense(arch: Architecture, state: Mapping[str, np.ndarray], index: int,
     return dataclasses.replace(arch, dense=tuple(dense)), out
 
 
+def _next_conv(arch: Architecture, index: int) -> int | None:
+    """Index of the first convolution after feature block ``index`` (poolings keep the channels), or None."""
+    return next((j for j in range(index + 1, len(arch.features)) if isinstance(arch.features[j], ConvBlock)), None)
+
+
+def conv_widths(arch: Architecture, index: int, choices: tuple[int, ...]) -> list[int]:
+    """The channel counts of ``choices`` that :func:`widen_conv` can give convolution ``index`` exactly: more than
+    it has, and no residual projection made unnecessary (in = out channels at stride 1 would drop a learned 1x1
+    projection, here or in the next convolution, that the child has no place for).
+
+    >>> a = Architecture((4, 8), 2, (ConvBlock(0, 2, 3, residual=True),), next_id=1)
+    >>> conv_widths(a, 0, (2, 4, 8))
+    [8]
+    """
+    block = arch.features[index]
+    cin = arch.feature_shapes()[index][0]
+    nxt = _next_conv(arch, index)
+    out = []
+    for c in choices:
+        if c <= block.channels:
+            continue
+        if block.residual and block.stride == 1 and cin == c:
+            continue
+        if nxt is not None:
+            b2 = arch.features[nxt]
+            if b2.residual and b2.stride == 1 and b2.channels == c:
+                continue
+        out.append(int(c))
+    return out
+
+
+def widen_conv(arch: Architecture, state: Mapping[str, np.ndarray], index: int, channels: int,
+               rng: np.random.Generator) -> tuple[Architecture, State]:
+    """Net2WiderNet on convolution ``index`` (feature position): ``channels`` output channels (one of
+    :func:`conv_widths`); channel j >= old copies a random old channel; the consumer divides by the copies.
+
+    >>> a = Architecture((1, 4), 1, (ConvBlock(0, 1, 1, batch_norm=False),), next_id=1)
+    >>> s = {"blocks.b0.conv.weight": np.full((1, 1, 1), 2.0, np.float32), "blocks.b0.conv.bias": np.zeros(1, np.float32),
+    ...      "head.weight": np.ones((1, 4), np.float32), "head.bias": np.zeros(1, np.float32)}
+    >>> child, t = widen_conv(a, s, 0, 2, np.random.default_rng(0))
+    >>> child.features[0].channels, t["blocks.b0.conv.weight"].shape, t["head.weight"].tolist()
+    (2, (2, 1, 1), [[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]])
+    """
+    block = arch.features[index]
+    if not isinstance(block, ConvBlock):
+        raise ValueError(f"widen_conv: feature block {index} is not a convolution")
+    if channels not in conv_widths(arch, index, (channels,)):
+        raise ValueError(f"widen_conv: {channels} channels cannot widen feature block {index} exactly")
+    old, ones = block.channels, (1,) * arch.dims
+    g = np.concatenate([np.arange(old), rng.integers(0, old, channels - old)])
+    share = (1.0 / np.bincount(g, minlength=old).astype(np.float32))[g]  # per new channel: 1 / its copies
+    shapes = arch.feature_shapes()
+    out = {k: np.array(v, copy=True) for k, v in state.items()}
+    here = f"blocks.b{block.id}"
+    names = ["conv.weight"] + (["norm.weight", "norm.bias", "norm.running_mean", "norm.running_var"]
+                               if block.batch_norm else ["conv.bias"])
+    for name in names:
+        out[f"{here}.{name}"] = state[f"{here}.{name}"][g]
+    if block.residual:
+        proj = f"{here}.project.weight"
+        if proj in state:
+            out[proj] = state[proj][g]
+        else:  # identity skip (in = old channels, stride 1) -> a projection copying channel g[j] to j
+            p = np.zeros((channels, old) + ones, np.float32)
+            p[(np.arange(channels), g) + (0,) * arch.dims] = 1.0
+            out[proj] = p
+    nxt = _next_conv(arch, index)
+    if nxt is not None:
+        b2 = arch.features[nxt]
+        there = f"blocks.b{b2.id}"
+        scale = share.reshape((1, channels) + ones)
+        out[f"{there}.conv.weight"] = state[f"{there}.conv.weight"][:, g] * scale
+        if b2.residual:
+            proj = f"{there}.project.weight"
+            if proj in state:
+                out[proj] = state[proj][:, g] * scale
+            else:  # identity skip (b2.channels = old, stride 1) -> a projection averaging the copies back
+                p = np.zeros((old, channels) + ones, np.float32)
+                p[(g, np.arange(channels)) + (0,) * arch.dims] = share
+                out[proj] = p
+    else:  # the reduction, then the first dense layer or the head
+        key = f"{_dense_key(arch, 0)}.weight"
+        w = state[key]
+        if arch.reduce is Reduce.FLATTEN:
+            spatial = math.prod(shapes[-1][1:])
+            w3 = w.reshape(w.shape[0], old, spatial)[:, g, :] * share[None, :, None]
+            out[key] = w3.reshape(w.shape[0], channels * spatial)
+        else:
+            out[key] = w[:, g] * share[None, :]
+    features = list(arch.features)
+    features[index] = dataclasses.replace(block, channels=channels)
+    return dataclasses.replace(arch, features=tuple(features)), out
+
+
 def _options(arch: Architecture, space: SearchSpace) -> list[tuple[Morphism, Callable]]:
     """Every morphism applicable to ``arch`` in ``space``, as (kind, function of (state, rng))."""
     opts: list[tuple[Morphism, Callable]] = []
@@ -118,6 +219,11 @@ def _options(arch: Architecture, space: SearchSpace) -> list[tuple[Morphism, Cal
         for p in range(len(arch.features) + 1):
             opts.append((Morphism.DEEPEN_CONV, lambda s, rng, p=p: deepen_conv(
                 arch, s, p, int(kernels[int(rng.integers(len(kernels)))]))))
+    for i, b in enumerate(arch.features):
+        wider = conv_widths(arch, i, space.channels) if isinstance(b, ConvBlock) else []
+        if wider:
+            opts.append((Morphism.WIDEN_CONV, lambda s, rng, i=i, wider=wider: widen_conv(
+                arch, s, i, int(wider[int(rng.integers(len(wider)))]), rng)))
     for i, d in enumerate(arch.dense):
         wider = [w for w in space.widths if w > d.width]
         if wider:
@@ -133,7 +239,7 @@ def morph(arch: Architecture, state: Mapping[str, np.ndarray], space: SearchSpac
 
     >>> a = Architecture((1, 8), 3, (), dense=(DenseBlock(0, 16),), next_id=1)
     >>> child, s, kind = morph(a, {}, SearchSpace(), np.random.default_rng(0)) or (None, None, None)
-    >>> kind in (Morphism.DEEPEN_DENSE, Morphism.DEEPEN_CONV, Morphism.WIDEN_DENSE) or kind is None
+    >>> kind in tuple(Morphism) or kind is None
     True
     """
     opts = _options(arch, space)
@@ -148,4 +254,4 @@ def morph(arch: Architecture, state: Mapping[str, np.ndarray], space: SearchSpac
     return None
 
 
-__all__ = ["Morphism", "deepen_dense", "deepen_conv", "widen_dense", "morph"]
+__all__ = ["Morphism", "deepen_dense", "deepen_conv", "widen_dense", "widen_conv", "conv_widths", "morph"]

@@ -22,6 +22,7 @@ from topoevo.config import Config, FitnessCriterion
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
 from topoevo.nas.candidate import NASCandidate, compile_candidates
+from topoevo.nas.choices import HalvingQueue
 from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
 from topoevo.nas.morphism import morph
 from topoevo.nas.mutation import mutate
@@ -40,9 +41,9 @@ class NASStats(GenerationStatistics):
 
     best_index: int
     evaluated: int
-    best_ever_fitness: float
+    best_ever_fitness: float | None  # None: no architecture trained to full fidelity yet (successive halving)
     best_ever_test_accuracy: float | None  # test accuracy of the best-ever architecture (reported, never selected on)
-    best_ever_parameters: int
+    best_ever_parameters: int | None
     queue_best_fitness: float | None  # regularized evolution: best of the queue after the update
 
 
@@ -120,9 +121,9 @@ class _ArchitectureSearch(AlgorithmBase):
         if weights is not None and len(weights) != n:
             raise ValueError(f"observe() got {len(weights)} trained weights for {n} candidates")
         for i, c in enumerate(self.pending):
-            c.test_accuracy = None if test is None else float(test[i])
+            c.test_accuracy = None if test is None or not math.isfinite(test[i]) else float(test[i])
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
-            c.latency_us = None if latency is None else float(latency[i])
+            c.latency_us = None if latency is None or not math.isfinite(latency[i]) else float(latency[i])
         self._observed = True
 
     def kept(self) -> list[NASCandidate]:
@@ -177,7 +178,8 @@ class _ArchitectureSearch(AlgorithmBase):
             c.init_state = None  # consumed by the training
             self.history.append([c.key, c.parent, c.mutation, c.fitness, c.test_accuracy, c.parameters,
                                  self.generation])
-            if self.best_candidate is None or c.fitness > self.best_candidate.fitness:
+            final = not self.halving or c.rung == len(self.config.nas.halving_epochs) - 1  # (full fidelity)
+            if final and (self.best_candidate is None or c.fitness > self.best_candidate.fitness):
                 self.best_candidate = NASCandidate(c.key, c.arch, c.parent, c.mutation, None, False, c.fitness,
                                                    c.test_accuracy, c.state, c.latency_us)
             done.append(c)
@@ -186,9 +188,10 @@ class _ArchitectureSearch(AlgorithmBase):
 
     def _stats(self, f: np.ndarray, queue_best: float | None) -> NASStats:
         i = int(np.argmax(f))
-        b = self.best_candidate
+        b = self.best_candidate  # (None until a successive-halving candidate finishes the last rung)
         return NASStats(self.generation, self.evaluations, float(f[i]), float(f.mean()), float(f.min()), i, len(f),
-                        float(b.fitness), b.test_accuracy, b.parameters, queue_best)
+                        None if b is None else float(b.fitness), None if b is None else b.test_accuracy,
+                        None if b is None else b.parameters, queue_best)
 
     def _base_state(self) -> dict[str, Any]:
         return {**self.base_state(), "next_key": self.next_key,
@@ -268,6 +271,7 @@ class RegularizedEvolution(_ArchitectureSearch):
         last = rung == len(epochs) - 1
         c.rung, c.epochs = rung, epochs[rung] - (epochs[rung - 1] if rung else 0)
         c.keep_weights = c.keep_weights or not last
+        c.measure = last  # (test accuracy and latency only where they are read)
         return c
 
     def _promote(self, done: list[NASCandidate]) -> list[NASCandidate]:
@@ -308,16 +312,22 @@ class RegularizedEvolution(_ArchitectureSearch):
 
     def tell(self, fitness: Sequence[float]) -> NASStats:
         """Record the fitness (validation accuracy) of ``ask()``'s architectures, age the queue, make children.
-        With successive halving, only candidates that finished the last rung enter the queue; the best of an
-        earlier rung are asked again (promoted) before any new children."""
+        With successive halving, the best of an earlier rung are asked again (promoted) before any new children;
+        ``halving_queue`` says which candidates enter the queue (every new one with its first-rung accuracy, or
+        those finishing the last rung)."""
         cfg = self.config.nas
         done, f = self._record(fitness)
         last = len(cfg.halving_epochs) - 1
         rising = [c for c in done if self.halving and c.rung < last]
-        self.queue.extend(c for c in done if not self.halving or c.rung == last)  # gen 0 fills the queue
+        entry = 0 if cfg.halving_queue is HalvingQueue.FIRST_RUNG else last
+        entering = [c for c in done if not self.halving or c.rung == entry]
+        self.queue.extend(entering)  # (gen 0 fills the queue)
         del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
         stats = self._stats(f, max((c.fitness for c in self.queue), default=None))
         self.pending = self._promote(rising) if rising else self._children(cfg.batch)
+        if self.halving and entry < last and not cfg.lamarckian:
+            for c in entering:  # (their rung weights went on with the promoted; the queue needs none)
+                c.state = None
         self.generation += 1
         return stats
 

@@ -124,7 +124,7 @@ class NASTask(TaskBase):
                                           f"dataset has {self.input_shape}", field="nas.input_shape")
                 own = settings if cand.epochs is None else dataclasses.replace(settings, epochs=cand.epochs)
                 results.append(train_architecture(cand.arch, self.splits, own, int(seed), cand.init_state,
-                                                  cand.keep_weights))
+                                                  cand.keep_weights, cand.measure))
         finally:
             if self.params.threads:
                 torch.set_num_threads(before)

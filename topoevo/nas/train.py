@@ -2,6 +2,7 @@
 validation accuracy; the test accuracy is measured too (reported, never used for selection)."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -97,10 +98,12 @@ def accuracy(module: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: i
 
 
 def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettings, seed: int,
-                       init_state: Mapping[str, np.ndarray] | None = None, keep_state: bool = False) -> TrainResult:
+                       init_state: Mapping[str, np.ndarray] | None = None, keep_state: bool = False,
+                       measure: bool = True) -> TrainResult:
     """Build ``arch`` (initialised from ``seed``; tensors of ``init_state`` copied where shapes match), train it by
     Adam on minibatches in an order drawn from ``seed``, and measure validation and test accuracy. The result
-    depends only on the arguments (and torch's thread count).
+    depends only on the arguments (and torch's thread count). ``measure = False``: no test accuracy and latency
+    (NaN; a successive-halving rung before the last).
 
     >>> from topoevo.nas.arch import ConvBlock, Reduce
     >>> from topoevo.nas.datasets import NASDataset, load_splits
@@ -154,8 +157,8 @@ def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettin
     train_steps(opt, batches(), lambda idx: torch.nn.functional.cross_entropy(module(x[idx]), y[idx]),
                 scheduler=sched, stop=record)
     val = accuracy(module, torch.from_numpy(splits.val_x), torch.from_numpy(splits.val_y))
-    test = accuracy(module, torch.from_numpy(splits.test_x), torch.from_numpy(splits.test_y))
-    latency = measure_latency(module, torch.from_numpy(splits.val_x[:256]))
+    test = accuracy(module, torch.from_numpy(splits.test_x), torch.from_numpy(splits.test_y)) if measure else math.nan
+    latency = measure_latency(module, torch.from_numpy(splits.val_x[:256])) if measure else math.nan
     train_loss = loss_sum / loss_n if loss_n else float("nan")
     state = state_to_numpy(module) if keep_state else None
     if state is not None and not all(np.isfinite(v).all() for v in state.values()):

@@ -14,14 +14,21 @@ from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
-from topoevo.genome.initial import first_hidden_id, initial_genome, node_ids
+from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
-from topoevo.neat.candidates import GenomeCandidates
+from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
+
+
+#: ``stagnation.species_fitness_func``: a species' fitness from its members' scores (better is higher); 'median'
+#: is neat-python's (the upper of the two middle values), 'median2' the mean of the two
+SPECIES_FITNESS: dict[str, Callable[[list[float]], float]] = {
+    "max": max, "min": min, "mean": lambda v: math.fsum(v) / len(v), "median": lambda v: sorted(v)[len(v) // 2],
+    "median2": lambda v: float(np.median(v))}
 
 
 @dataclass
@@ -199,8 +206,9 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         """Update each species' improvement record; return the species allowed to reproduce (by id)."""
         cfg = self.config.stagnation
         ranked = []
+        species_fitness = SPECIES_FITNESS[cfg.species_fitness_func]
         for s in self.species_set.species.values():
-            top = max(scores[g.key] for g in s.members)
+            top = species_fitness([scores[g.key] for g in s.members])
             if top > s.best_score:
                 s.best_score, s.last_improved = top, self.generation
             ranked.append((top, -s.id, s))
@@ -436,17 +444,6 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
             raise r.fail(f"{w}.species", f"expected species ids and their sizes (positive integers), got "
                                          f"{sid!r}: {size!r}"[:200])
     return {"generation": r.int(row, "generation", w, 0), "species": sizes}
-
-
-def _check_genome_shape(r: StateReader, g: Genome, config: Config, where: str) -> None:
-    """A checkpointed genome must fit the config: same inputs, outputs, bias node and network type."""
-    cfg = config.genome
-    inputs, bias, outputs = node_ids(cfg)
-    if tuple(g.input_ids) != tuple(inputs) or tuple(g.output_ids) != tuple(outputs) or g.bias_id != bias:
-        raise r.fail(where, f"inputs {list(g.input_ids)}, bias {g.bias_id}, outputs {list(g.output_ids)} do not "
-                            f"fit the config (expected {list(inputs)}, {bias}, {list(outputs)})")
-    if g.feed_forward != cfg.feed_forward:
-        raise r.fail(f"{where}.network", f"expected a {cfg.network.value} genome (the config's genome.network)")
 
 
 def _check_counters(r: StateReader, algo: "NEAT") -> None:

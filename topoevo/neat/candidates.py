@@ -3,15 +3,21 @@ genomes (NEAT itself and the hybrid mode): compiling, describing, saving and (de
 ones (genome keys, the Python generator genome operations use)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from topoevo.evaluate.base import compile_genomes
 from topoevo.genome.genome import Genome
 from topoevo.genome.io import genome_from_dict, genome_to_dict, save_genome
+from topoevo.genome.initial import node_ids
 from topoevo.genome.rng import GenomeRandom
+
+if TYPE_CHECKING:
+    from topoevo.checkpoint import StateReader
+    from topoevo.config import Config
 
 
 class GenomeCandidates:
@@ -43,6 +49,13 @@ class GenomeCandidates:
     def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
         save_genome(genome, path, metadata)
 
+    @staticmethod
+    def _kept(g: Genome) -> Genome:
+        """A copy that keeps fitness and parents (for genomes kept apart from those asked: queue, best, front)."""
+        c = g.copy()
+        c.fitness, c.parents = g.fitness, g.parents
+        return c
+
     def _py_rng(self) -> GenomeRandom:
         """A fast Python generator for genome operations, drawn from the run's one numpy generator."""
         return GenomeRandom(int(self.rng.integers(0, 2**63)))
@@ -52,4 +65,30 @@ class GenomeCandidates:
         return self.next_key - 1
 
 
-__all__ = ["GenomeCandidates"]
+def check_genome_shape(r: StateReader, g: Genome, config: Config, where: str) -> None:
+    """A checkpointed genome must fit the config: same inputs, outputs, bias node and network type."""
+    cfg = config.genome
+    inputs, bias, outputs = node_ids(cfg)
+    if tuple(g.input_ids) != tuple(inputs) or tuple(g.output_ids) != tuple(outputs) or g.bias_id != bias:
+        raise r.fail(where, f"inputs {list(g.input_ids)}, bias {g.bias_id}, outputs {list(g.output_ids)} do not "
+                            f"fit the config (expected {list(inputs)}, {bias}, {list(outputs)})")
+    if g.feed_forward != cfg.feed_forward:
+        raise r.fail(f"{where}.network", f"expected a {cfg.network.value} genome (the config's genome.network)")
+
+
+def read_genomes(r: StateReader, state: dict[str, Any], key: str, config: Config, source: str | None,
+                 need_fitness: bool) -> list[Genome]:
+    """The genomes of checkpoint list ``state[key]``, each checked against the config's inputs and outputs (and to
+    have a finite fitness when ``need_fitness``); errors name ``algorithm.<key>[i]``."""
+    out = []
+    for i, d in enumerate(r.list(state, key, "algorithm")):
+        where = f"algorithm.{key}[{i}]"
+        g = genome_from_dict(d, f"{source}#{where}" if source else where)
+        check_genome_shape(r, g, config, where)
+        if need_fitness and (g.fitness is None or not math.isfinite(g.fitness)):
+            raise r.fail(f"{where}.fitness", f"expected the fitness of every genome of {key}")
+        out.append(g)
+    return out
+
+
+__all__ = ["GenomeCandidates", "read_genomes", "check_genome_shape"]

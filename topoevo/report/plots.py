@@ -141,7 +141,7 @@ def plot_pareto(pareto: dict[str, Any], records: Sequence[dict[str, Any]], path:
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"Pareto front ({len(pts)} architectures)")
+    ax.set_title(f"Pareto front ({len(pts)} {pareto.get('members', 'architectures')})")
     gens = [int(r["generation"]) for r in records if "hypervolume" in r]
     hv.plot(gens, [float(r["hypervolume"]) for r in records if "hypervolume" in r], color="C1", marker=".")
     hv.set_xlabel("generation")
