@@ -66,6 +66,8 @@ def _config(name: str) -> Config:
                             "action_range": "symmetric"}, genome={"num_inputs": 3, "num_outputs": 1},
                       model={"hidden": [3], "output_activation": "tanh"},
                       erl={"pop_size": 3, "critic_hidden": [4], "batch_size": 2, "learning_starts": 0})
+    if name in ("novelty", "nslc", "map_elites"):  # behaviour descriptors in [0, 1]^2
+        tables.update(behaviour={"low": [0.0, 0.0], "high": [1.0, 1.0]}, map_elites={"cells": [2, 2]})
     return Config.from_dict(tables)
 
 
@@ -81,6 +83,8 @@ def test_every_registered_algorithm_derives_from_the_base_and_round_trips(name):
         row = {"obs": np.zeros((2, 3)), "action": np.zeros((2, 1)), "reward": np.ones(2), "next_obs": np.zeros((2, 3)),
                "terminal": np.zeros(2, dtype=bool)}
         info["transitions"] = [row] * n
+    if name in ("novelty", "nslc", "map_elites"):
+        info["behaviour"] = np.linspace(0.0, 1.0, 2 * n).reshape(n, 2)
     algo.observe(info)
     algo.tell([float(i) for i in range(n)])
     state = json.loads(json.dumps(algo.state_dict()))  # as a checkpoint holds it

@@ -40,6 +40,9 @@ ALGORITHMS: dict[str, str] = {
     "neat_switch": "topoevo.hybrid.switch:NEATSwitch",
     "nsga2": "topoevo.nas.nsga2:NSGA2",
     "neat_nsga2": "topoevo.neat.nsga2:NEATNSGA2",
+    "novelty": "topoevo.novelty.search:NoveltyNEAT",
+    "nslc": "topoevo.novelty.search:NSLC",
+    "map_elites": "topoevo.novelty.mapelites:MAPElites",
 }
 
 

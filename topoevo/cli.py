@@ -383,7 +383,7 @@ def _add_ecosystem_parsers(sub: Any) -> None:
                    help="the task, by name or as the [task] table of a TOML task file (default: xor for a 2-input, "
                         "1-output config)")
     c.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    pl = sub.add_parser("plot", help="plot a run: fitness.png, species.png (and champion.png)")
+    pl = sub.add_parser("plot", help="plot a run: fitness.png, species.png (and champion.png; archive.png for novelty / MAP-Elites runs)")
     pl.add_argument("rundir")
     pl.add_argument("-o", "--out", default=None, metavar="DIR", help="directory for the pictures (default: the "
                                                                      "run directory)")

@@ -90,6 +90,22 @@ def fit_genome_to_task(config: Config, task: Task) -> Config:
     return config.replace(genome=dataclasses.replace(g, num_inputs=task.num_inputs, num_outputs=task.num_outputs))
 
 
+def fit_behaviour_to_task(config: Config, task: Task) -> Config:
+    """Fill ``[behaviour]`` bounds from the task's :meth:`~topoevo.tasks.base.Task.behaviour_space` when the config
+    leaves them empty; bounds the config gives must have the task's number of dimensions."""
+    space = task.behaviour_space()
+    b = config.behaviour
+    if space is None:
+        return config
+    if b.low and len(b.low) != space.size:
+        raise ConfigError(f"the task {config.task.name!r} reports {space.size} behaviour dimensions, got "
+                          f"{len(b.low)} bounds", source=config.source, field="behaviour.low")
+    if b.low:
+        return config
+    return config.replace(behaviour=dataclasses.replace(b, low=[float(x) for x in space.low],
+                                                        high=[float(x) for x in space.high]))
+
+
 def new_run_dir(config: Config, out: str | Path | None, seed: int) -> Path:
     """The run directory: ``out`` if given (must not hold a run), else a fresh one under ``run.out_dir``."""
     if out is not None:
@@ -148,7 +164,7 @@ class Run:
         seed = config.run.seed if seed is None else seed
         run_dir = new_run_dir(config, out, seed)  # first: refuse an existing run before any slow task set-up
         task = build_task(config)
-        config = fit_genome_to_task(config, task)
+        config = fit_behaviour_to_task(fit_genome_to_task(config, task), task)
         algo = algorithm_class(config.run.algorithm)(config, seed=seed)
         run = cls(config, run_dir, task, algo, seed, evaluator, reporters)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -325,4 +341,4 @@ def run_task_file(path: str | Path, seed: int | None = None, generations: int | 
     return Run.start(config, out=out, seed=seed).loop()
 
 
-__all__ = ["Run", "RunSummary", "run_task_file", "build_task", "fit_genome_to_task"]
+__all__ = ["Run", "RunSummary", "run_task_file", "build_task", "fit_behaviour_to_task", "fit_genome_to_task"]

@@ -18,6 +18,7 @@ from topoevo.config.sections import (MOVED_TO_RUN, FitnessCriterion, GenomeConfi
                                      StagnationConfig)
 from topoevo.config.hybrid import HybridConfig
 from topoevo.config.moneat import NEATNSGA2Config
+from topoevo.config.novelty import BehaviourConfig, MapElitesConfig, NoveltyConfig
 from topoevo.config.selfplay import SelfPlayConfig
 from topoevo.config.weights import DistributionConfig, ESConfig, GAConfig, ModelConfig
 from topoevo.nas.config import NASConfig
@@ -58,6 +59,9 @@ SECTIONS: dict[str, type] = {
     "selfplay": SelfPlayConfig,
     "erl": ERLConfig,
     "neat_nsga2": NEATNSGA2Config,
+    "behaviour": BehaviourConfig,
+    "novelty": NoveltyConfig,
+    "map_elites": MapElitesConfig,
 }
 
 
@@ -82,6 +86,9 @@ class Config:
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)  # self-play (topoevo.search.selfplay)
     erl: ERLConfig = field(default_factory=ERLConfig)  # ERL / TD3 (topoevo/rl)
     neat_nsga2: NEATNSGA2Config = field(default_factory=NEATNSGA2Config)  # NSGA-II over NEAT genomes
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)  # descriptor bounds (novelty, map_elites)
+    novelty: NoveltyConfig = field(default_factory=NoveltyConfig)  # novelty search, NSLC (topoevo/novelty)
+    map_elites: MapElitesConfig = field(default_factory=MapElitesConfig)  # MAP-Elites (topoevo/novelty)
     source: str | None = field(default=None, compare=False)  # where it was read from; not part of its value
 
     @classmethod

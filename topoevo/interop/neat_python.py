@@ -217,13 +217,15 @@ class _ImportIds:
 
 
 def from_neat_python(genome: Any, config: Any, *, bias_node: bool = False, tracker: InnovationTracker | None = None,
-                     key: int | None = None) -> Genome:
+                     key: int | None = None, check_semantics: bool = True) -> Genome:
     """A topoevo genome computing what neat-python's network of ``genome`` computes.
 
     ``config`` is the ``neat.Config`` (or its ``genome_config``) the genome belongs to. ``bias_node=True`` adds an
     (unconnected) bias node so the ids follow a topoevo config with ``bias_node = true``. ``tracker``, if given,
     is advanced past every imported innovation and node id (and supplies placeholder innovations), so imported
     genomes can keep evolving in topoevo; without it placeholders are numbered after the genome's largest number.
+    ``check_semantics=False``: skip the checks that topoevo's rate networks compute what neat-python's do (the CTRNN
+    and Izhikevich converters, whose networks treat nodes without inputs as neat-python's do).
 
     >>> g = from_neat_python(neat_genome, neat_config)  # doctest: +SKIP
     """
@@ -233,9 +235,10 @@ def from_neat_python(genome: Any, config: Any, *, bias_node: bool = False, track
     nodes = _import_nodes(genome, gc, ids)
     conns, duplicates = _import_connections(genome, nodes, ids)
     # the network neat-python computes, checked before any pruning
-    _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in nodes.items() if not nd.kind.is_sensor},
-                     [(c.in_node, c.out_node) for c in itertools.chain(conns.values(), duplicates) if c.enabled],
-                     set(ids.outputs), bool(gc.feed_forward), ids.where, lambda t: f"node {t - ids.n - ids.b}")
+    if check_semantics:
+        _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in nodes.items() if not nd.kind.is_sensor},
+                         [(c.in_node, c.out_node) for c in itertools.chain(conns.values(), duplicates) if c.enabled],
+                         set(ids.outputs), bool(gc.feed_forward), ids.where, lambda t: f"node {t - ids.n - ids.b}")
     conns, duplicates = _drop_unseen_hidden(nodes, conns, duplicates)
     fresh = _innovation_source(max(conns, default=-1) + 1, tracker)
     for c in duplicates:  # fresh innovation numbers for genes that shared one
@@ -343,13 +346,15 @@ def _anchor_hidden(nodes: dict[int, NodeGene], conns: dict[int, ConnectionGene],
 
 
 # ---- topoevo -> neat-python -----------------------------------------------------------------------------------------
-def to_neat_python(genome: Genome, config: Any, *, key: int | None = None, register_functions: bool = True) -> Any:
+def to_neat_python(genome: Genome, config: Any, *, key: int | None = None, register_functions: bool = True,
+                   check_semantics: bool = True) -> Any:
     """A neat-python ``DefaultGenome`` (for ``config``) whose network computes what ``genome`` computes.
 
     Bias-node connections are folded into node biases (see the module notes). Functions without a neat-python
     twin are registered in ``config``'s genome config as ``topoevo_<name>`` unless ``register_functions=False``
     (then they raise). The config's node indexer and innovation tracker, if already set, are advanced past the
-    genome's keys and innovation numbers so that neat-python can keep evolving it.
+    genome's keys and innovation numbers so that neat-python can keep evolving it. ``check_semantics``: as for
+    :func:`from_neat_python`.
 
     >>> ng = to_neat_python(topoevo_genome, neat_config)  # doctest: +SKIP
     """
@@ -386,9 +391,10 @@ def to_neat_python(genome: Genome, config: Any, *, key: int | None = None, regis
                                    field=f"connection {c.innovation}")
             bias_shift[c.out_node] = target.response * c.weight
     kept = [c for c in genome.conns.values() if c.in_node != genome.bias_id]
-    _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in genome.nodes.items() if not nd.kind.is_sensor},
-                     [(c.in_node, c.out_node) for c in kept if c.enabled], set(genome.output_ids),
-                     genome.feed_forward, where, lambda t: f"node {t}")
+    if check_semantics:
+        _check_semantics({i: (nd.activation, nd.aggregation) for i, nd in genome.nodes.items()
+                          if not nd.kind.is_sensor}, [(c.in_node, c.out_node) for c in kept if c.enabled],
+                         set(genome.output_ids), genome.feed_forward, where, lambda t: f"node {t}")
 
     out = (config.genome_type if hasattr(config, "genome_type") else _default_genome_type())(
         genome.key if key is None else key)

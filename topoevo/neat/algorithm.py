@@ -95,11 +95,11 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         values = arr.tolist()
         sign = -1.0 if self.minimise else 1.0
         scores: dict[int, float] = {}
-        for g, f in zip(pop, values):
+        for g, f, score in zip(pop, values, self.selection_scores(arr).tolist()):
             g.fitness = f
-            scores[g.key] = sign * f
+            scores[g.key] = score
         self.evaluations += len(pop)
-        best = max(pop, key=lambda g: (scores[g.key], -g.key))
+        best = max(pop, key=lambda g: (sign * g.fitness, -g.key))
         if self.best_genome is None or self.better(best.fitness, self.best_genome.fitness):
             self.best_genome = best.copy()
             self.best_genome.fitness, self.best_genome.species = best.fitness, best.species
@@ -128,6 +128,12 @@ class NEAT(GenomeCandidates, AlgorithmBase):
     @property
     def best(self) -> Genome | None:
         return self.best_genome
+
+    def selection_scores(self, fitness: np.ndarray) -> np.ndarray:
+        """What stagnation, offspring allotment and parent choice rank ``ask()``'s genomes by (higher is better):
+        the fitness under the criterion. Selection modes that rank by something else (novelty search,
+        topoevo/novelty) override this; the best genome and the statistics stay those of the fitness."""
+        return fitness if not self.minimise else -fitness
 
     def observe(self, info: dict[str, Any]) -> None:
         """What the run loop passes on from an evaluation besides fitness (before ``tell``): trained weights

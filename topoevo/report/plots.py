@@ -15,13 +15,14 @@ from topoevo.report.figures import new_figure, require_matplotlib, save_figure
 
 log = logging.getLogger("topoevo.report")
 
-__all__ = ["read_stats", "plot_fitness", "plot_species", "plot_pareto", "plot_run", "new_figure"]
+__all__ = ["read_stats", "plot_fitness", "plot_species", "plot_pareto", "plot_archive", "plot_run", "new_figure"]
 
 #: picture file names written by :func:`plot_run` (plus ``champion.<fmt>``)
 FITNESS_FILE = "fitness"
 SPECIES_FILE = "species"
 CHAMPION_FILE = "champion"
 PARETO_FILE = "pareto"
+ARCHIVE_FILE = "archive"
 
 
 def read_stats(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -152,8 +153,69 @@ def plot_pareto(pareto: dict[str, Any], records: Sequence[dict[str, Any]], path:
     return save_figure(fig, path)
 
 
+def archive_grid(points: Any, fitness: Any, low: Sequence[float], high: Sequence[float],
+                 cells: Sequence[int]) -> Any:
+    """The best fitness of the archive's points in each cell of a regular grid over the first two behaviour
+    dimensions (NaN where empty): the heat map :func:`plot_archive` draws, rows = second dimension.
+
+    >>> archive_grid([[0.1, 0.1], [0.2, 0.1], [0.9, 0.6]], [1.0, 3.0, 2.0], [0, 0], [1, 1], [2, 2]).tolist()
+    [[3.0, nan], [nan, 2.0]]
+    """
+    import numpy as np
+
+    pts = np.asarray(points, dtype=np.float64).reshape(len(fitness), -1)
+    if pts.shape[1] == 1:
+        pts = np.concatenate([pts, np.zeros_like(pts)], axis=1)
+        low, high, cells = [low[0], -0.5], [high[0], 0.5], [cells[0], 1]
+    nx, ny = int(cells[0]), int(cells[1])
+    grid = np.full((ny, nx), np.nan)
+    lo, hi = np.asarray(low[:2], dtype=np.float64), np.asarray(high[:2], dtype=np.float64)
+    idx = np.clip(np.floor((pts[:, :2] - lo) / (hi - lo) * [nx, ny]).astype(int), 0, [nx - 1, ny - 1])
+    for (i, j), f in zip(idx.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
+        if not grid[j, i] >= f:  # (NaN: empty)
+            grid[j, i] = f
+    return grid
+
+
+def plot_archive(points: Any, fitness: Any, low: Sequence[float], high: Sequence[float], path: str | Path,
+                 cells: Sequence[int] = (40, 40), title: str | None = None) -> Path:
+    """A quality-diversity archive (MAP-Elites elites, the novelty archive) as a heat map over the first two
+    behaviour dimensions: each cell coloured by the best fitness of the archive's behaviours in it."""
+    grid = archive_grid(points, fitness, low, high, cells)
+    fig = new_figure(6.5, 5.5)
+    ax = fig.subplots()
+    y_range = (low[1], high[1]) if len(low) > 1 else (-0.5, 0.5)
+    im = ax.imshow(grid, origin="lower", extent=(low[0], high[0], *y_range), aspect="auto", cmap="viridis")
+    fig.colorbar(im, ax=ax, label="best fitness in cell")
+    ax.set_xlabel("behaviour[0]")
+    ax.set_ylabel("behaviour[1]" if len(low) > 1 else "")
+    filled = int((grid == grid).sum())  # (NaN != NaN: the empty cells)
+    ax.set_title(title or f"archive: {len(fitness)} behaviours, {filled} cells filled")
+    return save_figure(fig, path)
+
+
+def _archive_of_run(run_dir: Path) -> tuple[Any, Any, list[float], list[float], list[int]] | None:
+    """The archive of a novelty / NSLC / MAP-Elites run's checkpoint: points, fitness, bounds, cells; None for runs
+    without one."""
+    from topoevo.checkpoint import read_checkpoint
+
+    path = run_dir / "checkpoint.json"
+    if not path.is_file():
+        return None
+    data = read_checkpoint(path)
+    algo, config = data.get("algorithm") or {}, data.get("config") or {}
+    archive, bounds = algo.get("archive"), config.get("behaviour") or {}
+    if not isinstance(archive, dict) or not archive.get("points") or not bounds.get("low"):
+        return None
+    me = config.get("map_elites") or {}
+    grid = me.get("archive", "grid") == "grid" and algo.get("algorithm") == "map_elites"
+    cells = list(me.get("cells", [40, 40])) if grid else [40, 40]
+    return archive["points"], archive["fitness"], bounds["low"], bounds["high"], cells + [1] * (2 - len(cells))
+
+
 def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = "png") -> list[Path]:
-    """Write ``fitness.<fmt>``, ``species.<fmt>`` (NEAT runs), ``pareto.<fmt>`` (NSGA-II runs) and
+    """Write ``fitness.<fmt>``, ``species.<fmt>`` (NEAT runs), ``pareto.<fmt>`` (NSGA-II runs), ``archive.<fmt>``
+    (novelty search, NSLC, MAP-Elites: the archive's heat map) and
     ``champion.<fmt>`` (if the run saved a genome)
     into ``out_dir`` (default: the run directory); returns the files written.
 
@@ -174,6 +236,10 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, fmt: str = 
 
         written.append(plot_pareto(read_pareto(run_dir / "pareto.json"), records, out / f"{PARETO_FILE}.{fmt}",
                                    title=f"{name}: Pareto front"))
+    archive = _archive_of_run(run_dir)
+    if archive is not None:  # a quality-diversity run (novelty, nslc, map_elites)
+        written.append(plot_archive(*archive[:4], out / f"{ARCHIVE_FILE}.{fmt}", cells=archive[4],
+                                    title=f"{name}: archive ({len(archive[1])} behaviours)"))
     champion = run_dir / "champion.json"
     if champion.is_file():
         from topoevo.errors import GenomeFileError

@@ -102,6 +102,28 @@ class EvalResult:
 TRAINED_WEIGHTS = "trained_weights"
 
 
+#: ``EvalResult.info`` key of the per-candidate behaviour descriptors: a float array (P, D), D the size of the
+#: task's :meth:`Task.behaviour_space` (novelty search, NSLC, MAP-Elites)
+BEHAVIOUR = "behaviour"
+
+
+@dataclass(frozen=True)
+class BehaviourSpace:
+    """Where a task's behaviour descriptors lie: per dimension a lower and an upper bound (MAP-Elites' grid, the
+    heat map of ``topoevo plot``).
+
+    >>> BehaviourSpace((0.0, 0.0), (200.0, 200.0)).size
+    2
+    """
+
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.low)
+
+
 #: ``EvalResult.info`` key of the gym task's per-genome observation statistics (counts, means, m2), merged by
 #: :meth:`Task.merge_state`
 OBSERVATION_STATS = "observation_stats"
@@ -125,6 +147,8 @@ class Task(Protocol):
       :meth:`merge_state` applies them, so workers can evaluate from a copy of the state.
     - ``plays_episodes``: :meth:`play` runs episodes (``topoevo play``); otherwise ``play`` replays the evaluation.
     - ``champion_metadata``: settings a champion file must record to be replayed as evolved (``task_overrides``).
+    - ``behaviour_space``: the space of the behaviour descriptors ``evaluate`` reports in ``info[BEHAVIOUR]``
+      (None: the task reports none; novelty search and MAP-Elites need them).
     """
 
     num_inputs: int
@@ -150,6 +174,8 @@ class Task(Protocol):
              frame_stride: int = 1) -> Any: ...
 
     def champion_metadata(self) -> dict[str, Any]: ...
+
+    def behaviour_space(self) -> BehaviourSpace | None: ...
 
     def close(self) -> None: ...
 
@@ -203,6 +229,11 @@ class TaskBase:
         ``task_overrides`` (``[task]`` key -> value) are applied on replay (``topoevo play``, the zoo). The gym task
         records its resolved ``vectorization``: EnvPool and gymnasium episodes differ. Nothing by default."""
         return {}
+
+    def behaviour_space(self) -> BehaviourSpace | None:
+        """The space of the behaviour descriptors ``evaluate`` reports in ``info[BEHAVIOUR]``; None (no
+        descriptors) by default."""
+        return None
 
     def close(self) -> None:
         """Release environments and workers (nothing to release by default)."""

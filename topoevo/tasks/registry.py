@@ -18,6 +18,7 @@ _REGISTRY: dict[str, str] = {
     "atari": "topoevo.tasks.atari:AtariParams:AtariTask",
     "slimevolley": "topoevo.tasks.slimevolley:SlimeVolleyParams:SlimeVolleyTask",
     "supervised_backprop": "topoevo.tasks.backprop_neat:BackpropParams:BackpropNEATTask",
+    "hardmaze": "topoevo.tasks.hardmaze:HardMazeParams:HardMazeTask",
     "visual_discrimination": "topoevo.tasks.visual_discrimination:VisualDiscriminationParams:VisualDiscriminationTask",
     "retina": "topoevo.tasks.retina:RetinaParams:RetinaTask",
     "hyperneat_visual_discrimination":
