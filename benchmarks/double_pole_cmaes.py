@@ -5,6 +5,9 @@ and evaluation counting as the NEAT rows (the run loop's), over many seeds.
 Two start angles: the long pole at 0.07 rad (Stanley's NEAT code, the NEAT rows) and at 4.5 degrees (Gruau et al.
 1996 / Igel 2003, where the published CMA-ES figures come from). Published (Gomez, Schmidhuber & Miikkulainen 2008,
 table of the double-pole results, CMA-ES from Igel 2003): DPV 895 evaluations, DPNV 6,061.
+
+``--angles 0.07rad`` runs one angle; the results file keeps the other angle's row when it was measured with the same
+task file, overrides and seeds (that row carries its own ``meta``).
 """
 from __future__ import annotations
 
@@ -125,13 +128,13 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
 
 
 def kept_angles(name: str, variant: str, task_file: str | None, overrides: dict[str, Any],
-                seeds: list[int]) -> dict[str, Any]:
+                seeds: list[int], results_dir: Path = ROOT / "benchmarks" / "results") -> dict[str, Any]:
     """The angle rows of ``benchmarks/results/<name>.json`` measured with the same task file, overrides and seeds:
     a run of some angles (``--angles 0.07rad``) keeps the others' rows instead of dropping them. Each kept row
     carries its own ``meta`` (command, date, load) since the file's meta record describes the latest run."""
     import json
 
-    path = ROOT / "benchmarks" / "results" / f"{name}.json"
+    path = results_dir / f"{name}.json"
     try:
         old = json.loads(path.read_text())
     except (OSError, ValueError):
