@@ -5,6 +5,9 @@ and evaluation counting as the NEAT rows (the run loop's), over many seeds.
 Two start angles: the long pole at 0.07 rad (Stanley's NEAT code, the NEAT rows) and at 4.5 degrees (Gruau et al.
 1996 / Igel 2003, where the published CMA-ES figures come from). Published (Gomez, Schmidhuber & Miikkulainen 2008,
 table of the double-pole results, CMA-ES from Igel 2003): DPV 895 evaluations, DPNV 6,061.
+
+``--angles 0.07rad`` runs one angle; the results file keeps the other angle's row when it was measured with the same
+task file, overrides and seeds (that row carries its own ``meta``).
 """
 from __future__ import annotations
 
@@ -124,6 +127,32 @@ def main(variant: str, seeds: list[int], task_file: str | None = None, jobs: int
     return out
 
 
+def kept_angles(name: str, variant: str, task_file: str | None, overrides: dict[str, Any],
+                seeds: list[int], results_dir: Path = ROOT / "benchmarks" / "results") -> dict[str, Any]:
+    """The angle rows of ``benchmarks/results/<name>.json`` measured with the same task file, overrides and seeds:
+    a run of some angles (``--angles 0.07rad``) keeps the others' rows instead of dropping them. Each kept row
+    carries its own ``meta`` (command, date, load) since the file's meta record describes the latest run."""
+    import json
+
+    path = results_dir / f"{name}.json"
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    task = str(Path(task_file or TASK_FILES[variant]).relative_to(ROOT)) if not task_file else task_file
+    meta = old.get("meta") or {}
+    if old.get("variant") != variant or old.get("task_file") != task or old.get("overrides", {}) != overrides:
+        return {}
+    kept = {}
+    for angle in ANGLES:
+        row = old.get(angle)
+        if isinstance(row, dict) and [r["seed"] for r in row.get("per_seed", [])] == seeds[:len(row["per_seed"])]:
+            kept[angle] = {**row, "meta": row.get("meta") or {k: meta.get(k) for k in
+                                                              ("commit", "date", "command", "load_before",
+                                                               "load_after")}}
+    return kept
+
+
 def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summarize: Any) -> dict[str, Any]:
     """``double_pole.py --algorithm cmaes``: CMA-ES at both start angles, NEAT (its task file, 0.07 rad) on the
     same seeds beside it; prints and writes the JSON result."""
@@ -139,11 +168,14 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
     name = f"double_pole_cmaes_{args.variant}{suffix}"
     command = argv if argv is not None else sys.argv[1:]
 
+    kept = kept_angles(name, args.variant, args.task, overrides or {}, seeds)
+
     def save(partial: dict[str, Any]) -> None:  # after every angle: a long run keeps what it measured
-        write_results(name, {**partial, "_load_before": load_before}, command, seeds)
+        write_results(name, {**kept, **partial, "_load_before": load_before}, command, seeds)
 
     result = main(args.variant, seeds, args.task, args.jobs, args.angles.split(",") if args.angles else None, save,
                   overrides)
+    result = {**kept, **result}
     if args.with_neat:
         from concurrent.futures import ProcessPoolExecutor
 
