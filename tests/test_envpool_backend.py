@@ -114,6 +114,7 @@ def test_auto_picks_envpool_only_where_it_provides_the_environment():
     assert GymTask(gym_params(env_id="CartPole-v1")).vectorization is Vectorization.NATIVE
     # gymnasium's native numpy CartPole steps faster than EnvPool's (benchmarks/envs.py): auto keeps it
     assert GymTask(GymParams(env_id="CartPole-v1")).vectorization is Vectorization.NATIVE
+    assert GymTask(GymParams(env_id="Pong-v5")).vectorization is Vectorization.ENVPOOL  # an id only EnvPool has
     assert GymTask(GymParams(env_id="MinAtar/Breakout-v1")).vectorization is Vectorization.SYNC
     assert GymTask(GymParams(env_id="Acrobot-v1")).champion_metadata() == {
         "backend": "envpool", "task_overrides": {"vectorization": "envpool"}}

@@ -602,10 +602,19 @@ def _gym_spec(env_id: str) -> Any:
         raise ConfigError(f"unknown gymnasium environment {env_id!r}{hint}", field="task.env_id") from None
 
 
-def _has_native_vector(env_id: str) -> bool:
-    """Whether gymnasium's spec for ``env_id`` names a native vector implementation topoevo can seed."""
-    entry = _gym_spec(env_id).vector_entry_point
+def _native_vector_ok(spec: Any) -> bool:
+    """Whether a gymnasium spec names a native vector implementation topoevo can seed."""
+    entry = spec.vector_entry_point
     return isinstance(entry, str) and entry in NATIVE_VECTORS
+
+
+def _has_native_vector(env_id: str) -> bool:
+    """Whether gymnasium knows ``env_id`` and has a native vector implementation of it topoevo can seed (False for
+    ids only EnvPool provides, such as ``Pong-v5``)."""
+    try:
+        return _native_vector_ok(_gym_spec(env_id))
+    except ConfigError:
+        return False
 
 
 def _check_observation_space(space: gymnasium.Space, env_id: str) -> None:
@@ -758,7 +767,7 @@ class GymTask(TaskBase):
     def _check_gymnasium_vectorization(self) -> None:
         v = self.vectorization
         entry = self.spec.vector_entry_point
-        native_ok = isinstance(entry, str) and entry in NATIVE_VECTORS
+        native_ok = _native_vector_ok(self.spec)
         if v in (Vectorization.AUTO, Vectorization.GYMNASIUM):
             self.vectorization = Vectorization.NATIVE if native_ok and not self.params.score_info_key \
                 else Vectorization.SYNC
