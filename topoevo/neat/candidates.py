@@ -4,8 +4,9 @@ ones (genome keys, the Python generator genome operations use)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from topoevo.genome.rng import GenomeRandom
 if TYPE_CHECKING:
     from topoevo.checkpoint import StateReader
     from topoevo.config import Config
+    from topoevo.tasks.base import BatchedPolicy
 
 
 class GenomeCandidates:
@@ -37,8 +39,20 @@ class GenomeCandidates:
 
     rng: np.random.Generator
     next_key: int
-    compile_fn = staticmethod(compile_genomes)  # genomes -> one batched PyTorch policy
+    config: Config
     candidate_from_dict = staticmethod(genome_from_dict)
+
+    @property
+    def compile_fn(self) -> Callable[[Sequence[Genome]], BatchedPolicy]:
+        """Genomes -> one batched policy: PyTorch networks, or for ``genome.network = 'ctrnn'`` / ``'iznn'`` the
+        CTRNN / Izhikevich networks (:func:`topoevo.dynamics.networks.compile_dynamics`, picklable)."""
+        gc = self.config.genome
+        if gc.node_model is None:
+            return compile_genomes
+        from topoevo.dynamics.networks import compile_dynamics
+
+        return partial(compile_dynamics, model=gc.node_model, dt=gc.dt, steps=gc.steps_per_observation,
+                       readout=gc.readout)
 
     def candidate_to_dict(self, genome: Genome) -> dict[str, Any]:
         return genome_to_dict(genome)
