@@ -147,7 +147,10 @@ class GenomeConfig(Section):
     num_inputs: int = param(0, "Number of input nodes; 0 = taken from the task.", ge=0)
     num_outputs: int = param(0, "Number of output nodes; 0 = taken from the task.", ge=0)
     bias_node: bool = param(True, "Add a constant 1.0 bias input node, as in the NEAT paper.")
-    network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic) or 'recurrent'.")
+    network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic), 'recurrent', or recurrent genomes run "
+                                                  "as continuous-time ('ctrnn': a time constant per node) or "
+                                                  "Izhikevich spiking networks ('iznn': a, b, c, d per node), those "
+                                                  "parameters evolved (the time_constant_* / a_* ... settings).")
     allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
     initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
     connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial' or "
