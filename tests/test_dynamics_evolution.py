@@ -183,3 +183,14 @@ def test_task_files_load(name: str):
 
     cfg = load_config(ROOT / "tasks" / name)
     assert cfg.genome.node_model in NODE_ATTRIBUTES
+
+
+def test_play_replays_a_champion_as_its_network(tmp_path: Path):
+    from topoevo.cli import play_genome
+    from topoevo.config import load_config
+
+    cfg = load_config(ROOT / "tasks" / "xor_iznn.toml", {"run": {"generations": 2, "progress": False},
+                                                          "neat": {"pop_size": 20}})
+    summary = Run.start(cfg, out=tmp_path / "run", seed=0).loop()
+    played = play_genome(tmp_path / "run" / "champion.json")
+    assert played["returns"] == [pytest.approx(summary.best_fitness, abs=0)]
