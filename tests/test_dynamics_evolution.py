@@ -194,3 +194,17 @@ def test_play_replays_a_champion_as_its_network(tmp_path: Path):
     summary = Run.start(cfg, out=tmp_path / "run", seed=0).loop()
     played = play_genome(tmp_path / "run" / "champion.json")
     assert played["returns"] == [pytest.approx(summary.best_fitness, abs=0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["ctrnn", "iznn"])
+def test_same_run_on_two_worker_processes(tmp_path: Path, model: str):
+    """The compile_fn (compile_dynamics over the config's settings) travels to worker processes: same run."""
+    from topoevo.evaluate.pool import PoolEvaluator
+
+    a = Run.start(xor_config(model, 3), out=tmp_path / "a", seed=4, reporters=[])
+    a.loop()
+    with PoolEvaluator(workers=2) as pool:
+        b = Run.start(xor_config(model, 3), out=tmp_path / "b", seed=4, reporters=[], evaluator=pool)
+        b.loop()
+    assert a.algo.state_dict() == b.algo.state_dict()
