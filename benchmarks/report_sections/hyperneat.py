@@ -53,7 +53,7 @@ def _es(results_dir: pathlib.Path) -> str:
             f"accuracy {x['mean_champion_accuracy']:.3f}. With these quadtree settings (band threshold 0.3, depth 2-3) "
             "most early CPPNs express no input-to-output path (58% of a population after 3 generations: constant "
             "output, accuracy 0.75), and the runs stall at a small network of accuracy 0.69. One tuning try (seeds "
-            "1000 and 1001, 100 generations; `/tmp`-only script, not a benchmark): the quadtree depth of Risi & "
+            "1000 and 1001, 100 generations; an ad-hoc tuning script, not a benchmark): the quadtree depth of Risi & "
             "Stanley's ES-HyperNEAT settings (initial and maximum depth 3, other thresholds as here) stalls at the "
             "same accuracy 0.6875 on both seeds, so the task file keeps depth 2-3; what is missing is more likely "
             "a CPPN seed that expresses input-to-output paths from the start than the thresholds.")
