@@ -177,7 +177,7 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
         if len(raw) % np.dtype(dtype).itemsize:
             raise fail(name, f"{len(raw)} bytes is not a whole number of {dtype} values")
         a[name] = np.frombuffer(raw, dtype=dtype)
-    total_nodes = int(a["node_counts"].sum()) if (a["node_counts"] >= 0).all() else 0
+    total_nodes = len(a["node_id"])  # (the decoded rows: node_counts is checked against them below)
     for name, dtype in DYNAMICS_DTYPES.items():
         if name not in d:
             a[name] = np.full(total_nodes, ALL_ATTRIBUTES[name[5:]].init)
