@@ -1,7 +1,7 @@
 """The per-node parameters of the dynamical node types, declared in one place: their names, defaults and ranges
 (:data:`NODE_ATTRIBUTES`), from which come the :class:`~topoevo.genome.genes.NodeGene` fields (store columns), the
 ``[genome]`` settings ``<name>_init_mean``, ``_init_stdev``, ``_init_type``, ``_replace_rate``, ``_mutate_rate``,
-``_mutate_power``, ``_min_value``, ``_max_value`` (neat-python's names) and their mutation.
+``_mutate_power``, ``_min_value``, ``_max_value`` (neat-python's names) (drawn and mutated by topoevo/genome/initial.py and mutation.py).
 
 A CTRNN node (``genome.network = "ctrnn"``) has a ``time_constant``; an Izhikevich node (``"iznn"``) has ``a``
 (recovery time scale), ``b`` (recovery sensitivity), ``c`` (reset potential, mV) and ``d`` (recovery reset).
@@ -10,7 +10,6 @@ Defaults: Izhikevich's regular spiking neuron (2003) and neat-python's time-cons
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -85,29 +84,5 @@ def setting(cfg: Any, name: str, key: str) -> Any:
     return getattr(cfg, f"{name}_{key}")
 
 
-def init_attribute(cfg: Any, name: str, rng: random.Random) -> float:
-    """A new node's value of attribute ``name``: the mean, or (stdev > 0) a draw as neat-python's ``init_value``."""
-    from topoevo.genome.initial import init_value  # (genome imports this module for the NodeGene defaults)
-
-    mean, stdev = setting(cfg, name, "init_mean"), setting(cfg, name, "init_stdev")
-    if not stdev:
-        return min(max(mean, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
-    return init_value(mean, stdev, setting(cfg, name, "init_type"), setting(cfg, name, "min_value"),
-                      setting(cfg, name, "max_value"), rng)
-
-
-def mutate_attribute(cfg: Any, name: str, value: float, rng: random.Random) -> float:
-    """neat-python's ``FloatAttribute.mutate_value``: with ``mutate_rate`` a clamped Gaussian step of
-    ``mutate_power``, else with ``replace_rate`` a fresh initial value, else ``value``."""
-    rate = setting(cfg, name, "mutate_rate")
-    r = rng.random()
-    if r < rate:
-        v = value + rng.gauss(0.0, setting(cfg, name, "mutate_power"))
-        return min(max(v, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
-    if r < rate + setting(cfg, name, "replace_rate"):
-        return init_attribute(cfg, name, rng)
-    return value
-
-
 __all__ = ["ALL_ATTRIBUTES", "NODE_ATTRIBUTES", "SETTINGS", "NodeAttribute", "NodeModel", "attribute_names",
-           "init_attribute", "mutate_attribute", "setting"]
+           "setting"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 from topoevo.config.sections import GenomeConfig, InitialConnectivity
-from topoevo.dynamics.attributes import NODE_ATTRIBUTES, init_attribute
+from topoevo.dynamics.attributes import NODE_ATTRIBUTES, setting
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
 from topoevo.genome.innovation import InnovationTracker
@@ -56,6 +56,15 @@ def new_node(node_id: int, kind: NodeKind, cfg: GenomeConfig, rng: random.Random
     if cfg.node_model is not None:
         init_dynamics(node, cfg, rng)
     return node
+
+
+def init_attribute(cfg: GenomeConfig, name: str, rng: random.Random) -> float:
+    """A new node's value of attribute ``name``: the mean, or (stdev > 0) a draw as neat-python's ``init_value``."""
+    mean, stdev = setting(cfg, name, "init_mean"), setting(cfg, name, "init_stdev")
+    if not stdev:
+        return min(max(mean, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
+    return init_value(mean, stdev, setting(cfg, name, "init_type"), setting(cfg, name, "min_value"),
+                      setting(cfg, name, "max_value"), rng)
 
 
 def init_dynamics(node: NodeGene, cfg: GenomeConfig, rng: random.Random) -> None:

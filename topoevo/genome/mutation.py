@@ -6,8 +6,9 @@ import random
 from topoevo.config.sections import GenomeConfig, MutationConfig
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome, reachable, reaches, successors  # noqa: F401 (reaches: re-exported)
-from topoevo.dynamics.attributes import NODE_ATTRIBUTES, mutate_attribute
-from topoevo.genome.initial import clamp, init_dynamics, init_value, new_enabled, new_node, new_weight
+from topoevo.dynamics.attributes import NODE_ATTRIBUTES, setting
+from topoevo.genome.initial import (clamp, init_attribute, init_dynamics, init_value, new_enabled, new_node,
+                                    new_weight)
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 
@@ -98,6 +99,19 @@ def mutate_attributes(g: Genome, cfg: GenomeConfig, m: MutationConfig, rng: rand
         _mutate_choice(g, "aggregation", cfg.aggregation_options, m.aggregation_mutate_rate, rng)
     if cfg.node_model is not None:
         mutate_dynamics(g, cfg, rng)
+
+
+def mutate_attribute(cfg: GenomeConfig, name: str, value: float, rng: random.Random) -> float:
+    """neat-python's ``FloatAttribute.mutate_value``: with ``mutate_rate`` a clamped Gaussian step of
+    ``mutate_power``, else with ``replace_rate`` a fresh initial value, else ``value``."""
+    rate = setting(cfg, name, "mutate_rate")
+    r = rng.random()
+    if r < rate:
+        v = value + rng.gauss(0.0, setting(cfg, name, "mutate_power"))
+        return min(max(v, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
+    if r < rate + setting(cfg, name, "replace_rate"):
+        return init_attribute(cfg, name, rng)
+    return value
 
 
 def mutate_dynamics(g: Genome, cfg: GenomeConfig, rng: random.Random) -> None:
