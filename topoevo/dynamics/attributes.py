@@ -1,7 +1,8 @@
 """The per-node parameters of the dynamical node types, declared in one place: their names, defaults and ranges
 (:data:`NODE_ATTRIBUTES`), from which come the :class:`~topoevo.genome.genes.NodeGene` fields (store columns), the
 ``[genome]`` settings ``<name>_init_mean``, ``_init_stdev``, ``_init_type``, ``_replace_rate``, ``_mutate_rate``,
-``_mutate_power``, ``_min_value``, ``_max_value`` (neat-python's names) (drawn and mutated by topoevo/genome/initial.py and mutation.py).
+``_mutate_power``, ``_min_value``, ``_max_value`` (neat-python's names; drawn and mutated by genome/initial.py
+and genome/mutation.py).
 
 A CTRNN node (``genome.network = "ctrnn"``) has a ``time_constant``; an Izhikevich node (``"iznn"``) has ``a``
 (recovery time scale), ``b`` (recovery sensitivity), ``c`` (reset potential, mV) and ``d`` (recovery reset).
