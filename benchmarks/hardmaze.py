@@ -8,7 +8,8 @@ evaluations) and the same success rule: the robot comes within 5 units of the go
 maze in 39 runs, fitness-based NEAT in 3.
 
 The last line is one JSON object: ``{"novelty_solved": k, "fitness_solved": m, "runs": N, "mapelites_solved": j,
-"mapelites_runs": R, "nslc_solved": l, "nslc_runs": R', "budget_evaluations": E, "methods": {method: {"solved": [...], "evaluations_to_solve": [...],
+"mapelites_runs": R, "nslc_solved": l, "nslc_runs": R', "budget_evaluations": E, "methods": {method: {"solved":
+[...], "evaluations_to_solve": [...],
 "best_fitness": [...], "cpu_s": [...]}}}`` (MAP-Elites may run on the first R seeds only: ``--mapelites-seeds``).
 The results file is rewritten after every seed.
 

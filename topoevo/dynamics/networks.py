@@ -1,5 +1,6 @@
 """Batched CTRNN and Izhikevich networks: P genomes (their nodes carry the models' parameters, declared in
-:mod:`topoevo.dynamics.attributes`) as padded float64 tensors, stepped together. Each node sums its enabled incoming connections in innovation order
+:mod:`topoevo.dynamics.attributes`) as padded float64 tensors, stepped together. Each node sums its enabled
+incoming connections in innovation order
 (as neat-python's reference networks, so outputs match theirs).
 
 CTRNN node i (time constant tau_i): ``y_i += dt / tau_i * (-y_i + act_i(bias_i + response_i * sum_j w_ij y_j))``, the
