@@ -33,6 +33,8 @@ def render(results_dir: Path) -> str:
                      f"median CPU **{d['speedup_median_cpu']:.2f}x**, CPU per solve "
                      f"**{num(d.get('speedup_cpu_per_solve'), 2)}x**, median wall {d['speedup_median_wall']:.2f}x"])
     src = "\n".join(sources)
+    same = _same_runs(found[0][3], found[2][3])
+    verdict = _verdict(found)
     return f"""## {TITLE}
 
 {src}
@@ -51,10 +53,11 @@ steps gymnasium's native `CartPoleVectorEnv` (rows "gymnasium vector env": gymna
 the running episodes, gymnasium's dynamics and start states; tests/test_cartpole_compiled.py steps it beside
 gymnasium's `CartPoleEnv` and finds every observation, reward and episode end equal, bit for bit, so both sides play
 the same episodes). The compiled row measures what a topoevo user gets from that option; the gymnasium rows measure
-the framework alone on the same environment code.
+the framework alone on the same environment code.{same}
 
 {table(["pop", "library", "solved", "median evals", "median CPU s", "CPU per solve s", "median wall s",
         "topoevo speed-up"], rows)}
+{verdict}
 Before 2026-12-05 this comparison was not like-for-like: neat-python tested every generation's best on the 100
 held-out episodes while topoevo tested only champions whose training fitness reached 475, populations differed
 (150 vs 100), and topoevo's count stopped at the winner's index while neat-python's counted whole generations.
@@ -63,11 +66,32 @@ native CartPole vector environment drops finished ones, the population is narrow
 episode; the same fitnesses, tests/test_gym_compaction.py), a generation no longer costs 450 environments times its
 longest episode: median CPU went from 2.18x to the figure above on population 150 (same seeds, same rule). What
 remains per step is fixed cost (gymnasium's vector step, one batched forward call, the loop), paid for each of the up
-to 500 steps of a generation's longest episode. Profile of topoevo's side (population 150, seeds 0-5, cProfile,
-issue 19): with gymnasium's vector env, its `step` took ~30% of the time (a quarter of that its action-space
-check), the batched policy forward ~22%, the held-out tests ~26% (already one batch of 100 episodes; neat-python
-plays them one by one), the task loop ~10%, NEAT's ask/tell ~2%; with the compiled CartPole the environment is ~6%
-and the policy forward ~35% (torch's per-call cost on 4-input nets: the next thing to speed up). Seeds: the population 150 rows involve no tuning
-(neat-python's example config, topoevo's task file at the peer's population); tasks/cartpole.toml's population of
+to 500 steps of a generation's longest episode. Where topoevo's CPU goes (cProfile, population 150, seeds 0-9):
+with gymnasium's vector env its `step` is the largest share, then the held-out tests (already one batch of 100 episodes;
+neat-python plays them one by one), then the batched policy forward; NEAT's tell, compiling the population and the
+checkpoints are a few percent each. With the compiled CartPole the environment is a small share and the policy
+forward (torch's per-call cost on 4-input nets) and the held-out tests lead. Seeds: the population 150 rows
+involve no tuning (neat-python's example config, topoevo's task file at the peer's population); tasks/cartpole.toml's population of
 100 was chosen before the seed rule, on seeds not recorded.
 """
+
+
+def _same_runs(gym_rows: dict | None, compiled_rows: dict | None) -> str:
+    """Whether topoevo's runs on the two environments solved at the same evaluation counts with the same held-out
+    returns, seed by seed (they must: the episodes are the same)."""
+    if gym_rows is None or compiled_rows is None:
+        return ""
+    key = [[(r["seed"], r["evals"], r["test_return"]) for r in d["per_run"]["topoevo"]]
+           for d in (gym_rows, compiled_rows)]
+    shared = len({s for s, *_ in key[0]} & {s for s, *_ in key[1]})
+    if key[0] == key[1]:
+        return (f" On the {shared} seeds of both population-150 rows topoevo's runs are the same run for run "
+                f"(evaluations to solve and held-out return of every seed equal).")
+    return " The two population-150 topoevo rows differ run for run: the environments are not the same (a bug)."
+
+
+def _verdict(found: list) -> str:
+    """Issue 19's goal (>= 3x median CPU, same rule and population) against each measured row."""
+    parts = [f"{num(d['speedup_median_cpu'], 2)}x with {env} (population {pop})" for _, pop, env, d in found
+             if d is not None and d.get("speedup_median_cpu") is not None]
+    return ("Median CPU speed-up against the goal of 3x: " + "; ".join(parts) + ".\n") if parts else ""
