@@ -151,7 +151,8 @@ def _counts(results_dir: Path) -> str:
                      f"{ties['ablation_crossovers_total']:,} crossovers in the tie rule's runs.")
         gap = (f"Paper-exact mean {num(paper['mean_evals'])} evaluations (95% CI [{num(lo)}, {num(hi)}]) against "
                f"the paper's {PAPER_MEAN:,}: the paper's figure is {'inside' if inside else 'outside'} the interval "
-               f"({paper['solved']}/{paper['runs']} solved; paper: 100/100, 2.35 hidden nodes).{best}")
+               f"({paper['solved']}/{paper['runs']} solved; paper: 100/100, 2.35 hidden nodes).{best}"
+               f"{_paths(paper, reference)}")
     return f"""### Counts: paper-exact and tuned
 
 {sources}
@@ -181,6 +182,26 @@ recorded, so the tuned row is also given on seeds 100-199.
 {("Not yet measured: " + ", ".join(missing) + ".") if missing else ""}
 {_rule_ablations(found)}
 """
+
+
+def _paths(paper: dict[str, Any], reference: dict[str, Any] | None) -> str:
+    """Paper-exact on the array kernels against paper-exact on the reference path: solve rates (Fisher's exact
+    test) and evaluations of the solved runs (Mann-Whitney U); the two paths implement the same rules with
+    different random streams."""
+    if reference is None or not reference.get("evals") or not paper.get("evals"):
+        return ""
+    from scipy.stats import fisher_exact, mannwhitneyu
+
+    a = [e for e in paper["evals"] if e is not None]
+    b = [e for e in reference["evals"] if e is not None]
+    table_ = [[len(a), paper["runs"] - len(a)], [len(b), reference["runs"] - len(b)]]
+    p_solved = float(fisher_exact(table_).pvalue)
+    p_evals = float(mannwhitneyu(a, b, alternative="two-sided").pvalue) if a and b else float("nan")
+    return (f" The same paper-exact settings on NEAT's readable reference path (`neat.array_kernels = false`, the "
+            f"random stream of every XOR row before issue 18's array kernels; seeds {reference['meta']['seeds']}) "
+            f"solve {len(b)}/{reference['runs']} with mean {num(reference['mean_evals'])}, against "
+            f"{len(a)}/{paper['runs']} and {num(paper['mean_evals'])} on the array kernels (solve rates: Fisher's "
+            f"exact p = {p_solved:.2g}; evaluations of the solved runs: Mann-Whitney p = {p_evals:.2g}).")
 
 
 def _rule_ablations(found: list[tuple[str, str, dict[str, Any] | None]]) -> str:
