@@ -142,7 +142,7 @@ def _counts(results_dir: Path) -> str:
         flat = [label for name, label, d in found if d is not None and name.startswith("xor_ablation")
                 and (_paired(d, _baseline(d, paper, reference)) or (0.0, 0.0))[1] >= 0.05]
         if flat:
-            best += (" No measurable effect (Mann-Whitney p >= 0.05 against paper-exact on the same seeds): "
+            best += (" No measurable effect (Mann-Whitney p >= 0.05 against paper-exact on the same code path and seeds): "
                      + "; ".join(f"\"{label}\"" for label in flat) + ".")
         both = next((d for name, _, d in found if name == "xor_ablation_power_species" and d is not None), None)
         rates = next((d for name, _, d in found if name == "xor_ablation_rates" and d is not None), None)
