@@ -307,6 +307,32 @@ class StoredGenome(Genome):
     def _build(self) -> None:
         self._nodes, self._conns = self._genes()
 
+    def copy(self, key: int | None = None) -> Genome:
+        """As :meth:`Genome.copy`; an untouched view's copy is another view of its row (the store's arrays are never
+        written, so nothing is shared that either could change)."""
+        if self._nodes is not None or self._conns is not None:
+            return Genome.copy(self, key)
+        return StoredGenome.view(self._store, self._row, self.key if key is None else key, None, ())
+
+    def num_enabled(self) -> int:
+        if self._conns is not None:
+            return Genome.num_enabled(self)
+        st, k = self._store, self._row
+        return int(np.count_nonzero(st.conns["enabled"][st.conn_offsets[k]:st.conn_offsets[k + 1]]))
+
+    def num_nodes(self) -> int:
+        if self._nodes is not None:
+            return len(self._nodes)
+        return int(self._store.node_offsets[self._row + 1] - self._store.node_offsets[self._row])
+
+    @property
+    def num_hidden(self) -> int:
+        if self._nodes is not None:
+            return Genome.num_hidden.fget(self)  # type: ignore[attr-defined]
+        st, k = self._store, self._row
+        kinds = st.nodes["kind"][st.node_offsets[k]:st.node_offsets[k + 1]]
+        return int(np.count_nonzero(kinds == KIND_CODES[NodeKind.HIDDEN]))
+
     def _genes(self) -> tuple[dict[int, NodeGene], dict[int, ConnectionGene]]:
         st, k = self._store, self._row
         lo, hi = int(st.node_offsets[k]), int(st.node_offsets[k + 1])

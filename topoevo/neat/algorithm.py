@@ -3,6 +3,7 @@ reproduction happen inside. Its whole state round-trips through plain JSON data 
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -14,13 +15,14 @@ from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
+from topoevo.genome.store import PopulationStore
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
 from topoevo.neat.reproduction import allot_offspring, reproduce_species
-from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_arrays
+from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_store
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
@@ -53,6 +55,41 @@ class GenerationStats(GenerationStatistics):
         return d
 
 
+@dataclass
+class Ranking:
+    """One generation's genomes by position: keys, selection scores (higher is better), and each species' members
+    ranked best first (score, then smaller key), as positions.
+
+    >>> from topoevo.genome import Genome
+    >>> gs = [Genome({}, {}, (), (), key=k, species=1) for k in (5, 6, 7)]
+    >>> r = Ranking.of(gs, np.array([1.0, 3.0, 3.0]))
+    >>> r.members(Species(1, 0, None, gs)).tolist()
+    [1, 2, 0]
+    """
+
+    keys: np.ndarray  # (P,) genome keys
+    scores: np.ndarray  # (P,)
+    order: np.ndarray  # positions by (species, -score, key)
+    species: np.ndarray  # (P,) the species id each genome records, in ``order``
+
+    @classmethod
+    def of(cls, genomes: Sequence[Genome], scores: np.ndarray) -> "Ranking":
+        n = len(genomes)
+        keys = np.fromiter(map(attrgetter("key"), genomes), dtype=np.int64, count=n)
+        sp = np.fromiter((-1 if s is None else s for s in map(attrgetter("species"), genomes)), dtype=np.int64,
+                         count=n)
+        scores = np.asarray(scores, dtype=np.float64)
+        order = np.lexsort((keys, -scores, sp))
+        return cls(keys, scores, order, sp[order])
+
+    def members(self, s: Species) -> np.ndarray:
+        """Positions of species ``s``'s members, best first (the genomes record their species)."""
+        lo, hi = np.searchsorted(self.species, (s.id, s.id + 1)).tolist()
+        if hi - lo != s.size:
+            raise ValueError(f"species {s.id} has {s.size} members, but {hi - lo} genomes record it")
+        return self.order[lo:hi]
+
+
 class NEAT(GenomeCandidates, AlgorithmBase):
     """NEAT (Stanley & Miikkulainen 2002) as ask/tell.
 
@@ -79,6 +116,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         self.history: list[dict[str, Any]] = []  # per generation: species sizes (for reports)
         self.population: list[Genome] = []
         self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
+        self._kernel_check: dict[type, bool] = {}  # random source type -> reproduction takes the reference path
         if not _restore:
             self.population = self._fresh_population(self._py_rng())
             self.species_set.speciate(self.population, 0, config.species, self._py_rng())
@@ -92,14 +130,13 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         """Record the fitness of ``ask()``'s genomes (same order), then make the next generation."""
         pop = self.population
         arr = self.checked_fitness(fitness, len(pop))
-        values = arr.tolist()
-        sign = -1.0 if self.minimise else 1.0
-        scores: dict[int, float] = {}
-        for g, f, score in zip(pop, values, self.selection_scores(arr).tolist()):
+        for g, f in zip(pop, arr.tolist()):
             g.fitness = f
-            scores[g.key] = score
         self.evaluations += len(pop)
-        best = max(pop, key=lambda g: (sign * g.fitness, -g.key))
+        ranking = Ranking.of(pop, self.selection_scores(arr))
+        signed = -arr if self.minimise else arr
+        ties = np.flatnonzero(signed == signed.max())  # the best; among equals, the smallest key
+        best = pop[int(ties[np.argmin(ranking.keys[ties])])]
         if self.best_genome is None or self.better(best.fitness, self.best_genome.fitness):
             self.best_genome = best.copy()
             self.best_genome.fitness, self.best_genome.species = best.fitness, best.species
@@ -107,17 +144,17 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             generation=self.generation, evaluations=self.evaluations, best_fitness=best.fitness,
             mean_fitness=float(arr.mean()), std_fitness=float(arr.std()),
             worst_fitness=float(arr.max() if self.minimise else arr.min()), best_key=best.key,
-            best_nodes=len(best.nodes), best_connections=best.num_enabled(), num_species=len(self.species_set.species),
+            best_nodes=best.num_nodes(), best_connections=best.num_enabled(), num_species=len(self.species_set.species),
             species_sizes={sid: s.size for sid, s in sorted(self.species_set.species.items())},
             threshold=self.species_set.threshold)
         self.history.append({"generation": self.generation, "species": stats.species_sizes})
-        survivors = self._update_stagnation(scores, best, stats)
+        survivors = self._update_stagnation(ranking, best, stats)
         py = self._py_rng()
         self.tracker.new_generation()
         self.generation += 1
         with gc_paused():
             if survivors:
-                self.population = self._reproduce(survivors, scores, py)
+                self.population = self._reproduce(survivors, ranking, py)
             else:  # total extinction: cannot happen while the best species is protected, but never crash
                 stats.reseeded = True
                 self.species_set.species.clear()
@@ -200,16 +237,32 @@ class NEAT(GenomeCandidates, AlgorithmBase):
 
     # ---- internals ----------------------------------------------------------------------------------------------
     def _fresh_population(self, py: GenomeRandom) -> list[Genome]:
-        return [initial_genome(self.config.genome, self.tracker, py, self._new_key())
-                for _ in range(self.config.neat.pop_size)]
+        genomes = [initial_genome(self.config.genome, self.tracker, py, self._new_key())
+                   for _ in range(self.config.neat.pop_size)]
+        if self._kernels_off(py):
+            return genomes
+        # the array path keeps generation 0 in a population store too (the same genomes, as untouched views)
+        return PopulationStore.of(genomes).views([g.key for g in genomes], [None] * len(genomes),
+                                                 [()] * len(genomes))
 
-    def _update_stagnation(self, scores: dict[int, float], best: Genome, stats: GenerationStats) -> list[Species]:
+    def _kernels_off(self, py: GenomeRandom) -> bool:
+        """Does this generation's reproduction take the readable reference path? (The config part is checked once.)"""
+        off = self._kernel_check.get(type(py))
+        if off is None:
+            off = self._kernel_check[type(py)] = bool(kernel_unsupported(self.config, py))
+        return off
+
+    def _update_stagnation(self, ranking: "Ranking", best: Genome, stats: GenerationStats) -> list[Species]:
         """Update each species' improvement record; return the species allowed to reproduce (by id)."""
         cfg = self.config.stagnation
         ranked = []
-        species_fitness = SPECIES_FITNESS[cfg.species_fitness_func]
+        fitness_of = cfg.species_fitness_func
+        species_fitness = SPECIES_FITNESS[fitness_of]
         for s in self.species_set.species.values():
-            top = species_fitness([scores[g.key] for g in s.members])
+            members = ranking.members(s)
+            # (max: the first of the ranked members)
+            top = float(ranking.scores[members[0]]) if fitness_of == "max" else \
+                species_fitness(ranking.scores[members].tolist())
             if top > s.best_score:
                 s.best_score, s.last_improved = top, self.generation
             ranked.append((top, -s.id, s))
@@ -224,24 +277,28 @@ class NEAT(GenomeCandidates, AlgorithmBase):
                 survivors.append(s)
         return sorted(survivors, key=lambda s: s.id)
 
-    def _reproduce(self, survivors: list[Species], scores: dict[int, float], py: GenomeRandom) -> list[Genome]:
-        all_scores = [scores[g.key] for s in survivors for g in s.members]
-        shift = min(0.0, min(all_scores))
+    def _reproduce(self, survivors: list[Species], ranking: "Ranking", py: GenomeRandom) -> list[Genome]:
+        rows = [ranking.members(s) for s in survivors]  # each species' members, best first
+        scores = ranking.scores
+        shift = min(0.0, float(min(scores[r].min() for r in rows)))
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species
-        shares = [math.fsum(scores[g.key] - shift for g in s.members) / s.size for s in survivors]
+        shares = [math.fsum((scores[r] - shift).tolist()) / s.size for r, s in zip(rows, survivors)]
         counts = allot_offspring(shares, self.config.neat.pop_size)
-        ranked = {s.id: sorted(s.members, key=lambda g: (-scores[g.key], g.key)) for s in survivors}
         cfg = self.config
+        pop = self.population
+        if not self._kernels_off(py):
+            order = np.concatenate(rows)
+            return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows], [s.id for s in survivors], counts, scores[order],
+                                   ranking.keys[order].tolist(), cfg, self.tracker, py, self._new_key)
+        by_key = dict(zip(ranking.keys.tolist(), scores.tolist()))
+        ranked = {s.id: [pop[i] for i in r.tolist()] for s, r in zip(survivors, rows)}
         pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
-        if not kernel_unsupported(cfg, py):
-            return reproduce_arrays([ranked[s.id] for s in survivors], [s.id for s in survivors], counts, scores, cfg,
-                                    self.tracker, py, self._new_key)
         new_pop: list[Genome] = []
         for s, n in zip(survivors, counts):
             def others(sid: int = s.id) -> list[list[Genome]]:
                 return [p for k, p in pools.items() if k != sid]
 
-            new_pop += reproduce_species(ranked[s.id], scores, n, others, cfg.genome, cfg.mutation,
+            new_pop += reproduce_species(ranked[s.id], by_key, n, others, cfg.genome, cfg.mutation,
                                          cfg.reproduction, self.tracker, py, self._new_key)
         return new_pop
 
