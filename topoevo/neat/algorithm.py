@@ -70,7 +70,7 @@ class Ranking:
     keys: np.ndarray  # (P,) genome keys
     scores: np.ndarray  # (P,)
     order: np.ndarray  # positions by (species, -score, key)
-    species: np.ndarray  # (P,) the species id each genome records, in ``order``
+    bounds: dict[int, tuple[int, int]]  # species id -> its members' slice of ``order``
 
     @classmethod
     def of(cls, genomes: Sequence[Genome], scores: np.ndarray) -> "Ranking":
@@ -80,11 +80,14 @@ class Ranking:
                          count=n)
         scores = np.asarray(scores, dtype=np.float64)
         order = np.lexsort((keys, -scores, sp))
-        return cls(keys, scores, order, sp[order])
+        sp = sp[order]
+        starts = np.flatnonzero(np.concatenate(([True], sp[1:] != sp[:-1]))).tolist() if n else []
+        ends = starts[1:] + [n]
+        return cls(keys, scores, order, dict(zip(sp[starts].tolist(), zip(starts, ends))))
 
     def members(self, s: Species) -> np.ndarray:
         """Positions of species ``s``'s members, best first (the genomes record their species)."""
-        lo, hi = np.searchsorted(self.species, (s.id, s.id + 1)).tolist()
+        lo, hi = self.bounds.get(s.id, (0, 0))
         if hi - lo != s.size:
             raise ValueError(f"species {s.id} has {s.size} members, but {hi - lo} genomes record it")
         return self.order[lo:hi]
@@ -280,16 +283,20 @@ class NEAT(GenomeCandidates, AlgorithmBase):
     def _reproduce(self, survivors: list[Species], ranking: "Ranking", py: GenomeRandom) -> list[Genome]:
         rows = [ranking.members(s) for s in survivors]  # each species' members, best first
         scores = ranking.scores
-        shift = min(0.0, float(min(scores[r].min() for r in rows)))
+        order = np.concatenate(rows)
+        ranked_scores = scores[order]
+        shift = min(0.0, float(ranked_scores.min()))
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species
-        shares = [math.fsum((scores[r] - shift).tolist()) / s.size for r, s in zip(rows, survivors)]
+        adjusted = (ranked_scores - shift).tolist()
+        ends = np.cumsum([len(r) for r in rows]).tolist()
+        shares = [math.fsum(adjusted[e - s.size:e]) / s.size for e, s in zip(ends, survivors)]
         counts = allot_offspring(shares, self.config.neat.pop_size)
         cfg = self.config
         pop = self.population
         if not self._kernels_off(py):
-            order = np.concatenate(rows)
-            return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows], [s.id for s in survivors], counts, scores[order],
-                                   ranking.keys[order].tolist(), cfg, self.tracker, py, self._new_key)
+            return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows],
+                                   [s.id for s in survivors], counts, ranked_scores, ranking.keys[order].tolist(), cfg,
+                                   self.tracker, py, self._new_key)
         by_key = dict(zip(ranking.keys.tolist(), scores.tolist()))
         ranked = {s.id: [pop[i] for i in r.tolist()] for s, r in zip(survivors, rows)}
         pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
