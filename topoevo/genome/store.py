@@ -132,11 +132,9 @@ class PopulationStore:
         types = set(map(type, genomes))
         if StoredGenome not in types:  # plain genomes only
             return cls._read(genomes)
-        first = genomes[0]._store if type(genomes[0]) is StoredGenome else None
-        # the common case, untouched views of one store (checked in C: views build both gene dicts at once)
-        if len(types) == 1 and len(set(map(id, map(_store_of, genomes)))) == 1 and \
-                list(map(_nodes_of, genomes)).count(None) == len(genomes):
-            rows = np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
+        one = _one_store(genomes, types)
+        if one is not None:
+            first, rows = one
             if len(first) == len(genomes) and np.array_equal(rows, np.arange(len(genomes))):
                 return first
             return first.take(rows)
@@ -165,6 +163,20 @@ class PopulationStore:
             stores.append(cls._read(loose))
         base = np.cumsum([0] + [len(st) for st in stores])
         return _concat(stores).take(base[src] + row)
+
+    @classmethod
+    def connections_of(cls, genomes: Sequence[Genome], names: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Connection offsets and the connection columns ``names`` of the genomes, as :meth:`of` has them (for
+        untouched views of one store, only these columns are gathered)."""
+        one = _one_store(genomes, set(map(type, genomes))) if genomes else None
+        if one is None:
+            store = cls.of(genomes)
+            return store.conn_offsets, [store.conns[n] for n in names]
+        store, rows = one
+        if len(store) == len(rows) and np.array_equal(rows, np.arange(len(rows))):
+            return store.conn_offsets, [store.conns[n] for n in names]
+        offsets, index = _gather(store.conn_offsets, rows)
+        return offsets, [store.conns[n][index] for n in names]
 
     @classmethod
     def _read(cls, genomes: Sequence[Genome]) -> "PopulationStore":
@@ -237,6 +249,15 @@ def store_unsupported() -> list[str]:
 
 
 _row_of, _store_of, _nodes_of = attrgetter("_row"), attrgetter("_store"), attrgetter("_nodes")
+
+
+def _one_store(genomes: Sequence[Genome], types: set[type]) -> tuple[PopulationStore, np.ndarray] | None:
+    """(store, rows) when the genomes are untouched views of one store (checked in C: views build both gene
+    dicts at once), else None."""
+    if types != {StoredGenome} or len(set(map(id, map(_store_of, genomes)))) != 1 or \
+            list(map(_nodes_of, genomes)).count(None) != len(genomes):
+        return None
+    return genomes[0]._store, np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
 
 
 def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -86,6 +86,9 @@ class Plan:
         return [(lo + int(s), lo + int(e), int(a[s])) for s, e in zip(starts, ends)]
 
 
+CYCLE = "a feed-forward genome has a cycle among its enabled connections"
+
+
 def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int) -> np.ndarray:
     """Longest-path levels ``level[v] = max(first[v], 1 + level[u] for every edge u -> v)`` by synchronous
     relaxation over all edges at once (one vectorized step per level). Raises on a cycle."""
@@ -101,7 +104,7 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
         if np.array_equal(new, level[targets]):
             return level
         level[targets] = new
-    raise CompileError("a feed-forward genome has a cycle among its enabled connections", field="genomes")
+    raise CompileError(CYCLE, field="genomes")
 
 
 @dataclass
@@ -118,6 +121,7 @@ class _Genes:
     weight: np.ndarray
     #: (field name, increasing node positions) -> the field there; activation/aggregation as codes
     node_field: Callable[[str, np.ndarray], np.ndarray]
+    from_store: bool = False
 
 
 def _store_genes(genomes: Sequence[Genome]) -> _Genes:
@@ -128,7 +132,7 @@ def _store_genes(genomes: Sequence[Genome]) -> _Genes:
     return _Genes(np.diff(store.node_offsets), np.diff(store.conn_offsets), store.nodes["id"],
                   enabled_rows if store.dict_position is None else store.dict_position[enabled_rows],
                   conns["in_node"][enabled_rows], conns["out_node"][enabled_rows], conns["weight"][enabled_rows],
-                  lambda name, rows: store.nodes[name][rows])
+                  lambda name, rows: store.nodes[name][rows], from_store=True)
 
 
 def _plain_genes(genomes: Sequence[Genome]) -> _Genes:
@@ -245,7 +249,16 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
 
     computed = ~sensor
     first = computed.astype(np.int64)
-    level = first if recurrent else _levels(e_src, e_dst, first, int(node_counts.max()))
+    if recurrent:
+        level = first
+    elif genes.from_store:  # (numba is loaded: the store's reproduction kernel uses it)
+        from topoevo.nn.plan_kernels import levels
+
+        level, acyclic = levels(e_src, e_dst, first)
+        if not acyclic:
+            raise CompileError(CYCLE, field="genomes")
+    else:
+        level = _levels(e_src, e_dst, first, int(node_counts.max()))
 
     # the computed nodes' fields (sensors' are never read)
     comp = np.flatnonzero(computed)
