@@ -43,6 +43,23 @@ class GenomeRandom(random.Random):
         """Append the next buffer of standard normals (``gauss`` pops them from the end)."""
         self._normals.extend(self._normal_source.standard_normal(_BUFFER).tolist())
 
+    def take_normals(self, n: int) -> np.ndarray:
+        """The next ``n`` standard normals, in the order ``n`` calls of ``gauss`` would use them.
+
+        >>> r, s = GenomeRandom(3), GenomeRandom(3)
+        >>> r.take_normals(2000).tolist()[1500] == [s.gauss() for _ in range(1501)][-1]
+        True
+        """
+        out: list[float] = []
+        normals = self._normals
+        while len(out) < n:
+            if not normals:
+                self.refill()
+            take = min(n - len(out), len(normals))
+            out.extend(normals[:-take - 1:-1])
+            del normals[-take:]
+        return np.array(out, dtype=np.float64)
+
     normalvariate = gauss
 
     def choice(self, seq: Sequence[T]) -> T:

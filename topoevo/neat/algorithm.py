@@ -16,7 +16,7 @@ from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
 from topoevo.genome.store import PopulationStore
-from topoevo.genome.initial import first_hidden_id, initial_genome
+from topoevo.genome.initial import first_hidden_id, initial_genome, initial_store_genomes
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
@@ -240,13 +240,15 @@ class NEAT(GenomeCandidates, AlgorithmBase):
 
     # ---- internals ----------------------------------------------------------------------------------------------
     def _fresh_population(self, py: GenomeRandom) -> list[Genome]:
-        genomes = [initial_genome(self.config.genome, self.tracker, py, self._new_key())
-                   for _ in range(self.config.neat.pop_size)]
-        if self._kernels_off(py):
-            return genomes
-        # the array path keeps generation 0 in a population store too (the same genomes, as untouched views)
-        return PopulationStore.of(genomes).views([g.key for g in genomes], [None] * len(genomes),
-                                                 [()] * len(genomes))
+        if not self._kernels_off(py):  # the array path keeps generation 0 in a population store too
+            keys = [self._new_key() for _ in range(self.config.neat.pop_size)]
+            stored = initial_store_genomes(self.config.genome, self.tracker, py, keys)
+            if stored is None:  # (the same genomes, made one by one)
+                genomes = [initial_genome(self.config.genome, self.tracker, py, k) for k in keys]
+                stored = PopulationStore.of(genomes).views(keys, [None] * len(keys), [()] * len(keys))
+            return stored
+        return [initial_genome(self.config.genome, self.tracker, py, self._new_key())
+                for _ in range(self.config.neat.pop_size)]
 
     def _kernels_off(self, py: GenomeRandom) -> bool:
         """Does this generation's reproduction take the readable reference path? (The config part is checked once.)"""
