@@ -189,16 +189,25 @@ class PopulationStore:
         all_conns = list(chain.from_iterable(map(dict.values, conn_dicts)))
         nodes = {c.name: c.encode(all_nodes) for c in NODE_COLUMNS}
         conns = {c.name: c.encode(all_conns) for c in CONN_COLUMNS}
+        return cls.from_arrays(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids),
+                               g0.bias_id, g0.feed_forward)
+
+    @classmethod
+    def from_arrays(cls, node_offsets: np.ndarray, conn_offsets: np.ndarray, nodes: dict[str, np.ndarray],
+                    conns: dict[str, np.ndarray], input_ids: tuple[int, ...], output_ids: tuple[int, ...],
+                    bias_id: int | None, feed_forward: bool) -> "PopulationStore":
+        """A store of columns whose connections are in each genome's own order: sorted by innovation (the order
+        kept in ``dict_position`` when it differs)."""
         inn = conns["innovation"]
         position = None
         if inn.size > 1:
             descending = np.flatnonzero(inn[1:] <= inn[:-1]) + 1  # rows not above their predecessor ...
             if np.isin(descending, conn_offsets, invert=True).any():  # ... other than a genome's first row
-                owner = np.repeat(np.arange(len(genomes)), np.diff(conn_offsets))
+                owner = np.repeat(np.arange(len(conn_offsets) - 1), np.diff(conn_offsets))
                 position = np.lexsort((inn, owner))
                 conns = {k: v[position] for k, v in conns.items()}
-        return cls(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids), g0.bias_id,
-                   g0.feed_forward, position)
+        return cls(node_offsets, conn_offsets, nodes, conns, tuple(input_ids), tuple(output_ids), bias_id,
+                   feed_forward, position)
 
     def take(self, rows: np.ndarray) -> "PopulationStore":
         """The store of genomes ``rows`` (in that order)."""

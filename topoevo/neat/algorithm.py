@@ -11,7 +11,7 @@ import numpy as np
 
 from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.gcpause import gc_paused
-from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_columns
+from topoevo.genome.columns import genomes_to_columns, is_columns, stored_genomes_from_columns
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
@@ -395,8 +395,8 @@ def _read_population(r: StateReader, state: dict[str, Any], config: Config,
         def fail(f: str, message: str) -> Exception:
             return r.fail(f"algorithm.{key}" + (f if f.startswith("[") else f".{f}"), message)
 
-        out = genomes_from_columns(state[key], fail)
-        for i, g in enumerate(out):
+        out = stored_genomes_from_columns(state[key], fail)
+        for i, g in enumerate(out[:1]):  # (the genomes of a columns object share its inputs, outputs and network)
             _check_genome_shape(r, g, config, f"algorithm.{key}[{i}]")
         return out
 
@@ -509,6 +509,8 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
     w = f"algorithm.history[{i}]"
     row = r.dict(history, i, "algorithm.history")
     sizes = r.dict(row, "species", w)
+    if all(type(size) is int and size >= 1 for size in sizes.values()) and all(map(str.isdigit, sizes)):
+        return {"generation": r.int(row, "generation", w, 0), "species": sizes}
     for sid, size in sizes.items():
         if not sid.isdigit() or isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise r.fail(f"{w}.species", f"expected species ids and their sizes (positive integers), got "
@@ -525,13 +527,14 @@ def _check_counters(r: StateReader, algo: "NEAT") -> None:
         raise r.fail("algorithm.next_key", f"expected more than the largest genome key {top_key}, got "
                                            f"{algo.next_key}")
     t = algo.tracker
-    top_inn = max((i for g in genomes for i in g.conns), default=-1)
+    stores = [PopulationStore.of(group) for group in (algo.population, genomes[len(algo.population):]) if group]
+    top_inn = max((int(st.conns["innovation"].max(initial=-1)) for st in stores), default=-1)
     top_inn = max([top_inn, *(i for i in t.links.values()),
                    *(v for s in (*t.splits.values(), *t.resplits.values()) for v in s[1:])])
     if t.next_innovation <= top_inn:
         raise r.fail("algorithm.tracker.next_innovation", f"expected more than the largest innovation in use "
                                                           f"({top_inn}), got {t.next_innovation}")
-    top_node = max([first_hidden_id(algo.config.genome) - 1, *(n for g in genomes for n in g.nodes),
+    top_node = max([first_hidden_id(algo.config.genome) - 1, *(int(st.nodes["id"].max(initial=-1)) for st in stores),
                     *(s[0] for s in (*t.splits.values(), *t.resplits.values()))])
     if t.next_node_id <= top_node:
         raise r.fail("algorithm.tracker.next_node_id", f"expected more than the largest node id in use "
