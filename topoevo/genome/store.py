@@ -224,8 +224,16 @@ class PopulationStore:
     def views(self, keys: Sequence[int], species: Sequence[int | None], parents: Sequence[tuple[int, ...]]
               ) -> list["StoredGenome"]:
         """Every genome as a :class:`StoredGenome` (genes built on first access)."""
-        new = StoredGenome.view
-        return [new(self, k, key, sp, par) for k, key, sp, par in zip(range(len(self)), keys, species, parents)]
+        new, cls = object.__new__, StoredGenome
+        shape = self.input_ids, self.output_ids, self.bias_id, self.feed_forward
+        out = []
+        for k, key, sp, par in zip(range(len(self)), keys, species, parents):  # (StoredGenome.view, inlined)
+            g = new(cls)
+            g._store, g._row, g._nodes, g._conns = self, k, None, None
+            g.input_ids, g.output_ids, g.bias_id, g.feed_forward = shape
+            g.key, g.fitness, g.species, g.parents = key, None, sp, par
+            out.append(g)
+        return out
 
     def genomes(self, keys: Sequence[int] | None = None, species: Sequence[int | None] | None = None,
                 parents: Sequence[tuple[int, ...]] | None = None) -> list[Genome]:
