@@ -24,8 +24,16 @@ class GenomeRandom(random.Random):
 
     def __init__(self, seed: int):
         super().__init__(seed)
-        self._normal_source = np.random.Generator(np.random.PCG64(seed))
+        self._seed = seed
+        self._source: np.random.Generator | None = None  # made on first use (most generations draw no normal)
         self._normals: list[float] = []
+
+    @property
+    def _normal_source(self) -> np.random.Generator:
+        """The numpy generator the normals come from (seeded like the Python stream)."""
+        if self._source is None:
+            self._source = np.random.Generator(np.random.PCG64(self._seed))
+        return self._source
 
     def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
         normals = self._normals
