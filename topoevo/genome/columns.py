@@ -250,9 +250,11 @@ def stored_genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -
     the same way (a genome that breaks one is named by the same error)."""
     n, ids, bias, names, a = _decode(d, fail)
     feed_forward = d["network"] == "feedforward"
-    if n == 0 or invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
+    if n == 0:
+        return []
+    if invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
                                  names["aggregations"]).size:
-        return genomes_from_columns(d, fail)  # (raises the error naming the genome; or no genomes at all)
+        return genomes_from_columns(d, fail)  # (raises the error naming the genome)
     coded = {"kind": np.array([KIND_LIST.index(k) for k in KINDS], dtype=np.int64),
              "activation": np.array([ACTIVATION_NAMES.index(x) for x in names["activations"]], dtype=np.int64),
              "aggregation": np.array([AGGREGATION_NAMES.index(x) for x in names["aggregations"]], dtype=np.int64)}

@@ -444,8 +444,9 @@ def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[
         raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
     keys = r.list(d, "members", ws)
     members = []
+    plain = set(map(type, keys)) == {int}  # (then each key is checked below without the reader's type checks)
     for j in range(len(keys)):
-        k = r.int(keys, j, f"{ws}.members")
+        k = keys[j] if plain else r.int(keys, j, f"{ws}.members")
         if k not in by_key:
             raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the population")
         if k in placed:
@@ -509,7 +510,8 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
     w = f"algorithm.history[{i}]"
     row = r.dict(history, i, "algorithm.history")
     sizes = r.dict(row, "species", w)
-    if all(type(size) is int and size >= 1 for size in sizes.values()) and all(map(str.isdigit, sizes)):
+    if set(map(type, sizes.values())) == {int} and min(sizes.values(), default=1) >= 1 and \
+            all(map(str.isdigit, sizes)):
         return {"generation": r.int(row, "generation", w, 0), "species": sizes}
     for sid, size in sizes.items():
         if not sid.isdigit() or isinstance(size, bool) or not isinstance(size, int) or size < 1:
