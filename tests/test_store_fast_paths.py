@@ -3,6 +3,7 @@ the compiler's store path (levels by a numba pass) and plain path, checkpoint co
 views that copy and count without building genes, and NEAT's array bookkeeping (same runs as before)."""
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -152,7 +153,7 @@ def test_neat_resumed_from_store_columns_continues_identically():
     algo = NEAT(cfg, seed=11)
     for _ in range(6):
         algo.tell([float(g.num_enabled()) - 0.1 * g.num_hidden for g in algo.ask()])
-    twin = NEAT.from_state_dict(cfg, algo.state_dict())
+    twin = NEAT.from_state_dict(cfg, json.loads(json.dumps(algo.state_dict())))  # (as a checkpoint holds it)
     assert genomes_to_columns(twin.population) == genomes_to_columns(algo.population)
     for a in (algo, twin):
         a.tell([float(g.num_enabled()) for g in a.ask()])

@@ -511,7 +511,7 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
     row = r.dict(history, i, "algorithm.history")
     sizes = r.dict(row, "species", w)
     if set(map(type, sizes.values())) == {int} and min(sizes.values(), default=1) >= 1 and \
-            all(map(str.isdigit, sizes)):
+            set(map(type, sizes)) == {str} and all(map(str.isdigit, sizes)):
         return {"generation": r.int(row, "generation", w, 0), "species": sizes}
     for sid, size in sizes.items():
         if not sid.isdigit() or isinstance(size, bool) or not isinstance(size, int) or size < 1:
