@@ -132,7 +132,7 @@ class PopulationStore:
         types = set(map(type, genomes))
         if StoredGenome not in types:  # plain genomes only
             return cls._read(genomes)
-        one = _one_store(genomes, types)
+        one = one_store(genomes, types)
         if one is not None:
             first, rows = one
             if len(first) == len(genomes) and np.array_equal(rows, np.arange(len(genomes))):
@@ -168,7 +168,7 @@ class PopulationStore:
     def connections_of(cls, genomes: Sequence[Genome], names: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Connection offsets and the connection columns ``names`` of the genomes, as :meth:`of` has them (for
         untouched views of one store, only these columns are gathered)."""
-        one = _one_store(genomes, set(map(type, genomes))) if genomes else None
+        one = one_store(genomes, set(map(type, genomes))) if genomes else None
         if one is None:
             store = cls.of(genomes)
             return store.conn_offsets, [store.conns[n] for n in names]
@@ -268,7 +268,7 @@ def store_unsupported() -> list[str]:
 _row_of, _store_of, _nodes_of = attrgetter("_row"), attrgetter("_store"), attrgetter("_nodes")
 
 
-def _one_store(genomes: Sequence[Genome], types: set[type]) -> tuple[PopulationStore, np.ndarray] | None:
+def one_store(genomes: Sequence[Genome], types: set[type]) -> tuple[PopulationStore, np.ndarray] | None:
     """(store, rows) when the genomes are untouched views of one store (checked in C: views build both gene
     dicts at once), else None."""
     if types != {StoredGenome} or len(set(map(id, map(_store_of, genomes)))) != 1 or \

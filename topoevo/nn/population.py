@@ -17,7 +17,7 @@ from torch import Tensor
 from topoevo.errors import TopoevoError
 from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
-from topoevo.genome.store import PopulationStore, StoredGenome
+from topoevo.genome.store import PopulationStore, StoredGenome, one_store
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
 
 with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
@@ -191,8 +191,13 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
         raise CompileError(f"genome {p} ({len(ins[p])} inputs, {len(outs[p])} outputs, {kind[kinds[p]]}) does not "
                            f"match genome 0 ({ni}, {no}, {kind[ff]})", field=f"genomes[{p}]")
     recurrent = not ff
+    types = set(map(type, genomes))
+    if StoredGenome in types:
+        plan = _one_store_plan(genomes, types, ins, outs, bias_ids, recurrent)
+        if plan is not None:
+            return plan
     try:
-        genes = _store_genes(genomes) if StoredGenome in set(map(type, genomes)) else _plain_genes(genomes)
+        genes = _store_genes(genomes) if StoredGenome in types else _plain_genes(genomes)
     except KeyError as e:
         raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
     node_counts, conn_counts, ids, conn_index = genes.node_counts, genes.conn_counts, genes.ids, genes.conn_index
@@ -283,6 +288,40 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
                 activation=act[perm], aggregation=agg[perm], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
+
+
+def _one_store_plan(genomes: Sequence[Genome], types: set[type], ins: tuple, outs: tuple, bias_ids: tuple,
+                    recurrent: bool) -> Plan | None:
+    """:func:`compile_plan` of untouched views of one population store, by one compiled pass over its arrays
+    (numba is loaded: the store's reproduction kernel uses it); None for anything else, and for genomes the
+    numpy path must name an error in."""
+    one = one_store(genomes, types)
+    if one is None:
+        return None
+    store, rows = one
+    if (len(set(ins)), len(set(outs)), len(set(bias_ids))) != (1, 1, 1) or \
+            (ins[0], outs[0], bias_ids[0]) != (store.input_ids, store.output_ids, store.bias_id):
+        return None
+    if not (len(store) == len(rows) and np.array_equal(rows, np.arange(len(rows)))):
+        store = store.take(rows)
+    if store.nodes["id"].size == 0:
+        return None
+    from topoevo.nn.plan_kernels import store_plan
+
+    n, c = store.nodes, store.conns
+    position = store.dict_position if store.dict_position is not None else np.arange(c["innovation"].size)
+    ok, S, n_rows, order, genome, level, bounds, src, dst, weight, conn_index, out_rows = store_plan(
+        store.node_offsets, n["id"], n["activation"], n["aggregation"], store.conn_offsets, c["in_node"],
+        c["out_node"], c["enabled"], c["weight"], position, np.asarray(ins[0], dtype=np.int64),
+        np.asarray(outs[0], dtype=np.int64), -1 if bias_ids[0] is None else bias_ids[0], recurrent,
+        len(ACTIVATION_LIST), len(AGGREGATION_LIST))
+    if not ok:
+        return None
+    return Plan(size=len(genomes), num_inputs=len(ins[0]), num_outputs=len(outs[0]), recurrent=recurrent,
+                num_sensor_rows=S, num_rows=n_rows, genome=genome, node_id=n["id"][order], bias=n["bias"][order],
+                response=n["response"][order], activation=n["activation"][order].astype(np.int64),
+                aggregation=n["aggregation"][order].astype(np.int64), level=level, src=src, dst=dst,
+                weight=weight, conn_index=conn_index, output_rows=out_rows, level_bounds=bounds)
 
 
 @dataclass
