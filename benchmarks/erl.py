@@ -135,6 +135,22 @@ def run_sb3(env: str, seed: int, steps: int, test_episodes: int) -> dict[str, An
             "cpu_s": round(time.process_time() - t0, 1)}
 
 
+def sb3_settings(env: str) -> dict[str, Any]:
+    """The settings both TD3s ran with (ours from the task file's ``[erl]``/``[model]``, SB3 given the same), and the
+    SB3 version: the record that the comparison was like for like."""
+    import stable_baselines3
+
+    config = load(env, "td3")
+    e, m = config.erl, config.model
+    return {"sb3_version": stable_baselines3.__version__, "actor_hidden": list(m.hidden),
+            "critic_hidden": list(e.critic_hidden), "activation": "relu", "learning_rate": e.actor_learning_rate,
+            "critic_learning_rate": e.critic_learning_rate, "batch_size": e.batch_size,
+            "learning_starts": e.learning_starts, "tau": e.tau, "gamma": e.gamma, "policy_delay": e.policy_delay,
+            "target_policy_noise": e.policy_noise, "target_noise_clip": e.noise_clip,
+            "exploration_noise": e.exploration_noise, "train_freq": "1 episode",
+            "gradient_steps": "one per environment step of the episode", "buffer_size": e.buffer_size}
+
+
 class SB3Actor:
     """Stable-Baselines3's deterministic actor (actions in [-1, 1], as ours) as a batched policy of size 1, so that
     it is tested on our task's held-out episodes through the same environment implementation as our methods."""
@@ -210,6 +226,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"env": args.env, "steps": args.steps}
     for m in [*args.methods.split(","), *(["sb3_td3"] if args.sb3 else [])]:
         result[m] = [r["test_return"] for r in runs if r["method"] == m]
+    if args.sb3:
+        result["sb3_settings"] = sb3_settings(args.env)
     result.update(seeds=seeds, test_episodes=args.test_episodes, sb3_test="our task's held-out episodes", paper=PAPER.get(args.env),
                   ga_settings=GA, random_search_pop=RANDOM_POP, runs=runs, _load_before=load_before)
     name = f"erl_{args.env}"
