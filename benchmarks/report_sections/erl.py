@@ -30,7 +30,8 @@ def render(results_dir: pathlib.Path) -> str:
     notes = []
     for path in files:
         r = json.loads(path.read_text())
-        out.append(f"| {r['env']} | {r['steps']:,} | " + " | ".join(_ms(r.get(m, [])) for m in methods) + " |")
+        part = "" if r.get("complete", True) else " (stopped early: the seeds run so far)"
+        out.append(f"| {r['env']}{part} | {r['steps']:,} | " + " | ".join(_ms(r.get(m, [])) for m in methods) + " |")
         notes.append(f"- {r['env']}: `{r['meta']['command']}` (commit {r['meta']['commit'][:10]}, load before/after "
                      f"{r['meta']['load_before']} / {r['meta']['load_after']}); curves: "
                      f"benchmarks/results/{path.stem}.png")
@@ -53,8 +54,21 @@ def render(results_dir: pathlib.Path) -> str:
                          "per environment step after each episode).")
             notes.append("    Per seed: ours " + ", ".join(f"{x:.0f}" for x in r["td3"]) + "; SB3 "
                          + ", ".join(f"{x:.0f}" for x in r["sb3_td3"]) + f" (medians {statistics.median(r['td3']):.0f} "
-                         f"vs {statistics.median(r['sb3_td3']):.0f}): at n = 3 one failed seed on either side decides "
-                         "the mean.")
+                         f"vs {statistics.median(r['sb3_td3']):.0f}).")
+            if r.get("sb3_settings"):
+                st = r["sb3_settings"]
+                notes.append(f"    Both sides (SB3 {st['sb3_version']}): actor {st['actor_hidden']} / critics "
+                             f"{st['critic_hidden']} ReLU, learning rate {st['learning_rate']:g} (actor and critics), "
+                             f"batch {st['batch_size']}, learning_starts {st['learning_starts']} (uniform random "
+                             f"actions until then), tau {st['tau']:g}, gamma {st['gamma']:g}, policy_delay "
+                             f"{st['policy_delay']}, target noise {st['target_policy_noise']:g} clipped at "
+                             f"{st['target_noise_clip']:g}, Gaussian exploration noise {st['exploration_noise']:g}, "
+                             f"train after each episode with {st['gradient_steps']}, timeouts bootstrapped (not "
+                             "terminal). These are our task file's settings given to SB3, not SB3's defaults (2.9.2: "
+                             "[400, 300], batch 256, learning_starts 100, a gradient step after every environment "
+                             "step). One difference remains: SB3 starts training after the first episode that ends "
+                             "*beyond* learning_starts steps, ours after the one that reaches it (one 200-step "
+                             "episode's updates earlier on Pendulum).")
             if "sb3_test" not in r:
                 notes.append("    Measured before SB3's actor was tested through our task: SB3 trained and was tested on "
                              "gymnasium's environment (same episode seeds), ours on the task's (EnvPool where it has "
