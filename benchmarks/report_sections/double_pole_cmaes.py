@@ -29,7 +29,7 @@ def render(results_dir: pathlib.Path) -> str:
     found = False
     for variant, title in (("dpv", "DPV (single-layer net, no hidden units)"),
                            ("dpnv", "DPNV (Elman recurrent net)")):
-        files = [(f"double_pole_cmaes_{variant}.json", "CMA-ES + IPOP restarts (ours, EvoTorch; task file)"),
+        files = [(f"double_pole_cmaes_{variant}.json", "CMA-ES + restarts (ours, EvoTorch; task file)"),
                  (f"double_pole_cmaes_{variant}_norestart.json", "CMA-ES, no restarts (ours, EvoTorch)")]
         loaded = [(json.loads((results_dir / f).read_text()), label) for f, label in files
                   if (results_dir / f).exists()]
@@ -86,11 +86,11 @@ def render(results_dir: pathlib.Path) -> str:
         out.append("(no results file yet: run the command above)")
     out += ["Notes: same physics, fitness, success test (DPNV: 100,000 decisions then >= 200 of 625 generalization "
             "starts; tests not counted) and evaluation counting (run loop: every candidate of earlier generations, "
-            "restarts included, + the winner's index) on every row. CMA-ES is EvoTorch's CMA-ES (default population "
-            "4 + floor(3 ln D), initial step size `[distribution] sigma`, mean starting at zero). IPOP (Auger & "
-            "Hansen 2005): when a stopping rule fires (TolFun on the best-fitness history, TolX relative to the "
-            "initial sigma, or `restart_generations` since the last start) the search starts again with twice the "
-            "population, up to 9 restarts; EvoTorch's own `IPOP` restarter drives evaluation itself, so the rule is "
+            "restarts included, + the winner's index) on every row. CMA-ES is EvoTorch's CMA-ES (DPV: default population "
+            "4 + floor(3 ln D); DPNV: 26, twice the default; initial step size `[distribution] sigma`, mean starting "
+            "at zero). Restarts: when a stopping rule fires (TolFun on the best-fitness history, TolX relative to the "
+            "initial sigma, or `restart_generations` since the last start) the search starts again, DPV with twice "
+            "the population (IPOP, Auger & Hansen 2005), DPNV with the same population; up to 9 restarts; EvoTorch's own `IPOP` restarter drives evaluation itself, so the rule is "
             "applied in our ask/tell. The DPV generation limit (100) was tuned on seeds 1000-1009 (100: 10/10 solved, "
             "mean 1,090 evaluations; 60: 10/10, 1,329). DPNV was tuned on seeds 1000-1008 at 4.5 degrees (task file "
             "comments). With CMA-ES's default population (13 for 25 weights) most runs failed their first start and "
