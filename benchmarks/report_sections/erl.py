@@ -88,7 +88,8 @@ def render(results_dir: pathlib.Path) -> str:
             "costs ~2.7 ms CPU (Pendulum, 20k steps: 53.6 CPU s), and at a load of 8-10 a niced benchmark got about "
             "a fifth of a core, so a 20k-step TD3 run took ~5 min of wall time. BipedalWalker and Hopper at 50k "
             "steps (ERL, TD3, GA, random search, 3 seeds: ~900 CPU s, dominated by the gradient steps of ERL and "
-            "TD3) did not fit the session at that load; their rows wait for a quiet machine (commands in the table). The papers train for 1-10 million "
+            "TD3) did not fit the session at that load; their rows wait for a quiet machine (commands in the table). "
+            "The papers train for 1-10 million "
             "steps: at 10k steps every method is still near its start, the learner has had few updates, and ERL "
             "spends 10 of every 11 rollouts on its population, so TD3 alone gets more learner-driven data per step. "
             "These rows show the machinery works and is comparable, not the papers' asymptotic ranking.", ""]
