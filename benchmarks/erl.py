@@ -10,7 +10,11 @@ actor. Curves: the best training return of each generation against environment s
     python benchmarks/erl.py --env lunarlander_continuous --steps 20000 --seeds 3 --sb3
 
 Last line: ``{"env": ..., "steps": S, "erl": [...], "td3": [...], "ga": [...], "random_search": [...], ...}``
-(final mean test returns per seed); written to ``benchmarks/results/erl_<env>.json``.
+(final mean test returns per seed); written to ``benchmarks/results/erl_<env>.json``, and rewritten after every
+whole seed (all methods of seed 0, then seed 1, ...) with ``"complete": false`` until the last one, so a run stopped
+early keeps the seeds it finished.
+
+    python benchmarks/erl.py --env pendulum --steps 20000 --seeds 5 --methods td3 --sb3   # our TD3 vs SB3's
 """
 from __future__ import annotations
 
