@@ -16,7 +16,8 @@ from topoevo.config import Config
 from topoevo.errors import ConfigError
 from topoevo.nas.candidate import NASCandidate
 from topoevo.nas.nsga2 import NSGA2, objective_values, survivors
-from topoevo.nas.pareto import crowding_distance, dominates, hypervolume, non_dominated_sort
+from topoevo.nas.pareto import (crowding_distance, dominates, hypervolume, hypervolume_contributions,
+                                non_dominated_sort)
 from topoevo.nas.rea import RegularizedEvolution
 from topoevo.run import Run
 
@@ -88,6 +89,39 @@ def test_survivors_fill_front_by_front_and_cut_by_crowding(rows, count):
         kept = [i for i in idx.tolist() if rank_of[i] == last]
         dropped = [i for i in fronts[last] if i not in kept]
         assert not dropped or min(d[i] for i in kept) >= max(d[i] for i in dropped)
+
+
+@given(points)
+@settings(max_examples=40, deadline=None)
+def test_hypervolume_contributions_are_the_volume_each_point_alone_adds(rows):
+    """Integer points, reference 6: a point's contribution is the number of unit cells only it dominates."""
+    f = np.array(rows, dtype=float)
+    m = f.shape[1]
+    grid = np.array(list(itertools.product(range(6), repeat=m)), dtype=float)
+    covers = (f[None, :, :] <= grid[:, None, :]).all(2)  # (cells, points)
+    alone = covers & (covers.sum(1) == 1)[:, None]
+    np.testing.assert_allclose(hypervolume_contributions(f, np.full(m, 6.0)), alone.sum(0), atol=1e-9)
+
+
+@given(points, st.integers(1, 30))
+@settings(max_examples=40, deadline=None)
+def test_survivors_by_hypervolume_keep_fronts_and_lose_no_more_volume_than_needed(rows, count):
+    """With a reference point: whole fronts first, the last front cut by removing least contributors; the second
+    criterion returned is the contribution within the kept part of the front."""
+    f = np.array(rows, dtype=float)
+    ref = np.full(f.shape[1], 6.0)
+    idx, rank, contribution = survivors(f, count, ref)
+    assert len(idx) == min(count, len(f)) == len(set(idx.tolist()))
+    fronts = brute_fronts(f)
+    rank_of = {i: r for r, front in enumerate(fronts) for i in front}
+    assert rank.tolist() == [rank_of[i] for i in idx.tolist()]
+    last = int(rank.max())
+    kept = [i for i in idx.tolist() if rank_of[i] == last]
+    np.testing.assert_allclose(contribution[rank == last], hypervolume_contributions(f[kept], ref), atol=1e-9)
+    dropped = [i for i in fronts[last] if i not in kept]
+    if len(dropped) == 1:  # one removal: a least contributor of the whole last front
+        whole = dict(zip(fronts[last], hypervolume_contributions(f[fronts[last]], ref)))
+        assert whole[dropped[0]] <= min(whole.values()) + 1e-9
 
 
 # ---- NSGA-II ask/tell ------------------------------------------------------------------------------------------------
