@@ -135,8 +135,9 @@ def fake_fitness(cands: list[NASCandidate]) -> list[float]:
     return [(c.arch.cost().parameters * 7919) % 1000 / 1000 for c in cands]
 
 
-def test_nsga2_keeps_the_population_and_its_front_is_non_dominated():
-    algo = NSGA2(config(), seed=1)
+@pytest.mark.parametrize("diversity", ["crowding", "hypervolume"])
+def test_nsga2_keeps_the_population_and_its_front_is_non_dominated(diversity):
+    algo = NSGA2(config(nsga2_diversity=diversity), seed=1)
     seen: dict[int, NASCandidate] = {}
     hvs = []
     for _ in range(8):
@@ -207,6 +208,22 @@ def test_nsga2_run_writes_pareto_json_resumes_identically_and_plots(tmp_path):
     from topoevo.report.plots import plot_run
 
     assert (tmp_path / "full" / "pareto.png") in plot_run(tmp_path / "full")
+
+
+def test_nsga2_by_hypervolume_resumes_from_its_state_identically():
+    def trace(algo: NSGA2, gens: int) -> list:
+        out = []
+        for _ in range(gens):
+            cands = algo.ask()
+            out.append([c.key for c in cands] + [algo.tell(fake_fitness(cands)).hypervolume])
+        return out
+
+    cfg = config(nsga2_diversity="hypervolume", batch=1)
+    whole = trace(NSGA2(cfg, seed=3), 9)
+    part = NSGA2(cfg, seed=3)
+    first = trace(part, 5)
+    state = json.loads(json.dumps(part.state_dict()))
+    assert first + trace(NSGA2.from_state_dict(cfg, state), 4) == whole
 
 
 # ---- successive halving ----------------------------------------------------------------------------------------------
