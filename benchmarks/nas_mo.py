@@ -2,11 +2,12 @@
 
 Per seed, three runs of the one run loop (``topoevo.run.Run``, in-process evaluator, torch on one thread), every
 architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in benchmarks/nas.py:
-- ``nsga2``: tasks/mnist1d_nsga2.toml (P = 10, 5 children per generation, objectives validation error and
-  parameters), ``--archs`` trained architectures;
+- ``nsga2``: tasks/mnist1d_nsga2.toml (P = 10, one child per generation, objectives validation error and
+  parameters, hypervolume contributions as the second criterion), ``--archs`` trained architectures; with
+  ``--exact`` also ``nsga2_deb``, Deb et al.'s generational form (10 children per generation, crowding distance);
 - ``rea``: tasks/mnist1d_rea.toml (regularized evolution, P = 10, S = 3, one child per generation, accuracy only),
   the same space, training and number of trained architectures; it is also the "full training" side below;
-- ``sh``: tasks/mnist1d_halving.toml: regularized evolution proposing the same number of new architectures, each
+- ``sh``: tasks/mnist1d_halving.toml: regularized evolution proposing ``--sh-archs`` new architectures, each
   trained 1 epoch, the best fifth of each generation continued to 4 epochs from its 1-epoch weights; every new
   architecture enters the queue with its 1-epoch accuracy; the champion is the best 4-epoch one.
 
@@ -17,11 +18,11 @@ Figures per seed:
   among those with <= 10,000 parameters (0 when a run trained none): ``*_best_acc_under_10k``;
 - successive halving against full training: test accuracy of each run's best-by-validation architecture
   (``sh_test_acc``, ``full_test_acc``) and the run's CPU seconds (``sh_cpu_s``, ``full_cpu_s``, process time of the
-  worker that ran it).
+  worker that ran it; the dataset is generated before the clock starts).
 Test accuracy is never used for selection. The last line is one JSON object with those keys (plus means and win
 counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
 
-    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --jobs 2
+    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40
 """
 from __future__ import annotations
 
