@@ -3,6 +3,9 @@ generation asks ``batch`` children, each a one-change mutation (:func:`~topoevo.
 won by a binary tournament (lower non-dominated rank, then larger crowding distance). After training, the P
 survivors of parents + children are chosen front by front, the last front cut by crowding distance (the
 (mu + lambda) elitism of NSGA-II). No crossover: architectures of different lengths have no natural one.
+``[nas] nsga2_diversity = "hypervolume"`` replaces crowding distance, in both places, by each member's exclusive
+hypervolume contribution (as SMS-EMOA): at budgets of a few dozen trainings, crowding distance spends tournaments on
+the front's smallest networks, which add almost no hypervolume; ``batch = 1`` makes the search steady-state.
 
 Objectives (``[nas] objectives``, all minimised): validation error, parameters, multiply-accumulates, measured CPU
 latency per sample. The hypervolume of the survivors' first front, in objectives divided by their reference values
