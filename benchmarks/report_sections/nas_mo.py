@@ -67,6 +67,14 @@ def render(results_dir: pathlib.Path) -> str:
                f"hypervolume {', '.join(num(x, 4) for x in r['nsga2_deb_hv'])}, beating regularized evolution on "
                f"{r['nsga2_deb_hv_wins']}/{n}.\n\n")
     sh_archs = r.get("sh_archs", r["archs"])
+    worst = max(range(n), key=lambda i: r["rea_hv"][i] - r["nsga2_hv"][i])
+    verdict = ("On the reported seeds this still falls short of 4/5: with 40 trainings a run's hypervolume is decided "
+               "by whether its few children find the line of accurate mid-size networks; the hypervolume "
+               "contribution pulls NSGA-II toward the accurate end, but where small networks of the initial "
+               "population are nearly as accurate as the large ones, their larger contributions still steer it to "
+               f"the small end (on seed {worst}, NSGA-II's most accurate network reaches test accuracy "
+               f"{num(r['nsga2_test_acc'][worst], 3)}, regularized evolution's {num(r['full_test_acc'][worst], 3)})."
+               if r["hv_wins"] < 4 else "")
     return f"""## {TITLE}
 
 `{command(r, COMMAND)}` -- {provenance(r)}
@@ -104,7 +112,7 @@ NSGA-II: 30 selection steps instead of 6 with the same 40 trainings) and the exc
 place of crowding distance (as SMS-EMOA, Beume et al. 2007: the last front is cut by removing its least contributor,
 and tournaments between equal ranks go to the larger contributor), `[nas] nsga2_diversity = "hypervolume"`;
 Deb's form stays available (`"crowding"`, the default). Everything else (binary tournament, (mu + lambda) survival
-by non-dominated rank, mutations, initial population) is NSGA-II as before.
+by non-dominated rank, mutations, initial population) is NSGA-II as before. {verdict}
 
 Successive halving, diagnosed on seed 0's trace (read-only; nothing tuned on it): no selection bug. The reported
 model is the best-by-validation among those finishing the 4-epoch rung, and its test accuracy is that model's. The
