@@ -20,8 +20,11 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -80,23 +83,78 @@ class RandomPolicy:
         return torch.rand(obs.shape[0], obs.shape[1], self.outputs, generator=self.gen)
 
 
-def train(algo: Any, task: Any, seed: int, frames: int) -> dict[str, Any]:
-    """Ask/tell until ``frames`` emulator frames are used; returns figures and the champion."""
+@dataclass(frozen=True)
+class Reeval:
+    """The champion pick, the same for every method (Such et al. 2017 re-evaluate their top candidates): the ``top``
+    best candidates of the whole run by their single training episode play ``episodes`` more episodes each (the
+    same episodes for all of them: common random numbers), and the champion is the best mean of those. Its frames
+    count in the run's budget: training stops ``top * episodes * cap`` frames short of it."""
+
+    top: int = 3
+    episodes: int = 5
+
+    def reserve(self, cap: int) -> int:
+        return self.top * self.episodes * cap
+
+
+def identity(candidate: Any) -> Any:
+    """What makes two snapshots the same network (an elite copied into the next generation is one candidate)."""
+    from topoevo.search.seed_chain import SeedChain
+
+    return candidate.seeds if isinstance(candidate, SeedChain) else candidate.key
+
+
+def train(algo: Any, task: Any, seed: int, frames: int, reeval: Reeval, cap: int) -> tuple[dict[str, Any], Any]:
+    """Ask/tell until the training frames reach ``frames - reeval.reserve(cap)``, then pick the champion by
+    re-evaluating the best candidates (:class:`Reeval`); returns the figures and the champion."""
     from topoevo.evaluate.seeds import derive_seeds
 
     used, cpu0, curve = 0, time.process_time(), []
-    while used < frames:
+    pool: list[tuple[float, int, Any]] = []  # (training score, order seen, snapshot): the run's best, deduplicated
+    seen = 0
+    while used < frames - reeval.reserve(cap):
         cands = algo.ask()
         res = task.evaluate(algo.compile_fn(cands), derive_seeds(seed, algo.generation, len(cands)))
         used += res.info["frames"]
-        curve.append(float(res.fitness.max()))
+        f = np.asarray(res.fitness, dtype=np.float64)
+        curve.append(float(f.max()))
+        for i in np.argsort(-f, kind="stable")[:reeval.top].tolist():
+            snap = algo.snapshot(i, float(f[i]))
+            same = [k for k, (_, _, c) in enumerate(pool) if identity(c) == identity(snap)]
+            if same and pool[same[0]][0] >= f[i]:
+                continue
+            pool = [e for k, e in enumerate(pool) if k not in same] + [(float(f[i]), seen, snap)]
+            seen += 1
+        pool = sorted(pool, key=lambda e: (-e[0], e[1]))[:reeval.top]
         algo.tell(res.fitness)
+    train_frames, train_cpu = used, time.process_time() - cpu0
+    champion, reeval_scores, reeval_frames = pick_champion(algo, task, [c for _, _, c in pool], seed, reeval)
+    used += reeval_frames
     cpu = time.process_time() - cpu0
-    return {"frames_used": used, "cpu_s": round(cpu, 2), "fps": round(used / cpu, 1), "generations": algo.generation,
-            "evaluations": algo.evaluations, "best_training": [round(c, 2) for c in curve]}
+    return {"frames_used": used, "training_frames": train_frames, "reeval_frames": reeval_frames,
+            "cpu_s": round(cpu, 2), "training_cpu_s": round(train_cpu, 2), "fps": round(used / cpu, 1),
+            "generations": algo.generation, "evaluations": algo.evaluations,
+            "best_training": [round(c, 2) for c in curve],
+            "reeval": [{"training": round(t, 2), "reeval_mean": round(r, 3)} for (t, _, _), r in
+                       zip(pool, reeval_scores)]}, champion
 
 
-def neat_run(game: str, seed: int, frames: int, cap: int, pop: int, save: Path | None) -> dict[str, Any]:
+def pick_champion(algo: Any, task: Any, pool: list[Any], seed: int, reeval: Reeval
+                  ) -> tuple[Any, list[float], int]:
+    """The best of ``pool`` by its mean over ``reeval.episodes`` more episodes (the same episode seeds for all;
+    ties: the better training score, i.e. the earlier in ``pool``); returns it, the means and the frames used."""
+    from topoevo.evaluate.seeds import derive_seeds
+
+    episodes = derive_seeds(seed + 7_919, 10**6, reeval.episodes)  # a stream training never draws
+    repeated = [c for c in pool for _ in range(reeval.episodes)]
+    res = task.evaluate(algo.compile_fn(repeated), np.tile(episodes, len(pool)))
+    means = np.asarray(res.fitness, dtype=np.float64).reshape(len(pool), reeval.episodes).mean(axis=1)
+    best = int(np.argmax(means))  # first maximum: the better training score
+    return pool[best], [float(m) for m in means], int(res.info["frames"])
+
+
+def neat_run(game: str, seed: int, frames: int, cap: int, pop: int, reeval: Reeval, save: Path | None
+             ) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
     from topoevo.run import fit_genome_to_task
@@ -105,8 +163,7 @@ def neat_run(game: str, seed: int, frames: int, cap: int, pop: int, save: Path |
     config = load_config(task_file, {"task": {"max_episode_frames": cap}, "neat": {"pop_size": pop}})
     task = task_for(game, "ram", cap)
     algo = NEAT(fit_genome_to_task(config, task), seed)
-    out = train(algo, task, seed, frames)
-    champ = algo.best
+    out, champ = train(algo, task, seed, frames, reeval, cap)
     out["score"] = float(task.held_out_return(algo.compile_fn([champ]))[0])
     out["champion_nodes"], out["champion_connections"] = len(champ.nodes), champ.num_enabled()
     if save is not None:
@@ -119,15 +176,14 @@ def neat_run(game: str, seed: int, frames: int, cap: int, pop: int, save: Path |
 
 
 def chain_run(kind: str, game: str, seed: int, frames: int, cap: int, pop: int, truncation: int, sigma: float,
-              save: Path | None) -> dict[str, Any]:
+              reeval: Reeval, save: Path | None) -> dict[str, Any]:
     from topoevo.search.dqn import DQNSpec
     from topoevo.search.seed_chain import DeepGA, DeepGAParams, SeedRandomSearch
 
     task = task_for(game, "pixels", cap)
     cls = DeepGA if kind == "ga" else SeedRandomSearch
     algo = cls(DQNSpec(task.num_outputs), DeepGAParams(pop_size=pop, truncation=truncation, sigma=sigma), seed)
-    out = train(algo, task, seed, frames)
-    champ = algo.best
+    out, champ = train(algo, task, seed, frames, reeval, cap)
     out["score"] = float(task.held_out_return(algo.compile_fn([champ]))[0])
     out["chain_length"] = len(champ.seeds)
     if save is not None and kind == "ga":
@@ -195,6 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--ga-pop", type=int, default=16)
     ap.add_argument("--truncation", type=int, default=4)
     ap.add_argument("--sigma", type=float, default=0.002)
+    ap.add_argument("--reeval-top", type=int, default=3, help="candidates re-evaluated for the champion pick")
+    ap.add_argument("--reeval-episodes", type=int, default=5, help="episodes of each re-evaluation")
     ap.add_argument("--algorithms", default="neat_ram,ga_pixels,random_search")
     ap.add_argument("--skip-random-policy", action="store_true",
                     help="do not test the random policy (a partial run whose merge takes it from another part)")
@@ -209,6 +267,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return merge(args.name, args.merge.split(","), argv if argv is not None else sys.argv[1:], load_before)
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     algos = args.algorithms.split(",")
+    reeval = Reeval(args.reeval_top, args.reeval_episodes)
     games: dict[str, Any] = {}
     for game in [g.strip() for g in args.games.split(",") if g.strip()]:
         from topoevo.tasks.atari import rom_id
@@ -223,10 +282,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             log.warning("%s seed %d: random policy %s", key, seed, rp)
             for a in algos:
                 if a == "neat_ram":
-                    r = neat_run(key, seed, args.frames, args.episode_frames, args.neat_pop, save)
+                    r = neat_run(key, seed, args.frames, args.episode_frames, args.neat_pop, reeval, save)
                 else:
                     r = chain_run("ga" if a == "ga_pixels" else "rs", key, seed, args.frames, args.episode_frames,
-                                  args.ga_pop, args.truncation, args.sigma, save)
+                                  args.ga_pop, args.truncation, args.sigma, reeval, save)
                 entry["runs"][a].append({"seed": seed, **r})
                 log.warning("%s seed %d %s: score %.2f (random %s), %d frames, %.0f CPU s", key, seed, a,
                             r["score"], rp, r["frames_used"], r["cpu_s"])
@@ -235,7 +294,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         games[key] = entry
     result = {"frames": args.frames, "episode_frames": args.episode_frames, "games": games,
               "settings": {"neat_pop": args.neat_pop, "ga_pop": args.ga_pop, "truncation": args.truncation,
-                           "sigma": args.sigma, "held_out_episodes": 30}}
+                           "sigma": args.sigma, "held_out_episodes": 30, "reeval_top": args.reeval_top,
+                           "reeval_episodes": args.reeval_episodes}}
     return finish(args.name, result, ["benchmarks/atari.py"] + (argv if argv is not None else sys.argv[1:]),
                   seeds, load_before)
 
