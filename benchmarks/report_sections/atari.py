@@ -36,7 +36,8 @@ def budget_text(d: dict) -> str:
     px, rm = mean(pixel), mean(ram)
     return (f"What the published budgets would cost here: the DQN network on pixels ran at {px:,.0f} frames per CPU "
             f"second, so one deep-GA run of Such et al. (1B frames) would take {1e9 / px / 86400:,.0f} CPU-days "
-            f"(Such et al. report about 4 hours on one workstation, or 1 hour on 720 cores); NEAT on RAM ran at {rm:,.0f} frames per CPU second, "
+            "(Such et al. report about 4 hours on one workstation, or 1 hour on 720 cores); NEAT on RAM ran at "
+            f"{rm:,.0f} frames per CPU second, "
             f"so Hausknecht et al.'s 100 x 250 episodes of up to 50,000 frames (at most 1.25B frames) would take up "
             f"to {1.25e9 / rm / 86400:,.0f} CPU-days.")
 
