@@ -29,7 +29,8 @@ def load_range(d: dict) -> str:
 
 def budget_text(d: dict) -> str:
     """What the published budgets would cost at the frames/s measured here."""
-    pixel = [r["fps"] for e in d["games"].values() for a in ("ga_pixels", "random_search") for r in e["runs"].get(a, [])]
+    pixel = [r["fps"] for e in d["games"].values() for a in ("ga_pixels", "random_search")
+             for r in e["runs"].get(a, [])]
     ram = [r["fps"] for e in d["games"].values() for r in e["runs"].get("neat_ram", [])]
     if not pixel or not ram:
         return ""

@@ -3,9 +3,9 @@ Computation 5(1)): there is no fixed opponent; each generation every genome play
 population (sampled without replacement, never itself) and ``hall_of_fame`` past generation champions (sampled
 uniformly from all of them: the hall of fame keeps evolution from forgetting how to beat old strategies). Its fitness
 is its mean net score over every game it played that generation: the ones it was drawn into as another member's
-opponent count too (from its own side), so a member plays about ``2 * opponents + hall_of_fame`` games. Any ask/tell algorithm whose ``compile_fn`` gives a batched policy works (NEAT,
-the weight GA): the population and the sampled champions are compiled into one policy, and all matches of a
-generation run as one batch.
+opponent count too (from its own side), so a member plays about ``2 * opponents + hall_of_fame`` games. Any
+ask/tell algorithm whose ``compile_fn`` gives a batched policy works (NEAT, the weight GA): the population and the
+sampled champions are compiled into one policy, and all matches of a generation run as one batch.
 
 Settings are the ``[selfplay]`` table (:class:`SelfPlayConfig`); the game is Slime Volleyball
 (:mod:`topoevo.tasks.slimevolley`). Opponent sampling and match seeds come from the run seed only.
