@@ -20,14 +20,17 @@ def render(results_dir: pathlib.Path) -> str:
             f"{meta['load_after'][0]:.1f})", "",
             f"NEAT population {s['pop']}, {d['generations']} generations; each genome plays {s['opponents']} "
             f"members of its population and {s['hall_of_fame']} hall-of-fame champions per generation (Rosin & "
-            f"Belew 1997); fitness = mean net score. Held-out tests: {s['test_games']} games each, seeds never used "
-            "in training.", "",
-            "| seed | vs built-in: gen-0 champion | vs built-in: final champion | final beats gen-0 champion "
-            "(share of games) | mean net score vs gen-0 | CPU s |", "|---|---|---|---|---|---|"]
+            "Belew 1997); fitness = " + s.get("fitness", "mean net score over the games it chose (right side only)")
+            + f". Held-out tests: {s['test_games']} games each, seeds never used in training.", "",
+            "| seed | vs built-in: gen-0 champion | vs built-in: final champion | improved | final beats gen-0 "
+            "champion (share of games) | mean net score vs gen-0 | CPU s | CPU s per generation |",
+            "|---|---|---|---|---|---|---|---|"]
     for seed, r in zip(meta["seeds"], d["runs"]):
         curve = r["builtin_curve"]
-        out.append(f"| {seed} | {curve['0']:.2f} | {r['vs_builtin']:.2f} | {r['vs_gen0']:.0%} | "
-                   f"{r['vs_gen0_mean_score']:.2f} | {r['cpu_s']:.0f} |")
+        per_gen = r.get("cpu_s_per_generation", r["cpu_s"] / d["generations"])
+        out.append(f"| {seed} | {curve['0']:.2f} | {r['vs_builtin']:.2f} | "
+                   f"{'yes' if r['vs_builtin'] > curve['0'] else 'no'} | {r['vs_gen0']:.0%} | "
+                   f"{r['vs_gen0_mean_score']:.2f} | {r['cpu_s']:.0f} | {per_gen:.2f} |")
     out += ["", "Score against the built-in opponent along the run (champions of generations 0, 10, 20, ...): " +
             "; ".join(f"seed {seed}: " + ", ".join(f"g{g} {v:.2f}" for g, v in r["builtin_curve"].items())
                       for seed, r in zip(meta["seeds"], d["runs"])), "",
