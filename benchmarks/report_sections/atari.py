@@ -50,9 +50,9 @@ def render(results_dir: pathlib.Path) -> str:
         return "\n".join(out + ["Results not yet measured: run `python benchmarks/atari.py`.", ""])
     d = json.loads(path.read_text())
     meta = d["meta"]
-    per_algo = isinstance(d["frames"], dict)
-    frames = d["frames"] if per_algo else {a: d["frames"] for a in NAMES}
-    settings = d["settings"] if per_algo else {a: d["settings"] for a in NAMES}
+    frames = d["frames"] if isinstance(d["frames"], dict) else {a: d["frames"] for a in NAMES}
+    # a merged file keys its settings by algorithm, a single run's are shared
+    settings = d["settings"] if set(d["settings"]) <= set(NAMES) else {a: d["settings"] for a in NAMES}
     budget = "; ".join(f"{NAMES[a]}: {frames[a]:,}" for a in NAMES if a in frames)
     neat, ga = settings.get("neat_ram", {}), settings.get("ga_pixels", settings.get("random_search", {}))
     out += [f"`{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "
