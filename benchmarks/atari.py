@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.atari_common import finish  # noqa: E402
+from benchmarks.atari_common import finish, seed_list  # noqa: E402
 
 log = logging.getLogger("benchmarks.atari")
 
@@ -232,7 +232,7 @@ def merge(name: str, parts: list[str], argv: list[str], load_before: tuple[float
     for part in parts:
         d = json.loads((RESULTS / f"{part}.json").read_text())
         partial_meta.append(d["meta"])
-        seeds |= set(d["meta"]["seeds"])
+        seeds |= set(seed_list(d["meta"]["seeds"]))
         episode_frames.add(d["episode_frames"])
         for key, entry in d["games"].items():
             into = games.setdefault(key, {"random_policy": None, "published": PUBLISHED.get(key, {}), "runs": {}})

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.atari_common import RESULTS, finish  # noqa: E402
+from benchmarks.atari_common import RESULTS, finish, seed_list  # noqa: E402
 
 log = logging.getLogger("benchmarks.selfplay")
 
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args_list = argv if argv is not None else sys.argv[1:]
     if args.merge:
         parts = [json.loads((RESULTS / f"{p}.json").read_text()) for p in args.merge.split(",")]
-        runs = sorted(((s, r) for p in parts for s, r in zip(p["meta"]["seeds"], p["runs"])), key=lambda t: t[0])
+        runs = sorted(((s, {"seed": s, **r}) for p in parts
+                       for s, r in zip(seed_list(p["meta"]["seeds"]), p["runs"])), key=lambda t: t[0])
         result = {"vs_builtin": [r["vs_builtin"] for _, r in runs], "vs_gen0": [r["vs_gen0"] for _, r in runs],
                   "generations": parts[0]["generations"], "settings": parts[0]["settings"],
                   "published": PUBLISHED, "runs": [r for _, r in runs], "parts": [p["meta"] for p in parts]}
@@ -105,8 +106,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runs = []
     for seed in seeds:
         save = Path(args.save_champion) if (args.save_champion and seed == 0) else None
-        runs.append(run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame, args.test_games,
-                             save, args.curve_every))
+        runs.append({"seed": seed} | run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame,
+                                              args.test_games, save, args.curve_every))
         log.warning("seed %d: %s", seed, {k: runs[-1][k] for k in ("vs_builtin", "vs_gen0", "cpu_s")})
     result = {"vs_builtin": [r["vs_builtin"] for r in runs], "vs_gen0": [r["vs_gen0"] for r in runs],
               "generations": args.generations,
