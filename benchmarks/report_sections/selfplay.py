@@ -25,7 +25,8 @@ def render(results_dir: pathlib.Path) -> str:
             "| seed | vs built-in: gen-0 champion | vs built-in: final champion | improved | final beats gen-0 "
             "champion (share of games) | mean net score vs gen-0 | CPU s | CPU s per generation |",
             "|---|---|---|---|---|---|---|---|"]
-    for seed, r in zip(meta["seeds"], d["runs"]):
+    seeds = [r.get("seed", k) for k, r in enumerate(d["runs"])]  # older files: seeds 0, 1, ... in order
+    for seed, r in zip(seeds, d["runs"]):
         curve = r["builtin_curve"]
         per_gen = r.get("cpu_s_per_generation", r["cpu_s"] / d["generations"])
         out.append(f"| {seed} | {curve['0']:.2f} | {r['vs_builtin']:.2f} | "
@@ -33,7 +34,7 @@ def render(results_dir: pathlib.Path) -> str:
                    f"{r['vs_gen0_mean_score']:.2f} | {r['cpu_s']:.0f} | {per_gen:.2f} |")
     out += ["", "Score against the built-in opponent along the run (champions of generations 0, 10, 20, ...): " +
             "; ".join(f"seed {seed}: " + ", ".join(f"g{g} {v:.2f}" for g, v in r["builtin_curve"].items())
-                      for seed, r in zip(meta["seeds"], d["runs"])), "",
+                      for seed, r in zip(seeds, d["runs"])), "",
             f"Mean over seeds: final champion {mean(d['vs_builtin']):.2f} against the built-in opponent, beats the "
             f"gen-0 champion in {mean(d['vs_gen0']):.0%} of games.", "",
             "Published (slimevolleygym README leaderboard, mean net score against the built-in opponent over "
