@@ -42,4 +42,26 @@ def render(results_dir: pathlib.Path) -> str:
             ", ".join(f"{k} {v:g}" for k, v in d["published"].items()) +
             " (PPO, CMA-ES and GA self-play figures as quoted in issue 14; the random policy's from the same "
             "leaderboard, not re-checked here).", ""]
+    if "fitness" in s:
+        steps = mean(r["game_steps"] for r in d["runs"])
+        out += ["Checked before this run: fitness comes from games against population members and hall-of-fame "
+                "champions (their mean net score), and the gen-0 comparison plays the final champion against the "
+                "generation-0 champion on both sides (sides alternate, a win is a net score > 0, a tie is not). One "
+                "change: a member drawn as another's opponent now counts that game too (from its own side), which "
+                "about doubles the games behind each fitness at no cost. The observations are the game's own (units "
+                "/ 10: positions within about +-2.4, velocities a few units), and the three sigmoid outputs "
+                "thresholded at 0.5 press (forward, backward, jump) as the environment's MultiBinary(3) action "
+                "does, both mirrored for the left player by the game itself; a batched match equals the same game "
+                "stepped one agent at a time (tests/test_selfplay.py).", "",
+                f"Reading: the goals are not met. Over {d['generations']} generations (about "
+                f"{steps / 1e6:.1f}M game steps per run) the final champion beats the generation-0 champion in "
+                f"{min(d['vs_gen0']):.0%}-{max(d['vs_gen0']):.0%} of games (goal 80%) and stays near the random "
+                "policy's score against the built-in opponent, which returns nearly every ball: the 'improved' "
+                "column compares two 100-game means whose gap is no larger than the wander of the curve along the "
+                "run, so it is no evidence of progress. The fitness of a member of a population of near-random "
+                "players is mostly the luck of the serves (a generation's mean is about 0, since most games are "
+                "between members, and its best about +2 of 5). What budget would meet the goals was not "
+                "measured here: a run costs about "
+                f"{mean(r['cpu_s_per_generation'] for r in d['runs']):.1f} CPU s per generation, so a 1,000-"
+                "generation run (ten times this one) is about half a CPU hour per seed.", ""]
     return "\n".join(out)
