@@ -37,6 +37,12 @@ from benchmarks.atari_common import finish, seed_list  # noqa: E402
 
 log = logging.getLogger("benchmarks.atari")
 
+def mnih_random(score: float) -> dict[str, Any]:
+    """The uniform random policy's score in Mnih et al. 2015 (quoted, not re-checked here)."""
+    return {"score": score, "budget": "uniform random actions, 5-minute episodes",
+            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False}
+
+
 #: published scores next to ours, each with its budget and source. ``verified``: the figure was read in a source
 #: found during this work (the citation says where); False: quoted from the paper's table without re-checking here.
 PUBLISHED: dict[str, dict[str, Any]] = {
@@ -44,29 +50,13 @@ PUBLISHED: dict[str, dict[str, Any]] = {
         "es_salimans2017": {"score": 1440.0, "budget": "1 hour of training on 720 CPUs (the paper's budget)",
                             "source": "Salimans et al. 2017, Table 3 (ES FF, 1 hour, no-op starts), as listed on "
                                       "sotaverified.org", "verified": True},
-        "random_mnih2015": {"score": 210.0, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
+        "random_mnih2015": mnih_random(210.0),
     },
-    "boxing": {
-        "random_mnih2015": {"score": 0.1, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
-    },
-    "freeway": {
-        "random_mnih2015": {"score": 0.0, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
-    },
-    "enduro": {
-        "random_mnih2015": {"score": 0.0, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
-    },
-    "frostbite": {
-        "random_mnih2015": {"score": 65.2, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
-    },
-    "seaquest": {
-        "random_mnih2015": {"score": 68.4, "budget": "uniform random actions, 5-minute episodes",
-                            "source": "Mnih et al. 2015, Extended Data Table 2", "verified": False},
-    },
+    "boxing": {"random_mnih2015": mnih_random(0.1)},
+    "freeway": {"random_mnih2015": mnih_random(0.0)},
+    "enduro": {"random_mnih2015": mnih_random(0.0)},
+    "frostbite": {"random_mnih2015": mnih_random(65.2)},
+    "seaquest": {"random_mnih2015": mnih_random(68.4)},
 }
 
 #: the games of the current results, chosen before any of them was run on them (see the RESULTS notes): three of
