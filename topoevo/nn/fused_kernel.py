@@ -1,0 +1,151 @@
+"""The compiled (numba) kernel of :mod:`topoevo.nn.fused`, in its own module: importing it imports numba (most of a
+second) and loads the machine code from numba's on-disk cache (compiled on first use, a few seconds)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# activation operations (what ``Activation.inplace`` does to z = scale * x); codes are the kernel's own
+OP_NONE, OP_TANH, OP_RELU, OP_STEP, OP_SIN, OP_GAUSS, OP_ABS, OP_CLAMP1 = range(8)
+# aggregations: linear (sum, mean: folded weights) or the reduction of the weighted inputs
+AGG_LINEAR, AGG_PROD, AGG_MAX, AGG_MIN = range(4)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def tanh(z):
+    """tanh in float64 arithmetic without a library call, so loops over it vectorize: ``m = expm1(-2|x|)`` from
+    its Taylor polynomial at ``-2|x| / 64`` (|x| clamped to 20, where tanh is 1 in float64) and six doublings
+    ``expm1(2a) = m (m + 2)``; then ``tanh|x| = -m / (2 + m)``, signed as ``x``. Relative error below 1e-15 (float32
+    results are the correctly rounded tanh); NaN stays NaN."""
+    x = np.float64(z)
+    u = min(abs(x), 20.0) * (-2.0 / 64.0)
+    m = (((((((((((((1.0 / 6227020800.0) * u + 2.08767569878681e-09) * u + 2.505210838544172e-08) * u + 2.755731922398589e-07) * u + 2.7557319223985893e-06) * u + 2.48015873015873e-05) * u + 0.0001984126984126984) * u + 0.001388888888888889) * u + 0.008333333333333333) * u + 0.041666666666666664) * u + 0.16666666666666666) * u + 0.5) * u + 1.0) * u
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    m = m * (m + 2.0)
+    y = math.copysign(-m / (2.0 + m), x)
+    return y if x == x else x
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _activate(op, t):
+    """The activation ``op`` in place on the flat values ``t`` (one loop per operation, so each vectorizes)."""
+    if op == OP_TANH:
+        for j in range(t.size):
+            t[j] = tanh(t[j])
+    elif op == OP_RELU:
+        for j in range(t.size):
+            x = t[j]
+            t[j] = x if (x > 0 or x != x) else 0
+    elif op == OP_STEP:
+        for j in range(t.size):
+            x = t[j]
+            t[j] = 1 if x > 0 else (x if x != x else 0)
+    elif op == OP_SIN:
+        for j in range(t.size):
+            t[j] = math.sin(np.float64(t[j]))
+    elif op == OP_GAUSS:
+        for j in range(t.size):
+            x = np.float64(t[j])
+            t[j] = math.exp(-(x * x))
+    elif op == OP_ABS:
+        for j in range(t.size):
+            t[j] = abs(t[j])
+    elif op == OP_CLAMP1:
+        for j in range(t.size):
+            x = t[j]
+            t[j] = x if x != x else min(max(x, -1), 1)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _reduce(a, V, b, e0, e1, gsrc, gw, goff):
+    """Product, max or min of ``V[gsrc[e], b] * gw[e] + goff[e]`` over ``e`` in ``[e0, e1)`` (0 if empty)."""
+    red = V.dtype.type(0)
+    for e in range(e0, e1):
+        c = V[gsrc[e], b] * gw[e] + goff[e]
+        if e == e0 or c != c:
+            red = c
+        elif a == AGG_PROD:
+            red = red * c
+        elif a == AGG_MAX:
+            red = max(red, c)
+        else:
+            red = min(red, c)
+    return red
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _block(V, T, lo, hi, active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias, gresp):
+    """Pre-activations of computed rows [lo, hi) into ``T`` (rows, B) (see :func:`forward`)."""
+    zero = V.dtype.type(0)
+    for i in range(lo, hi):
+        if not active[i]:
+            continue
+        a = agg[i]
+        for b in range(V.shape[1]):
+            if a == AGG_LINEAR:
+                acc = zero
+                for e in range(rowptr[i], rowptr[i + 1]):
+                    acc += w[e] * V[src[e], b]
+                T[i, b] = acc + bias[i]
+            else:
+                T[i, b] = gbias[i] + gresp[i] * _reduce(a, V, b, gptr[i], gptr[i + 1], gsrc, gw, goff)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _block_1(v, t, off, lo, hi, active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias, gresp):
+    """:func:`_block` for batch 1, on flat views ``v`` and ``t`` (row ``i`` at ``t[off + i]``)."""
+    zero = v.dtype.type(0)
+    for i in range(lo, hi):
+        if not active[i]:
+            continue
+        a = agg[i]
+        if a == AGG_LINEAR:
+            acc = zero
+            for e in range(rowptr[i], rowptr[i + 1]):
+                acc += w[e] * v[src[e]]
+            t[off + i] = acc + bias[i]
+        else:
+            t[off + i] = gbias[i] + gresp[i] * _reduce(a, v.reshape((v.size, 1)), 0, gptr[i], gptr[i + 1], gsrc, gw, goff)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def forward(V, nxt, S, active, bounds, run_ptr, runs, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias,
+            gresp, out, out_rows, out_scale, out_shift):
+    """One call: computed row ``i`` of the plan is row ``S + i`` of the values ``V`` (rows, B); only rows with
+    ``active[i]`` are computed. Feed-forward (``nxt`` is None): block ``k`` is the level of rows ``[bounds[k],
+    bounds[k + 1])``, written in place. Recurrent: one block of every row, written to ``nxt`` and then copied to
+    ``V`` (one synchronous tick). Each block: every row's pre-activation, then the block's activation runs
+    ``runs[run_ptr[k]:run_ptr[k + 1]]`` (start, end, operation) in place. Finally ``out[j] = out_shift[j] +
+    out_scale[j] * V[out_rows[j]]`` (the outputs' stored affine images mapped back).
+
+    A linear row is ``bias[i] + sum_e w[e] * V[src[e]]`` over ``e`` in ``[rowptr[i], rowptr[i + 1])``, summed from
+    zero in edge order and then the bias added (the rounding of the torch steps' sparse product); a product, max or
+    min row reduces ``V[gsrc[e]] * gw[e] + goff[e]`` over its gather edges, then ``gbias[i] + gresp[i] * red``.
+
+    Row numbers (``S``, ``bounds``, ``rowptr``, ``src``, ``gptr``, ``gsrc``) are unsigned: numba then skips the
+    negative-index wraparound of every access (measured: the linear rows take half the time)."""
+    B = V.shape[1]
+    T = V[S:] if nxt is None else nxt
+    for k in range(bounds.size - 1):
+        if B == 1:  # flat views: a third faster than the batched loop
+            _block_1(V.reshape(-1), V.reshape(-1) if nxt is None else nxt.reshape(-1),
+                     S if nxt is None else np.uint64(0), bounds[k], bounds[k + 1], active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias, gresp)
+        else:
+            _block(V, T, bounds[k], bounds[k + 1], active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias,
+                   gresp)
+        for r in range(run_ptr[k], run_ptr[k + 1]):
+            _activate(runs[r, 2], T[runs[r, 0]:runs[r, 1]].reshape(-1))
+    if nxt is not None:
+        for i in range(nxt.shape[0]):
+            if active[i]:
+                for b in range(B):
+                    V[S + i, b] = nxt[i, b]
+    for j in range(out_rows.size):
+        for b in range(B):
+            out[j, b] = out_shift[j] + out_scale[j] * V[out_rows[j], b]
