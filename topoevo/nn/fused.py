@@ -58,18 +58,19 @@ def _code_table(names: list[str], ops: dict[str, str], codes: dict[str, int]) ->
 class FusedProgram:
     """A compiled plan's rows as flat arrays for the fused kernel; ``run(values)`` computes one call in place.
 
-    ``values`` is the population's ``(rows, B)`` value array (inputs and bias rows already set); rows of genomes
-    not in :attr:`supported` are left alone.
+    ``values`` is the population's ``(rows, B)`` value array (bias rows set; recurrent: the state); rows of genomes
+    not in :attr:`supported` are not computed.
 
     >>> import random, numpy as np, torch
     >>> from topoevo.config import GenomeConfig
     >>> from topoevo.genome import InnovationTracker, initial_genome
-    >>> from topoevo.nn.population import compile_plan, fold
+    >>> from topoevo.nn.population import CompiledPopulation, compile_plan, fold
     >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
     >>> plan = compile_plan([g])
     >>> prog = FusedProgram(plan, fold(plan), np.float64)
-    >>> V = np.zeros((plan.num_rows, 1)); V[2] = 1.0   # inputs 0, 0 and the bias row
-    >>> prog.run(V); bool(prog.supported.all())
+    >>> V = np.zeros((plan.num_rows, 1)); V[2] = 1.0   # the inputs' rows and the bias row
+    >>> out = prog.run(np.zeros((1, 1, 2)), V)
+    >>> bool(np.allclose(out, CompiledPopulation([g], torch.float64, fused=False)(np.zeros((1, 1, 2)))))
     True
     """
 
@@ -109,15 +110,17 @@ class FusedProgram:
         self.goff = (plan.weight[nonlin] * f.src_shift[nonlin]).astype(dtype)
         self.gbias = (plan.bias * f.scale).astype(dtype)
         self.gresp = (plan.response * f.scale).astype(dtype)
+        self.simple = bool(self.active.all() and f.all_linear)
         self.out_rows = plan.output_rows.astype(np.uint64)
         out_act = plan.activation[plan.output_rows - S]
         self.out_scale = np.array([a.stored_scale for a in ACTIVATION_LIST])[out_act].astype(dtype)
         self.out_shift = np.array([a.stored_shift for a in ACTIVATION_LIST])[out_act].astype(dtype)
         self._next: np.ndarray | None = None
 
-    def run(self, values: np.ndarray) -> np.ndarray:
-        """One call (feed-forward) or one tick (recurrent) on ``values`` (rows, B), in place; returns the outputs
-        (``P * O``, B), genome-major (the rows of unsupported genomes hold no meaning)."""
+    def run(self, x: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """One call (feed-forward) or one tick (recurrent) on the inputs ``x`` (P, B, I), computed in the values
+        ``values`` (rows, B) in place; returns the outputs (P, B, O) (those of unsupported genomes hold no
+        meaning)."""
         from topoevo.nn.fused_kernel import forward
 
         nxt = None
@@ -125,8 +128,9 @@ class FusedProgram:
             if self._next is None or self._next.shape[1] != values.shape[1] or self._next.dtype != values.dtype:
                 self._next = np.empty((self.agg.size, values.shape[1]), dtype=values.dtype)
             nxt = self._next
-        out = np.empty((self.out_rows.size, values.shape[1]), dtype=values.dtype)
-        forward(values, nxt, self.S, self.active, self.bounds, self.run_ptr, self.runs, self.agg, self.bias,
+        P, B = x.shape[0], x.shape[1]
+        out = np.empty((P, B, self.out_rows.size // P), dtype=values.dtype)
+        forward(x, values, nxt, self.S, self.simple, self.active, self.bounds, self.run_ptr, self.runs, self.agg, self.bias,
                 self.rowptr, self.src, self.w, self.gptr, self.gsrc, self.gw, self.goff, self.gbias, self.gresp, out,
                 self.out_rows, self.out_scale, self.out_shift)
         return out

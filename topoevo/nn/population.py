@@ -355,7 +355,6 @@ class CompiledPopulation:
             sub._values[sub.plan.num_sensor_rows:] = self._values[S:][torch.from_numpy(np.flatnonzero(keep))]
         return sub
 
-    @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
         plan = self.plan
         if not isinstance(x, (np.ndarray, Tensor)):
@@ -367,7 +366,12 @@ class CompiledPopulation:
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
         if (self.fused or (self.fused is None and B <= FUSED_MAX_BATCH)) and self.dtype in _NUMPY_DTYPES:
-            return self._run_fused(x)
+            return self._run_fused(np.ascontiguousarray(x if isinstance(x, np.ndarray) else x.detach().numpy()))
+        return self._run_steps(x)
+
+    @torch.no_grad()
+    def _run_steps(self, x: np.ndarray | Tensor) -> Tensor:
+        """One call through the level-by-level torch steps."""
         current = torch.get_num_threads()
         # too little work to share: thread hand-offs would cost more than they save
         wanted = self.threads if self.threads is not None else (1 if self._small else current)
@@ -399,7 +403,7 @@ class CompiledPopulation:
         for step in self._steps:
             step()
 
-    def _run_fused(self, x: np.ndarray | Tensor) -> Tensor:
+    def _run_fused(self, x: np.ndarray) -> Tensor:
         """One call through the fused kernel (:mod:`topoevo.nn.fused`); genomes it does not know go through the
         torch steps of a sub-population."""
         if self._program is None:
@@ -408,12 +412,10 @@ class CompiledPopulation:
                 self._fallback = CompiledPopulation(
                     [g for g, ok in zip(self.genomes, self._program.supported) if not ok], self.dtype,
                     self.threads, fused=False)
-        self._set_inputs(x)
-        P, B = self.plan.size, x.shape[1]
-        out = torch.from_numpy(self._program.run(self._values.numpy())).view(P, self.plan.num_outputs, B).transpose(1, 2)
+        out = torch.from_numpy(self._program.run(x, self._values_np))
         if self._fallback is not None:
-            rest = torch.from_numpy(np.flatnonzero(~self._program.supported))
-            out[rest] = self._fallback(x[rest.numpy()] if isinstance(x, np.ndarray) else x.index_select(0, rest))
+            rest = np.flatnonzero(~self._program.supported)
+            out[torch.from_numpy(rest)] = self._fallback(x[rest])
         return out
 
     def _bind(self, B: int) -> None:
@@ -421,6 +423,7 @@ class CompiledPopulation:
         call is just the list of tensor operations."""
         plan, S = self.plan, self.plan.num_sensor_rows
         V = self._values = torch.zeros(plan.num_rows, B, dtype=self.dtype)
+        self._values_np = V.numpy() if self.dtype in _NUMPY_DTYPES else None
         V[plan.size * plan.num_inputs:S] = 1.0
         if plan.recurrent:
             self._zero(V)
