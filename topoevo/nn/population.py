@@ -366,7 +366,9 @@ class CompiledPopulation:
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
         if (self.fused or (self.fused is None and B <= FUSED_MAX_BATCH)) and self.dtype in _NUMPY_DTYPES:
-            return self._run_fused(np.ascontiguousarray(x if isinstance(x, np.ndarray) else x.detach().numpy()))
+            # (in the values' dtype: one compiled kernel per population dtype)
+            return self._run_fused(np.ascontiguousarray(x if isinstance(x, np.ndarray) else x.detach().numpy(),
+                                                        dtype=self._values_np.dtype))
         return self._run_steps(x)
 
     @torch.no_grad()
@@ -409,9 +411,13 @@ class CompiledPopulation:
         if self._program is None:
             self._program = FusedProgram(self.plan, self.folded, _NUMPY_DTYPES[self.dtype])
             if not self._program.supported.all():
-                self._fallback = CompiledPopulation(
+                fb = self._fallback = CompiledPopulation(
                     [g for g, ok in zip(self.genomes, self._program.supported) if not ok], self.dtype,
                     self.threads, fused=False)
+                if self.plan.recurrent:  # their state so far (e.g. carried over by narrow), same row order
+                    fb._bind(x.shape[1])
+                    rows = torch.from_numpy(np.flatnonzero(~self._program.active))
+                    fb._values[fb.plan.num_sensor_rows:] = self._values[self.plan.num_sensor_rows:][rows]
         out = torch.from_numpy(self._program.run(x, self._values_np))
         if self._fallback is not None:
             rest = np.flatnonzero(~self._program.supported)
