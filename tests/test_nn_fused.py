@@ -151,10 +151,9 @@ def test_each_kernel_operation_is_the_in_place_activation(act, dtype):
     z = np.concatenate((np.linspace(-40, 40, 801), [0.0, -0.0, 1e-9, -1e-9, 30.5, -61.0]))
     nodes = {0: NodeGene(0, NodeKind.INPUT), 1: NodeGene(1, NodeKind.OUTPUT, 0.0, 1.0 / act.scale, act.name)}
     g = Genome(nodes, {0: ConnectionGene(0, 0, 1, 1.0)}, (0,), (1,), None, True)
-    x = (z / 1.0).reshape(1, -1, 1)
-    got = np.concatenate([CompiledPopulation([g], dtype, fused=True)(x[:, i:i + 1]).numpy().ravel()
-                          for i in range(z.size)])
-    steps = CompiledPopulation([g], dtype, fused=False)(x).numpy().ravel()
+    x = z.reshape(-1, 1, 1)  # one genome per value, batch 1
+    got = CompiledPopulation([g] * z.size, dtype, fused=True)(x).numpy().ravel()
+    steps = CompiledPopulation([g] * z.size, dtype, fused=False)(x).numpy().ravel()
     tol = 1e-6 if dtype == torch.float32 else 1e-13
     np.testing.assert_allclose(got, steps, rtol=tol, atol=tol)
 

@@ -29,6 +29,11 @@ def render(results_dir: Path) -> str:
         ["batch 1, 2 threads", f"{m('batch1_genome_acts_per_s')} ({ratio}, wall)", ""],
         ["batch 1, 1 thread, per CPU second", f"{m('batch1_1thread_cpu_genome_acts_per_s')} ({cpu_ratio})",
          ">= 100x neat-python"],
+        ["batch 1 through the torch steps (`fused=False`), wall / per CPU second",
+         f"{m('batch1_steps_genome_acts_per_s')} / {m('batch1_steps_cpu_genome_acts_per_s')}", ""],
+        ["fused kernel, first call of a process: compile (empty numba cache) / load from the cache",
+         f"{num(d.get('fused_first_call_compile_s'), 1)} s / {num(d.get('fused_first_call_cached_s'), 2)} s",
+         "once per install / per process"],
         ["neat-python `FeedForwardNetwork.activate`", f"{num(np_acts / 1e3 if np_acts else None, 1)} k/s", ""],
         ["neat-python, per CPU second", f"{num(np_cpu / 1e3 if np_cpu else None, 1)} k/s", ""],
         ["dense torch MLP of equal parameter count, batch 64 / 1",
@@ -44,7 +49,9 @@ def render(results_dir: Path) -> str:
 
 1,000 feed-forward genomes grown NEAT-style (4 inputs + bias, 2 outputs, ~40 enabled connections, ~11 hidden
 nodes, 13 topological levels), steepened sigmoid; neat-python 2.0's `FeedForwardNetwork` built from the same
-genomes (outputs agree to float32 rounding). Best of 3 interleaved rounds. Throughput on a shared 2-core machine
+genomes (outputs agree to float32 rounding). Batch 1 runs the fused numba kernel (`topoevo.nn.fused`: every row of
+every genome in one compiled loop); its one-time compile is not in the per-call figures and is listed separately.
+Best of 3 interleaved rounds. Throughput on a shared 2-core machine
 depends strongly on the load (one descheduled thread stalls a 2-thread call); the calibration loop
 (`sum(range(10**6))`) took {num(d.get('calibration_sum_range_1e6_cpu_s', 0) * 1e3, 1)} ms CPU in this run.
 

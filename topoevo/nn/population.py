@@ -30,7 +30,7 @@ with warnings.catch_warnings():  # torch warns once per process that sparse CSR 
 #: a call whose (edges + rows) x batch is below this runs on one thread (the caller's thread count is restored)
 SINGLE_THREAD_WORK = 1 << 17
 #: with ``fused=None``, calls of at most this many input rows per genome run the fused kernel (topoevo.nn.fused)
-FUSED_MAX_BATCH = 1
+FUSED_MAX_BATCH = 2
 
 
 class CompileError(TopoevoError):
