@@ -123,14 +123,13 @@ class FusedProgram:
         meaning)."""
         from topoevo.nn.fused_kernel import forward
 
-        nxt = None
-        if self.recurrent:
-            if self._next is None or self._next.shape[1] != values.shape[1] or self._next.dtype != values.dtype:
-                self._next = np.empty((self.agg.size, values.shape[1]), dtype=values.dtype)
-            nxt = self._next
+        n = self.agg.size if self.recurrent else 0  # (one compiled kernel per dtype: nxt is always an array)
+        if self._next is None or self._next.shape != (n, values.shape[1]) or self._next.dtype != values.dtype:
+            self._next = np.empty((n, values.shape[1]), dtype=values.dtype)
+        nxt = self._next
         P, B = x.shape[0], x.shape[1]
         out = np.empty((P, B, self.out_rows.size // P), dtype=values.dtype)
-        forward(x, values, nxt, self.S, self.simple, self.active, self.bounds, self.run_ptr, self.runs, self.agg, self.bias,
+        forward(x, values, self.recurrent, nxt, self.S, self.simple, self.active, self.bounds, self.run_ptr, self.runs, self.agg, self.bias,
                 self.rowptr, self.src, self.w, self.gptr, self.gsrc, self.gw, self.goff, self.gbias, self.gresp, out,
                 self.out_rows, self.out_scale, self.out_shift)
         return out

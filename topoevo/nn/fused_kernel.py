@@ -13,7 +13,7 @@ OP_NONE, OP_TANH, OP_RELU, OP_STEP, OP_SIN, OP_GAUSS, OP_ABS, OP_CLAMP1 = range(
 AGG_LINEAR, AGG_PROD, AGG_MAX, AGG_MIN = range(4)
 
 
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def tanh(z):
     """tanh in float64 arithmetic without a library call, so loops over it vectorize: ``m = expm1(-2|x|)`` from
     its Taylor polynomial at ``-2|x| / 64`` (|x| clamped to 20, where tanh is 1 in float64) and six doublings
@@ -32,7 +32,7 @@ def tanh(z):
     return y if x == x else x
 
 
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def tanh_f32(z):
     """:func:`tanh` for float32 results: |x| clamped to 9.1 (tanh rounds to 1 in float32 beyond 9.01), so a
     Taylor polynomial of degree 10 suffices (relative error below 1e-11: the results are the correctly rounded
@@ -83,7 +83,7 @@ def _activate(op, t):
             t[j] = x if x != x else min(max(x, -1), 1)
 
 
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _reduce(a, V, b, e0, e1, gsrc, gw, goff):
     """Product, max or min of ``V[gsrc[e], b] * gw[e] + goff[e]`` over ``e`` in ``[e0, e1)`` (0 if empty)."""
     red = V.dtype.type(0)
@@ -147,11 +147,11 @@ def _block_1(v, t, off, lo, hi, active, agg, bias, rowptr, src, w, gptr, gsrc, g
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def forward(x, V, nxt, S, simple, active, bounds, run_ptr, runs, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias,
+def forward(x, V, recurrent, nxt, S, simple, active, bounds, run_ptr, runs, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias,
             gresp, out, out_rows, out_scale, out_shift):
     """One call on the inputs ``x`` (P, B, I), copied to the first ``P * I`` rows of ``V`` (genome-major). Computed
     row ``i`` of the plan is row ``S + i`` of the values ``V`` (rows, B); only rows with
-    ``active[i]`` are computed. Feed-forward (``nxt`` is None): block ``k`` is the level of rows ``[bounds[k],
+    ``active[i]`` are computed. Feed-forward (``nxt`` unused): block ``k`` is the level of rows ``[bounds[k],
     bounds[k + 1])``, written in place. Recurrent: one block of every row, written to ``nxt`` and then copied to
     ``V`` (one synchronous tick). ``simple``: every row is active and linear. Each block: every row's pre-activation, then the block's activation runs
     ``runs[run_ptr[k]:run_ptr[k + 1]]`` (start, end, operation) in place. Finally ``out[p, :, o] = out_shift[j]
@@ -172,20 +172,20 @@ def forward(x, V, nxt, S, simple, active, bounds, run_ptr, runs, agg, bias, rowp
             for j in range(n_in):
                 for b in range(B):
                     V[p * n_in + j, b] = x[p, b, j]
-    T = V[S:] if nxt is None else nxt
+    T = nxt if recurrent else V[S:]
     for k in range(bounds.size - 1):
         if B == 1 and simple:
-            _linear_block_1(V.reshape(-1), V.reshape(-1) if nxt is None else nxt.reshape(-1),
-                            S if nxt is None else np.uint64(0), bounds[k], bounds[k + 1], bias, rowptr, src, w)
+            _linear_block_1(V.reshape(-1), nxt.reshape(-1) if recurrent else V.reshape(-1),
+                            np.uint64(0) if recurrent else S, bounds[k], bounds[k + 1], bias, rowptr, src, w)
         elif B == 1:  # flat views: a third faster than the batched loop
-            _block_1(V.reshape(-1), V.reshape(-1) if nxt is None else nxt.reshape(-1),
-                     S if nxt is None else np.uint64(0), bounds[k], bounds[k + 1], active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias, gresp)
+            _block_1(V.reshape(-1), nxt.reshape(-1) if recurrent else V.reshape(-1),
+                     np.uint64(0) if recurrent else S, bounds[k], bounds[k + 1], active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias, gresp)
         else:
             _block(V, T, bounds[k], bounds[k + 1], active, agg, bias, rowptr, src, w, gptr, gsrc, gw, goff, gbias,
                    gresp)
         for r in range(run_ptr[k], run_ptr[k + 1]):
             _activate(runs[r, 2], T[runs[r, 0]:runs[r, 1]].reshape(-1))
-    if nxt is not None:
+    if recurrent:
         for i in range(nxt.shape[0]):
             if active[i]:
                 for b in range(B):

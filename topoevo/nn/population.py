@@ -245,6 +245,11 @@ class CompiledPopulation:
     ``threads=1`` when other processes share the cores (e.g. a process-pool evaluator): every level's operations
     wait for all threads, so one descheduled thread stalls the call (measured: 100x slower at batch 64 on a busy
     2-core machine). Compile with ``dtype=torch.float64`` for results within 1e-10 of the reference interpreter.
+    ``fused``: run calls through the fused kernel (:mod:`topoevo.nn.fused`, one compiled loop over every row of
+    every genome; float32 and float64 only); ``None`` (default) means for calls of at most ``FUSED_MAX_BATCH``
+    input rows per genome, where it is faster; ``False`` always uses the torch steps. The two agree to the last
+    bit of the activations (see :mod:`topoevo.nn.fused`); which one runs depends only on the batch size, so
+    results stay the same for any split of the population.
 
     >>> import random, torch
     >>> from topoevo.config import GenomeConfig
@@ -476,6 +481,14 @@ class Folded:
     ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias. Edges are the plan's (sorted
     by target row, then source row); ``linear`` marks those into sum/mean nodes, whose sums are ``rowptr``'s slices
     of ``lin_src``/``lin_w``.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
+    >>> f = fold(compile_plan([g]))
+    >>> f.scale.tolist(), f.rowptr.tolist()   # one sigmoid output (input scale 4.9 / 2), its 3 edges
+    ([2.45], [0, 3])
     """
 
     scale: np.ndarray  # per computed row: the activation's input scale
