@@ -19,9 +19,16 @@ _TAYLOR_10 = tuple(1.0 / math.factorial(k) for k in range(10, 0, -1))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _tanh_from_expm1(x, m):
-    """tanh(x) from ``m = expm1(-2|x| / 64)``: six doublings ``expm1(2a) = m (m + 2)`` give ``m = expm1(-2|x|)``,
-    then ``tanh|x| = -m / (2 + m)``, signed as ``x``; NaN stays NaN."""
+def _tanh(z, limit, taylor):
+    """tanh(z) in float64 arithmetic: ``m = expm1(-2|x| / 64)`` from the Taylor coefficients ``taylor`` (|x|
+    clamped to ``limit``), six doublings ``expm1(2a) = m (m + 2)`` give ``m = expm1(-2|x|)``, then ``tanh|x| = -m /
+    (2 + m)``, signed as ``x``; NaN stays NaN."""
+    x = np.float64(z)
+    u = min(abs(x), limit) * (-2.0 / 64.0)
+    m = 0.0
+    for c in taylor:
+        m = m * u + c
+    m = m * u
     for _ in range(6):
         m = m * (m + 2.0)
     y = math.copysign(-m / (2.0 + m), x)
@@ -30,27 +37,16 @@ def _tanh_from_expm1(x, m):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def tanh(z):
-    """tanh in float64 arithmetic without a library call, so loops over it vectorize: expm1 at ``-2|x| / 64``
-    from its Taylor polynomial of degree 13 (|x| clamped to 20, where tanh is 1 in float64), then
-    :func:`_tanh_from_expm1`. Relative error below 1e-15."""
-    x = np.float64(z)
-    u = min(abs(x), 20.0) * (-2.0 / 64.0)
-    p = 0.0
-    for c in _TAYLOR_13:
-        p = p * u + c
-    return _tanh_from_expm1(x, p * u)
+    """tanh without a library call, so loops over it vectorize (:func:`_tanh`: degree 13, |x| clamped to 20,
+    where tanh is 1 in float64). Relative error below 1e-15."""
+    return _tanh(z, 20.0, _TAYLOR_13)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def tanh_f32(z):
     """:func:`tanh` for float32 results: |x| clamped to 9.1 (tanh rounds to 1 in float32 beyond 9.01), so degree
     10 suffices (relative error below 1e-11: the correctly rounded float32 tanh in every value tested)."""
-    x = np.float64(z)
-    u = min(abs(x), 9.1) * (-2.0 / 64.0)
-    p = 0.0
-    for c in _TAYLOR_10:
-        p = p * u + c
-    return _tanh_from_expm1(x, p * u)
+    return _tanh(z, 9.1, _TAYLOR_10)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
