@@ -19,6 +19,7 @@ from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
 from topoevo.genome.store import PopulationStore, StoredGenome, one_store
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
+from topoevo.nn.fused import FusedProgram
 
 with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
     warnings.simplefilter("ignore")
@@ -28,6 +29,8 @@ with warnings.catch_warnings():  # torch warns once per process that sparse CSR 
 
 #: a call whose (edges + rows) x batch is below this runs on one thread (the caller's thread count is restored)
 SINGLE_THREAD_WORK = 1 << 17
+#: with ``fused=None``, calls of at most this many input rows per genome run the fused kernel (topoevo.nn.fused)
+FUSED_MAX_BATCH = 2
 
 
 class CompileError(TopoevoError):
@@ -40,6 +43,7 @@ _MEAN = AGGREGATION_CODES["mean"]
 _SCALE = np.array([a.scale for a in ACTIVATION_LIST])
 _STORED_SCALE = np.array([a.stored_scale for a in ACTIVATION_LIST])
 _STORED_SHIFT = np.array([a.stored_shift for a in ACTIVATION_LIST])
+_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 @dataclass
@@ -361,6 +365,11 @@ class CompiledPopulation:
     ``threads=1`` when other processes share the cores (e.g. a process-pool evaluator): every level's operations
     wait for all threads, so one descheduled thread stalls the call (measured: 100x slower at batch 64 on a busy
     2-core machine). Compile with ``dtype=torch.float64`` for results within 1e-10 of the reference interpreter.
+    ``fused``: run calls through the fused kernel (:mod:`topoevo.nn.fused`, one compiled loop over every row of
+    every genome; float32 and float64 only); ``None`` (default) means for calls of at most ``FUSED_MAX_BATCH``
+    input rows per genome, where it is faster; ``False`` always uses the torch steps. The two agree to the last
+    bit of the activations (see :mod:`topoevo.nn.fused`); which one runs depends only on the batch size, so
+    results stay the same for any split of the population.
 
     >>> import random, torch
     >>> from topoevo.config import GenomeConfig
@@ -372,13 +381,16 @@ class CompiledPopulation:
     torch.Size([3, 4, 1])
     """
 
-    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32, threads: int | None = None):
+    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32, threads: int | None = None,
+                 fused: bool | None = None):
         self.genomes = list(genomes)
         self.dtype = dtype
         self.threads = threads
+        self.fused = fused
         with gc_paused():  # (its reads of the genes allocate many objects, none in a cycle)
             self.plan = plan = compile_plan(self.genomes)
-        self._blocks = _build_blocks(plan, dtype)
+        self.folded = fold(plan)
+        self._blocks = _build_blocks(plan, dtype, self.folded)
         self._out_rows = torch.from_numpy(plan.output_rows)
         # sigmoid rows hold t with value 0.5 t + 0.5: outputs are mapped back, a zero state is t = -1
         out_act = plan.activation[plan.output_rows - plan.num_sensor_rows]
@@ -394,6 +406,8 @@ class CompiledPopulation:
         self._inputs: Tensor | None = None
         self._steps: list[Callable[[], object]] = []
         self._small = True
+        self._program: FusedProgram | None = None
+        self._fallback: CompiledPopulation | None = None  # the genomes the fused kernel does not know
 
     # ---- BatchedPolicy ---------------------------------------------------------------------------------------
     @property
@@ -419,6 +433,8 @@ class CompiledPopulation:
         """Zero the recurrent state (no-op for feed-forward populations)."""
         if self.plan.recurrent and self._values is not None:
             self._zero(self._values)
+        if self._fallback is not None:
+            self._fallback.reset()
 
     def _zero(self, V: Tensor) -> None:
         state = V[self.plan.num_sensor_rows:]
@@ -429,7 +445,7 @@ class CompiledPopulation:
 
     def select(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
         """A new population of the genomes at ``indices`` (recompiled from the genomes given at construction)."""
-        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads)
+        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads, self.fused)
 
     def narrow(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
         """The genomes at the increasing ``indices``, carrying over their recurrent state: the next call gives the
@@ -454,12 +470,16 @@ class CompiledPopulation:
         if self.plan.recurrent and self._values is not None:
             # computed rows are ordered by (level, activation, aggregation, genome, node): a subset keeps the order
             S = self.plan.num_sensor_rows
+            fb = self._fallback
+            if fb is not None and fb._values is not None and fb._values.shape[1] == self._values.shape[1]:
+                # the state of the genomes the fused kernel left to the torch steps (same row order)
+                rows = torch.from_numpy(np.flatnonzero(~self._program.active))
+                self._values[S:][rows] = fb._values[fb.plan.num_sensor_rows:]
             keep = np.isin(self.plan.genome, idx)
             sub._bind(self._values.shape[1])
             sub._values[sub.plan.num_sensor_rows:] = self._values[S:][torch.from_numpy(np.flatnonzero(keep))]
         return sub
 
-    @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
         plan = self.plan
         if not isinstance(x, (np.ndarray, Tensor)):
@@ -470,6 +490,15 @@ class CompiledPopulation:
         B = x.shape[1]
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
+        if (self.fused or (self.fused is None and B <= FUSED_MAX_BATCH)) and self.dtype in _NUMPY_DTYPES:
+            # (in the values' dtype: one compiled kernel per population dtype)
+            return self._run_fused(np.ascontiguousarray(x if isinstance(x, np.ndarray) else x.detach().numpy(),
+                                                        dtype=self._values_np.dtype))
+        return self._run_steps(x)
+
+    @torch.no_grad()
+    def _run_steps(self, x: np.ndarray | Tensor) -> Tensor:
+        """One call through the level-by-level torch steps."""
         current = torch.get_num_threads()
         # too little work to share: thread hand-offs would cost more than they save
         wanted = self.threads if self.threads is not None else (1 if self._small else current)
@@ -481,25 +510,51 @@ class CompiledPopulation:
                 torch.set_num_threads(current)
         else:
             self._run(x)
+        return self._outputs()
+
+    def _outputs(self) -> Tensor:
         out = self._values.index_select(0, self._out_rows)
         if self._out_affine is not None:
             out = torch.addcmul(self._out_affine[0], out, self._out_affine[1])
         # a fresh (P, O, B) tensor seen as (P, B, O): no copy (the transposing copy costs as much as a level)
-        return out.view(P, plan.num_outputs, B).transpose(1, 2)
+        return out.view(self.plan.size, self.plan.num_outputs, self._values.shape[1]).transpose(1, 2)
 
-    def _run(self, x: np.ndarray | Tensor) -> None:
+    def _set_inputs(self, x: np.ndarray | Tensor) -> None:
         if isinstance(x, np.ndarray):  # numpy copies (and casts) straight into the values: no tensor wrapping
             np.copyto(self._inputs.numpy(), x.transpose(0, 2, 1), casting="unsafe")
         else:
             self._inputs.copy_(x.transpose(1, 2))
+
+    def _run(self, x: np.ndarray | Tensor) -> None:
+        self._set_inputs(x)
         for step in self._steps:
             step()
+
+    def _run_fused(self, x: np.ndarray) -> Tensor:
+        """One call through the fused kernel (:mod:`topoevo.nn.fused`); genomes it does not know go through the
+        torch steps of a sub-population."""
+        if self._program is None:
+            self._program = FusedProgram(self.plan, self.folded, _NUMPY_DTYPES[self.dtype])
+            if not self._program.supported.all():
+                fb = self._fallback = CompiledPopulation(
+                    [g for g, ok in zip(self.genomes, self._program.supported) if not ok], self.dtype,
+                    self.threads, fused=False)
+                if self.plan.recurrent:  # their state so far (e.g. carried over by narrow), same row order
+                    fb._bind(x.shape[1])
+                    rows = torch.from_numpy(np.flatnonzero(~self._program.active))
+                    fb._values[fb.plan.num_sensor_rows:] = self._values[self.plan.num_sensor_rows:][rows]
+        out = torch.from_numpy(self._program.run(x, self._values_np))
+        if self._fallback is not None:
+            rest = np.flatnonzero(~self._program.supported)
+            out[torch.from_numpy(rest)] = self._fallback(x[rest])
+        return out
 
     def _bind(self, B: int) -> None:
         """Allocate the values (and recurrent state) for batch size ``B`` and bind every step to its views, so a
         call is just the list of tensor operations."""
         plan, S = self.plan, self.plan.num_sensor_rows
         V = self._values = torch.zeros(plan.num_rows, B, dtype=self.dtype)
+        self._values_np = V.numpy() if self.dtype in _NUMPY_DTYPES else None
         V[plan.size * plan.num_inputs:S] = 1.0
         if plan.recurrent:
             self._zero(V)
@@ -536,13 +591,41 @@ def _gather_step(gt: _Gather, V: Tensor, out: Tensor, slot: Tensor) -> None:
     out.index_copy_(0, gt.rows, torch.addcmul(gt.bias, gt.response, red))
 
 
-def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
-    """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs.
+@dataclass
+class Folded:
+    """The arithmetic of a plan's computed rows with every constant folded in (numpy, float64), shared by the
+    level-by-level torch steps and the fused kernel (:mod:`topoevo.nn.fused`).
 
     Sum and mean nodes: ``act(scale * (bias + response * agg))`` = ``act_inplace(scale * bias + sum(w' x))`` with
-    ``w' = scale * response * w`` (divided by the fan-in for mean), one sparse product per block. A source whose
-    value is stored as ``t`` with ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias.
+    ``w' = scale * response * w`` (divided by the fan-in for mean). A source whose value is stored as ``t`` with
+    ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias. Edges are the plan's (sorted
+    by target row, then source row); ``linear`` marks those into sum/mean nodes, whose sums are ``rowptr``'s slices
+    of ``lin_src``/``lin_w``.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
+    >>> f = fold(compile_plan([g]))
+    >>> f.scale.tolist(), f.rowptr.tolist()   # one sigmoid output (input scale 4.9 / 2), its 3 edges
+    ([2.45], [0, 3])
     """
+
+    scale: np.ndarray  # per computed row: the activation's input scale
+    src_a: np.ndarray  # per edge: the stored scale of its source (1 unless the source stores an affine image)
+    src_shift: np.ndarray  # per edge: the stored shift of its source
+    dst_c: np.ndarray  # per edge: the computed-row position of its target
+    linear: np.ndarray  # per edge: its target aggregates linearly (sum, mean)
+    all_linear: bool
+    lin_src: np.ndarray  # sources (rows) of the linear edges
+    lin_w: np.ndarray  # their folded weights
+    rowptr: np.ndarray  # (computed rows + 1): computed row i's linear edges are [rowptr[i], rowptr[i + 1])
+    bias: np.ndarray  # per computed row: the folded bias (linear rows)
+
+
+def fold(plan: Plan) -> Folded:
+    """Fold responses, input scales, mean fan-ins and stored affine maps into weights and biases (see
+    :class:`Folded`)."""
     S, n_comp = plan.num_sensor_rows, plan.activation.size
     scale = _SCALE[plan.activation]
     dst_c = plan.dst - S  # computed-row position of each edge's target
@@ -568,7 +651,15 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
         shift = (src_c_shift if all_linear else src_c_shift[e_lin])[lin_aff] * lin_w[lin_aff]
         bias = bias + np.bincount(lin_dst[lin_aff], weights=shift, minlength=n_comp)
         lin_w = lin_w * (src_a if all_linear else src_a[e_lin])
-    rowptr = np.searchsorted(lin_dst, np.arange(n_comp + 1))
+    return Folded(scale, src_a, src_c_shift, dst_c, e_lin, all_linear, lin_src, lin_w,
+                  np.searchsorted(lin_dst, np.arange(n_comp + 1)), bias)
+
+
+def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
+    """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs."""
+    S, n_comp = plan.num_sensor_rows, plan.activation.size
+    scale, src_a, src_c_shift, dst_c, e_lin, all_linear = f.scale, f.src_a, f.src_shift, f.dst_c, f.linear, f.all_linear
+    lin_src, lin_w, bias, rowptr = f.lin_src, f.lin_w, f.bias, f.rowptr
     idx_dtype = np.int32 if plan.num_rows < 2**31 - 1 else np.int64
     t_col = torch.from_numpy(lin_src.astype(idx_dtype))
     t_val = torch.from_numpy(lin_w).to(dtype)
