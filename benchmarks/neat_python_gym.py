@@ -142,17 +142,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1 (tune on "
+                                                                ">= 1000)")
     ap.add_argument("--generations", type=int, default=15, help="neat-python's generations")
     ap.add_argument("--peer-budget-cpu-s", type=float, default=900.0)
     ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--results-dir", type=Path, default=None, help="where to write the JSON (default: "
+                                                                    "benchmarks/results; elsewhere for tuning runs)")
     args = ap.parse_args(argv)
     start()
     logging.disable(logging.WARNING)
     out: dict[str, Any] = {"cases": {}}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             rows = []
-            for seed in range(args.seeds):
+            for seed in seeds:
                 peer = neat_python_run(case, seed, args.generations, args.peer_budget_cpu_s)
                 ours = topoevo_run(case, seed, peer["final_mean_fitness"], 3 * args.generations, Path(tmp))
                 ratio = None if ours["cpu_s_to_target"] is None else ours["cpu_s_to_target"] / peer["total_cpu_s"]
@@ -168,7 +173,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary = {"cases": {c: {k: v for k, v in d.items() if k != "runs"} for c, d in out["cases"].items()}}
     out["summary"] = summary
     write_results("neat_python_gym", out, sys.argv if argv is None else ["benchmarks/neat_python_gym.py", *argv],
-                  seeds=range(args.seeds))
+                  seeds=seeds, directory=args.results_dir)
     print(json.dumps(out))
     return out
 
