@@ -423,6 +423,60 @@ def test_species_fitness_func_mean_decides_stagnation(tmp_path):
     assert stagnant_after("max") >= 5 and stagnant_after("mean") == 1
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(-500, 500), st.integers(1, 60)), min_size=1, max_size=9),
+       st.integers(2, 300), st.integers(0, 3), st.floats(0, 200), st.floats(0, 200))
+def test_neat_python_allotment_equals_neat_pythons(species, pop_size, min_size, below, above):
+    """reproduction.allotment = 'neat_python' gives exactly neat-python 2.0's spawn counts (where neat-python gives
+    any: it raises when its minima cannot be met)."""
+    from neat.reproduction import DefaultReproduction
+
+    from topoevo.neat.reproduction import neat_python_spawn
+
+    means, sizes = [m for m, _ in species], [n for _, n in species]
+    lo, hi = min(means) - below, max(means) + above
+    adjusted = [(m - lo) / max(1.0, hi - lo) for m in means]
+    try:
+        want = DefaultReproduction.compute_spawn(adjusted, sizes, pop_size, min_size)
+        want = DefaultReproduction._adjust_spawn_exact(None, want, pop_size, min_size)
+    except (RuntimeError, ZeroDivisionError):
+        return
+    assert neat_python_spawn(means, sizes, lo, hi, pop_size, min_size) == want
+
+
+def test_elitism_copies_the_best_members_unchanged():
+    """reproduction.elitism = k: the k best members of each species come back unchanged (neat-python's elitism)."""
+    from topoevo.config import Config
+    from topoevo.neat.algorithm import NEAT
+
+    cfg = Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1},
+                            "neat": {"pop_size": 20, "array_kernels": False},
+                            "species": {"compatibility_threshold": 1e9},
+                            "reproduction": {"elitism": 3, "elitism_threshold": 0, "mutate_only_prob": 0.0}})
+    algo = NEAT(cfg, seed=0)
+    pop = algo.ask()
+    fitness = [float(i) for i in range(len(pop))]
+    best = sorted(range(len(pop)), key=lambda i: -fitness[i])[:3]
+    algo.tell(fitness)
+    children = algo.ask()
+    from topoevo.genome.io import genome_to_dict
+
+    def shape(g):
+        d = genome_to_dict(g)
+        return d["nodes"], d["connections"]
+
+    kept = [c for c in children if c.parents and len(c.parents) == 1 and c.parents[0] in {pop[i].key for i in best}]
+    assert sorted(c.parents[0] for c in kept) == sorted(pop[i].key for i in best)
+    assert all(shape(c) == shape(next(p for p in pop if p.key == c.parents[0])) for c in kept)
+
+
+def test_converted_reproduction_is_neat_pythons(tmp_path):
+    r = load_neat_python_config(ini(tmp_path, DefaultReproduction__elitism="2",
+                                    DefaultReproduction__min_species_size="3"), task="xor").reproduction
+    assert (r.elitism, r.elitism_threshold, r.allotment, r.min_species_size, r.survival_min) == \
+        (2, 0, "neat_python", 3, 2)
+
+
 # ---- properties -----------------------------------------------------------------------------------------------------
 @settings(max_examples=200, deadline=None)
 @given(mode=st.sampled_from(list(InitialConnectivity)), hidden=st.integers(0, 4), p=st.floats(0, 1),

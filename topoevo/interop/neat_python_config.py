@@ -559,11 +559,10 @@ class _Mapper:
         if elitism < 0:
             raise self.fail(f"{s}.elitism", f"expected a value >= 0, got {elitism}")
         self.put("reproduction.elitism_threshold", 0 if elitism else self.get("NEAT", "pop_size"), f"{s}.elitism")
-        if elitism > 1:
-            self.note(f"{s}.elitism", f"{elitism}: topoevo copies each species' champion only (1, not {elitism})")
-        if self.get(s, "min_species_size") > 1:
-            self.note(f"{s}.min_species_size", "ignored: topoevo allots offspring in proportion to shared fitness, "
-                                               "without a per-species minimum")
+        self.put("reproduction.elitism", elitism, f"{s}.elitism")
+        self.put("reproduction.survival_min", 2, f"{s}.survival_threshold")  # neat-python: at least 2 parents
+        self.put("reproduction.allotment", "neat_python")
+        self.put("reproduction.min_species_size", self.get(s, "min_species_size"), f"{s}.min_species_size")
         self.put("reproduction.mutate_only_prob", 0.0)
         self.put("reproduction.mate_only_prob", 0.0)
         self.put("reproduction.interspecies_mate_rate", 0.0)

@@ -19,7 +19,7 @@ from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
-from topoevo.neat.reproduction import allot_offspring, reproduce_species
+from topoevo.neat.reproduction import allot_offspring, neat_python_spawn, reproduce_species
 from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_arrays
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
@@ -229,10 +229,17 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         shift = min(0.0, min(all_scores))
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species
         shares = [math.fsum(scores[g.key] - shift for g in s.members) / s.size for s in survivors]
-        counts = allot_offspring(shares, self.config.neat.pop_size)
-        ranked = {s.id: sorted(s.members, key=lambda g: (-scores[g.key], g.key)) for s in survivors}
         cfg = self.config
-        pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
+        rep = cfg.reproduction
+        if rep.allotment == "neat_python":
+            counts = neat_python_spawn([math.fsum(scores[g.key] for g in s.members) / s.size for s in survivors],
+                                       [s.size for s in survivors], min(all_scores), max(all_scores),
+                                       cfg.neat.pop_size, max(rep.min_species_size, rep.elitism))
+        else:
+            counts = allot_offspring(shares, cfg.neat.pop_size)
+        ranked = {s.id: sorted(s.members, key=lambda g: (-scores[g.key], g.key)) for s in survivors}
+        pools = {sid: m[:max(rep.survival_min, math.ceil(rep.survival_threshold * len(m)))]
+                 for sid, m in ranked.items()}
         if not kernel_unsupported(cfg, py):
             return reproduce_arrays([ranked[s.id] for s in survivors], [s.id for s in survivors], counts, scores, cfg,
                                     self.tracker, py, self._new_key)
