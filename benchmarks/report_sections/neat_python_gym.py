@@ -60,10 +60,11 @@ CPU s for its whole run (goal: <= 1/3).
 {'; '.join(verdicts)}.
 
 CPU seconds per generation (all runs): {'; '.join(per_gen)}. The converted runs reach a given mean fitness in
-fewer or more generations than neat-python depending on the seed. The conversion gives neat-python's reproduction
-(its `elitism` best members of each species kept, its spawn rule with `min_species_size`, at least 2 parents): with
-one champion per species instead, LunarLander needed 26-29 generations instead of 11-13 to reach neat-python's final
-mean on tuning seeds 1000-1001 (13 vs 8 on 1002). topoevo's gym task steps {backends}; fairness check (the run's
+fewer or more generations than neat-python depending on the seed. The conversion keeps neat-python's `elitism`
+best members of each species (2 in both examples): with one champion per species, as before, LunarLander reached
+neat-python's final mean at generation 29, 26 and 13 (0-based) on tuning seeds 1000-1002, with 2 at 11, 13 and 8;
+neat-python's spawn rule (`reproduction.allotment = "neat_python"`) gave 38, 11 and 20 and is not the conversion's.
+topoevo's gym task steps {backends}; fairness check (the run's
 next population, 10 episodes per genome on both backends; mean per-genome difference +- standard error):
 {checks}. Measured under load (see the load average above); CPU seconds, not wall time, are compared.
 
