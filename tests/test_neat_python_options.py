@@ -158,14 +158,23 @@ def test_custom_activation_names_the_key_and_the_way_out(tmp_path):
 
 
 def test_spiking_config_converts_to_a_run(tmp_path):
-    """neat-python's IZGenome XOR config: its structure, weights and biases convert; Izhikevich neurons sum their
-    inputs as they are."""
+    """neat-python's IZGenome XOR config: its structure, weights, biases and (with topoevo's Izhikevich genome
+    settings) a, b, c, d convert; Izhikevich neurons sum their inputs as they are; the converted run runs."""
+    from topoevo.run import Run
+
     conv = convert_neat_python_config(EXAMPLES / "xor__config-spiking", task="xor")
-    cfg = conv.config({"genome": {"num_outputs": 1}, "run": {"generations": 2, "fitness_threshold": None}})
+    cfg = conv.config({"genome": {"num_outputs": 1}, "neat": {"pop_size": 20},
+                       "run": {"generations": 2, "progress": False, "checkpoint_every": 0}})
     assert cfg.genome.activation == "identity" and cfg.genome.aggregation == "sum"
     assert cfg.genome.bias_init_stdev == 2.0 and cfg.genome.weight_init_stdev == 10.0
-    assert conv.data["mutation"]["response_mutate_rate"] == 0.0 and cfg.neat.pop_size == 500
+    assert conv.data["mutation"]["response_mutate_rate"] == 0.0
     assert any(n.startswith("IZGenome") for n in conv.notes)
+    if "a_init_mean" in conv.data["genome"]:  # topoevo's Izhikevich genome settings
+        assert conv.data["genome"]["network"] == "iznn" and conv.data["genome"]["c_init_mean"] == -65.0
+    else:
+        assert any("waiting" in n for n in conv.notes)
+    summary = Run.start(cfg, out=tmp_path / "run", seed=0).loop()
+    assert summary.generations == 2
 
 
 @pytest.mark.parametrize("edit, field", [

@@ -522,6 +522,9 @@ class _Mapper:
                                                  "these connections and biases, not spiking neurons")
             return
         self.put("genome.network", "iznn", f"{g}.feed_forward")
+        self.note(g, "the time step, how long each input is held and how spikes become outputs are the script's "
+                     "(neat-python's XOR example: time to first spike of two output neurons within 20 ms): set "
+                     "genome.dt, steps_per_observation and readout for the task (tasks/xor_iznn.toml)")
         for key in attrs:
             value = self.get(g, key)
             if key.endswith("_init_type"):
