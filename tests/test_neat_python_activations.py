@@ -46,7 +46,7 @@ def test_new_activations_come_after_the_old_codes():
 
 
 @pytest.mark.parametrize("name", sorted(NEAT_FUNCTIONS))
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(x=FLOATS)
 def test_scalar_twin_equals_neat_python(name, x):
     ours = ACTIVATIONS[ACTIVATION_TWINS[name]](x)
@@ -58,7 +58,7 @@ def test_scalar_twin_equals_neat_python(name, x):
 
 
 @pytest.mark.parametrize("name", sorted(NEAT_FUNCTIONS))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(xs=st.lists(FLOATS, min_size=1, max_size=40))
 def test_torch_twin_agrees_with_neat_python(name, xs):
     act = TORCH_ACTIVATIONS[ACTIVATION_TWINS[name]]

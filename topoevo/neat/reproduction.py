@@ -44,7 +44,7 @@ def neat_python_spawn(means: Sequence[float], sizes: Sequence[int], scores_min: 
     minimum is dropped.
 
     >>> neat_python_spawn([-100.0, -200.0], [75, 75], -300.0, 0.0, 150, 2)
-    [81, 69]
+    [87, 63]
     """
     if not means:
         return []
