@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -17,7 +17,7 @@ from torch import Tensor
 from topoevo.errors import TopoevoError
 from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
-from topoevo.genome.store import PopulationStore
+from topoevo.genome.store import PopulationStore, StoredGenome, one_store
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
 
 with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
@@ -86,6 +86,9 @@ class Plan:
         return [(lo + int(s), lo + int(e), int(a[s])) for s, e in zip(starts, ends)]
 
 
+CYCLE = "a feed-forward genome has a cycle among its enabled connections"
+
+
 def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int) -> np.ndarray:
     """Longest-path levels ``level[v] = max(first[v], 1 + level[u] for every edge u -> v)`` by synchronous
     relaxation over all edges at once (one vectorized step per level). Raises on a cycle."""
@@ -101,13 +104,82 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
         if np.array_equal(new, level[targets]):
             return level
         level[targets] = new
-    raise CompileError("a feed-forward genome has a cycle among its enabled connections", field="genomes")
+    raise CompileError(CYCLE, field="genomes")
+
+
+@dataclass
+class _Genes:
+    """What the compiler reads of P genomes: node ids and counts, the enabled connections' ends and weights (with
+    their positions in the genomes' own connection order, genome-major), and a reader of node fields."""
+
+    node_counts: np.ndarray  # (P,)
+    conn_counts: np.ndarray  # (P,)
+    ids: np.ndarray  # node ids, genome-major in each genome's node order
+    conn_index: np.ndarray  # enabled connections: position in the flat list of all connection genes
+    c_in: np.ndarray
+    c_out: np.ndarray
+    weight: np.ndarray
+    #: (field name, increasing node positions) -> the field there; activation/aggregation as codes
+    node_field: Callable[[str, np.ndarray], np.ndarray]
+    from_store: bool = False
+
+
+def _store_genes(genomes: Sequence[Genome]) -> _Genes:
+    """Genes gathered from the population store (genomes that live there: no gene object read or built)."""
+    store = PopulationStore.of(genomes)
+    enabled_rows = np.flatnonzero(store.conns["enabled"])
+    conns = store.conns
+    return _Genes(np.diff(store.node_offsets), np.diff(store.conn_offsets), store.nodes["id"],
+                  enabled_rows if store.dict_position is None else store.dict_position[enabled_rows],
+                  conns["in_node"][enabled_rows], conns["out_node"][enabled_rows], conns["weight"][enabled_rows],
+                  lambda name, rows: store.nodes[name][rows], from_store=True)
+
+
+def _plain_genes(genomes: Sequence[Genome]) -> _Genes:
+    """Genes read from gene objects: one C-level pass per field that is needed (node ids are the dicts' keys; only
+    enabled connections' and computed nodes' fields are read), no per-gene Python code."""
+    P = len(genomes)
+    nodes = list(map(attrgetter("nodes"), genomes))
+    nv = list(map(dict.values, nodes))
+    cv = list(map(dict.values, map(attrgetter("conns"), genomes)))
+    node_counts = np.fromiter(map(len, nv), dtype=np.int64, count=P)
+    conn_counts = np.fromiter(map(len, cv), dtype=np.int64, count=P)
+    ids = np.fromiter(chain.from_iterable(nodes), dtype=np.int64, count=int(node_counts.sum()))
+    enabled = list(map(attrgetter("enabled"), chain.from_iterable(cv)))
+    conn_index = np.flatnonzero(np.array(enabled, dtype=bool))
+    enabled_genes = list(compress(chain.from_iterable(cv), enabled))  # (compress skips disabled genes in C)
+
+    def conn_field(name: str, dtype: type) -> np.ndarray:
+        return np.fromiter(map(attrgetter(name), enabled_genes), dtype=dtype, count=conn_index.size)
+
+    codes = {"activation": ACTIVATION_CODES, "aggregation": AGGREGATION_CODES}
+    dtypes = {"bias": np.float64, "response": np.float64}
+
+    picked: list[Any] = [None, []]  # the positions last asked for, and their nodes
+
+    def node_field(name: str, rows: np.ndarray) -> np.ndarray:
+        if picked[0] is not rows:
+            mask = np.zeros(ids.size, dtype=bool)
+            mask[rows] = True
+            picked[:] = [rows, list(compress(chain.from_iterable(nv), mask.tolist()))]
+        it = map(attrgetter(name), picked[1])
+        if name in codes:
+            return np.fromiter(map(codes[name].__getitem__, it), dtype=np.int64, count=rows.size)
+        return np.fromiter(it, dtype=dtypes[name], count=rows.size)
+
+    return _Genes(node_counts, conn_counts, ids, conn_index, conn_field("in_node", np.int64),
+                  conn_field("out_node", np.int64), conn_field("weight", np.float64), node_field)
+
+
+#: node references are resolved through a dense (genome, node id) table while it has at most this many entries
+#: per node reference (else by binary search)
+DENSE_LOOKUP_RATIO = 8
 
 
 def compile_plan(genomes: Sequence[Genome]) -> Plan:
-    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays from
-    :meth:`topoevo.genome.store.PopulationStore.of` (gathered from the population store for genomes that live there,
-    else one C-level pass per gene field); everything else is vectorized numpy over the whole population."""
+    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays: gathered from the
+    population store for genomes that live there (:class:`~topoevo.genome.store.StoredGenome`), else read one
+    C-level pass per needed gene field; everything else is vectorized numpy over the whole population."""
     P = len(genomes)
     if P == 0:
         raise CompileError("expected at least one genome", field="genomes")
@@ -119,51 +191,53 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
         raise CompileError(f"genome {p} ({len(ins[p])} inputs, {len(outs[p])} outputs, {kind[kinds[p]]}) does not "
                            f"match genome 0 ({ni}, {no}, {kind[ff]})", field=f"genomes[{p}]")
     recurrent = not ff
-    # the genes as arrays (gathered from the population store when the genomes live there; else one C-level pass
-    # per gene field): no per-gene Python code
+    types = set(map(type, genomes))
+    if StoredGenome in types:
+        plan = _one_store_plan(genomes, types, ins, outs, bias_ids, recurrent)
+        if plan is not None:
+            return plan
     try:
-        store = PopulationStore.of(genomes)
+        genes = _store_genes(genomes) if StoredGenome in types else _plain_genes(genomes)
     except KeyError as e:
         raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
-    node_counts = np.diff(store.node_offsets)
-    conn_counts = np.diff(store.conn_offsets)
-    n_nodes = int(store.node_offsets[-1])
-    if n_nodes == 0:
+    node_counts, conn_counts, ids, conn_index = genes.node_counts, genes.conn_counts, genes.ids, genes.conn_index
+    if ids.size == 0:
         raise CompileError("the genomes have no nodes", field="genomes")
 
-    ids = store.nodes["id"]
     io = np.empty((P, ni + no + 1), dtype=np.int64)
     io[:, :ni] = np.fromiter(chain.from_iterable(ins), dtype=np.int64, count=P * ni).reshape(P, ni)
     io[:, ni:-1] = np.fromiter(chain.from_iterable(outs), dtype=np.int64, count=P * no).reshape(P, no)
     io[:, -1] = [-1 if b is None else b for b in bias_ids]
     has_bias = np.flatnonzero(io[:, -1] >= 0)
-    enabled_rows = np.flatnonzero(store.conns["enabled"])
-    # edges are identified by their position in the genomes' own connection order (genome-major)
-    conn_index = enabled_rows if store.dict_position is None else store.dict_position[enabled_rows]
-    n_en = conn_index.size
-    c_ends = np.concatenate((store.conns["in_node"][enabled_rows], store.conns["out_node"][enabled_rows]))
-    e_w = store.conns["weight"][enabled_rows]
+    c_ends = np.concatenate((genes.c_in, genes.c_out))
+    e_w = genes.weight
     lowest = min(int(ids.min()), int(io[:, :-1].min(initial=0)), int(c_ends.min(initial=0)))
     if lowest < 0:
         raise CompileError(f"node ids must be >= 0, got {lowest}", field="genomes.nodes")
     M = max(int(ids.max()), int(io.max(initial=0)), int(c_ends.max(initial=0))) + 1
     genome_ix = np.arange(P, dtype=np.int64)
     keys = np.repeat(genome_ix * M, node_counts) + ids  # (genome, node id) -> one int
-    korder = np.argsort(keys)
-    skeys = keys[korder]
-    c_base = np.repeat(genome_ix * M, conn_counts)[enabled_rows]
+    c_base = np.repeat(genome_ix * M, conn_counts)[conn_index]
     c_keys = c_ends + np.concatenate((c_base, c_base))
 
-    # every node reference (inputs, outputs, bias nodes, connection ends) resolved in one search
+    # every node reference (inputs, outputs, bias nodes, connection ends) resolved at once
     refs = np.concatenate(((io[:, :-1] + (genome_ix * M)[:, None]).ravel(), io[has_bias, -1] + has_bias * M,
                            c_keys))
-    pos = np.searchsorted(skeys, refs)
-    np.minimum(pos, skeys.size - 1, out=pos)
-    bad = np.flatnonzero(skeys[pos] != refs)
+    if P * M <= DENSE_LOOKUP_RATIO * (refs.size + ids.size):
+        lookup = np.full(P * M, -1, dtype=np.int64)
+        lookup[keys[::-1]] = np.arange(ids.size - 1, -1, -1)  # (a duplicate id: its first node, as a search finds)
+        node_of = lookup[refs]
+        bad = np.flatnonzero(node_of < 0)
+    else:
+        korder = np.argsort(keys, kind="stable")
+        skeys = keys[korder]
+        pos = np.searchsorted(skeys, refs)
+        np.minimum(pos, skeys.size - 1, out=pos)
+        bad = np.flatnonzero(skeys[pos] != refs)
+        node_of = korder[pos]
     if bad.size:
         k = int(refs[bad[0]])
         raise CompileError(f"node {k % M} is referenced but missing from genome {k // M}", field="genomes.nodes")
-    node_of = korder[pos]
     n_io = P * (ni + no)
     io_nodes = node_of[:n_io].reshape(P, ni + no)
     bias_node = node_of[n_io:n_io + has_bias.size]
@@ -180,12 +254,24 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
 
     computed = ~sensor
     first = computed.astype(np.int64)
-    level = first if recurrent else _levels(e_src, e_dst, first, int(node_counts.max()))
+    if recurrent:
+        level = first
+    elif genes.from_store:  # (numba is loaded: the store's reproduction kernel uses it)
+        from topoevo.nn.plan_kernels import levels
+
+        level, acyclic = levels(e_src, e_dst, first)
+        if not acyclic:
+            raise CompileError(CYCLE, field="genomes")
+    else:
+        level = _levels(e_src, e_dst, first, int(node_counts.max()))
 
     # the computed nodes' fields (sensors' are never read)
     comp = np.flatnonzero(computed)
-    act = store.nodes["activation"][comp].astype(np.int64)
-    agg = store.nodes["aggregation"][comp].astype(np.int64)
+    try:
+        act = genes.node_field("activation", comp).astype(np.int64, copy=False)
+        agg = genes.node_field("aggregation", comp).astype(np.int64, copy=False)
+    except KeyError as e:
+        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
     # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
     sort_key = (level[comp] * len(ACTIVATION_LIST) + act) * len(AGGREGATION_LIST) + agg
     perm = np.argsort(sort_key, kind="stable")
@@ -198,10 +284,44 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     eorder = np.argsort(dst * n_rows + src)
     return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
                 genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
-                bias=store.nodes["bias"][comp][perm], response=store.nodes["response"][comp][perm],
+                bias=genes.node_field("bias", comp)[perm], response=genes.node_field("response", comp)[perm],
                 activation=act[perm], aggregation=agg[perm], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
+
+
+def _one_store_plan(genomes: Sequence[Genome], types: set[type], ins: tuple, outs: tuple, bias_ids: tuple,
+                    recurrent: bool) -> Plan | None:
+    """:func:`compile_plan` of untouched views of one population store, by one compiled pass over its arrays
+    (numba is loaded: the store's reproduction kernel uses it); None for anything else, and for genomes the
+    numpy path must name an error in."""
+    one = one_store(genomes, types)
+    if one is None:
+        return None
+    store, rows = one
+    if (len(set(ins)), len(set(outs)), len(set(bias_ids))) != (1, 1, 1) or \
+            (ins[0], outs[0], bias_ids[0]) != (store.input_ids, store.output_ids, store.bias_id):
+        return None
+    if not (len(store) == len(rows) and np.array_equal(rows, np.arange(len(rows)))):
+        store = store.take(rows)
+    if store.nodes["id"].size == 0:
+        return None
+    from topoevo.nn.plan_kernels import store_plan
+
+    n, c = store.nodes, store.conns
+    position = store.dict_position if store.dict_position is not None else np.arange(c["innovation"].size)
+    ok, S, n_rows, order, genome, level, bounds, src, dst, weight, conn_index, out_rows = store_plan(
+        store.node_offsets, n["id"], n["activation"], n["aggregation"], store.conn_offsets, c["in_node"],
+        c["out_node"], c["enabled"], c["weight"], position, np.asarray(ins[0], dtype=np.int64),
+        np.asarray(outs[0], dtype=np.int64), -1 if bias_ids[0] is None else bias_ids[0], recurrent,
+        len(ACTIVATION_LIST), len(AGGREGATION_LIST))
+    if not ok:
+        return None
+    return Plan(size=len(genomes), num_inputs=len(ins[0]), num_outputs=len(outs[0]), recurrent=recurrent,
+                num_sensor_rows=S, num_rows=n_rows, genome=genome, node_id=n["id"][order], bias=n["bias"][order],
+                response=n["response"][order], activation=n["activation"][order].astype(np.int64),
+                aggregation=n["aggregation"][order].astype(np.int64), level=level, src=src, dst=dst,
+                weight=weight, conn_index=conn_index, output_rows=out_rows, level_bounds=bounds)
 
 
 @dataclass
