@@ -21,7 +21,7 @@ from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
-from topoevo.neat.reproduction import allot_offspring, reproduce_species
+from topoevo.neat.reproduction import allot_offspring, neat_python_spawn, reproduce_species
 from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_store
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
@@ -291,9 +291,16 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species
         adjusted = (ranked_scores - shift).tolist()
         ends = np.cumsum([len(r) for r in rows]).tolist()
-        shares = [math.fsum(adjusted[e - s.size:e]) / s.size for e, s in zip(ends, survivors)]
-        counts = allot_offspring(shares, self.config.neat.pop_size)
         cfg = self.config
+        rep = cfg.reproduction
+        if rep.allotment == "neat_python":
+            raw = ranked_scores.tolist()
+            counts = neat_python_spawn([math.fsum(raw[e - s.size:e]) / s.size for e, s in zip(ends, survivors)],
+                                       [s.size for s in survivors], min(raw), max(raw), cfg.neat.pop_size,
+                                       max(rep.min_species_size, rep.elitism))
+        else:
+            shares = [math.fsum(adjusted[e - s.size:e]) / s.size for e, s in zip(ends, survivors)]
+            counts = allot_offspring(shares, cfg.neat.pop_size)
         pop = self.population
         if not self._kernels_off(py):
             return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows],
@@ -301,7 +308,8 @@ class NEAT(GenomeCandidates, AlgorithmBase):
                                    self.tracker, py, self._new_key)
         by_key = dict(zip(ranking.keys.tolist(), scores.tolist()))
         ranked = {s.id: [pop[i] for i in r.tolist()] for s, r in zip(survivors, rows)}
-        pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
+        pools = {sid: m[:max(rep.survival_min, math.ceil(rep.survival_threshold * len(m)))]
+                 for sid, m in ranked.items()}
         new_pop: list[Genome] = []
         for s, n in zip(survivors, counts):
             def others(sid: int = s.id) -> list[list[Genome]]:

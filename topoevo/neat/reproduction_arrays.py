@@ -51,7 +51,8 @@ KERNEL_FIELDS: dict[type, frozenset[str]] = {
         "aggregation_mutate_rate", "structural_exclusive", "add_connection_tries"}),
     ReproductionConfig: frozenset({
         "survival_threshold", "elitism_threshold", "mutate_only_prob", "interspecies_mate_rate",
-        "disable_inherit_prob", "mate_only_prob"}),
+        "disable_inherit_prob", "mate_only_prob", "allotment", "min_species_size",
+        "survival_min"}),  # (allotment: before the kernel)
 }
 
 
@@ -115,7 +116,8 @@ def reproduce_store(store: PopulationStore, sizes: Sequence[int], species_ids: S
 
     sizes = np.asarray(sizes, dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-    pools = np.maximum(1, np.ceil(config.reproduction.survival_threshold * sizes)).astype(np.int64)
+    pools = np.maximum(config.reproduction.survival_min,
+                       np.ceil(config.reproduction.survival_threshold * sizes)).astype(np.int64)
     rep, mut, gc = config.reproduction, config.mutation, config.genome
     fp = np.array([mut.add_node_rate, mut.add_connection_rate, mut.toggle_enable_rate, mut.weight_mutate_rate,
                    mut.weight_perturb_prob, mut.weight_mutate_power, gc.weight_init_stdev, gc.weight_min, gc.weight_max,
