@@ -12,6 +12,12 @@ For each seed the two runs follow each other, so both see the same machine load:
   episodes when its training fitness reaches 475; solved at 475), serial with ``--cores 1``,
   ``neat.ParallelEvaluator(cores)`` otherwise. Wall time: Population creation to the end, tests included.
 
+Environments: neat-python steps gymnasium's ``CartPoleEnv`` (one episode at a time, as its users do). topoevo steps
+the task file's ``vectorization`` (``gymnasium``: gymnasium's native ``CartPoleVectorEnv``), or with
+``--vectorization compiled`` topoevo's numba CartPole (topoevo/tasks/cartpole_compiled.py: the same dynamics and
+start states, bit-identical episodes for the same seeds, checked against gymnasium's ``CartPoleEnv`` step by step in
+tests/test_cartpole_compiled.py); that variant writes ``cartpole_pop<N>_compiled.json``.
+
 Same success rule, same tests at the same moments, same population (``--pop``, default 150 = neat-python's example
 config; ``--pop 100`` = tasks/cartpole.toml's) and the same counting on both sides: evaluations in whole
 generations (the champion is chosen by ranking the generation, so every genome of it was evaluated). CPU seconds
@@ -23,6 +29,7 @@ keys}, ...}``.
 
     python benchmarks/cartpole.py --seeds 10 --pop 150
     python benchmarks/cartpole.py --seeds 10 --pop 100
+    python benchmarks/cartpole.py --seeds 10 --pop 150 --vectorization compiled
 """
 from __future__ import annotations
 
@@ -43,6 +50,9 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 log = logging.getLogger("benchmarks.cartpole")
 
 TASK_FILE = ROOT / "tasks" / "cartpole.toml"
+ENVIRONMENTS = {"gymnasium": "gymnasium CartPoleVectorEnv (native vector env, running episodes only)",
+                "compiled": "topoevo's compiled CartPole (numba; gymnasium's episodes bit for bit)",
+                "peer": "gymnasium CartPoleEnv (one episode at a time)"}
 
 
 def topoevo_run(task_file: str | Path, seed: int, cores: int = 1,
@@ -125,6 +135,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--cores", type=int, default=1, help="cores per side: torch threads / neat-python workers")
     p.add_argument("--task", default=str(TASK_FILE))
     p.add_argument("--pop", type=int, default=150, help="population of both sides")
+    p.add_argument("--vectorization", choices=("gymnasium", "compiled"), default="gymnasium",
+                   help="topoevo's environments: gymnasium's native vector env or topoevo's compiled CartPole")
     args = p.parse_args(argv)
     from benchmarks.results_io import start, write_results
 
@@ -135,16 +147,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"# CartPole-v1: {args.task} vs neat-python 2.0, seeds {seeds[0]}..{seeds[-1]}, {args.cores} core(s) each")
     workers = 0 if args.cores == 1 else args.cores
-    result = compare(seeds, lambda s: topoevo_run(args.task, s, args.cores, {"neat": {"pop_size": args.pop}}),
+    over = {"neat": {"pop_size": args.pop}, "task": {"vectorization": args.vectorization}}
+    result = compare(seeds, lambda s: topoevo_run(args.task, s, args.cores, over),
                      lambda s: cartpole_run(s, workers=workers, pop_size=args.pop), "CartPole-v1")
     result["cores"] = args.cores
     result["pop_size"] = args.pop
+    result["environments"] = {"topoevo": ENVIRONMENTS[args.vectorization], "neat_python": ENVIRONMENTS["peer"]}
     print(f"# topoevo solved {result['solved']}/{result['runs']}, median {result['median_wall_s']:.2f} s wall, "
           f"{result['median_evals']} evals | neat-python solved {result['neat_python']['solved']}/"
           f"{result['neat_python']['runs']}, median {result['neat_python']['median_wall_s']:.2f} s wall, "
           f"{result['neat_python']['median_evals']} evals | speed-up (median wall) "
           f"{result['speedup_median_wall']:.1f}x, (median cpu) {result['speedup_median_cpu']:.1f}x")
-    write_results(f"cartpole_pop{args.pop}", result, sys.argv if argv is None else [__file__, *argv], seeds=seeds)
+    name = f"cartpole_pop{args.pop}" + ("" if args.vectorization == "gymnasium" else f"_{args.vectorization}")
+    write_results(name, result, sys.argv if argv is None else [__file__, *argv], seeds=seeds)
     print(json.dumps(result))
     return result
 

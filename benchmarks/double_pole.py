@@ -62,6 +62,7 @@ class DoublePoleRun:
     hidden: int | None  # solving champion's hidden nodes
     connections: int | None  # ... and enabled connections
     wall_s: float  # Run.start to the end of the loop, this process
+    cpu_s: float | None = None  # process CPU seconds of the same span (None: read from an old log)
 
 
 def run_seed(variant: str, seed: int, task_file: str | None = None, generations: int | None = None,
@@ -81,19 +82,20 @@ def run_seed(variant: str, seed: int, task_file: str | None = None, generations:
         overrides["task"] = {"start_angle": start_angle}
     config = load_config(task_file or TASK_FILES[variant], overrides)
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run = Run.start(config, out=Path(tmp) / "run", seed=seed, reporters=[])
         summary = run.loop()
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     champ = run.champion
     if not summary.solved or champ is None:
-        return asdict(DoublePoleRun(seed, False, summary.evaluations, summary.generations, None, None, None, wall))
+        return asdict(DoublePoleRun(seed, False, summary.evaluations, summary.generations, None, None, None, wall,
+                                    cpu))
     test = run.champion_test or {}
     gen = test.get("generalization")
     if gen is None:  # DPV: not part of its success test; measured here for the report
         gen = run.task.generalization(compile_genomes([champ]))
     return asdict(DoublePoleRun(seed, True, int(summary.evaluations_to_solve), summary.generations, int(gen),
-                                champ.num_hidden, champ.num_enabled(), wall))
+                                champ.num_hidden, champ.num_enabled(), wall, cpu))
 
 
 def summarize(variant: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -111,6 +113,8 @@ def summarize(variant: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
             "min_generalization": min(r["generalization"] for r in ok) if ok else None,
             "mean_hidden": mean("hidden"), "mean_connections": mean("connections"),
             "median_wall_s": statistics.median(r["wall_s"] for r in runs) if runs else None,
+            "median_cpu_s": statistics.median(cpus) if (cpus := [r["cpu_s"] for r in runs
+                                                                 if r.get("cpu_s") is not None]) else None,
             "unsolved_seeds": [r["seed"] for r in runs if not r["solved"]]}
 
 
@@ -210,7 +214,7 @@ def runs_from_log(path: str) -> list[dict[str, Any]]:
 def _print_run(r: dict[str, Any]) -> None:
     print(f"seed {r['seed']:>3}: {'solved' if r['solved'] else 'UNSOLVED'} evals {r['evals']:>6} generations "
           f"{r['generations']:>4} generalization {r['generalization']} hidden {r['hidden']} connections "
-          f"{r['connections']} wall {r['wall_s']:.1f} s", flush=True)
+          f"{r['connections']} wall {r['wall_s']:.1f} s cpu {r.get('cpu_s') or 0:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,11 @@ actor. Curves: the best training return of each generation against environment s
     python benchmarks/erl.py --env lunarlander_continuous --steps 20000 --seeds 3 --sb3
 
 Last line: ``{"env": ..., "steps": S, "erl": [...], "td3": [...], "ga": [...], "random_search": [...], ...}``
-(final mean test returns per seed); written to ``benchmarks/results/erl_<env>.json``.
+(final mean test returns per seed); written to ``benchmarks/results/erl_<env>.json``, and rewritten after every
+whole seed (all methods of seed 0, then seed 1, ...) with ``"complete": false`` until the last one, so a run stopped
+early keeps the seeds it finished.
+
+    python benchmarks/erl.py --env pendulum --steps 20000 --seeds 5 --methods td3 --sb3   # our TD3 vs SB3's
 """
 from __future__ import annotations
 
@@ -135,6 +139,22 @@ def run_sb3(env: str, seed: int, steps: int, test_episodes: int) -> dict[str, An
             "cpu_s": round(time.process_time() - t0, 1)}
 
 
+def sb3_settings(env: str) -> dict[str, Any]:
+    """The settings both TD3s ran with (ours from the task file's ``[erl]``/``[model]``, SB3 given the same), and the
+    SB3 version: the record that the comparison was like for like."""
+    import stable_baselines3
+
+    config = load(env, "td3")
+    e, m = config.erl, config.model
+    return {"sb3_version": stable_baselines3.__version__, "actor_hidden": list(m.hidden),
+            "critic_hidden": list(e.critic_hidden), "activation": "relu", "learning_rate": e.actor_learning_rate,
+            "critic_learning_rate": e.critic_learning_rate, "batch_size": e.batch_size,
+            "learning_starts": e.learning_starts, "tau": e.tau, "gamma": e.gamma, "policy_delay": e.policy_delay,
+            "target_policy_noise": e.policy_noise, "target_noise_clip": e.noise_clip,
+            "exploration_noise": e.exploration_noise, "train_freq": "1 episode",
+            "gradient_steps": "one per environment step of the episode", "buffer_size": e.buffer_size}
+
+
 class SB3Actor:
     """Stable-Baselines3's deterministic actor (actions in [-1, 1], as ours) as a batched policy of size 1, so that
     it is tested on our task's held-out episodes through the same environment implementation as our methods."""
@@ -195,26 +215,48 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     load_before = list(os.getloadavg())
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    jobs = [(run_method, (args.env, m, s, args.steps, args.test_episodes))
-            for m in args.methods.split(",") for s in seeds]
-    if args.sb3:
-        jobs += [(run_sb3, (args.env, s, args.steps, args.test_episodes)) for s in seeds]
-    runs = []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(fn, *a) for fn, a in jobs]
-        for fut in futures:
-            r = fut.result()
-            runs.append(r)
-            print(f"{r['method']:>14} seed {r['seed']}: test return {r['test_return']:9.2f} after {r['steps']} steps "
-                  f"({r['cpu_s']} CPU s)", flush=True)
-    result: dict[str, Any] = {"env": args.env, "steps": args.steps}
-    for m in [*args.methods.split(","), *(["sb3_td3"] if args.sb3 else [])]:
-        result[m] = [r["test_return"] for r in runs if r["method"] == m]
-    result.update(seeds=seeds, test_episodes=args.test_episodes, sb3_test="our task's held-out episodes", paper=PAPER.get(args.env),
-                  ga_settings=GA, random_search_pop=RANDOM_POP, runs=runs, _load_before=load_before)
+    methods = [*args.methods.split(","), *(["sb3_td3"] if args.sb3 else [])]
+    # seed by seed (every method of a seed before the next seed): a run stopped early leaves whole seeds behind
+    jobs = [(run_sb3, (args.env, s, args.steps, args.test_episodes)) if m == "sb3_td3" else
+            (run_method, (args.env, m, s, args.steps, args.test_episodes)) for s in seeds for m in methods]
     name = f"erl_{args.env}"
+    command = argv if argv is not None else sys.argv[1:]
+    runs: list[dict[str, Any]] = []
+
+    def result_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        done = sorted({r["seed"] for r in runs if sum(q["seed"] == r["seed"] for q in runs) == len(methods)})
+        result: dict[str, Any] = {"env": args.env, "steps": args.steps}
+        for m in methods:
+            result[m] = [r["test_return"] for r in runs if r["method"] == m and r["seed"] in done]
+        if args.sb3:
+            result["sb3_settings"] = sb3_settings(args.env)
+        result.update(seeds=done, test_episodes=args.test_episodes, sb3_test="our task's held-out episodes",
+                      paper=PAPER.get(args.env), ga_settings=GA, random_search_pop=RANDOM_POP,
+                      runs=[r for r in runs if r["seed"] in done], _load_before=load_before)
+        if done != seeds:
+            result["complete"] = False  # stopped early, or still running: the seeds measured so far
+        return result
+
+    def report(r: dict[str, Any]) -> None:
+        runs.append(r)
+        print(f"{r['method']:>14} seed {r['seed']}: test return {r['test_return']:9.2f} after {r['steps']} steps "
+              f"({r['cpu_s']} CPU s)", flush=True)
+        partial = result_of(runs)
+        if len(runs) < len(jobs) and len(runs) % len(methods) == 0 and partial["seeds"]:
+            write_results(name, partial, command, partial["seeds"], script="erl.py")
+
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.jobs) as pool:
+            for fut in [pool.submit(fn, *a) for fn, a in jobs]:
+                report(fut.result())
+    else:
+        for fn, a in jobs:
+            report(fn(*a))
+    result = result_of(runs)
     plot(result, ROOT / "benchmarks" / "results" / f"{name}.png")
-    write_results(name, result, argv if argv is not None else sys.argv[1:], seeds, script="erl.py")
+    write_results(name, result, command, seeds, script="erl.py")
     print(json.dumps(result))
     return result
 

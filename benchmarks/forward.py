@@ -5,7 +5,10 @@ and add links until the wanted number of enabled connections), feed-forward, ste
 
 Measures, in one run on the same genomes:
 - genome-activations per second (one genome on one input vector) of ``CompiledPopulation`` for 1,000 genomes of
-  ~40 connections at batch 1 and batch 64;
+  ~40 connections at batch 1 and batch 64 (batch 1 runs the fused numba kernel by default, ``topoevo.nn.fused``;
+  the level-by-level torch steps at batch 1 are measured too, ``fused=False``);
+- the fused kernel's one-time cost on a user's first call: compiling it (numba, a fresh cache) and loading it from
+  numba's on-disk cache (each in a fresh process; never inside the per-call timings, which warm up first);
 - neat-python 2.0 ``neat.nn.FeedForwardNetwork.activate`` on the same genomes (networks built from ours with
   ``FeedForwardNetwork(inputs, outputs, node_evals)``; outputs checked equal);
 - a dense torch MLP with the same number of parameters per genome, run as one batched matmul per layer for all
@@ -208,6 +211,38 @@ def big_population_figures(n: int, threads: int) -> dict[str, float]:
             "rows": pop.plan.num_rows, "edges": pop.plan.src.size, "levels": len(pop.plan.level_bounds) - 1}
 
 
+_FIRST_CALL = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+import torch
+from topoevo.config import GenomeConfig
+from topoevo.genome import InnovationTracker, initial_genome
+import random
+from topoevo.nn import CompiledPopulation
+gs = [initial_genome(GenomeConfig(num_inputs=4, num_outputs=2), InnovationTracker(), random.Random(s)) for s in range(8)]
+x = torch.rand(8, 1, 4)
+pop = CompiledPopulation(gs, fused=True)
+t, c = time.perf_counter(), time.process_time(); pop(x); first = (time.perf_counter() - t, time.process_time() - c)
+t, c = time.perf_counter(), time.process_time(); pop(x); second = (time.perf_counter() - t, time.process_time() - c)
+print(json.dumps([first[0] - second[0], first[1] - second[1]]))
+"""
+
+
+def fused_first_call_s(cache_dir: str | None) -> tuple[float, float]:
+    """Seconds (wall, CPU) the first batch-1 call of a fresh process spends on the fused kernel beyond a normal
+    call (importing numba, then compiling the kernel with ``cache_dir`` an empty numba cache, or loading it from
+    the on-disk cache with None: numba's own)."""
+    import subprocess
+
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL.format(root=str(Path(__file__).resolve().parents[1]))],
+                         env=env, check=True, capture_output=True, text=True)
+    wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return wall, cpu
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller neat-python sample and 10k population of 2k")
@@ -244,11 +279,14 @@ def main() -> None:
     x1 = torch.rand(P, 1, NI, generator=gen) * 2 - 1
     x64 = torch.rand(P, 64, NI, generator=gen) * 2 - 1
     pop1 = CompiledPopulation(genomes, threads=1)
+    steps1 = CompiledPopulation(genomes, threads=1, fused=False)  # batch 1 through the level-by-level torch steps
     # neat-python on the same genomes, same inputs (checked equal)
     nets = [neat_network(g) for g in genomes]
     xs = x1[:, 0, :].double().tolist()
     xs_neat = [row + [1.0] for row in xs]  # neat-python sees the bias node as one more input
     y = pop(x1)[:, 0, :].double().numpy()
+    assert pop._program is not None, "batch 1 should run the fused kernel"
+    log.info("max |fused - torch steps| at batch 1 = %.2e", float((pop(x1) - steps1(x1)).abs().max()))
     worst = max(abs(a - b) for p in range(P) for a, b in zip(nets[p].activate(xs_neat[p]), y[p]))
     ref = max(abs(a - b) for p in range(0, P, 50) for a, b in zip(activate(genomes[p], xs[p]), y[p]))
     log.info("max |topoevo - neat-python| = %.2e, max |topoevo - reference| = %.2e (float32)", worst, ref)
@@ -272,6 +310,8 @@ def main() -> None:
         keep("batch1_1thread_genome_acts_per_s", P / best_time(lambda: pop1(x1)))
         keep("batch64_1thread_genome_acts_per_s", P * 64 / best_time(lambda: pop1(x64)))
         keep("batch1_1thread_cpu_genome_acts_per_s", P / cpu_time(lambda: pop1(x1)))
+        keep("batch1_steps_genome_acts_per_s", P / best_time(lambda: steps1(x1)))
+        keep("batch1_steps_cpu_genome_acts_per_s", P / cpu_time(lambda: steps1(x1)))
         keep("batch64_1thread_cpu_genome_acts_per_s", P * 64 / cpu_time(lambda: pop1(x64)))
         keep("neat_python_acts_per_s", len(sample) / best_time(run_neat, repeats=3))
         keep("neat_python_cpu_acts_per_s", len(sample) / cpu_time(run_neat, repeats=3))
@@ -285,6 +325,8 @@ def main() -> None:
     log.info("  threads=1: batch 1 %.3gM wall, %.3gM per CPU second; batch 64 %.3gM wall, %.3gM per CPU second",
              r["batch1_1thread_genome_acts_per_s"] / 1e6, r["batch1_1thread_cpu_genome_acts_per_s"] / 1e6,
              r["batch64_1thread_genome_acts_per_s"] / 1e6, r["batch64_1thread_cpu_genome_acts_per_s"] / 1e6)
+    log.info("  batch 1 through the torch steps (fused=False): %.3gM wall, %.3gM per CPU second",
+             r["batch1_steps_genome_acts_per_s"] / 1e6, r["batch1_steps_cpu_genome_acts_per_s"] / 1e6)
     neat_rate, neat_cpu = r["neat_python_acts_per_s"], r["neat_python_cpu_acts_per_s"]
     log.info("neat-python FeedForwardNetwork.activate: %.3gk genome-acts/s wall, %.3gk per CPU second", neat_rate / 1e3,
              neat_cpu / 1e3)
@@ -294,6 +336,18 @@ def main() -> None:
              r["batch64_genome_acts_per_s"] / neat_rate)
     log.info("dense torch MLP (%d params/genome vs ~%d): batch 1 %.3gM, batch 64 %.3gM genome-acts/s", npar,
              n_params, r["dense_mlp_batch1_acts_per_s"] / 1e6, r["dense_mlp_acts_per_s"] / 1e6)
+
+    # ---- the fused kernel's one-time cost (fresh processes) ----
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        results["fused_first_call_compile_s"], results["fused_first_call_compile_cpu_s"] = fused_first_call_s(cache)
+    fused_first_call_s(None)  # (fills numba's own cache if it was empty)
+    results["fused_first_call_cached_s"], results["fused_first_call_cached_cpu_s"] = fused_first_call_s(None)
+    log.info("fused kernel, first call of a process: %.2f s (%.2f s CPU) importing numba and compiling (empty numba "
+             "cache, once per install), %.3f s (%.3f s CPU) importing numba and loading it from numba's cache",
+             results["fused_first_call_compile_s"], results["fused_first_call_compile_cpu_s"],
+             results["fused_first_call_cached_s"], results["fused_first_call_cached_cpu_s"])
 
     # ---- 150 XOR-sized genomes (the per-generation compile of a NEAT run) ----
     xor = population(150, 2, 1, 7, seed=2)

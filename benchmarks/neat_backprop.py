@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=list(DATASETS))
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
+    from benchmarks.results_io import start, write_results
+
+    start()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     import torch
 
@@ -130,6 +133,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for m in MODES:
                 log.info("%s %s: mean test accuracy %.4f", dataset, m, float(np.mean(r[f"{m}_test_acc"])))
             result[dataset] = r
+    write_results("neat_backprop", result, sys.argv if argv is None else [__file__, *argv],
+                  seeds=range(args.seeds))
     print(json.dumps(result))
     return result
 

@@ -12,18 +12,23 @@ from tests/data/neat_python_examples/, unchanged) and each seed, in one process,
 - topoevo: the same config converted (`topoevo convert`) with the gym task of the same fitness (`episodes` =
   runs_per_net, `max_episode_steps` = 1000, argmax actions / outputs in [-1, 1] as actions), run generation by
   generation until its population mean fitness reaches neat-python's final population mean fitness (or
-  3 x `--generations`). Recorded: CPU seconds to that generation.
+  3 x `--generations`). Recorded: CPU seconds to that generation. The gym task's default vectorization steps
+  EnvPool's C++ port of the environment where it is installed: a fairness check (`--backend-check`, on by default,
+  not counted in the CPU figures) evaluates the run's next population 10 times per genome on that backend and on
+  gymnasium's own environment, the one neat-python steps, and records the mean per-genome difference.
 
 The figure: topoevo's CPU seconds to reach neat-python's final mean fitness, as a fraction of neat-python's CPU
 seconds (the acceptance asks <= 1/3). Both sides count every genome evaluated. The last line is one JSON object.
 
-    python benchmarks/neat_python_gym.py --seeds 2 --generations 15
+    python benchmarks/neat_python_gym.py --seeds 2 --generations 20
+    python benchmarks/neat_python_gym.py --seeds 4 --first-seed 1000 --results-dir /tmp/tuning   # tuning seeds
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
 import random
 import statistics
 import sys
@@ -105,7 +110,8 @@ class _OutOfBudget(Exception):
 
 
 # ---- topoevo side ---------------------------------------------------------------------------------------------------
-def topoevo_run(case: str, seed: int, target: float, max_generations: int, tmp: Path) -> dict[str, Any]:
+def topoevo_run(case: str, seed: int, target: float, max_generations: int, tmp: Path,
+                backend_check: bool = False) -> dict[str, Any]:
     import torch
 
     from topoevo.interop.neat_python_config import load_neat_python_config
@@ -133,8 +139,39 @@ def topoevo_run(case: str, seed: int, target: float, max_generations: int, tmp: 
             reached = len(means) - 1
             break
     run.reporters.end(run.view(), {})
-    return {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "reached_generation": reached,
-            "cpu_s_to_target": cpu[reached] if reached is not None else None, "total_cpu_s": cpu[-1]}
+    out = {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "reached_generation": reached,
+           "cpu_s_to_target": cpu[reached] if reached is not None else None, "total_cpu_s": cpu[-1]}
+    if backend_check:
+        out["backend_check"] = same_returns_on_both_backends(run, EXAMPLES / config_name, task)
+    return out
+
+
+def same_returns_on_both_backends(run: Any, config: Path, task_file: Path, episodes: int = 10) -> dict[str, Any]:
+    """The topoevo side steps the environment where ``vectorization = "auto"`` puts it (EnvPool's C++ port for
+    LunarLander-v3 when installed): its next population, evaluated ``episodes`` times per genome on that backend and
+    on gymnasium's own environment (``sync``, what neat-python steps), for the fairness of the comparison: the mean
+    per-genome difference and its standard error. Not counted in the CPU figures."""
+    import numpy as np
+
+    from topoevo.interop.neat_python_config import load_neat_python_config
+    from topoevo.run import build_task
+
+    genomes = run.algo.ask()
+    seeds = np.arange(len(genomes), dtype=np.int64) + 10**6
+    result: dict[str, Any] = {"episodes": episodes, "genomes": len(genomes)}
+    fitness = {}
+    for vec in ("auto", "sync"):
+        task = build_task(load_neat_python_config(config, task=str(task_file),
+                                                  overrides={"task": {"episodes": episodes, "vectorization": vec}}))
+        t0 = cpu_s()
+        r = task.evaluate(run.algo.compile_fn(genomes), seeds)
+        fitness[vec] = r.fitness
+        result[vec] = {"vectorization": task.vectorization.value, "mean_return": float(r.fitness.mean()),
+                       "cpu_s": cpu_s() - t0, "steps": int(r.info["steps"])}
+    d = fitness["auto"] - fitness["sync"]
+    result["mean_difference"] = float(d.mean())
+    result["standard_error"] = float(d.std(ddof=1) / math.sqrt(len(d)))
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -142,19 +179,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1 (tune on "
+                                                                ">= 1000)")
     ap.add_argument("--generations", type=int, default=15, help="neat-python's generations")
     ap.add_argument("--peer-budget-cpu-s", type=float, default=900.0)
     ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--backend-check", action=argparse.BooleanOptionalAction, default=True,
+                    help="evaluate topoevo's last population on its backend and on gymnasium's (fairness check)")
+    ap.add_argument("--results-dir", type=Path, default=None, help="where to write the JSON (default: "
+                                                                    "benchmarks/results; elsewhere for tuning runs)")
     args = ap.parse_args(argv)
     start()
     logging.disable(logging.WARNING)
     out: dict[str, Any] = {"cases": {}}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             rows = []
-            for seed in range(args.seeds):
+            for seed in seeds:
                 peer = neat_python_run(case, seed, args.generations, args.peer_budget_cpu_s)
-                ours = topoevo_run(case, seed, peer["final_mean_fitness"], 3 * args.generations, Path(tmp))
+                ours = topoevo_run(case, seed, peer["final_mean_fitness"], 3 * args.generations, Path(tmp),
+                                   backend_check=args.backend_check)
                 ratio = None if ours["cpu_s_to_target"] is None else ours["cpu_s_to_target"] / peer["total_cpu_s"]
                 rows.append({"seed": seed, "neat_python": peer, "topoevo": ours, "cpu_ratio": ratio})
                 print(json.dumps({"case": case, "seed": seed, "peer_final_mean": peer["final_mean_fitness"],
@@ -168,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary = {"cases": {c: {k: v for k, v in d.items() if k != "runs"} for c, d in out["cases"].items()}}
     out["summary"] = summary
     write_results("neat_python_gym", out, sys.argv if argv is None else ["benchmarks/neat_python_gym.py", *argv],
-                  seeds=range(args.seeds))
+                  seeds=seeds, directory=args.results_dir)
     print(json.dumps(out))
     return out
 

@@ -1,6 +1,7 @@
 """Self-play on Slime Volleyball: NEAT (feedforward, 12 inputs, 3 outputs) evolved with no fixed opponent; each
 genome plays ``--opponents`` members of its population and ``--hall-of-fame`` past champions per generation
-(Rosin & Belew 1997). Held-out tests (never used in training; games not counted):
+(Rosin & Belew 1997); a genome's fitness is its mean net score over every game it played, including those it was
+drawn into as another member's opponent. Held-out tests (never used in training; games not counted):
 
 - ``vs_builtin``: the final champion's mean net score against the game's built-in opponent over ``--test-games``
   games (``builtin_curve``: the same test for the champions of generations 0, 10, 20, ...);
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.atari_common import RESULTS, finish  # noqa: E402
+from benchmarks.atari_common import RESULTS, finish, seed_list  # noqa: E402
 
 log = logging.getLogger("benchmarks.selfplay")
 
@@ -37,7 +38,7 @@ PUBLISHED = {"ppo": 1.377, "cma_es": 1.148, "ga_selfplay": 0.353, "random_policy
 
 
 def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, test_games: int,
-             save: Path | None) -> dict[str, Any]:
+             save: Path | None, curve_every: int = 10) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
     from topoevo.search.selfplay import SelfPlay
@@ -50,14 +51,18 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
     history = []
     for _ in range(generations):
         history.append(sp.step())
+        if len(history) % 10 == 0:
+            log.warning("seed %d generation %d: best %.2f mean %.2f, %.0f CPU s", seed, len(history),
+                        history[-1]["best"], history[-1]["mean"], time.process_time() - cpu0)
     cpu = time.process_time() - cpu0
-    curve = {g: float(sp.vs_builtin(sp.champions[g]).mean()) for g in range(0, generations, 10)}
+    curve = {g: float(sp.vs_builtin(sp.champions[g]).mean()) for g in range(0, generations, curve_every)}
     final = sp.champions[-1]
     curve[generations - 1] = float(sp.vs_builtin(final).mean())
     h2h = sp.head_to_head(final, sp.champions[0])
     out = {"vs_builtin": curve[generations - 1], "vs_gen0": float((h2h > 0).mean()),
            "vs_gen0_mean_score": float(h2h.mean()), "builtin_curve": curve, "cpu_s": round(cpu, 1),
-           "game_steps": sp.frames, "evaluations": sp.algo.evaluations,
+           "cpu_s_per_generation": round(cpu / generations, 2), "game_steps": sp.frames,
+           "evaluations": sp.algo.evaluations,
            "best_training": [round(h["best"], 2) for h in history],
            "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
     if save is not None:
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--opponents", type=int, default=4)
     ap.add_argument("--hall-of-fame", type=int, default=2)
     ap.add_argument("--test-games", type=int, default=100)
+    ap.add_argument("--curve-every", type=int, default=10,
+                    help="test the champion of every N-th generation against the built-in opponent")
     ap.add_argument("--save-champion", default=None, help="directory for the seed-0 final champion")
     ap.add_argument("--merge", default=None, help="comma-separated partial results names to merge into --name")
     ap.add_argument("--name", default="selfplay")
@@ -89,7 +96,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args_list = argv if argv is not None else sys.argv[1:]
     if args.merge:
         parts = [json.loads((RESULTS / f"{p}.json").read_text()) for p in args.merge.split(",")]
-        runs = sorted(((s, r) for p in parts for s, r in zip(p["meta"]["seeds"], p["runs"])), key=lambda t: t[0])
+        runs = sorted(((s, {"seed": s, **r}) for p in parts
+                       for s, r in zip(seed_list(p["meta"]["seeds"]), p["runs"])), key=lambda t: t[0])
         result = {"vs_builtin": [r["vs_builtin"] for _, r in runs], "vs_gen0": [r["vs_gen0"] for _, r in runs],
                   "generations": parts[0]["generations"], "settings": parts[0]["settings"],
                   "published": PUBLISHED, "runs": [r for _, r in runs], "parts": [p["meta"] for p in parts]}
@@ -98,13 +106,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runs = []
     for seed in seeds:
         save = Path(args.save_champion) if (args.save_champion and seed == 0) else None
-        runs.append(run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame, args.test_games,
-                             save))
+        runs.append({"seed": seed} | run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame,
+                                              args.test_games, save, args.curve_every))
         log.warning("seed %d: %s", seed, {k: runs[-1][k] for k in ("vs_builtin", "vs_gen0", "cpu_s")})
     result = {"vs_builtin": [r["vs_builtin"] for r in runs], "vs_gen0": [r["vs_gen0"] for r in runs],
               "generations": args.generations,
               "settings": {"pop": args.pop, "opponents": args.opponents, "hall_of_fame": args.hall_of_fame,
-                           "test_games": args.test_games},
+                           "test_games": args.test_games, "curve_every": args.curve_every,
+                           "fitness": "mean net score over every game played, on either side"},
               "published": PUBLISHED, "runs": runs}
     return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, seeds, load_before)
 

@@ -110,3 +110,18 @@ def test_resume_across_a_restart_is_bit_identical(name: str):
         a.tell(fitness(a.ask()))
         b.tell(fitness(b.ask()))
     assert json.dumps(a.state_dict()) == json.dumps(b.state_dict())
+
+
+def test_restarts_with_factor_one_keep_the_population_and_draw_new_samples():
+    """``restart_pop_factor = 1`` (the DPNV task file): independent restarts at the first population; each start
+    samples afresh from the initial distribution, not a replay of the first start."""
+    algo = algorithm_class("cmaes")(restart_config("cmaes", restart_pop_factor=1.0), seed=0)
+    firsts, sizes = [], []
+    for _ in range(9):
+        pop = algo.ask()
+        if algo.generation - algo.start_generation == 0:
+            firsts.append(pop.values.copy())
+        sizes.append(len(pop))
+        algo.tell(fitness(pop))
+    assert algo.restarts == 2 and sizes == [sizes[0]] * 9
+    assert len(firsts) == 3 and not np.array_equal(firsts[0], firsts[1]) and not np.array_equal(firsts[1], firsts[2])

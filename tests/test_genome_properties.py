@@ -339,7 +339,8 @@ def test_scalar_functions_are_total(activation, x, aggregation, xs):
     """Any float in (inf and nan included), a float out: a diverging recurrent net never raises."""
     y = ACTIVATIONS[activation](x)
     assert isinstance(y, float) or isinstance(y, int)
-    if math.isfinite(x) and activation not in ("identity", "relu", "abs"):
+    unbounded = ("identity", "relu", "abs", "elu", "selu", "neat_python_lelu", "square", "cube", "neat_python_inv")
+    if math.isfinite(x) and activation not in unbounded:  # (square, cube overflow; 1/x of a subnormal is inf)
         assert math.isfinite(y)
     z = AGGREGATIONS[aggregation](xs)
     assert isinstance(z, (float, int))

@@ -209,10 +209,12 @@ def test_product_aggregation_converts_or_refuses_clearly(tmp_path):
     assert converted >= 20
 
 
-@pytest.mark.parametrize("name", ["sin", "gauss", "elu", "softplus", "inv", "log", "exp", "hat", "square", "cube"])
-def test_unsupported_neat_python_activation_raises(tmp_path, name):
-    config = neat_config(tmp_path, activations=name)
+def test_a_scripts_own_activation_raises(tmp_path):
+    """Every neat-python built-in has a twin (tests/test_neat_python_activations.py); a script's own does not."""
+    config = neat_config(tmp_path, activations="sigmoid")
+    config.genome_config.add_activation("my_sinc", lambda z: math.sin(z) / z if z else 1.0)
     g = neat_genomes(config, seed=0, generations=1)[0]
+    next(iter(g.nodes.values())).activation = "my_sinc"
     with pytest.raises(InteropError, match="unsupported neat-python activation"):
         from_neat_python(g, config)
 

@@ -107,10 +107,8 @@ def close(a: list[float], b: list[float], sigmas: float = 4.5) -> bool:
 #: example configs topoevo cannot convert, and the one-line reason (section and key) each gives
 NOT_CONVERTED = {
     "memory-fixed__config": "DefaultGenome.activation_default",  # a function registered by the example script
-    "picture2d__novelty_config": "DefaultGenome.activation_options",  # cube, exp, hat, ...: no topoevo twins
-    "picture2d__interactive_config_color": "InteractiveStagnation",  # the example's own stagnation class
-    "picture2d__interactive_config_gray": "InteractiveStagnation",
-    "xor__config-spiking": "IZGenome",  # Izhikevich nodes: the NEAT-family issue's conversion
+    "picture2d__interactive_config_color": "NEAT.pop_size",  # 0: the interactive script sets it
+    "picture2d__interactive_config_gray": "NEAT.pop_size",
 }
 
 
@@ -127,6 +125,81 @@ def test_every_example_config_converts(name, tmp_path):
     conv = convert_neat_python_config(path, task=str(task))
     conv.config()  # every value valid
     assert not any("unsupported" in n for n in conv.notes)
+
+
+@pytest.mark.parametrize("name", ["picture2d__interactive_config_color", "picture2d__interactive_config_gray"])
+def test_interactive_configs_convert_with_the_population_size_their_script_sets(name, tmp_path):
+    """Their own InteractiveStagnation section has only DefaultStagnation's max_stagnation: read as
+    DefaultStagnation, with a note."""
+    path = tmp_path / "config"
+    path.write_text((EXAMPLES / name).read_text().replace("pop_size              = 0", "pop_size = 12"))
+    conv = convert_neat_python_config(path, task="xor")
+    cfg = conv.config()
+    assert cfg.stagnation.max_stagnation == 5 and cfg.stagnation.species_fitness_func == "mean"
+    assert cfg.stagnation.species_elitism == 0 and cfg.neat.pop_size == 12
+    assert any(n.startswith("InteractiveStagnation: the script's own stagnation class") for n in conv.notes)
+
+
+def test_custom_stagnation_with_its_own_options_is_one_line(tmp_path):
+    path = tmp_path / "config"
+    text = (XOR.read_text().replace("[DefaultStagnation]", "[MyStagnation]")
+            .replace("max_stagnation       = 20", "max_stagnation = 20\npatience = 3"))
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        convert_neat_python_config(path, task="xor")
+    assert info.value.field == "MyStagnation.patience" and "\n" not in str(info.value)
+
+
+def test_custom_activation_names_the_key_and_the_way_out(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        convert_neat_python_config(EXAMPLES / "memory-fixed__config", task="xor")
+    assert info.value.field == "DefaultGenome.activation_default"
+    assert "add_activation" in str(info.value) and "docs/neat-python.md" in str(info.value)
+
+
+def test_spiking_config_converts_to_a_run(tmp_path):
+    """neat-python's IZGenome XOR config: its structure, weights, biases and (with topoevo's Izhikevich genome
+    settings) a, b, c, d convert; Izhikevich neurons sum their inputs as they are; the converted run runs."""
+    from topoevo.run import Run
+
+    conv = convert_neat_python_config(EXAMPLES / "xor__config-spiking", task="xor")
+    cfg = conv.config({"genome": {"num_outputs": 1}, "neat": {"pop_size": 20},
+                       "run": {"generations": 2, "progress": False, "checkpoint_every": 0}})
+    assert cfg.genome.activation == "identity" and cfg.genome.aggregation == "sum"
+    assert cfg.genome.bias_init_stdev == 2.0 and cfg.genome.weight_init_stdev == 10.0
+    assert conv.data["mutation"]["response_mutate_rate"] == 0.0
+    assert any(n.startswith("IZGenome") for n in conv.notes)
+    if "a_init_mean" in conv.data["genome"]:  # topoevo's Izhikevich genome settings
+        assert conv.data["genome"]["network"] == "iznn" and conv.data["genome"]["c_init_mean"] == -65.0
+    else:
+        assert any("waiting" in n for n in conv.notes)
+    summary = Run.start(cfg, out=tmp_path / "run", seed=0).loop()
+    assert summary.generations == 2
+
+
+@pytest.mark.parametrize("edit, field", [
+    (("weight_mutate_rate      = 0.8", "weight_mutate_rate = 0.8\nweight_momentum = 0.9"), "DefaultGenome.weight_momentum"),
+    (("[DefaultReproduction]", "[DefaultReproduction]\ncrossover_rate = 0.75"), "DefaultReproduction.crossover_rate"),
+    (("[DefaultSpeciesSet]", "[MySpeciesSet]"), "MySpeciesSet"),
+    (("max_stagnation       = 20", "max_stagnation = 20\npatience = 3"), "DefaultStagnation.patience"),
+    (("activation_options      = sigmoid", "activation_options = sigmoid my_sinc"), "DefaultGenome.activation_options"),
+])
+@pytest.mark.parametrize("command", ["convert", "run"])
+def test_cli_option_without_meaning_is_one_line_exit_2(tmp_path, capsys, edit, field, command):
+    """Acceptance: a config with an option that has no meaning in topoevo: one line naming the section and the key,
+    exit code 2, nothing written."""
+    from topoevo.cli import main
+
+    text = XOR.read_text()
+    assert edit[0] in text
+    path = tmp_path / "config"
+    path.write_text(text.replace(edit[0], edit[1]))
+    out = tmp_path / "out"
+    args = ["convert", str(path), "-o", str(out)] if command == "convert" else ["run", str(path), "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{path}: {field}" in err, err
+    assert not out.exists()
 
 
 def test_cli_convert_bad_option_is_one_line_exit_2(tmp_path, capsys):
@@ -357,6 +430,59 @@ def test_species_fitness_func_mean_decides_stagnation(tmp_path):
         return algo.generation - s.last_improved
 
     assert stagnant_after("max") >= 5 and stagnant_after("mean") == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(-500, 500), st.integers(1, 60)), min_size=1, max_size=9),
+       st.integers(2, 300), st.integers(0, 3), st.floats(0, 200), st.floats(0, 200))
+def test_neat_python_allotment_equals_neat_pythons(species, pop_size, min_size, below, above):
+    """reproduction.allotment = 'neat_python' gives exactly neat-python 2.0's spawn counts (where neat-python gives
+    any: it raises when its minima cannot be met)."""
+    from neat.reproduction import DefaultReproduction
+
+    from topoevo.neat.reproduction import neat_python_spawn
+
+    means, sizes = [m for m, _ in species], [n for _, n in species]
+    lo, hi = min(means) - below, max(means) + above
+    adjusted = [(m - lo) / max(1.0, hi - lo) for m in means]
+    try:
+        want = DefaultReproduction.compute_spawn(adjusted, sizes, pop_size, min_size)
+        want = DefaultReproduction._adjust_spawn_exact(None, want, pop_size, min_size)
+    except (RuntimeError, ZeroDivisionError):
+        return
+    assert neat_python_spawn(means, sizes, lo, hi, pop_size, min_size) == want
+
+
+def test_elitism_copies_the_best_members_unchanged():
+    """reproduction.elitism = k: the k best members of each species come back unchanged (neat-python's elitism)."""
+    from topoevo.config import Config
+    from topoevo.neat.algorithm import NEAT
+
+    cfg = Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1},
+                            "neat": {"pop_size": 20, "array_kernels": False},
+                            "species": {"compatibility_threshold": 1e9},
+                            "reproduction": {"elitism": 3, "elitism_threshold": 0, "mutate_only_prob": 0.0}})
+    algo = NEAT(cfg, seed=0)
+    pop = algo.ask()
+    fitness = [float(i) for i in range(len(pop))]
+    best = sorted(range(len(pop)), key=lambda i: -fitness[i])[:3]
+    algo.tell(fitness)
+    children = algo.ask()
+    from topoevo.genome.io import genome_to_dict
+
+    def shape(g):
+        d = genome_to_dict(g)
+        return d["nodes"], d["connections"]
+
+    kept = [c for c in children if c.parents and len(c.parents) == 1 and c.parents[0] in {pop[i].key for i in best}]
+    assert sorted(c.parents[0] for c in kept) == sorted(pop[i].key for i in best)
+    assert all(shape(c) == shape(next(p for p in pop if p.key == c.parents[0])) for c in kept)
+
+
+def test_converted_reproduction_is_neat_pythons(tmp_path):
+    r = load_neat_python_config(ini(tmp_path, DefaultReproduction__elitism="2",
+                                    DefaultReproduction__min_species_size="3"), task="xor").reproduction
+    assert (r.elitism, r.elitism_threshold, r.allotment, r.min_species_size, r.survival_min) == (2, 0, "shared", 1, 1)
 
 
 # ---- properties -----------------------------------------------------------------------------------------------------

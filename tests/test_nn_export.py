@@ -14,7 +14,9 @@ from topoevo.nn import to_module
 from topoevo.nn.export import ExportError, to_onnx, to_torchscript
 
 ALL_ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity", "step", "sin", "gauss", "abs", "clamped", "logistic",
-                   "neat_python_sigmoid", "neat_python_tanh"]
+                   "neat_python_sigmoid", "neat_python_tanh", "neat_python_sin", "neat_python_gauss", "elu",
+                   "neat_python_lelu", "selu", "neat_python_softplus", "neat_python_inv", "neat_python_log",
+                   "neat_python_exp", "hat", "square", "cube"]
 
 
 def mixed_genomes(n: int = 6) -> list:

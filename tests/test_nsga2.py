@@ -16,7 +16,8 @@ from topoevo.config import Config
 from topoevo.errors import ConfigError
 from topoevo.nas.candidate import NASCandidate
 from topoevo.nas.nsga2 import NSGA2, objective_values, survivors
-from topoevo.nas.pareto import crowding_distance, dominates, hypervolume, non_dominated_sort
+from topoevo.nas.pareto import (crowding_distance, dominates, hypervolume, hypervolume_contributions,
+                                non_dominated_sort)
 from topoevo.nas.rea import RegularizedEvolution
 from topoevo.run import Run
 
@@ -90,6 +91,39 @@ def test_survivors_fill_front_by_front_and_cut_by_crowding(rows, count):
         assert not dropped or min(d[i] for i in kept) >= max(d[i] for i in dropped)
 
 
+@given(points)
+@settings(max_examples=40, deadline=None)
+def test_hypervolume_contributions_are_the_volume_each_point_alone_adds(rows):
+    """Integer points, reference 6: a point's contribution is the number of unit cells only it dominates."""
+    f = np.array(rows, dtype=float)
+    m = f.shape[1]
+    grid = np.array(list(itertools.product(range(6), repeat=m)), dtype=float)
+    covers = (f[None, :, :] <= grid[:, None, :]).all(2)  # (cells, points)
+    alone = covers & (covers.sum(1) == 1)[:, None]
+    np.testing.assert_allclose(hypervolume_contributions(f, np.full(m, 6.0)), alone.sum(0), atol=1e-9)
+
+
+@given(points, st.integers(1, 30))
+@settings(max_examples=40, deadline=None)
+def test_survivors_by_hypervolume_keep_fronts_and_lose_no_more_volume_than_needed(rows, count):
+    """With a reference point: whole fronts first, the last front cut by removing least contributors; the second
+    criterion returned is the contribution within the kept part of the front."""
+    f = np.array(rows, dtype=float)
+    ref = np.full(f.shape[1], 6.0)
+    idx, rank, contribution = survivors(f, count, ref)
+    assert len(idx) == min(count, len(f)) == len(set(idx.tolist()))
+    fronts = brute_fronts(f)
+    rank_of = {i: r for r, front in enumerate(fronts) for i in front}
+    assert rank.tolist() == [rank_of[i] for i in idx.tolist()]
+    last = int(rank.max())
+    kept = [i for i in idx.tolist() if rank_of[i] == last]
+    np.testing.assert_allclose(contribution[rank == last], hypervolume_contributions(f[kept], ref), atol=1e-9)
+    dropped = [i for i in fronts[last] if i not in kept]
+    if len(dropped) == 1:  # one removal: a least contributor of the whole last front
+        whole = dict(zip(fronts[last], hypervolume_contributions(f[fronts[last]], ref)))
+        assert whole[dropped[0]] <= min(whole.values()) + 1e-9
+
+
 # ---- NSGA-II ask/tell ------------------------------------------------------------------------------------------------
 def config(algorithm: str = "nsga2", **nas) -> Config:
     return Config.from_dict({"task": {"name": "nas", "dataset": "digits", "epochs": 1},
@@ -101,8 +135,9 @@ def fake_fitness(cands: list[NASCandidate]) -> list[float]:
     return [(c.arch.cost().parameters * 7919) % 1000 / 1000 for c in cands]
 
 
-def test_nsga2_keeps_the_population_and_its_front_is_non_dominated():
-    algo = NSGA2(config(), seed=1)
+@pytest.mark.parametrize("diversity", ["crowding", "hypervolume"])
+def test_nsga2_keeps_the_population_and_its_front_is_non_dominated(diversity):
+    algo = NSGA2(config(nsga2_diversity=diversity), seed=1)
     seen: dict[int, NASCandidate] = {}
     hvs = []
     for _ in range(8):
@@ -173,6 +208,22 @@ def test_nsga2_run_writes_pareto_json_resumes_identically_and_plots(tmp_path):
     from topoevo.report.plots import plot_run
 
     assert (tmp_path / "full" / "pareto.png") in plot_run(tmp_path / "full")
+
+
+def test_nsga2_by_hypervolume_resumes_from_its_state_identically():
+    def trace(algo: NSGA2, gens: int) -> list:
+        out = []
+        for _ in range(gens):
+            cands = algo.ask()
+            out.append([c.key for c in cands] + [algo.tell(fake_fitness(cands)).hypervolume])
+        return out
+
+    cfg = config(nsga2_diversity="hypervolume", batch=1)
+    whole = trace(NSGA2(cfg, seed=3), 9)
+    part = NSGA2(cfg, seed=3)
+    first = trace(part, 5)
+    state = json.loads(json.dumps(part.state_dict()))
+    assert first + trace(NSGA2.from_state_dict(cfg, state), 4) == whole
 
 
 # ---- successive halving ----------------------------------------------------------------------------------------------

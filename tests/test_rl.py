@@ -161,9 +161,11 @@ def test_erl_killed_with_sigkill_then_resumed_equals_an_uninterrupted_run(tmp_pa
     assert got["checkpoint"]["algorithm"] == expected["checkpoint"]["algorithm"]
 
 
-def test_erl_and_td3_refuse_a_discrete_action_environment_in_one_line(tmp_path: Path, capsys):
+@pytest.mark.parametrize("algorithm", ["erl", "td3"])
+def test_erl_and_td3_refuse_a_discrete_action_environment_in_one_line(tmp_path: Path, capsys, algorithm: str):
     path = tmp_path / "cartpole_erl.toml"
-    path.write_text(TASK.replace("Pendulum-v1", "CartPole-v1").replace('algorithm = "erl"', 'algorithm = "td3"'))
+    path.write_text(TASK.replace("Pendulum-v1", "CartPole-v1")
+                    .replace('algorithm = "erl"', f'algorithm = "{algorithm}"'))
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "task.env_id" in err[0] and "Box" in err[0] and str(path) in err[0]

@@ -144,3 +144,21 @@ def test_selfplay_command_writes_stats_champion_and_summary(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[task]\nname = "xor"\n')
     assert main(["selfplay", str(bad), "--out", str(out)]) == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 8), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2**32))
+def test_fitness_counts_every_game_of_a_member_from_its_own_side(pop, hof, k_pop, seed):
+    from topoevo.search.selfplay import match_fitness
+
+    rng = np.random.default_rng(seed)
+    cfg = SelfPlayConfig(opponents=k_pop, hall_of_fame=min(hof, 2))
+    ms = sample_matches(pop, hof, cfg, rng, np.arange(pop) * 100)
+    scores = rng.integers(-5, 6, len(ms)).astype(float)
+    fit = match_fitness(pop, ms, scores)
+    for i in range(pop):  # reference: one game at a time
+        mine = [s for m, s in zip(ms, scores) if m.right == i] + [-s for m, s in zip(ms, scores) if m.left == i]
+        assert fit[i] == (np.mean(mine) if mine else 0.0)
+    if hof == 0:  # games among members only: zero-sum
+        played = np.bincount([m.right for m in ms] + [m.left for m in ms], minlength=pop)[:pop]
+        assert abs(float((fit * played).sum())) < 1e-9

@@ -147,6 +147,7 @@ class Run:
                  evaluator: Evaluator | None = None, reporters: list[Reporter] | None = None):
         self.config, self.run_dir, self.task, self.algo, self.seed = config, Path(run_dir), task, algo, seed
         self.evaluator = evaluator or InProcessEvaluator()
+        self._config_table: tuple[Config, dict[str, Any]] | None = None  # (config, its to_dict()): see config_table
         self.reporters = ReporterSet(reporters if reporters is not None else
                                      default_reporters(config))
         self.wall_s = 0.0
@@ -169,7 +170,7 @@ class Run:
         run = cls(config, run_dir, task, algo, seed, evaluator, reporters)
         run_dir.mkdir(parents=True, exist_ok=True)
         run.checkpoint()  # generation 0: a run killed at any moment after this line can be resumed
-        write_json_atomic(run_dir / "config.json", config.to_dict())
+        write_json_atomic(run_dir / "config.json", run.config_table())
         return run
 
     @classmethod
@@ -316,10 +317,18 @@ class Run:
                 "solved": self.solved, **({"champion_test": self.champion_test} if self.champion_test else {}),
                 **self.task.champion_metadata()}
 
+    def config_table(self) -> dict[str, Any]:
+        """``self.config.to_dict()``, made once per config (every checkpoint holds it; configs are not changed in
+        place). Read it, don't change it."""
+        cached = self._config_table
+        if cached is None or cached[0] is not self.config:
+            cached = self._config_table = (self.config, self.config.to_dict())
+        return cached[1]
+
     def checkpoint(self) -> Path:
         self.reporters.sync()  # logs the checkpoint counts must be on disk before it (JSONL)
         return write_checkpoint(self.run_dir, {
-            "config": self.config.to_dict(), "seed": self.seed, "algorithm": self.algo.state_dict(),
+            "config": self.config_table(), "seed": self.seed, "algorithm": self.algo.state_dict(),
             "task": self.task.state_dict(),
             "run": {"wall_s": self.wall_s, "solved": self.solved, "evaluations_to_solve": self.evaluations_to_solve,
                     "stop_reason": self.stop_reason, "champion_test": self.champion_test,

@@ -9,6 +9,7 @@ from topoevo.report.compare import bootstrap_ci
 ORDER = 60
 TITLE = "Double pole balancing (DPV, DPNV), NEAT"
 VARIANTS = {"dpv": "DPV (velocities)", "dpnv": "DPNV (no velocities)"}
+ARRAY_CORE_MERGED = "2026-12-05T17:04:19Z"  # issue 18's array kernels (another random stream) on main, commit 2b2ade7
 ANGLES = {"": "0.07 rad (Stanley's C++)", "_4p5deg": "4.5 deg = 0.0785 rad (Gomez 2008)"}
 PUBLISHED = {
     "dpv": "NEAT 3,600 (Stanley & Miikkulainen 2002, pop 150); CoSyNE 954, CMA-ES 895 (Gomez, Schmidhuber & "
@@ -19,7 +20,7 @@ PUBLISHED = {
 
 
 def render(results_dir: Path) -> str:
-    rows, sources = [], []
+    rows, sources, old = [], [], []
     for variant, vname in VARIANTS.items():
         for suffix, aname in ANGLES.items():
             name = f"double_pole_{variant}{suffix}"
@@ -31,6 +32,8 @@ def render(results_dir: Path) -> str:
                 sources.append(f"- `{cmd}`: not yet measured (no `benchmarks/results/{name}.json`).")
                 continue
             sources.append(f"- `{command(d)}` -- {provenance(d)}")
+            if str(d.get("meta", {}).get("date", "")) < ARRAY_CORE_MERGED:
+                old.append(f"{vname} at {aname}")
             evals = [r["evals"] for r in d.get("per_run", []) if r["solved"]]
             ci = bootstrap_ci(evals, "mean")
             rows.append([vname, aname, d.get("meta", {}).get("seeds") or "-", f"{d['solved']}/{d['runs']}",
@@ -39,6 +42,8 @@ def render(results_dir: Path) -> str:
                          f"{num(d['mean_generalization'])} (min {num(d['min_generalization'])})",
                          num(d["mean_hidden"], 2)])
     src = "\n".join(sources)
+    stream = ("Measured before issue 18's array kernels (NEAT's offspring now come from another random stream, so a "
+              "re-run gives other runs of the same algorithm): " + "; ".join(old) + ".\n") if old else ""
     pub = "\n".join(f"- {VARIANTS[v]}: {text}" for v, text in PUBLISHED.items())
     return f"""## {TITLE}
 
@@ -60,7 +65,7 @@ a bootstrap over the solved runs (10,000 resamples).
 
 {table(["variant", "start angle", "seeds", "solved", "mean evals", "95% CI", "median", "worst",
         "generalization (of 625)", "hidden nodes"], rows)}
-Published (evaluations, mean):
+{stream}Published (evaluations, mean):
 {pub}
 
 Goals: DPV 100% solved, mean <= 3,600 (aim <= 2,000); DPNV >= 90% solved, mean <= 33,184 (aim <= 10,000).

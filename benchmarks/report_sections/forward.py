@@ -23,12 +23,22 @@ def render(results_dir: Path) -> str:
     np_cpu = d.get("neat_python_cpu_acts_per_s")
     ours_cpu = d.get("batch1_1thread_cpu_genome_acts_per_s")
     cpu_ratio = f"{ours_cpu / np_cpu:.0f}x neat-python per CPU s" if np_cpu and ours_cpu else "-"
+    load_avg = (d.get("meta") or {}).get("load_before") or [0.0]
+    busy = (f"\n\n**Measured under load** (load average {load_avg[0]:.1f} on 2 cores): the wall-clock rows are not "
+            "comparable between runs or sides; the per-CPU-second ratio is the figure to read.") if load_avg[0] > 2 else ""
     rows = [
         ["batch 64, 2 threads (genome-activations/s)", m("batch64_genome_acts_per_s"), ">= 20 M"],
         ["batch 64, 1 thread", m("batch64_1thread_genome_acts_per_s"), ""],
         ["batch 1, 2 threads", f"{m('batch1_genome_acts_per_s')} ({ratio}, wall)", ""],
         ["batch 1, 1 thread, per CPU second", f"{m('batch1_1thread_cpu_genome_acts_per_s')} ({cpu_ratio})",
          ">= 100x neat-python"],
+        ["batch 1 through the torch steps (`fused=False`), wall / per CPU second",
+         f"{m('batch1_steps_genome_acts_per_s')} / {m('batch1_steps_cpu_genome_acts_per_s')}", ""],
+        ["fused kernel, first call of a process (with importing numba): compile (empty numba cache) / load from "
+         "numba's cache, wall (CPU)",
+         f"{num(d.get('fused_first_call_compile_s'), 1)} s ({num(d.get('fused_first_call_compile_cpu_s'), 1)} s) / "
+         f"{num(d.get('fused_first_call_cached_s'), 2)} s ({num(d.get('fused_first_call_cached_cpu_s'), 2)} s)",
+         "once per install / once per process"],
         ["neat-python `FeedForwardNetwork.activate`", f"{num(np_acts / 1e3 if np_acts else None, 1)} k/s", ""],
         ["neat-python, per CPU second", f"{num(np_cpu / 1e3 if np_cpu else None, 1)} k/s", ""],
         ["dense torch MLP of equal parameter count, batch 64 / 1",
@@ -44,9 +54,11 @@ def render(results_dir: Path) -> str:
 
 1,000 feed-forward genomes grown NEAT-style (4 inputs + bias, 2 outputs, ~40 enabled connections, ~11 hidden
 nodes, 13 topological levels), steepened sigmoid; neat-python 2.0's `FeedForwardNetwork` built from the same
-genomes (outputs agree to float32 rounding). Best of 3 interleaved rounds. Throughput on a shared 2-core machine
+genomes (outputs agree to float32 rounding). Batch 1 runs the fused numba kernel (`topoevo.nn.fused`: every row of
+every genome in one compiled loop); its one-time compile is not in the per-call figures and is listed separately.
+Best of 3 interleaved rounds. Throughput on a shared 2-core machine
 depends strongly on the load (one descheduled thread stalls a 2-thread call); the calibration loop
-(`sum(range(10**6))`) took {num(d.get('calibration_sum_range_1e6_cpu_s', 0) * 1e3, 1)} ms CPU in this run.
+(`sum(range(10**6))`) took {num(d.get('calibration_sum_range_1e6_cpu_s', 0) * 1e3, 1)} ms CPU in this run.{busy}
 
 {table(["figure", "measured", "goal"], rows)}
 Method and limits (per-level sparse products, activation folding, thread policy, compile cost of reading gene

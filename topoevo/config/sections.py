@@ -371,6 +371,16 @@ class ReproductionConfig(Section):
 
     survival_threshold: float = param(0.2, "Fraction of each species (best first) allowed to reproduce.", gt=0, le=1)
     elitism_threshold: int = param(5, "A species with more members than this keeps its champion unchanged.", ge=0)
+    elitism: int = param(1, "How many of its best members such a species keeps unchanged (neat-python's elitism; "
+                            "at most its number of offspring).", ge=0)
+    survival_min: int = param(1, "A species' mating pool holds at least this many members (as it has; "
+                                 "neat-python: 2).", ge=1)
+    allotment: str = param("shared", "How offspring are allotted to species: 'shared' (explicit fitness sharing: "
+                                     "in proportion to the species' mean fitness above the lowest) or 'neat_python' "
+                                     "(neat-python 2.0's: half-way from the current size towards that share, at "
+                                     "least min_species_size).", choices=("shared", "neat_python"))
+    min_species_size: int = param(1, "'neat_python' allotment: the fewest offspring of a surviving species "
+                                     "(at least elitism).", ge=0)
     mutate_only_prob: float = param(0.25, "Fraction of offspring made by mutation alone (no crossover).", ge=0, le=1)
     interspecies_mate_rate: float = param(0.001, "Probability that the second parent comes from another species.",
                                           ge=0, le=1)

@@ -16,7 +16,8 @@ import numpy as np
 from topoevo.dynamics.attributes import ALL_ATTRIBUTES
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
-from topoevo.genome.store import ACTIVATION_NAMES, AGGREGATION_NAMES, KIND_LIST, PopulationStore, StoredGenome
+from topoevo.genome.store import (ACTIVATION_NAMES, AGGREGATION_NAMES, CONN_COLUMNS, KIND_LIST, NODE_COLUMNS, Column,
+                                  PopulationStore, StoredGenome)
 
 FORMAT = "topoevo.genome_columns"
 VERSION = 1
@@ -30,6 +31,19 @@ DTYPES = {"key": "<i8", "fitness": "<f8", "species": "<i8", "parent_counts": "<i
 #: optional node columns: the dynamical attributes (topoevo/dynamics/attributes.py), written when some node of the
 #: population differs from their defaults, read as the defaults when absent
 DYNAMICS_DTYPES = {f"node_{name}": "<f8" for name in ALL_ATTRIBUTES}
+
+
+#: store columns whose checkpoint field is not ``<table>_<column>``
+_FIELD_NAMES = {("conn", "innovation"): "innovation", ("conn", "in_node"): "conn_in", ("conn", "out_node"): "conn_out"}
+
+
+def column_field(table: str, column: Column) -> str:
+    """The columns object's field of a store column (``table``: "node" or "conn").
+
+    >>> column_field("node", NODE_COLUMNS[2]), column_field("conn", CONN_COLUMNS[1])
+    ('node_bias', 'conn_in')
+    """
+    return _FIELD_NAMES.get((table, column.name), f"{table}_{column.name}")
 
 
 def _encode(a: np.ndarray, dtype: str) -> str:
@@ -138,9 +152,9 @@ def is_columns(d: Any) -> bool:
     return isinstance(d, dict) and d.get("format") == FORMAT
 
 
-def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[Genome]:
-    """Read :func:`genomes_to_columns` output back into genomes. Anything malformed raises ``fail(field, message)``
-    (the caller's error type, e.g. a checkpoint reader's, naming the field below ``d``)."""
+def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[str, tuple[int, ...]], int | None,
+                                                                  dict[str, list[str]], dict[str, np.ndarray]]:
+    """The checked arrays of a columns object: (genomes, input and output ids, bias id, function names, arrays)."""
     if not is_columns(d):
         raise fail("format", f"expected {FORMAT!r}")
     if d.get("version") != VERSION:
@@ -213,6 +227,13 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
         if len(a[name]) and (a[name].min() < 0 or a[name].max() >= limit):
             raise fail(name, f"expected codes in [0, {limit})")
 
+    return n, ids, bias, names, a
+
+
+def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[Genome]:
+    """Read :func:`genomes_to_columns` output back into genomes. Anything malformed raises ``fail(field, message)``
+    (the caller's error type, e.g. a checkpoint reader's, naming the field below ``d``)."""
+    n, ids, bias, names, a = _decode(d, fail)
     feed_forward = d["network"] == "feedforward"
     kinds = map(KINDS.__getitem__, a["node_kind"].tolist())
     acts = map(names["activations"].__getitem__, a["node_activation"].tolist())
@@ -242,6 +263,44 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
         problems = out[i].problems()
         if problems:
             raise fail(f"[{i}]", f"invalid genome {i}: {problems[0]}")
+    return out
+
+
+def stored_genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[StoredGenome]:
+    """:func:`genomes_from_columns` into a population store: the genomes as untouched
+    :class:`~topoevo.genome.store.StoredGenome` views (no gene object built), every array and invariant checked
+    the same way (a genome that breaks one is named by the same error)."""
+    n, ids, bias, names, a = _decode(d, fail)
+    feed_forward = d["network"] == "feedforward"
+    if n == 0:
+        return []
+    if invalid_genomes(a, ids["inputs"], ids["outputs"], bias, feed_forward, names["activations"],
+                                 names["aggregations"]).size:
+        return genomes_from_columns(d, fail)  # (raises the error naming the genome)
+    coded = {"kind": np.array([KIND_LIST.index(k) for k in KINDS], dtype=np.int64),
+             "activation": np.array([ACTIVATION_NAMES.index(x) for x in names["activations"]], dtype=np.int64),
+             "aggregation": np.array([AGGREGATION_NAMES.index(x) for x in names["aggregations"]], dtype=np.int64)}
+
+    def column(table: str, c: Column) -> np.ndarray:
+        values = a[column_field(table, c)]
+        return (coded[c.name][values] if c.values is not None else values).astype(c.dtype)
+
+    store = PopulationStore.from_arrays(_offsets(a["node_counts"]), _offsets(a["conn_counts"]),
+                                        {c.name: column("node", c) for c in NODE_COLUMNS},
+                                        {c.name: column("conn", c) for c in CONN_COLUMNS}, ids["inputs"],
+                                        ids["outputs"], bias, feed_forward)
+    parents = a["parents"].tolist()
+    ends = np.cumsum(a["parent_counts"]).tolist()
+    views = store.views(a["key"].tolist(), [None if sp < 0 else sp for sp in a["species"].tolist()],
+                        [tuple(parents[e - k:e]) for e, k in zip(ends, a["parent_counts"].tolist())])
+    for g, f in zip(views, a["fitness"].tolist()):
+        g.fitness = None if f != f else f
+    return views
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
     return out
 
 

@@ -59,6 +59,9 @@ class Genome:
     def num_enabled(self) -> int:
         return sum(1 for c in self.conns.values() if c.enabled)
 
+    def num_nodes(self) -> int:
+        return len(self.nodes)
+
     def find_connection(self, in_node: int, out_node: int) -> ConnectionGene | None:
         for c in self.conns.values():
             if c.in_node == in_node and c.out_node == out_node:

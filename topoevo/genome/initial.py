@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from topoevo.config.sections import GenomeConfig, InitialConnectivity
 from topoevo.dynamics.attributes import NODE_ATTRIBUTES, setting
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
@@ -184,3 +186,60 @@ def initial_genome(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Ra
         inn = tracker.link(a, b)
         conns[inn] = ConnectionGene(inn, a, b, new_weight(cfg, rng), new_enabled(cfg, rng))
     return Genome(nodes, conns, inputs, outputs, bias, cfg.feed_forward, key)
+
+
+class _NoDraws(random.Random):
+    """A random source whose ``gauss`` returns the mean: lays out an initial genome without drawing anything."""
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        return mu
+
+
+def initial_store_genomes(cfg: GenomeConfig, tracker: InnovationTracker, rng: random.Random,
+                          keys: list[int]) -> list[Genome] | None:
+    """``[initial_genome(cfg, tracker, rng, k) for k in keys]`` made at once in a population store (as untouched
+    :class:`~topoevo.genome.store.StoredGenome` views), equal number for number and leaving ``rng`` and ``tracker``
+    as those calls would. None (nothing drawn) when the config's initial genomes draw anything but Gaussian
+    values in a fixed order (random connectivity, functions or enabled flags, uniform initial values), or the
+    store has gene columns this function does not know.
+    """
+    from topoevo.genome.rng import GenomeRandom
+    from topoevo.genome.store import CONN_COLUMNS, NODE_COLUMNS, PopulationStore
+
+    fixed = cfg.initial_connectivity in (InitialConnectivity.NONE, InitialConnectivity.FULL,
+                                         InitialConnectivity.FULL_DIRECT)
+    if type(rng) is not GenomeRandom or not fixed or "random" in (cfg.activation, cfg.aggregation) or \
+            cfg.enabled_default == "random" or \
+            "uniform" in (cfg.weight_init_type, cfg.bias_init_type, cfg.response_init_type) or \
+            [c.name for c in NODE_COLUMNS] != ["id", "kind", "bias", "response", "activation", "aggregation"] or \
+            [c.name for c in CONN_COLUMNS] != ["innovation", "in_node", "out_node", "weight", "enabled"] or \
+            not keys:
+        return None
+    template = initial_genome(cfg, tracker, _NoDraws(), keys[0])  # (registers the links, as the first call does)
+    inputs, bias_id, outputs = node_ids(cfg)
+    first = first_hidden_id(cfg)
+    created = list(outputs) + list(range(first, first + (cfg.num_hidden * cfg.hidden_layers if cfg.num_hidden else 0)))
+    # the draws of one genome, in order: each created node's bias, then response (when drawn), then each link's weight
+    per_node = [f for f, stdev in (("bias", cfg.bias_init_stdev), ("response", cfg.response_init_stdev)) if stdev]
+    n_node_draws = len(created) * len(per_node)
+    draws = n_node_draws + len(template.conns)
+    z = rng.take_normals(len(keys) * draws).reshape(len(keys), draws)
+    one = PopulationStore.of([template])
+    store = one.take(np.zeros(len(keys), dtype=np.int64))
+    n_nodes, n_conns = len(template.nodes), len(template.conns)
+    position = {nid: i for i, nid in enumerate(template.nodes)}
+    for k, name in enumerate(per_node):
+        mean, stdev, lo, hi = ((cfg.bias_init_mean, cfg.bias_init_stdev, cfg.bias_min, cfg.bias_max) if name == "bias"
+                               else (cfg.response_init, cfg.response_init_stdev, cfg.response_min, cfg.response_max))
+        kept = [(j, position[n]) for j, n in enumerate(created) if n in position]
+        if not kept:
+            continue
+        cols = np.array([j * len(per_node) + k for j, _ in kept])
+        at = np.array([p for _, p in kept])
+        column = store.nodes[name].reshape(len(keys), n_nodes)
+        column[:, at] = np.clip(mean + stdev * z[:, cols], lo, hi)
+    if n_conns:
+        order = np.arange(n_conns) if one.dict_position is None else one.dict_position
+        store.conns["weight"].reshape(len(keys), n_conns)[:] = np.clip(
+            cfg.weight_init_mean + cfg.weight_init_stdev * z[:, n_node_draws + order], cfg.weight_min, cfg.weight_max)
+    return store.views(keys, [None] * len(keys), [()] * len(keys))

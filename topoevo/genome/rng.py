@@ -24,8 +24,16 @@ class GenomeRandom(random.Random):
 
     def __init__(self, seed: int):
         super().__init__(seed)
-        self._normal_source = np.random.Generator(np.random.PCG64(seed))
+        self._seed = seed
+        self._source: np.random.Generator | None = None  # made on first use (most generations draw no normal)
         self._normals: list[float] = []
+
+    @property
+    def _normal_source(self) -> np.random.Generator:
+        """The numpy generator the normals come from (seeded like the Python stream)."""
+        if self._source is None:
+            self._source = np.random.Generator(np.random.PCG64(self._seed))
+        return self._source
 
     def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
         normals = self._normals
@@ -42,6 +50,23 @@ class GenomeRandom(random.Random):
     def refill(self) -> None:
         """Append the next buffer of standard normals (``gauss`` pops them from the end)."""
         self._normals.extend(self._normal_source.standard_normal(_BUFFER).tolist())
+
+    def take_normals(self, n: int) -> np.ndarray:
+        """The next ``n`` standard normals, in the order ``n`` calls of ``gauss`` would use them.
+
+        >>> r, s = GenomeRandom(3), GenomeRandom(3)
+        >>> r.take_normals(2000).tolist()[1500] == [s.gauss() for _ in range(1501)][-1]
+        True
+        """
+        out: list[float] = []
+        normals = self._normals
+        while len(out) < n:
+            if not normals:
+                self.refill()
+            take = min(n - len(out), len(normals))
+            out.extend(normals[:-take - 1:-1])
+            del normals[-take:]
+        return np.array(out, dtype=np.float64)
 
     normalvariate = gauss
 

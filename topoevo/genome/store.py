@@ -137,11 +137,9 @@ class PopulationStore:
         types = set(map(type, genomes))
         if StoredGenome not in types:  # plain genomes only
             return cls._read(genomes)
-        first = genomes[0]._store if type(genomes[0]) is StoredGenome else None
-        # the common case, untouched views of one store (checked in C: views build both gene dicts at once)
-        if len(types) == 1 and len(set(map(id, map(_store_of, genomes)))) == 1 and \
-                list(map(_nodes_of, genomes)).count(None) == len(genomes):
-            rows = np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
+        one = one_store(genomes, types)
+        if one is not None:
+            first, rows = one
             if len(first) == len(genomes) and np.array_equal(rows, np.arange(len(genomes))):
                 return first
             return first.take(rows)
@@ -172,6 +170,20 @@ class PopulationStore:
         return _concat(stores).take(base[src] + row)
 
     @classmethod
+    def connections_of(cls, genomes: Sequence[Genome], names: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Connection offsets and the connection columns ``names`` of the genomes, as :meth:`of` has them (for
+        untouched views of one store, only these columns are gathered)."""
+        one = one_store(genomes, set(map(type, genomes))) if genomes else None
+        if one is None:
+            store = cls.of(genomes)
+            return store.conn_offsets, [store.conns[n] for n in names]
+        store, rows = one
+        if len(store) == len(rows) and np.array_equal(rows, np.arange(len(rows))):
+            return store.conn_offsets, [store.conns[n] for n in names]
+        offsets, index = _gather(store.conn_offsets, rows)
+        return offsets, [store.conns[n][index] for n in names]
+
+    @classmethod
     def _read(cls, genomes: Sequence[Genome]) -> "PopulationStore":
         g0 = genomes[0]
         node_dicts = list(map(attrgetter("nodes"), genomes))
@@ -182,16 +194,25 @@ class PopulationStore:
         all_conns = list(chain.from_iterable(map(dict.values, conn_dicts)))
         nodes = {c.name: c.encode(all_nodes) for c in NODE_COLUMNS}
         conns = {c.name: c.encode(all_conns) for c in CONN_COLUMNS}
+        return cls.from_arrays(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids),
+                               g0.bias_id, g0.feed_forward)
+
+    @classmethod
+    def from_arrays(cls, node_offsets: np.ndarray, conn_offsets: np.ndarray, nodes: dict[str, np.ndarray],
+                    conns: dict[str, np.ndarray], input_ids: tuple[int, ...], output_ids: tuple[int, ...],
+                    bias_id: int | None, feed_forward: bool) -> "PopulationStore":
+        """A store of columns whose connections are in each genome's own order: sorted by innovation (the order
+        kept in ``dict_position`` when it differs)."""
         inn = conns["innovation"]
         position = None
         if inn.size > 1:
             descending = np.flatnonzero(inn[1:] <= inn[:-1]) + 1  # rows not above their predecessor ...
             if np.isin(descending, conn_offsets, invert=True).any():  # ... other than a genome's first row
-                owner = np.repeat(np.arange(len(genomes)), np.diff(conn_offsets))
+                owner = np.repeat(np.arange(len(conn_offsets) - 1), np.diff(conn_offsets))
                 position = np.lexsort((inn, owner))
                 conns = {k: v[position] for k, v in conns.items()}
-        return cls(node_offsets, conn_offsets, nodes, conns, tuple(g0.input_ids), tuple(g0.output_ids), g0.bias_id,
-                   g0.feed_forward, position)
+        return cls(node_offsets, conn_offsets, nodes, conns, tuple(input_ids), tuple(output_ids), bias_id,
+                   feed_forward, position)
 
     def take(self, rows: np.ndarray) -> "PopulationStore":
         """The store of genomes ``rows`` (in that order)."""
@@ -208,8 +229,16 @@ class PopulationStore:
     def views(self, keys: Sequence[int], species: Sequence[int | None], parents: Sequence[tuple[int, ...]]
               ) -> list["StoredGenome"]:
         """Every genome as a :class:`StoredGenome` (genes built on first access)."""
-        new = StoredGenome.view
-        return [new(self, k, key, sp, par) for k, key, sp, par in zip(range(len(self)), keys, species, parents)]
+        new, cls = object.__new__, StoredGenome
+        shape = self.input_ids, self.output_ids, self.bias_id, self.feed_forward
+        out = []
+        for k, key, sp, par in zip(range(len(self)), keys, species, parents):  # (StoredGenome.view, inlined)
+            g = new(cls)
+            g._store, g._row, g._nodes, g._conns = self, k, None, None
+            g.input_ids, g.output_ids, g.bias_id, g.feed_forward = shape
+            g.key, g.fitness, g.species, g.parents = key, None, sp, par
+            out.append(g)
+        return out
 
     def genomes(self, keys: Sequence[int] | None = None, species: Sequence[int | None] | None = None,
                 parents: Sequence[tuple[int, ...]] | None = None) -> list[Genome]:
@@ -242,6 +271,15 @@ def store_unsupported() -> list[str]:
 
 
 _row_of, _store_of, _nodes_of = attrgetter("_row"), attrgetter("_store"), attrgetter("_nodes")
+
+
+def one_store(genomes: Sequence[Genome], types: set[type]) -> tuple[PopulationStore, np.ndarray] | None:
+    """(store, rows) when the genomes are untouched views of one store (checked in C: views build both gene
+    dicts at once), else None."""
+    if types != {StoredGenome} or len(set(map(id, map(_store_of, genomes)))) != 1 or \
+            list(map(_nodes_of, genomes)).count(None) != len(genomes):
+        return None
+    return genomes[0]._store, np.fromiter(map(_row_of, genomes), dtype=np.int64, count=len(genomes))
 
 
 def _gather(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +349,32 @@ class StoredGenome(Genome):
 
     def _build(self) -> None:
         self._nodes, self._conns = self._genes()
+
+    def copy(self, key: int | None = None) -> Genome:
+        """As :meth:`Genome.copy`; an untouched view's copy is another view of its row (the store's arrays are never
+        written, so nothing is shared that either could change)."""
+        if self._nodes is not None or self._conns is not None:
+            return Genome.copy(self, key)
+        return StoredGenome.view(self._store, self._row, self.key if key is None else key, None, ())
+
+    def num_enabled(self) -> int:
+        if self._conns is not None:
+            return Genome.num_enabled(self)
+        st, k = self._store, self._row
+        return int(np.count_nonzero(st.conns["enabled"][st.conn_offsets[k]:st.conn_offsets[k + 1]]))
+
+    def num_nodes(self) -> int:
+        if self._nodes is not None:
+            return len(self._nodes)
+        return int(self._store.node_offsets[self._row + 1] - self._store.node_offsets[self._row])
+
+    @property
+    def num_hidden(self) -> int:
+        if self._nodes is not None:
+            return Genome.num_hidden.fget(self)  # type: ignore[attr-defined]
+        st, k = self._store, self._row
+        kinds = st.nodes["kind"][st.node_offsets[k]:st.node_offsets[k + 1]]
+        return int(np.count_nonzero(kinds == KIND_CODES[NodeKind.HIDDEN]))
 
     def _genes(self) -> tuple[dict[int, NodeGene], dict[int, ConnectionGene]]:
         st, k = self._store, self._row

@@ -45,8 +45,8 @@ class ConnectionTable:
         (gathered, for genomes that live in one; else read one C-level pass per field and sorted)."""
         from topoevo.genome.store import PopulationStore
 
-        store = PopulationStore.of(genomes)
-        return cls(store.conn_offsets, store.conns["innovation"], store.conns["weight"])
+        offsets, (innovation, weight) = PopulationStore.connections_of(genomes, ("innovation", "weight"))
+        return cls(offsets, innovation, weight)
 
     def extended(self, other: "ConnectionTable") -> "ConnectionTable":
         """This table's genomes followed by ``other``'s."""

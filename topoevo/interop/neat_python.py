@@ -56,6 +56,18 @@ ACTIVATION_TWINS: dict[str, str] = {
     "identity": "identity",
     "clamped": "clamped",
     "abs": "abs",
+    "sin": "neat_python_sin",
+    "gauss": "neat_python_gauss",
+    "elu": "elu",
+    "lelu": "neat_python_lelu",
+    "selu": "selu",
+    "softplus": "neat_python_softplus",
+    "inv": "neat_python_inv",
+    "log": "neat_python_log",
+    "exp": "neat_python_exp",
+    "hat": "hat",
+    "square": "square",
+    "cube": "cube",
 }
 #: neat-python built-in aggregation name -> the same topoevo aggregation (empty-input caveat for product above).
 AGGREGATION_TWINS: dict[str, str] = {"sum": "sum", "product": "product", "max": "max", "min": "min", "mean": "mean"}

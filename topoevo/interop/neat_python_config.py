@@ -98,6 +98,21 @@ KEYS: dict[str, dict[str, KeySpec]] = {
                             "min_species_size": KeySpec(int, 1)},
 }
 
+#: neat-python's ``neat.iznn.IZGenome`` section: DefaultGenome's keys without the node functions, responses and time
+#: constants (an Izhikevich neuron sums its inputs as they are), with the neurons' ``a``, ``b``, ``c``, ``d``
+IZ_GENOME_KEYS: dict[str, KeySpec] = {
+    **{k: v for k, v in KEYS["DefaultGenome"].items()
+       if not k.startswith(("activation_", "aggregation_", "response_", "time_constant_"))},
+    **_float_attribute("a"), **_float_attribute("b"), **_float_attribute("c"), **_float_attribute("d")}
+#: the sections that may stand for neat-python's default genome section (the class named in the script)
+GENOME_SECTIONS = {"DefaultGenome": KEYS["DefaultGenome"], "IZGenome": IZ_GENOME_KEYS}
+#: the Izhikevich neuron as the IZGenome conversion fixes it: what neat-python's IZNN computes from a node's inputs
+_IZ_NODE = {"activation_default": "identity", "activation_options": ["identity"], "activation_mutate_rate": 0.0,
+            "aggregation_default": "sum", "aggregation_options": ["sum"], "aggregation_mutate_rate": 0.0,
+            "response_init_mean": 1.0, "response_init_stdev": 0.0, "response_init_type": "gaussian",
+            "response_replace_rate": 0.0, "response_mutate_rate": 0.0, "response_mutate_power": 0.0,
+            "response_max_value": 1.0, "response_min_value": 1.0}
+
 #: ``[task]`` keys set for a task so that neat-python's fitness scale (and so ``fitness_threshold``) holds
 TASK_PRESETS: dict[str, dict[str, Any]] = {"xor": {"fitness": "neat_python"}}
 
@@ -208,17 +223,49 @@ def _typed(value: str, spec: KeySpec, where: str, source: str) -> Any:
         raise ConfigError(f"expected {expected}, got {text!r}", source=source, field=where) from None
 
 
-def _read_values(path: Path) -> dict[str, dict[str, Any]]:
-    """Section -> key -> typed value, with neat-python's defaults filled in; unknown or missing keys raise."""
+def _stands_for(parser: configparser.ConfigParser, src: str) -> dict[str, str]:
+    """Which section of the file stands for each of neat-python's five (name in the file -> default name).
+
+    The genome section may be ``IZGenome`` (neat-python's Izhikevich genome); a script's own stagnation class
+    (a ``[...Stagnation]`` section, e.g. the picture2d example's ``InteractiveStagnation``) is read as
+    ``DefaultStagnation`` when every option it has is one of DefaultStagnation's. Any other section is an error.
+    """
+    roles: dict[str, str] = {}
+    for section in parser.sections():
+        if section in KEYS and section != "DefaultGenome":
+            role = section
+        elif section in GENOME_SECTIONS:
+            role = "DefaultGenome"
+        elif section.endswith("Stagnation") and "DefaultStagnation" not in parser.sections():
+            extra = [k for k in parser.options(section) if k not in KEYS["DefaultStagnation"]]
+            if extra:
+                raise ConfigError(f"option of the custom stagnation class {section} that DefaultStagnation does not "
+                                  f"have: topoevo runs DefaultStagnation only ({', '.join(KEYS['DefaultStagnation'])})",
+                                  source=src, field=f"{section}.{extra[0]}")
+            role = "DefaultStagnation"
+        else:
+            raise ConfigError(f"unknown section{did_you_mean(section, [*KEYS, *GENOME_SECTIONS])}; a neat-python "
+                              f"config has {', '.join(NEAT_PYTHON_SECTIONS)} (or IZGenome; custom genome, "
+                              f"reproduction and species classes are not supported)", source=src, field=section)
+        if role in roles.values():
+            other = next(k for k, v in roles.items() if v == role)
+            raise ConfigError(f"both {other} and {section} stand for neat-python's {role}", source=src,
+                              field=section)
+        roles[section] = role
+    return roles
+
+
+def _read_values(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Section -> key -> typed value, with neat-python's defaults filled in (keyed by neat-python's default section
+    names), and default name -> the section's name in the file; unknown or missing keys raise."""
     parser = _read_ini(path)
     src = str(path)
-    for section in parser.sections():
-        if section not in KEYS:
-            raise ConfigError(f"unknown section{did_you_mean(section, KEYS)}; a neat-python config has "
-                              f"{', '.join(NEAT_PYTHON_SECTIONS)} (custom genome/reproduction classes are not "
-                              f"supported)", source=src, field=section)
+    roles = _stands_for(parser, src)
+    names = {role: section for section, role in roles.items()}
     values: dict[str, dict[str, Any]] = {}
-    for section, specs in KEYS.items():
+    for role in KEYS:
+        section = names.get(role, role)
+        specs = GENOME_SECTIONS[section] if role == "DefaultGenome" else KEYS[role]
         if not parser.has_section(section):
             raise ConfigError("missing section (neat-python requires it)", source=src, field=section)
         table = dict(parser.items(section, raw=True))
@@ -234,22 +281,27 @@ def _read_values(path: Path) -> dict[str, dict[str, Any]]:
                 raise ConfigError("missing key (neat-python requires it)", source=src, field=where)
             else:
                 out[key] = spec.default
-        values[section] = out
-    return values
+        if section == "IZGenome":
+            out.update(_IZ_NODE)
+        values[role] = out
+    return values, {role: names.get(role, role) for role in KEYS}
 
 
 # ---- mapping --------------------------------------------------------------------------------------------------------
 class _Mapper:
     """Builds the topoevo tables from typed neat-python values, recording origins and notes."""
 
-    def __init__(self, values: dict[str, dict[str, Any]], source: str):
+    def __init__(self, values: dict[str, dict[str, Any]], source: str, names: dict[str, str] | None = None):
         self.v, self.source = values, source
+        self.names = names or {role: role for role in KEYS}  # neat-python's default section -> name in the file
+        self.g, self.st = self.names["DefaultGenome"], self.names["DefaultStagnation"]
+        self._role = {name: role for role, name in self.names.items()}
         self.data: dict[str, dict[str, Any]] = {}
         self.origin: dict[str, str] = {}
         self.notes: list[str] = []
 
     def get(self, section: str, key: str) -> Any:
-        return self.v[section][key]
+        return self.v[self._role.get(section, section)][key]
 
     def put(self, target: str, value: Any, *origins: str) -> None:
         section, key = target.split(".")
@@ -268,11 +320,13 @@ class _Mapper:
         twins = ACTIVATION_TWINS if kind == "activation" else AGGREGATION_TWINS
         if name in twins:
             return twins[name]
-        raise self.fail(where, f"unsupported neat-python {kind} {name!r}: topoevo has no {kind} computing the same "
-                               f"function (supported: {', '.join(sorted(twins))})")
+        raise self.fail(where, f"{name!r} is not one of neat-python's built-in {kind}s "
+                               f"({', '.join(sorted(twins))}): a function the script registers with "
+                               f"genome_config.add_{kind}() cannot be read from a config (docs/neat-python.md, "
+                               f"'Custom functions')")
 
     def float_attribute(self, name: str, lo: str, hi: str, rate: str, perturb: str, power: str) -> None:
-        g = "DefaultGenome"
+        g = self.g
         mean, stdev = self.get(g, f"{name}_init_mean"), self.get(g, f"{name}_init_stdev")
         init_type = self.get(g, f"{name}_init_type").lower()
         if "gauss" in init_type or "normal" in init_type:
@@ -308,6 +362,9 @@ class _Mapper:
     # -- sections
     def neat(self) -> None:
         s = "NEAT"
+        if self.get(s, "pop_size") < 2:  # e.g. picture2d's interactive configs: the script sets config.pop_size
+            raise self.fail(f"{s}.pop_size", f"expected a value >= 2, got {self.get(s, 'pop_size')} (a script that "
+                                             f"sets config.pop_size itself: write its value here)")
         self.put("neat.pop_size", self.get(s, "pop_size"), f"{s}.pop_size")
         self.put("neat.reset_on_extinction", self.get(s, "reset_on_extinction"), f"{s}.reset_on_extinction")
         criterion = self.get(s, "fitness_criterion")
@@ -332,7 +389,7 @@ class _Mapper:
 
     def genome_shape(self) -> None:
         """Inputs, outputs, no hidden nodes, no bias node, network type."""
-        g = "DefaultGenome"
+        g = self.g
         self.put("genome.num_inputs", self.get(g, "num_inputs"), f"{g}.num_inputs")
         self.put("genome.num_outputs", self.get(g, "num_outputs"), f"{g}.num_outputs")
         if self.get(g, "num_hidden") < 0:
@@ -344,7 +401,7 @@ class _Mapper:
 
     def initial_connection(self) -> None:
         """How the initial genomes are connected."""
-        g = "DefaultGenome"
+        g = self.g
         ic = self.get(g, "initial_connection").split()
         name = ic[0] if ic else ""
         if name not in _INITIAL or (len(ic) != 1) != name.startswith("partial"):
@@ -367,7 +424,7 @@ class _Mapper:
 
     def node_functions(self) -> None:
         """Activations and aggregations: defaults, options, mutation rates."""
-        g = "DefaultGenome"
+        g = self.g
         for kind in ("activation", "aggregation"):
             default = self.get(g, f"{kind}_default")
             options = self.get(g, f"{kind}_options") or [default]
@@ -386,20 +443,20 @@ class _Mapper:
 
     def gene_attributes(self) -> None:
         """Weights, biases and responses: ranges and mutation."""
-        g = "DefaultGenome"
+        g = self.g
         for name in ("weight", "bias", "response"):
             self.float_attribute(name, f"{name}_min", f"{name}_max", f"{name}_mutate_rate", f"{name}_perturb_prob",
                                  f"{name}_mutate_power")
         self.put("mutation.gene_mutation", "per_gene", f"{g}.*_mutate_rate, {g}.*_replace_rate")
 
-        tc = {k: v for k, v in self.v[g].items() if k.startswith("time_constant_")}
-        if any(v != KEYS[g][k].default for k, v in tc.items()):
+        tc = {k: v for k, v in self.v["DefaultGenome"].items() if k.startswith("time_constant_")}
+        if any(v != KEYS["DefaultGenome"][k].default for k, v in tc.items()):
             self.note(f"{g}.time_constant_*", "ignored: only neat-python's CTRNN networks use node time "
                                               "constants")
 
     def structural_mutations(self) -> None:
         """Add and delete node and connection probabilities."""
-        g = "DefaultGenome"
+        g = self.g
         self.put("mutation.add_node_rate", self.get(g, "node_add_prob"), f"{g}.node_add_prob")
         self.put("mutation.add_connection_rate", self.get(g, "conn_add_prob"), f"{g}.conn_add_prob")
         self.put("mutation.delete_node_rate", self.get(g, "node_delete_prob"), f"{g}.node_delete_prob")
@@ -423,7 +480,7 @@ class _Mapper:
 
     def enable_mutation(self) -> None:
         """The enabled flag of new connections and its mutation."""
-        g = "DefaultGenome"
+        g = self.g
         enabled = self.get(g, "enabled_default").lower()
         if enabled in _TRUE:
             value = "true"
@@ -440,7 +497,7 @@ class _Mapper:
 
     def distance(self) -> None:
         """The compatibility distance's coefficients."""
-        g = "DefaultGenome"
+        g = self.g
         self.put("species.excess_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
                  f"{g}.compatibility_disjoint_coefficient")
         self.put("species.disjoint_coefficient", self.get(g, "compatibility_disjoint_coefficient"),
@@ -451,13 +508,45 @@ class _Mapper:
         self.note(f"{g}.compatibility_*", "topoevo's distance compares connection genes only (c * mean weight "
                                           "difference); neat-python's adds node genes and sums weight differences")
 
+    def izhikevich(self) -> None:
+        """``[IZGenome]``: recurrent networks of Izhikevich neurons (a, b, c, d per neuron), which sum their inputs
+        as they are (identity, sum, response 1)."""
+        g = self.g
+        self.note(g, "Izhikevich neurons sum their inputs as they are: activation identity, aggregation sum, "
+                     "response 1 (no activation, aggregation or response keys)")
+        attrs = [f"{x}_{k}" for x in "abcd" for k in ("init_mean", "init_stdev", "init_type", "replace_rate",
+                                                      "mutate_rate", "mutate_power", "min_value", "max_value")]
+        if not set(attrs) <= _genome_fields():  # until the Izhikevich genome settings are in topoevo's [genome]
+            self.note(f"{g}.a_*, b_*, c_*, d_*", "waiting: topoevo's [genome] has no Izhikevich settings yet; the "
+                                                 "converted run evolves recurrent networks of identity nodes with "
+                                                 "these connections and biases, not spiking neurons")
+            return
+        self.put("genome.network", "iznn", f"{g}.feed_forward")
+        self.note(g, "the time step, how long each input is held and how spikes become outputs are the script's "
+                     "(neat-python's XOR example: time to first spike of two output neurons within 20 ms): set "
+                     "genome.dt, steps_per_observation and readout for the task (tasks/xor_iznn.toml)")
+        for key in attrs:
+            value = self.get(g, key)
+            if key.endswith("_init_type"):
+                value = "uniform" if "uniform" in value.lower() else "gaussian"
+            self.put(f"genome.{key}", value, f"{g}.{key}")
+        for x in "abcd":
+            mean, lo, hi = (self.get(g, f"{x}_{k}") for k in ("init_mean", "min_value", "max_value"))
+            if not lo <= mean <= hi:
+                self.note(f"{g}.{x}_init_mean", f"{mean} lies outside [{x}_min_value, {x}_max_value] = [{lo}, {hi}]: "
+                                                f"new values are clamped into the range, as in neat-python")
+
     def species(self) -> None:
         s = "DefaultSpeciesSet"
         self.put("species.compatibility_threshold", self.get(s, "compatibility_threshold"),
                  f"{s}.compatibility_threshold")
 
     def stagnation(self) -> None:
-        s = "DefaultStagnation"
+        s = self.st
+        if s != "DefaultStagnation":
+            self.note(s, f"the script's own stagnation class, read as DefaultStagnation with its options "
+                         f"({', '.join(k for k in KEYS['DefaultStagnation'])}; the ones not given at neat-python's "
+                         f"defaults): what the class does differently is not carried over")
         func = self.get(s, "species_fitness_func")
         if func not in _SPECIES_FITNESS:
             raise self.fail(f"{s}.species_fitness_func", f"expected one of {', '.join(_SPECIES_FITNESS)}, got "
@@ -473,14 +562,26 @@ class _Mapper:
         if elitism < 0:
             raise self.fail(f"{s}.elitism", f"expected a value >= 0, got {elitism}")
         self.put("reproduction.elitism_threshold", 0 if elitism else self.get("NEAT", "pop_size"), f"{s}.elitism")
-        if elitism > 1:
-            self.note(f"{s}.elitism", f"{elitism}: topoevo copies each species' champion only (1, not {elitism})")
-        if self.get(s, "min_species_size") > 1:
-            self.note(f"{s}.min_species_size", "ignored: topoevo allots offspring in proportion to shared fitness, "
-                                               "without a per-species minimum")
+        self.put("reproduction.elitism", elitism, f"{s}.elitism")
+        # neat-python's spawn rule (allotment = "neat_python", min_species_size, survival_min = 2) is available but
+        # not the conversion's: with topoevo's distance (connection genes only) it reached neat-python's final mean
+        # fitness later on the LunarLander example (tuning seeds 1000-1002: 38, 11, 20 generations against 11, 13, 8
+        # with explicit fitness sharing; benchmarks/neat_python_gym.py)
+        self.note(f"{s}.min_species_size", "topoevo allots offspring by explicit fitness sharing, without a "
+                                           "per-species minimum and with at least 1 parent (neat-python's rule: "
+                                           "reproduction.allotment = 'neat_python', min_species_size, "
+                                           "survival_min = 2)")
         self.put("reproduction.mutate_only_prob", 0.0)
         self.put("reproduction.mate_only_prob", 0.0)
         self.put("reproduction.interspecies_mate_rate", 0.0)
+
+
+def _genome_fields() -> set[str]:
+    from dataclasses import fields
+
+    from topoevo.config.sections import GenomeConfig
+
+    return {f.name for f in fields(GenomeConfig)}
 
 
 def task_table(task: str) -> dict[str, Any]:
@@ -511,10 +612,12 @@ def convert_neat_python_config(path: str | Path, task: str | None = None) -> Con
     """
     path = Path(path)
     src = str(path)
-    values = _read_values(path)
-    m = _Mapper(values, src)
+    values, names = _read_values(path)
+    m = _Mapper(values, src, names)
     m.neat()
     m.genome()
+    if names["DefaultGenome"] == "IZGenome":
+        m.izhikevich()
     m.species()
     m.stagnation()
     m.reproduction()

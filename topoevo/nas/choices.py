@@ -57,4 +57,18 @@ class HalvingQueue(str, Enum):
     FINISHED = "finished"
 
 
-__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue"]
+class Diversity(str, Enum):
+    """NSGA-II's second criterion after the non-dominated rank (cutting the last front, breaking tournament ties):
+    ``crowding`` (crowding distance, Deb et al. 2002) or ``hypervolume`` (each member's exclusive hypervolume
+    contribution against the reference point, as SMS-EMOA, Beume et al. 2007; the last front is cut by removing
+    the least contributor, one at a time).
+
+    >>> Diversity("hypervolume").value
+    'hypervolume'
+    """
+
+    CROWDING = "crowding"
+    HYPERVOLUME = "hypervolume"
+
+
+__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "Diversity"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import HalvingQueue, Objective, Reduce
+from topoevo.nas.choices import Diversity, HalvingQueue, Objective, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -57,6 +57,10 @@ class NASConfig(Section):
                                                                  "'latency' (CPU us per sample, measured).")
     latency_reference_us: float = param(1000.0, "nsga2: the latency (us per sample) at the hypervolume's reference "
                                                 "point (error 1, max_parameters, max_macs are the others).", gt=0)
+    nsga2_diversity: Diversity = param(Diversity.CROWDING, "nsga2: the second criterion after the non-dominated "
+                                       "rank, in survivor selection and tournaments: 'crowding' (crowding distance, "
+                                       "Deb et al. 2002) or 'hypervolume' (each member's exclusive hypervolume "
+                                       "contribution against the reference point, as SMS-EMOA).")
     halving_epochs: list[int] = param([], "regularized_evolution: successive halving rungs, e.g. [1, 4]: every "
                                           "child trains the first number of epochs, the best halving_keep of each "
                                           "generation's children continue to the next (from their own weights); "

@@ -3,6 +3,9 @@ generation asks ``batch`` children, each a one-change mutation (:func:`~topoevo.
 won by a binary tournament (lower non-dominated rank, then larger crowding distance). After training, the P
 survivors of parents + children are chosen front by front, the last front cut by crowding distance (the
 (mu + lambda) elitism of NSGA-II). No crossover: architectures of different lengths have no natural one.
+``[nas] nsga2_diversity = "hypervolume"`` replaces crowding distance, in both places, by each member's exclusive
+hypervolume contribution (as SMS-EMOA): at budgets of a few dozen trainings, crowding distance spends tournaments on
+the front's smallest networks, which add almost no hypervolume; ``batch = 1`` makes the search steady-state.
 
 Objectives (``[nas] objectives``, all minimised): validation error, parameters, multiply-accumulates, measured CPU
 latency per sample. The hypervolume of the survivors' first front, in objectives divided by their reference values
@@ -21,10 +24,10 @@ from topoevo.config import Config
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.genome.io import write_json_atomic
 from topoevo.nas.candidate import NASCandidate
-from topoevo.nas.choices import Objective
+from topoevo.nas.choices import Diversity, Objective
 from topoevo.nas.io import candidate_to_dict
 from topoevo.nas.mutation import mutate
-from topoevo.nas.pareto import crowding_distance, hypervolume, non_dominated_sort
+from topoevo.nas.pareto import crowding_distance, hypervolume, hypervolume_contributions, non_dominated_sort
 from topoevo.nas.rea import NASStats, _ArchitectureSearch
 
 PARETO_FILE = "pareto.json"
@@ -66,23 +69,38 @@ def objective_values(candidates: Sequence[NASCandidate], objectives: Sequence[Ob
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(objectives))
 
 
-def survivors(f: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def survivors(f: np.ndarray, count: int, reference: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """NSGA-II's environmental selection: indices of ``count`` rows of ``f`` taken front by front, the last front
-    cut by larger crowding distance (ties: lower index); with their rank and crowding distance.
+    cut by larger crowding distance (ties: lower index); with their rank and crowding distance. With a
+    ``reference`` point, the second criterion is each row's exclusive hypervolume contribution within its front
+    instead (:class:`~topoevo.nas.choices.Diversity`): the last front loses its least contributor (ties: higher
+    index), contributions recomputed, until it fits.
 
     >>> idx, rank, crowd = survivors(np.array([[1, 4], [2, 2], [3, 3], [4, 1], [4, 4]]), 4)
     >>> idx.tolist(), rank.tolist()
     ([0, 1, 3, 2], [0, 0, 0, 1])
+    >>> idx, rank, contribution = survivors(np.array([[1, 4], [2, 2], [3, 3], [4, 1]]), 2, np.array([5, 5]))
+    >>> idx.tolist(), contribution.tolist()
+    ([0, 1], [1.0, 6.0])
     """
+    f = np.asarray(f, dtype=np.float64)
     chosen, ranks, crowds = [], [], []
     for r, front in enumerate(non_dominated_sort(f)):
-        d = crowding_distance(f[front])
         room = count - len(chosen)
         if room <= 0:
             break
-        if len(front) > room:
-            keep = np.argsort(-d, kind="stable")[:room]
-            front, d = front[keep], d[keep]
+        if reference is None:
+            d = crowding_distance(f[front])
+            if len(front) > room:
+                keep = np.argsort(-d, kind="stable")[:room]
+                front, d = front[keep], d[keep]
+        else:
+            while len(front) > room:
+                d = hypervolume_contributions(f[front], reference)
+                worst = len(d) - 1 - int(np.argmin(d[::-1]))  # (the last of equal least contributors)
+                front = np.delete(front, worst)
+            d = hypervolume_contributions(f[front], reference)
         chosen.extend(front.tolist())
         ranks.extend([r] * len(front))
         crowds.extend(d.tolist())
@@ -138,7 +156,8 @@ class NSGA2(_ArchitectureSearch):
         return [members[int(i)] for i in order]
 
     def tournament(self) -> NASCandidate:
-        """Binary tournament: lower rank wins, then larger crowding distance, then the first drawn."""
+        """Binary tournament: lower rank wins, then larger crowding distance (or hypervolume contribution), then the
+        first drawn."""
         i, j = (int(k) for k in self.rng.integers(0, len(self.population), 2))
         if (self.rank[j], -self.crowding[j]) < (self.rank[i], -self.crowding[i]):
             i = j
@@ -156,8 +175,13 @@ class NSGA2(_ArchitectureSearch):
         return out
 
     def _select(self) -> None:
-        idx, self.rank, self.crowding = survivors(objective_values(self.population, self.objectives),
-                                                  self.config.nas.population)
+        hv = self.config.nas.nsga2_diversity is Diversity.HYPERVOLUME
+        f = objective_values(self.population, self.objectives)
+        if hv:  # (contributions in the normalised objectives the logged hypervolume uses)
+            idx, self.rank, self.crowding = survivors(f / self.reference, self.config.nas.population,
+                                                      np.ones(len(self.objectives)))
+        else:
+            idx, self.rank, self.crowding = survivors(f, self.config.nas.population)
         self.population = [self.population[int(i)] for i in idx]
 
     def tell(self, fitness: Sequence[float]) -> NSGA2Stats:

@@ -3,6 +3,7 @@ reproduction happen inside. Its whole state round-trips through plain JSON data 
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -10,17 +11,18 @@ import numpy as np
 
 from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.gcpause import gc_paused
-from topoevo.genome.columns import genomes_from_columns, genomes_to_columns, is_columns
+from topoevo.genome.columns import genomes_to_columns, is_columns, stored_genomes_from_columns
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
-from topoevo.genome.initial import first_hidden_id, initial_genome
+from topoevo.genome.store import PopulationStore
+from topoevo.genome.initial import first_hidden_id, initial_genome, initial_store_genomes
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
-from topoevo.neat.reproduction import allot_offspring, reproduce_species
-from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_arrays
+from topoevo.neat.reproduction import allot_offspring, neat_python_spawn, reproduce_species
+from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_store
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
@@ -53,6 +55,44 @@ class GenerationStats(GenerationStatistics):
         return d
 
 
+@dataclass
+class Ranking:
+    """One generation's genomes by position: keys, selection scores (higher is better), and each species' members
+    ranked best first (score, then smaller key), as positions.
+
+    >>> from topoevo.genome import Genome
+    >>> gs = [Genome({}, {}, (), (), key=k, species=1) for k in (5, 6, 7)]
+    >>> r = Ranking.of(gs, np.array([1.0, 3.0, 3.0]))
+    >>> r.members(Species(1, 0, None, gs)).tolist()
+    [1, 2, 0]
+    """
+
+    keys: np.ndarray  # (P,) genome keys
+    scores: np.ndarray  # (P,)
+    order: np.ndarray  # positions by (species, -score, key)
+    bounds: dict[int, tuple[int, int]]  # species id -> its members' slice of ``order``
+
+    @classmethod
+    def of(cls, genomes: Sequence[Genome], scores: np.ndarray) -> "Ranking":
+        n = len(genomes)
+        keys = np.fromiter(map(attrgetter("key"), genomes), dtype=np.int64, count=n)
+        sp = np.fromiter((-1 if s is None else s for s in map(attrgetter("species"), genomes)), dtype=np.int64,
+                         count=n)
+        scores = np.asarray(scores, dtype=np.float64)
+        order = np.lexsort((keys, -scores, sp))
+        sp = sp[order]
+        starts = np.flatnonzero(np.concatenate(([True], sp[1:] != sp[:-1]))).tolist() if n else []
+        ends = starts[1:] + [n]
+        return cls(keys, scores, order, dict(zip(sp[starts].tolist(), zip(starts, ends))))
+
+    def members(self, s: Species) -> np.ndarray:
+        """Positions of species ``s``'s members, best first (the genomes record their species)."""
+        lo, hi = self.bounds.get(s.id, (0, 0))
+        if hi - lo != s.size:
+            raise ValueError(f"species {s.id} has {s.size} members, but {hi - lo} genomes record it")
+        return self.order[lo:hi]
+
+
 class NEAT(GenomeCandidates, AlgorithmBase):
     """NEAT (Stanley & Miikkulainen 2002) as ask/tell.
 
@@ -79,6 +119,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         self.history: list[dict[str, Any]] = []  # per generation: species sizes (for reports)
         self.population: list[Genome] = []
         self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
+        self._kernel_check: dict[type, bool] = {}  # random source type -> reproduction takes the reference path
         if not _restore:
             self.population = self._fresh_population(self._py_rng())
             self.species_set.speciate(self.population, 0, config.species, self._py_rng())
@@ -92,14 +133,13 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         """Record the fitness of ``ask()``'s genomes (same order), then make the next generation."""
         pop = self.population
         arr = self.checked_fitness(fitness, len(pop))
-        values = arr.tolist()
-        sign = -1.0 if self.minimise else 1.0
-        scores: dict[int, float] = {}
-        for g, f, score in zip(pop, values, self.selection_scores(arr).tolist()):
+        for g, f in zip(pop, arr.tolist()):
             g.fitness = f
-            scores[g.key] = score
         self.evaluations += len(pop)
-        best = max(pop, key=lambda g: (sign * g.fitness, -g.key))
+        ranking = Ranking.of(pop, self.selection_scores(arr))
+        signed = -arr if self.minimise else arr
+        ties = np.flatnonzero(signed == signed.max())  # the best; among equals, the smallest key
+        best = pop[int(ties[np.argmin(ranking.keys[ties])])]
         if self.best_genome is None or self.better(best.fitness, self.best_genome.fitness):
             self.best_genome = best.copy()
             self.best_genome.fitness, self.best_genome.species = best.fitness, best.species
@@ -107,17 +147,17 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             generation=self.generation, evaluations=self.evaluations, best_fitness=best.fitness,
             mean_fitness=float(arr.mean()), std_fitness=float(arr.std()),
             worst_fitness=float(arr.max() if self.minimise else arr.min()), best_key=best.key,
-            best_nodes=len(best.nodes), best_connections=best.num_enabled(), num_species=len(self.species_set.species),
+            best_nodes=best.num_nodes(), best_connections=best.num_enabled(), num_species=len(self.species_set.species),
             species_sizes={sid: s.size for sid, s in sorted(self.species_set.species.items())},
             threshold=self.species_set.threshold)
         self.history.append({"generation": self.generation, "species": stats.species_sizes})
-        survivors = self._update_stagnation(scores, best, stats)
+        survivors = self._update_stagnation(ranking, best, stats)
         py = self._py_rng()
         self.tracker.new_generation()
         self.generation += 1
         with gc_paused():
             if survivors:
-                self.population = self._reproduce(survivors, scores, py)
+                self.population = self._reproduce(survivors, ranking, py)
             else:  # total extinction: cannot happen while the best species is protected, but never crash
                 stats.reseeded = True
                 self.species_set.species.clear()
@@ -200,16 +240,34 @@ class NEAT(GenomeCandidates, AlgorithmBase):
 
     # ---- internals ----------------------------------------------------------------------------------------------
     def _fresh_population(self, py: GenomeRandom) -> list[Genome]:
+        if not self._kernels_off(py):  # the array path keeps generation 0 in a population store too
+            keys = [self._new_key() for _ in range(self.config.neat.pop_size)]
+            stored = initial_store_genomes(self.config.genome, self.tracker, py, keys)
+            if stored is None:  # (the same genomes, made one by one)
+                genomes = [initial_genome(self.config.genome, self.tracker, py, k) for k in keys]
+                stored = PopulationStore.of(genomes).views(keys, [None] * len(keys), [()] * len(keys))
+            return stored
         return [initial_genome(self.config.genome, self.tracker, py, self._new_key())
                 for _ in range(self.config.neat.pop_size)]
 
-    def _update_stagnation(self, scores: dict[int, float], best: Genome, stats: GenerationStats) -> list[Species]:
+    def _kernels_off(self, py: GenomeRandom) -> bool:
+        """Does this generation's reproduction take the readable reference path? (The config part is checked once.)"""
+        off = self._kernel_check.get(type(py))
+        if off is None:
+            off = self._kernel_check[type(py)] = bool(kernel_unsupported(self.config, py))
+        return off
+
+    def _update_stagnation(self, ranking: "Ranking", best: Genome, stats: GenerationStats) -> list[Species]:
         """Update each species' improvement record; return the species allowed to reproduce (by id)."""
         cfg = self.config.stagnation
         ranked = []
-        species_fitness = SPECIES_FITNESS[cfg.species_fitness_func]
+        fitness_of = cfg.species_fitness_func
+        species_fitness = SPECIES_FITNESS[fitness_of]
         for s in self.species_set.species.values():
-            top = species_fitness([scores[g.key] for g in s.members])
+            members = ranking.members(s)
+            # (max: the first of the ranked members)
+            top = float(ranking.scores[members[0]]) if fitness_of == "max" else \
+                species_fitness(ranking.scores[members].tolist())
             if top > s.best_score:
                 s.best_score, s.last_improved = top, self.generation
             ranked.append((top, -s.id, s))
@@ -224,24 +282,40 @@ class NEAT(GenomeCandidates, AlgorithmBase):
                 survivors.append(s)
         return sorted(survivors, key=lambda s: s.id)
 
-    def _reproduce(self, survivors: list[Species], scores: dict[int, float], py: GenomeRandom) -> list[Genome]:
-        all_scores = [scores[g.key] for s in survivors for g in s.members]
-        shift = min(0.0, min(all_scores))
+    def _reproduce(self, survivors: list[Species], ranking: "Ranking", py: GenomeRandom) -> list[Genome]:
+        rows = [ranking.members(s) for s in survivors]  # each species' members, best first
+        scores = ranking.scores
+        order = np.concatenate(rows)
+        ranked_scores = scores[order]
+        shift = min(0.0, float(ranked_scores.min()))
         # explicit fitness sharing: adjusted fitness = score / species size, summed over the species
-        shares = [math.fsum(scores[g.key] - shift for g in s.members) / s.size for s in survivors]
-        counts = allot_offspring(shares, self.config.neat.pop_size)
-        ranked = {s.id: sorted(s.members, key=lambda g: (-scores[g.key], g.key)) for s in survivors}
+        adjusted = (ranked_scores - shift).tolist()
+        ends = np.cumsum([len(r) for r in rows]).tolist()
         cfg = self.config
-        pools = {sid: m[:max(1, math.ceil(cfg.reproduction.survival_threshold * len(m)))] for sid, m in ranked.items()}
-        if not kernel_unsupported(cfg, py):
-            return reproduce_arrays([ranked[s.id] for s in survivors], [s.id for s in survivors], counts, scores, cfg,
-                                    self.tracker, py, self._new_key)
+        rep = cfg.reproduction
+        if rep.allotment == "neat_python":
+            raw = ranked_scores.tolist()
+            counts = neat_python_spawn([math.fsum(raw[e - s.size:e]) / s.size for e, s in zip(ends, survivors)],
+                                       [s.size for s in survivors], min(raw), max(raw), cfg.neat.pop_size,
+                                       max(rep.min_species_size, rep.elitism))
+        else:
+            shares = [math.fsum(adjusted[e - s.size:e]) / s.size for e, s in zip(ends, survivors)]
+            counts = allot_offspring(shares, cfg.neat.pop_size)
+        pop = self.population
+        if not self._kernels_off(py):
+            return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows],
+                                   [s.id for s in survivors], counts, ranked_scores, ranking.keys[order].tolist(), cfg,
+                                   self.tracker, py, self._new_key)
+        by_key = dict(zip(ranking.keys.tolist(), scores.tolist()))
+        ranked = {s.id: [pop[i] for i in r.tolist()] for s, r in zip(survivors, rows)}
+        pools = {sid: m[:max(rep.survival_min, math.ceil(rep.survival_threshold * len(m)))]
+                 for sid, m in ranked.items()}
         new_pop: list[Genome] = []
         for s, n in zip(survivors, counts):
             def others(sid: int = s.id) -> list[list[Genome]]:
                 return [p for k, p in pools.items() if k != sid]
 
-            new_pop += reproduce_species(ranked[s.id], scores, n, others, cfg.genome, cfg.mutation,
+            new_pop += reproduce_species(ranked[s.id], by_key, n, others, cfg.genome, cfg.mutation,
                                          cfg.reproduction, self.tracker, py, self._new_key)
         return new_pop
 
@@ -329,8 +403,8 @@ def _read_population(r: StateReader, state: dict[str, Any], config: Config,
         def fail(f: str, message: str) -> Exception:
             return r.fail(f"algorithm.{key}" + (f if f.startswith("[") else f".{f}"), message)
 
-        out = genomes_from_columns(state[key], fail)
-        for i, g in enumerate(out):
+        out = stored_genomes_from_columns(state[key], fail)
+        for i, g in enumerate(out[:1]):  # (the genomes of a columns object share its inputs, outputs and network)
             _check_genome_shape(r, g, config, f"algorithm.{key}[{i}]")
         return out
 
@@ -378,8 +452,9 @@ def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[
         raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
     keys = r.list(d, "members", ws)
     members = []
+    plain = set(map(type, keys)) == {int}  # (then each key is checked below without the reader's type checks)
     for j in range(len(keys)):
-        k = r.int(keys, j, f"{ws}.members")
+        k = keys[j] if plain else r.int(keys, j, f"{ws}.members")
         if k not in by_key:
             raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the population")
         if k in placed:
@@ -443,6 +518,9 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
     w = f"algorithm.history[{i}]"
     row = r.dict(history, i, "algorithm.history")
     sizes = r.dict(row, "species", w)
+    if set(map(type, sizes.values())) == {int} and min(sizes.values(), default=1) >= 1 and \
+            set(map(type, sizes)) == {str} and all(map(str.isdigit, sizes)):
+        return {"generation": r.int(row, "generation", w, 0), "species": sizes}
     for sid, size in sizes.items():
         if not sid.isdigit() or isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise r.fail(f"{w}.species", f"expected species ids and their sizes (positive integers), got "
@@ -459,13 +537,14 @@ def _check_counters(r: StateReader, algo: "NEAT") -> None:
         raise r.fail("algorithm.next_key", f"expected more than the largest genome key {top_key}, got "
                                            f"{algo.next_key}")
     t = algo.tracker
-    top_inn = max((i for g in genomes for i in g.conns), default=-1)
+    stores = [PopulationStore.of(group) for group in (algo.population, genomes[len(algo.population):]) if group]
+    top_inn = max((int(st.conns["innovation"].max(initial=-1)) for st in stores), default=-1)
     top_inn = max([top_inn, *(i for i in t.links.values()),
                    *(v for s in (*t.splits.values(), *t.resplits.values()) for v in s[1:])])
     if t.next_innovation <= top_inn:
         raise r.fail("algorithm.tracker.next_innovation", f"expected more than the largest innovation in use "
                                                           f"({top_inn}), got {t.next_innovation}")
-    top_node = max([first_hidden_id(algo.config.genome) - 1, *(n for g in genomes for n in g.nodes),
+    top_node = max([first_hidden_id(algo.config.genome) - 1, *(int(st.nodes["id"].max(initial=-1)) for st in stores),
                     *(s[0] for s in (*t.splits.values(), *t.resplits.values()))])
     if t.next_node_id <= top_node:
         raise r.fail("algorithm.tracker.next_node_id", f"expected more than the largest node id in use "

@@ -34,6 +34,53 @@ def allot_offspring(shares: Sequence[float], total: int) -> list[int]:
     return counts
 
 
+def neat_python_spawn(means: Sequence[float], sizes: Sequence[int], scores_min: float, scores_max: float,
+                      total: int, min_size: int) -> list[int]:
+    """Offspring counts by neat-python 2.0's rule: a species' target is its adjusted fitness ((mean - min) /
+    max(1, max - min), over every member of the surviving species) as a share of ``total``, at least ``min_size``;
+    each species moves half-way from its current size towards it (at least one step), the counts are scaled to
+    ``total`` and then corrected one at a time (the smallest species gain first, the largest lose first, none
+    below ``min_size``) until they sum to ``total``. When ``min_size`` species minima exceed ``total``, the
+    minimum is dropped.
+
+    >>> neat_python_spawn([-100.0, -200.0], [75, 75], -300.0, 0.0, 150, 2)
+    [87, 63]
+    """
+    if not means:
+        return []
+    if min_size * len(means) > total:
+        min_size = 0
+    span = max(1.0, scores_max - scores_min)
+    adjusted = [(m - scores_min) / span for m in means]
+    af_sum = math.fsum(adjusted)
+    steps = []
+    for af, size in zip(adjusted, sizes):
+        target = max(min_size, af / af_sum * total) if af_sum > 0 else min_size
+        half = (target - size) * 0.5
+        step = int(round(half))
+        if step == 0 and half != 0:
+            step = 1 if half > 0 else -1
+        steps.append(size + step)
+    scale = total / sum(steps) if sum(steps) > 0 else 0.0
+    counts = [max(min_size, int(round(n * scale))) for n in steps]
+    diff = total - sum(counts)
+    order = sorted(range(len(counts)), key=lambda i: counts[i], reverse=diff < 0)  # stable: ties by position
+    k = 0
+    while diff > 0:
+        counts[order[k % len(order)]] += 1
+        diff, k = diff - 1, k + 1
+    stuck = 0
+    while diff < 0 and stuck < len(order):
+        i = order[k % len(order)]
+        if counts[i] > min_size:
+            counts[i] -= 1
+            diff, stuck = diff + 1, 0
+        else:
+            stuck += 1
+        k += 1
+    return counts
+
+
 def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: int,
                       other_pools: Callable[[], Sequence[Sequence[Genome]]],
                       genome_cfg: GenomeConfig, mut: MutationConfig, rep: ReproductionConfig,
@@ -41,8 +88,8 @@ def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: in
     """``n`` offspring of one species.
 
     ``members`` sorted best first, ``scores`` by genome key ("higher is better"), ``other_pools()`` the parent pools
-    of the other species (built only when an interspecies mating happens). The champion is copied unchanged
-    when the species has more than ``elitism_threshold`` members; parents come from the best ``survival_threshold``
+    of the other species (built only when an interspecies mating happens). The best ``elitism`` members (the
+    champion, by default) are copied unchanged when the species has more than ``elitism_threshold`` members; parents come from the best ``survival_threshold``
     fraction; a ``mutate_only_prob`` fraction is made by mutation alone, the rest by crossover (second parent from
     another species with ``interspecies_mate_rate``), of which ``mate_only_prob`` stay unmutated.
     """
@@ -50,11 +97,12 @@ def reproduce_species(members: Sequence[Genome], scores: dict[int, float], n: in
     if n <= 0:
         return children
     if len(members) > rep.elitism_threshold:
-        champ = members[0].copy(new_key())
-        champ.parents = (members[0].key,)
-        champ.species = members[0].species
-        children.append(champ)
-    pool = members[:max(1, math.ceil(rep.survival_threshold * len(members)))]
+        for elite in members[:min(rep.elitism, n)]:
+            champ = elite.copy(new_key())
+            champ.parents = (elite.key,)
+            champ.species = elite.species
+            children.append(champ)
+    pool = members[:max(rep.survival_min, math.ceil(rep.survival_threshold * len(members)))]
     rand, randrange = rng.random, rng.randrange
     n_pool = len(pool)
     mutate_only, interspecies, mate_only = rep.mutate_only_prob, rep.interspecies_mate_rate, rep.mate_only_prob

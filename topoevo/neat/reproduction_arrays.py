@@ -57,7 +57,8 @@ KERNEL_FIELDS: dict[type, frozenset[str]] = {
         "aggregation_mutate_rate", "structural_exclusive", "add_connection_tries"}),
     ReproductionConfig: frozenset({
         "survival_threshold", "elitism_threshold", "mutate_only_prob", "interspecies_mate_rate",
-        "disable_inherit_prob", "mate_only_prob"}),
+        "disable_inherit_prob", "mate_only_prob", "allotment", "min_species_size",
+        "survival_min"}),  # (allotment: before the kernel)
 }
 
 
@@ -109,15 +110,24 @@ def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[i
     :func:`~topoevo.neat.reproduction.reproduce_species` species by species (children in the same order: species
     by species, the champion first), with the kernel's random stream. Updates ``tracker``.
     """
+    parents = [g for members in ranked for g in members]
+    return reproduce_store(PopulationStore.of(parents), [len(m) for m in ranked], species_ids, counts,
+                           np.fromiter((scores[g.key] for g in parents), dtype=np.float64, count=len(parents)),
+                           [g.key for g in parents], config, tracker, rng, new_key)
+
+
+def reproduce_store(store: PopulationStore, sizes: Sequence[int], species_ids: Sequence[int], counts: Sequence[int],
+                    score_rows: np.ndarray, parent_keys: Sequence[int], config: Config, tracker: InnovationTracker,
+                    rng: GenomeRandom, new_key: Callable[[], int]) -> list[StoredGenome]:
+    """:func:`reproduce_arrays` on the parents' store: species ``s``'s members are the next ``sizes[s]`` rows (best
+    first), with scores ``score_rows`` and keys ``parent_keys`` (one per row)."""
     from topoevo.genome.store_kernels import N_FLOATS, N_INTS, reproduce
 
-    parents = [g for members in ranked for g in members]
-    store = PopulationStore.of(parents)
-    sizes = np.array([len(m) for m in ranked], dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    pools = np.maximum(config.reproduction.survival_min,
+                       np.ceil(config.reproduction.survival_threshold * sizes)).astype(np.int64)
     rep, mut, gc = config.reproduction, config.mutation, config.genome
-    pools = np.array([max(1, math.ceil(rep.survival_threshold * len(m))) for m in ranked], dtype=np.int64)
-    score_rows = np.fromiter((scores[g.key] for g in parents), dtype=np.float64, count=len(parents))
     fp = np.array([mut.add_node_rate, mut.add_connection_rate, mut.toggle_enable_rate, mut.weight_mutate_rate,
                    mut.weight_perturb_prob, mut.weight_mutate_power, gc.weight_init_stdev, gc.weight_min, gc.weight_max,
                    mut.bias_mutate_rate, mut.bias_perturb_prob, mut.bias_mutate_power, gc.bias_init_stdev,
@@ -155,7 +165,6 @@ def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[i
                                                for k in KERNEL_DEFAULT_COLUMNS}},
                                {"innovation": c_inn, "in_node": c_in, "out_node": c_out, "weight": c_w,
                                 "enabled": c_en}, store.input_ids, store.output_ids, store.bias_id, store.feed_forward)
-    parent_keys = [g.key for g in parents]
     keys = [new_key() for _ in range(len(first))]
     lineage = [(parent_keys[a],) if b < 0 else (parent_keys[a], parent_keys[b])
                for a, b in zip(first.tolist(), second.tolist())]

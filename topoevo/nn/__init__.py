@@ -1,7 +1,8 @@
 """Genomes compiled to PyTorch.
 
 Modules: ``functions`` (torch activations/aggregations under the names of ``topoevo.genome.activations``),
-``population`` (:class:`CompiledPopulation`: many genomes, one batched computation), ``module``
+``population`` (:class:`CompiledPopulation`: many genomes, one batched computation), ``fused`` and ``fused_kernel``
+(the population's batch-1 forward as one compiled loop), ``module``
 (:func:`to_module`: one genome as a differentiable ``nn.Module``; :func:`write_back`: trained weights back into a
 genome), ``export`` (TorchScript, optional ONNX).
 
@@ -54,9 +55,22 @@ Measured alternatives (1,000 genomes of 40 connections, 13 levels, one level pas
 ratios only): at batch 64 the CSR product took 0.97 ms for all levels, ``embedding_bag`` with per-sample weights
 2.8 ms, gather + multiply + ``index_add_`` 5.0 ms, padded per-genome dense blocks (``baddbmm``, 50 padded nodes per
 genome) 37 ms; at batch 1, CSR ``addmv`` 0.17-0.34 ms, CSR ``addmm`` 0.33 ms, ``embedding_bag`` 0.34 ms, gather +
-``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms; a
-whole-network kernel compiled with numba (one call, rows in level order) took 0.44 ms CPU against 0.49 ms for the
-torch step at batch 1, so at batch 1 the cost is the per-element work, not the number of tensor ops.
+``index_add_`` 0.66 ms, gather + ``segment_reduce`` slower than ``addmv`` at every level, padded dense 2.1 ms.
+
+Batch 1 and 2 (a control task's step): the fused kernel
+-----------------------------------------------------
+With one input row per genome the torch steps' cost is the per-operation overhead (two or three calls per level),
+so batches of at most ``FUSED_MAX_BATCH`` rows run ``topoevo.nn.fused`` instead: the same folded weights and
+biases, one numba loop over the levels (each row's sum in the torch steps' order, then the level's activations in
+one vectorized loop per activation run), inputs and outputs copied inside the kernel. Measured on the population
+above (CPU time, busy machine): 69 us per call against 191 us for the torch steps. What made the loop fast:
+unsigned row indices (numba then skips the negative-index wraparound of every access: the sums took half the time)
+and a tanh of our own (a Taylor polynomial of ``expm1`` plus doublings, float64 arithmetic, no library call), so
+the activation loops vectorize (libm's tanh took 150 us for the 13,000 rows, ours 20 us; it is the correctly
+rounded tanh for float32 in every value tested, torch's differs from that in the last bit for about 1 value in
+1,000, so fused outputs may differ from the torch steps' in the last bit). Neither ordering rows by fan-in (for the
+branch predictor) nor summing two rows at once helped. The remaining time is about 35 us of sums (40,000 edges: one
+float add's latency each, since the order is kept), 20 us of activations and 10 us of Python and copies.
 See ``benchmarks/RESULTS.md`` (section "Forward pass") for the end-to-end figures.
 
 The per-genome module (:class:`GenomeModule`) uses another layout that suits autograd and export: per level, each

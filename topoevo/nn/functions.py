@@ -23,6 +23,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from topoevo.genome.activations import SELU_ALPHA, SELU_LAMBDA
+
 
 @dataclass(frozen=True)
 class Activation:
@@ -70,6 +72,75 @@ def _neat_python_tanh_(z: Tensor) -> None:
     torch.tanh_(z.clamp_(-60.0, 60.0))
 
 
+def _where_(z: Tensor, value: Tensor) -> None:
+    z.copy_(value)
+
+
+def _elu(x: Tensor) -> Tensor:  # exp(x) - 1, not expm1: neat-python's rounding
+    return torch.where(x > 0, x, torch.exp(torch.clamp(x, max=0.0)) - 1.0)
+
+
+def _selu(x: Tensor) -> Tensor:
+    return torch.where(x > 0, SELU_LAMBDA * x, (SELU_LAMBDA * SELU_ALPHA) * (torch.exp(torch.clamp(x, max=0.0)) - 1.0))
+
+
+def _lelu(x: Tensor) -> Tensor:
+    return torch.where(x > 0, x, 0.005 * x)
+
+
+def _inv(x: Tensor) -> Tensor:  # 1/x, 0 at 0 (the guarded denominator keeps the gradient finite there)
+    zero = x == 0
+    return torch.where(zero, torch.zeros((), dtype=x.dtype), 1.0 / torch.where(zero, torch.ones((), dtype=x.dtype), x))
+
+
+def _np_sin(x: Tensor) -> Tensor:
+    return torch.sin(torch.clamp(5.0 * x, -60.0, 60.0))
+
+
+def _np_sin_(z: Tensor) -> None:
+    z.mul_(5.0).clamp_(-60.0, 60.0).sin_()
+
+
+def _np_gauss(x: Tensor) -> Tensor:
+    return torch.exp(-5.0 * torch.clamp(x, -3.4, 3.4) ** 2)
+
+
+def _np_gauss_(z: Tensor) -> None:
+    z.clamp_(-3.4, 3.4).square_().mul_(-5.0).exp_()
+
+
+def _np_softplus(x: Tensor) -> Tensor:  # log(1 + exp(z)), not log1p: neat-python's rounding
+    return 0.2 * torch.log(1.0 + torch.exp(torch.clamp(5.0 * x, -60.0, 60.0)))
+
+
+def _np_softplus_(z: Tensor) -> None:
+    z.mul_(5.0).clamp_(-60.0, 60.0).exp_().add_(1.0).log_().mul_(0.2)
+
+
+def _np_log(x: Tensor) -> Tensor:
+    return torch.log(torch.clamp(x, min=1e-7))
+
+
+def _np_exp(x: Tensor) -> Tensor:
+    return torch.exp(torch.clamp(x, -60.0, 60.0))
+
+
+def _hat(x: Tensor) -> Tensor:
+    return torch.clamp(1.0 - torch.abs(x), min=0.0)
+
+
+def _hat_(z: Tensor) -> None:
+    z.abs_().neg_().add_(1.0).clamp_(min=0.0)
+
+
+def _cube(x: Tensor) -> Tensor:
+    return x * x * x
+
+
+def _cube_(z: Tensor) -> None:
+    z.copy_(z * z * z)
+
+
 _LIST = [
     # sigmoid(x) = 0.5 + 0.5 tanh(x / 2): the population stores tanh (torch's vectorized and scalar-tail sigmoid
     # kernels differ in the last bit, which would make a genome's outputs depend on where its rows sit)
@@ -87,6 +158,19 @@ _LIST = [
     Activation("neat_python_sigmoid", lambda x: torch.sigmoid(torch.clamp(5.0 * x, -60.0, 60.0)), 5.0 / 2,
                _clamp30_tanh_, True, 0.5, 0.5),
     Activation("neat_python_tanh", lambda x: torch.tanh(torch.clamp(2.5 * x, -60.0, 60.0)), 2.5, _neat_python_tanh_),
+    # neat-python 2.x's other built-ins (appended: the codes above stay stable)
+    Activation("neat_python_sin", _np_sin, 1.0, _np_sin_),
+    Activation("neat_python_gauss", _np_gauss, 1.0, _np_gauss_),
+    Activation("elu", _elu, 1.0, lambda z: _where_(z, _elu(z))),
+    Activation("neat_python_lelu", _lelu, 1.0, lambda z: _where_(z, _lelu(z))),
+    Activation("selu", _selu, 1.0, lambda z: _where_(z, _selu(z))),
+    Activation("neat_python_softplus", _np_softplus, 1.0, _np_softplus_),
+    Activation("neat_python_inv", _inv, 1.0, lambda z: _where_(z, _inv(z))),
+    Activation("neat_python_log", _np_log, 1.0, lambda z: z.clamp_(min=1e-7).log_()),
+    Activation("neat_python_exp", _np_exp, 1.0, lambda z: z.clamp_(-60.0, 60.0).exp_()),
+    Activation("hat", _hat, 1.0, _hat_),
+    Activation("square", torch.square, 1.0, torch.square_),
+    Activation("cube", _cube, 1.0, _cube_),
 ]
 
 #: name -> activation (same keys, same order as ``topoevo.genome.activations.ACTIVATIONS``).

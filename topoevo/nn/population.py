@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
@@ -17,8 +17,9 @@ from torch import Tensor
 from topoevo.errors import TopoevoError
 from topoevo.gcpause import gc_paused
 from topoevo.genome.genome import Genome
-from topoevo.genome.store import PopulationStore
+from topoevo.genome.store import PopulationStore, StoredGenome, one_store
 from topoevo.nn.functions import ACTIVATION_CODES, ACTIVATION_LIST, AGGREGATION_CODES, AGGREGATION_LIST
+from topoevo.nn.fused import FusedProgram
 
 with warnings.catch_warnings():  # torch warns once per process that sparse CSR is "beta": let it do so here
     warnings.simplefilter("ignore")
@@ -28,6 +29,8 @@ with warnings.catch_warnings():  # torch warns once per process that sparse CSR 
 
 #: a call whose (edges + rows) x batch is below this runs on one thread (the caller's thread count is restored)
 SINGLE_THREAD_WORK = 1 << 17
+#: with ``fused=None``, calls of at most this many input rows per genome run the fused kernel (topoevo.nn.fused)
+FUSED_MAX_BATCH = 2
 
 
 class CompileError(TopoevoError):
@@ -40,6 +43,7 @@ _MEAN = AGGREGATION_CODES["mean"]
 _SCALE = np.array([a.scale for a in ACTIVATION_LIST])
 _STORED_SCALE = np.array([a.stored_scale for a in ACTIVATION_LIST])
 _STORED_SHIFT = np.array([a.stored_shift for a in ACTIVATION_LIST])
+_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 @dataclass
@@ -86,6 +90,9 @@ class Plan:
         return [(lo + int(s), lo + int(e), int(a[s])) for s, e in zip(starts, ends)]
 
 
+CYCLE = "a feed-forward genome has a cycle among its enabled connections"
+
+
 def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int) -> np.ndarray:
     """Longest-path levels ``level[v] = max(first[v], 1 + level[u] for every edge u -> v)`` by synchronous
     relaxation over all edges at once (one vectorized step per level). Raises on a cycle."""
@@ -101,13 +108,82 @@ def _levels(src: np.ndarray, dst: np.ndarray, first: np.ndarray, max_depth: int)
         if np.array_equal(new, level[targets]):
             return level
         level[targets] = new
-    raise CompileError("a feed-forward genome has a cycle among its enabled connections", field="genomes")
+    raise CompileError(CYCLE, field="genomes")
+
+
+@dataclass
+class _Genes:
+    """What the compiler reads of P genomes: node ids and counts, the enabled connections' ends and weights (with
+    their positions in the genomes' own connection order, genome-major), and a reader of node fields."""
+
+    node_counts: np.ndarray  # (P,)
+    conn_counts: np.ndarray  # (P,)
+    ids: np.ndarray  # node ids, genome-major in each genome's node order
+    conn_index: np.ndarray  # enabled connections: position in the flat list of all connection genes
+    c_in: np.ndarray
+    c_out: np.ndarray
+    weight: np.ndarray
+    #: (field name, increasing node positions) -> the field there; activation/aggregation as codes
+    node_field: Callable[[str, np.ndarray], np.ndarray]
+    from_store: bool = False
+
+
+def _store_genes(genomes: Sequence[Genome]) -> _Genes:
+    """Genes gathered from the population store (genomes that live there: no gene object read or built)."""
+    store = PopulationStore.of(genomes)
+    enabled_rows = np.flatnonzero(store.conns["enabled"])
+    conns = store.conns
+    return _Genes(np.diff(store.node_offsets), np.diff(store.conn_offsets), store.nodes["id"],
+                  enabled_rows if store.dict_position is None else store.dict_position[enabled_rows],
+                  conns["in_node"][enabled_rows], conns["out_node"][enabled_rows], conns["weight"][enabled_rows],
+                  lambda name, rows: store.nodes[name][rows], from_store=True)
+
+
+def _plain_genes(genomes: Sequence[Genome]) -> _Genes:
+    """Genes read from gene objects: one C-level pass per field that is needed (node ids are the dicts' keys; only
+    enabled connections' and computed nodes' fields are read), no per-gene Python code."""
+    P = len(genomes)
+    nodes = list(map(attrgetter("nodes"), genomes))
+    nv = list(map(dict.values, nodes))
+    cv = list(map(dict.values, map(attrgetter("conns"), genomes)))
+    node_counts = np.fromiter(map(len, nv), dtype=np.int64, count=P)
+    conn_counts = np.fromiter(map(len, cv), dtype=np.int64, count=P)
+    ids = np.fromiter(chain.from_iterable(nodes), dtype=np.int64, count=int(node_counts.sum()))
+    enabled = list(map(attrgetter("enabled"), chain.from_iterable(cv)))
+    conn_index = np.flatnonzero(np.array(enabled, dtype=bool))
+    enabled_genes = list(compress(chain.from_iterable(cv), enabled))  # (compress skips disabled genes in C)
+
+    def conn_field(name: str, dtype: type) -> np.ndarray:
+        return np.fromiter(map(attrgetter(name), enabled_genes), dtype=dtype, count=conn_index.size)
+
+    codes = {"activation": ACTIVATION_CODES, "aggregation": AGGREGATION_CODES}
+    dtypes = {"bias": np.float64, "response": np.float64}
+
+    picked: list[Any] = [None, []]  # the positions last asked for, and their nodes
+
+    def node_field(name: str, rows: np.ndarray) -> np.ndarray:
+        if picked[0] is not rows:
+            mask = np.zeros(ids.size, dtype=bool)
+            mask[rows] = True
+            picked[:] = [rows, list(compress(chain.from_iterable(nv), mask.tolist()))]
+        it = map(attrgetter(name), picked[1])
+        if name in codes:
+            return np.fromiter(map(codes[name].__getitem__, it), dtype=np.int64, count=rows.size)
+        return np.fromiter(it, dtype=dtypes[name], count=rows.size)
+
+    return _Genes(node_counts, conn_counts, ids, conn_index, conn_field("in_node", np.int64),
+                  conn_field("out_node", np.int64), conn_field("weight", np.float64), node_field)
+
+
+#: node references are resolved through a dense (genome, node id) table while it has at most this many entries
+#: per node reference (else by binary search)
+DENSE_LOOKUP_RATIO = 8
 
 
 def compile_plan(genomes: Sequence[Genome]) -> Plan:
-    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays from
-    :meth:`topoevo.genome.store.PopulationStore.of` (gathered from the population store for genomes that live there,
-    else one C-level pass per gene field); everything else is vectorized numpy over the whole population."""
+    """Lay out P genomes as rows and edges (see :class:`Plan`). The genes come as arrays: gathered from the
+    population store for genomes that live there (:class:`~topoevo.genome.store.StoredGenome`), else read one
+    C-level pass per needed gene field; everything else is vectorized numpy over the whole population."""
     P = len(genomes)
     if P == 0:
         raise CompileError("expected at least one genome", field="genomes")
@@ -119,51 +195,53 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
         raise CompileError(f"genome {p} ({len(ins[p])} inputs, {len(outs[p])} outputs, {kind[kinds[p]]}) does not "
                            f"match genome 0 ({ni}, {no}, {kind[ff]})", field=f"genomes[{p}]")
     recurrent = not ff
-    # the genes as arrays (gathered from the population store when the genomes live there; else one C-level pass
-    # per gene field): no per-gene Python code
+    types = set(map(type, genomes))
+    if StoredGenome in types:
+        plan = _one_store_plan(genomes, types, ins, outs, bias_ids, recurrent)
+        if plan is not None:
+            return plan
     try:
-        store = PopulationStore.of(genomes)
+        genes = _store_genes(genomes) if StoredGenome in types else _plain_genes(genomes)
     except KeyError as e:
         raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
-    node_counts = np.diff(store.node_offsets)
-    conn_counts = np.diff(store.conn_offsets)
-    n_nodes = int(store.node_offsets[-1])
-    if n_nodes == 0:
+    node_counts, conn_counts, ids, conn_index = genes.node_counts, genes.conn_counts, genes.ids, genes.conn_index
+    if ids.size == 0:
         raise CompileError("the genomes have no nodes", field="genomes")
 
-    ids = store.nodes["id"]
     io = np.empty((P, ni + no + 1), dtype=np.int64)
     io[:, :ni] = np.fromiter(chain.from_iterable(ins), dtype=np.int64, count=P * ni).reshape(P, ni)
     io[:, ni:-1] = np.fromiter(chain.from_iterable(outs), dtype=np.int64, count=P * no).reshape(P, no)
     io[:, -1] = [-1 if b is None else b for b in bias_ids]
     has_bias = np.flatnonzero(io[:, -1] >= 0)
-    enabled_rows = np.flatnonzero(store.conns["enabled"])
-    # edges are identified by their position in the genomes' own connection order (genome-major)
-    conn_index = enabled_rows if store.dict_position is None else store.dict_position[enabled_rows]
-    n_en = conn_index.size
-    c_ends = np.concatenate((store.conns["in_node"][enabled_rows], store.conns["out_node"][enabled_rows]))
-    e_w = store.conns["weight"][enabled_rows]
+    c_ends = np.concatenate((genes.c_in, genes.c_out))
+    e_w = genes.weight
     lowest = min(int(ids.min()), int(io[:, :-1].min(initial=0)), int(c_ends.min(initial=0)))
     if lowest < 0:
         raise CompileError(f"node ids must be >= 0, got {lowest}", field="genomes.nodes")
     M = max(int(ids.max()), int(io.max(initial=0)), int(c_ends.max(initial=0))) + 1
     genome_ix = np.arange(P, dtype=np.int64)
     keys = np.repeat(genome_ix * M, node_counts) + ids  # (genome, node id) -> one int
-    korder = np.argsort(keys)
-    skeys = keys[korder]
-    c_base = np.repeat(genome_ix * M, conn_counts)[enabled_rows]
+    c_base = np.repeat(genome_ix * M, conn_counts)[conn_index]
     c_keys = c_ends + np.concatenate((c_base, c_base))
 
-    # every node reference (inputs, outputs, bias nodes, connection ends) resolved in one search
+    # every node reference (inputs, outputs, bias nodes, connection ends) resolved at once
     refs = np.concatenate(((io[:, :-1] + (genome_ix * M)[:, None]).ravel(), io[has_bias, -1] + has_bias * M,
                            c_keys))
-    pos = np.searchsorted(skeys, refs)
-    np.minimum(pos, skeys.size - 1, out=pos)
-    bad = np.flatnonzero(skeys[pos] != refs)
+    if P * M <= DENSE_LOOKUP_RATIO * (refs.size + ids.size):
+        lookup = np.full(P * M, -1, dtype=np.int64)
+        lookup[keys[::-1]] = np.arange(ids.size - 1, -1, -1)  # (a duplicate id: its first node, as a search finds)
+        node_of = lookup[refs]
+        bad = np.flatnonzero(node_of < 0)
+    else:
+        korder = np.argsort(keys, kind="stable")
+        skeys = keys[korder]
+        pos = np.searchsorted(skeys, refs)
+        np.minimum(pos, skeys.size - 1, out=pos)
+        bad = np.flatnonzero(skeys[pos] != refs)
+        node_of = korder[pos]
     if bad.size:
         k = int(refs[bad[0]])
         raise CompileError(f"node {k % M} is referenced but missing from genome {k // M}", field="genomes.nodes")
-    node_of = korder[pos]
     n_io = P * (ni + no)
     io_nodes = node_of[:n_io].reshape(P, ni + no)
     bias_node = node_of[n_io:n_io + has_bias.size]
@@ -180,12 +258,24 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
 
     computed = ~sensor
     first = computed.astype(np.int64)
-    level = first if recurrent else _levels(e_src, e_dst, first, int(node_counts.max()))
+    if recurrent:
+        level = first
+    elif genes.from_store:  # (numba is loaded: the store's reproduction kernel uses it)
+        from topoevo.nn.plan_kernels import levels
+
+        level, acyclic = levels(e_src, e_dst, first)
+        if not acyclic:
+            raise CompileError(CYCLE, field="genomes")
+    else:
+        level = _levels(e_src, e_dst, first, int(node_counts.max()))
 
     # the computed nodes' fields (sensors' are never read)
     comp = np.flatnonzero(computed)
-    act = store.nodes["activation"][comp].astype(np.int64)
-    agg = store.nodes["aggregation"][comp].astype(np.int64)
+    try:
+        act = genes.node_field("activation", comp).astype(np.int64, copy=False)
+        agg = genes.node_field("aggregation", comp).astype(np.int64, copy=False)
+    except KeyError as e:
+        raise CompileError(f"unknown activation/aggregation {e.args[0]!r}", field="genomes.nodes") from None
     # computed rows sorted by (level, activation, aggregation); stable, so genome-major within each group
     sort_key = (level[comp] * len(ACTIVATION_LIST) + act) * len(AGGREGATION_LIST) + agg
     perm = np.argsort(sort_key, kind="stable")
@@ -198,10 +288,44 @@ def compile_plan(genomes: Sequence[Genome]) -> Plan:
     eorder = np.argsort(dst * n_rows + src)
     return Plan(size=P, num_inputs=ni, num_outputs=no, recurrent=recurrent, num_sensor_rows=S, num_rows=n_rows,
                 genome=np.repeat(genome_ix, node_counts)[order], node_id=ids[order],
-                bias=store.nodes["bias"][comp][perm], response=store.nodes["response"][comp][perm],
+                bias=genes.node_field("bias", comp)[perm], response=genes.node_field("response", comp)[perm],
                 activation=act[perm], aggregation=agg[perm], level=lv, src=src[eorder], dst=dst[eorder],
                 weight=e_w[eorder], conn_index=conn_index[eorder], output_rows=row[io_nodes[:, ni:].ravel()],
                 level_bounds=bounds if order.size else np.array([S, S]))
+
+
+def _one_store_plan(genomes: Sequence[Genome], types: set[type], ins: tuple, outs: tuple, bias_ids: tuple,
+                    recurrent: bool) -> Plan | None:
+    """:func:`compile_plan` of untouched views of one population store, by one compiled pass over its arrays
+    (numba is loaded: the store's reproduction kernel uses it); None for anything else, and for genomes the
+    numpy path must name an error in."""
+    one = one_store(genomes, types)
+    if one is None:
+        return None
+    store, rows = one
+    if (len(set(ins)), len(set(outs)), len(set(bias_ids))) != (1, 1, 1) or \
+            (ins[0], outs[0], bias_ids[0]) != (store.input_ids, store.output_ids, store.bias_id):
+        return None
+    if not (len(store) == len(rows) and np.array_equal(rows, np.arange(len(rows)))):
+        store = store.take(rows)
+    if store.nodes["id"].size == 0:
+        return None
+    from topoevo.nn.plan_kernels import store_plan
+
+    n, c = store.nodes, store.conns
+    position = store.dict_position if store.dict_position is not None else np.arange(c["innovation"].size)
+    ok, S, n_rows, order, genome, level, bounds, src, dst, weight, conn_index, out_rows = store_plan(
+        store.node_offsets, n["id"], n["activation"], n["aggregation"], store.conn_offsets, c["in_node"],
+        c["out_node"], c["enabled"], c["weight"], position, np.asarray(ins[0], dtype=np.int64),
+        np.asarray(outs[0], dtype=np.int64), -1 if bias_ids[0] is None else bias_ids[0], recurrent,
+        len(ACTIVATION_LIST), len(AGGREGATION_LIST))
+    if not ok:
+        return None
+    return Plan(size=len(genomes), num_inputs=len(ins[0]), num_outputs=len(outs[0]), recurrent=recurrent,
+                num_sensor_rows=S, num_rows=n_rows, genome=genome, node_id=n["id"][order], bias=n["bias"][order],
+                response=n["response"][order], activation=n["activation"][order].astype(np.int64),
+                aggregation=n["aggregation"][order].astype(np.int64), level=level, src=src, dst=dst,
+                weight=weight, conn_index=conn_index, output_rows=out_rows, level_bounds=bounds)
 
 
 @dataclass
@@ -241,6 +365,11 @@ class CompiledPopulation:
     ``threads=1`` when other processes share the cores (e.g. a process-pool evaluator): every level's operations
     wait for all threads, so one descheduled thread stalls the call (measured: 100x slower at batch 64 on a busy
     2-core machine). Compile with ``dtype=torch.float64`` for results within 1e-10 of the reference interpreter.
+    ``fused``: run calls through the fused kernel (:mod:`topoevo.nn.fused`, one compiled loop over every row of
+    every genome; float32 and float64 only); ``None`` (default) means for calls of at most ``FUSED_MAX_BATCH``
+    input rows per genome, where it is faster; ``False`` always uses the torch steps. The two agree to the last
+    bit of the activations (see :mod:`topoevo.nn.fused`); which one runs depends only on the batch size, so
+    results stay the same for any split of the population.
 
     >>> import random, torch
     >>> from topoevo.config import GenomeConfig
@@ -252,13 +381,16 @@ class CompiledPopulation:
     torch.Size([3, 4, 1])
     """
 
-    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32, threads: int | None = None):
+    def __init__(self, genomes: Sequence[Genome], dtype: torch.dtype = torch.float32, threads: int | None = None,
+                 fused: bool | None = None):
         self.genomes = list(genomes)
         self.dtype = dtype
         self.threads = threads
+        self.fused = fused
         with gc_paused():  # (its reads of the genes allocate many objects, none in a cycle)
             self.plan = plan = compile_plan(self.genomes)
-        self._blocks = _build_blocks(plan, dtype)
+        self.folded = fold(plan)
+        self._blocks = _build_blocks(plan, dtype, self.folded)
         self._out_rows = torch.from_numpy(plan.output_rows)
         # sigmoid rows hold t with value 0.5 t + 0.5: outputs are mapped back, a zero state is t = -1
         out_act = plan.activation[plan.output_rows - plan.num_sensor_rows]
@@ -274,6 +406,8 @@ class CompiledPopulation:
         self._inputs: Tensor | None = None
         self._steps: list[Callable[[], object]] = []
         self._small = True
+        self._program: FusedProgram | None = None
+        self._fallback: CompiledPopulation | None = None  # the genomes the fused kernel does not know
 
     # ---- BatchedPolicy ---------------------------------------------------------------------------------------
     @property
@@ -299,6 +433,8 @@ class CompiledPopulation:
         """Zero the recurrent state (no-op for feed-forward populations)."""
         if self.plan.recurrent and self._values is not None:
             self._zero(self._values)
+        if self._fallback is not None:
+            self._fallback.reset()
 
     def _zero(self, V: Tensor) -> None:
         state = V[self.plan.num_sensor_rows:]
@@ -309,7 +445,7 @@ class CompiledPopulation:
 
     def select(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
         """A new population of the genomes at ``indices`` (recompiled from the genomes given at construction)."""
-        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads)
+        return CompiledPopulation([self.genomes[int(i)] for i in indices], self.dtype, self.threads, self.fused)
 
     def narrow(self, indices: Sequence[int] | np.ndarray) -> "CompiledPopulation":
         """The genomes at the increasing ``indices``, carrying over their recurrent state: the next call gives the
@@ -334,12 +470,16 @@ class CompiledPopulation:
         if self.plan.recurrent and self._values is not None:
             # computed rows are ordered by (level, activation, aggregation, genome, node): a subset keeps the order
             S = self.plan.num_sensor_rows
+            fb = self._fallback
+            if fb is not None and fb._values is not None and fb._values.shape[1] == self._values.shape[1]:
+                # the state of the genomes the fused kernel left to the torch steps (same row order)
+                rows = torch.from_numpy(np.flatnonzero(~self._program.active))
+                self._values[S:][rows] = fb._values[fb.plan.num_sensor_rows:]
             keep = np.isin(self.plan.genome, idx)
             sub._bind(self._values.shape[1])
             sub._values[sub.plan.num_sensor_rows:] = self._values[S:][torch.from_numpy(np.flatnonzero(keep))]
         return sub
 
-    @torch.no_grad()
     def __call__(self, x: Any) -> Tensor:
         plan = self.plan
         if not isinstance(x, (np.ndarray, Tensor)):
@@ -350,6 +490,15 @@ class CompiledPopulation:
         B = x.shape[1]
         if self._values is None or self._values.shape[1] != B:
             self._bind(B)
+        if (self.fused or (self.fused is None and B <= FUSED_MAX_BATCH)) and self.dtype in _NUMPY_DTYPES:
+            # (in the values' dtype: one compiled kernel per population dtype)
+            return self._run_fused(np.ascontiguousarray(x if isinstance(x, np.ndarray) else x.detach().numpy(),
+                                                        dtype=self._values_np.dtype))
+        return self._run_steps(x)
+
+    @torch.no_grad()
+    def _run_steps(self, x: np.ndarray | Tensor) -> Tensor:
+        """One call through the level-by-level torch steps."""
         current = torch.get_num_threads()
         # too little work to share: thread hand-offs would cost more than they save
         wanted = self.threads if self.threads is not None else (1 if self._small else current)
@@ -361,25 +510,51 @@ class CompiledPopulation:
                 torch.set_num_threads(current)
         else:
             self._run(x)
+        return self._outputs()
+
+    def _outputs(self) -> Tensor:
         out = self._values.index_select(0, self._out_rows)
         if self._out_affine is not None:
             out = torch.addcmul(self._out_affine[0], out, self._out_affine[1])
         # a fresh (P, O, B) tensor seen as (P, B, O): no copy (the transposing copy costs as much as a level)
-        return out.view(P, plan.num_outputs, B).transpose(1, 2)
+        return out.view(self.plan.size, self.plan.num_outputs, self._values.shape[1]).transpose(1, 2)
 
-    def _run(self, x: np.ndarray | Tensor) -> None:
+    def _set_inputs(self, x: np.ndarray | Tensor) -> None:
         if isinstance(x, np.ndarray):  # numpy copies (and casts) straight into the values: no tensor wrapping
             np.copyto(self._inputs.numpy(), x.transpose(0, 2, 1), casting="unsafe")
         else:
             self._inputs.copy_(x.transpose(1, 2))
+
+    def _run(self, x: np.ndarray | Tensor) -> None:
+        self._set_inputs(x)
         for step in self._steps:
             step()
+
+    def _run_fused(self, x: np.ndarray) -> Tensor:
+        """One call through the fused kernel (:mod:`topoevo.nn.fused`); genomes it does not know go through the
+        torch steps of a sub-population."""
+        if self._program is None:
+            self._program = FusedProgram(self.plan, self.folded, _NUMPY_DTYPES[self.dtype])
+            if not self._program.supported.all():
+                fb = self._fallback = CompiledPopulation(
+                    [g for g, ok in zip(self.genomes, self._program.supported) if not ok], self.dtype,
+                    self.threads, fused=False)
+                if self.plan.recurrent:  # their state so far (e.g. carried over by narrow), same row order
+                    fb._bind(x.shape[1])
+                    rows = torch.from_numpy(np.flatnonzero(~self._program.active))
+                    fb._values[fb.plan.num_sensor_rows:] = self._values[self.plan.num_sensor_rows:][rows]
+        out = torch.from_numpy(self._program.run(x, self._values_np))
+        if self._fallback is not None:
+            rest = np.flatnonzero(~self._program.supported)
+            out[torch.from_numpy(rest)] = self._fallback(x[rest])
+        return out
 
     def _bind(self, B: int) -> None:
         """Allocate the values (and recurrent state) for batch size ``B`` and bind every step to its views, so a
         call is just the list of tensor operations."""
         plan, S = self.plan, self.plan.num_sensor_rows
         V = self._values = torch.zeros(plan.num_rows, B, dtype=self.dtype)
+        self._values_np = V.numpy() if self.dtype in _NUMPY_DTYPES else None
         V[plan.size * plan.num_inputs:S] = 1.0
         if plan.recurrent:
             self._zero(V)
@@ -416,13 +591,41 @@ def _gather_step(gt: _Gather, V: Tensor, out: Tensor, slot: Tensor) -> None:
     out.index_copy_(0, gt.rows, torch.addcmul(gt.bias, gt.response, red))
 
 
-def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
-    """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs.
+@dataclass
+class Folded:
+    """The arithmetic of a plan's computed rows with every constant folded in (numpy, float64), shared by the
+    level-by-level torch steps and the fused kernel (:mod:`topoevo.nn.fused`).
 
     Sum and mean nodes: ``act(scale * (bias + response * agg))`` = ``act_inplace(scale * bias + sum(w' x))`` with
-    ``w' = scale * response * w`` (divided by the fan-in for mean), one sparse product per block. A source whose
-    value is stored as ``t`` with ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias.
+    ``w' = scale * response * w`` (divided by the fan-in for mean). A source whose value is stored as ``t`` with
+    ``x = a t + c`` (sigmoids) contributes ``(w' a) t`` and adds ``w' c`` to the bias. Edges are the plan's (sorted
+    by target row, then source row); ``linear`` marks those into sum/mean nodes, whose sums are ``rowptr``'s slices
+    of ``lin_src``/``lin_w``.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1), InnovationTracker(), random.Random(0))
+    >>> f = fold(compile_plan([g]))
+    >>> f.scale.tolist(), f.rowptr.tolist()   # one sigmoid output (input scale 4.9 / 2), its 3 edges
+    ([2.45], [0, 3])
     """
+
+    scale: np.ndarray  # per computed row: the activation's input scale
+    src_a: np.ndarray  # per edge: the stored scale of its source (1 unless the source stores an affine image)
+    src_shift: np.ndarray  # per edge: the stored shift of its source
+    dst_c: np.ndarray  # per edge: the computed-row position of its target
+    linear: np.ndarray  # per edge: its target aggregates linearly (sum, mean)
+    all_linear: bool
+    lin_src: np.ndarray  # sources (rows) of the linear edges
+    lin_w: np.ndarray  # their folded weights
+    rowptr: np.ndarray  # (computed rows + 1): computed row i's linear edges are [rowptr[i], rowptr[i + 1])
+    bias: np.ndarray  # per computed row: the folded bias (linear rows)
+
+
+def fold(plan: Plan) -> Folded:
+    """Fold responses, input scales, mean fan-ins and stored affine maps into weights and biases (see
+    :class:`Folded`)."""
     S, n_comp = plan.num_sensor_rows, plan.activation.size
     scale = _SCALE[plan.activation]
     dst_c = plan.dst - S  # computed-row position of each edge's target
@@ -448,7 +651,15 @@ def _build_blocks(plan: Plan, dtype: torch.dtype) -> list[_Block]:
         shift = (src_c_shift if all_linear else src_c_shift[e_lin])[lin_aff] * lin_w[lin_aff]
         bias = bias + np.bincount(lin_dst[lin_aff], weights=shift, minlength=n_comp)
         lin_w = lin_w * (src_a if all_linear else src_a[e_lin])
-    rowptr = np.searchsorted(lin_dst, np.arange(n_comp + 1))
+    return Folded(scale, src_a, src_c_shift, dst_c, e_lin, all_linear, lin_src, lin_w,
+                  np.searchsorted(lin_dst, np.arange(n_comp + 1)), bias)
+
+
+def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
+    """Tensors of each block: folded weights in a CSR matrix, gathers for non-linear aggregations, activation runs."""
+    S, n_comp = plan.num_sensor_rows, plan.activation.size
+    scale, src_a, src_c_shift, dst_c, e_lin, all_linear = f.scale, f.src_a, f.src_shift, f.dst_c, f.linear, f.all_linear
+    lin_src, lin_w, bias, rowptr = f.lin_src, f.lin_w, f.bias, f.rowptr
     idx_dtype = np.int32 if plan.num_rows < 2**31 - 1 else np.int64
     t_col = torch.from_numpy(lin_src.astype(idx_dtype))
     t_val = torch.from_numpy(lin_w).to(dtype)

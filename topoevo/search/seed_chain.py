@@ -201,6 +201,12 @@ class DeepGA:
             self.best = self.population[i]
         return f
 
+    def snapshot(self, index: int, fitness: float) -> SeedChain:
+        """Candidate ``index`` of the current generation with ``fitness`` (a copy: the chain and its parameters
+        are shared, they never change)."""
+        c = self.population[index]
+        return SeedChain(c.spec, c.seeds, c.sigma, c.values, c.init_scale, float(fitness))
+
     def tell(self, fitness: Sequence[float]) -> None:
         f = self._record(fitness)
         p = self.params

@@ -2,9 +2,10 @@
 Computation 5(1)): there is no fixed opponent; each generation every genome plays ``opponents`` members of its own
 population (sampled without replacement, never itself) and ``hall_of_fame`` past generation champions (sampled
 uniformly from all of them: the hall of fame keeps evolution from forgetting how to beat old strategies). Its fitness
-is its mean result over those games. Any ask/tell algorithm whose ``compile_fn`` gives a batched policy works (NEAT,
-the weight GA): the population and the sampled champions are compiled into one policy, and all matches of a
-generation run as one batch.
+is its mean net score over every game it played that generation: the ones it was drawn into as another member's
+opponent count too (from its own side), so a member plays about ``2 * opponents + hall_of_fame`` games. Any
+ask/tell algorithm whose ``compile_fn`` gives a batched policy works (NEAT, the weight GA): the population and the
+sampled champions are compiled into one policy, and all matches of a generation run as one batch.
 
 Settings are the ``[selfplay]`` table (:class:`SelfPlayConfig`); the game is Slime Volleyball
 (:mod:`topoevo.tasks.slimevolley`). Opponent sampling and match seeds come from the run seed only.
@@ -42,6 +43,21 @@ def sample_matches(pop_size: int, hof_size: int, cfg: SelfPlayConfig, rng: np.ra
     return matches
 
 
+def match_fitness(pop_size: int, matches: Sequence[Match], scores: np.ndarray) -> np.ndarray:
+    """Each population member's mean net score over every match it played, on either side: ``scores`` are the
+    right agents' net scores, so a member playing on the left scores their negation (a game between two members
+    counts for both; hall-of-fame champions, indices ``>= pop_size``, get no fitness).
+
+    >>> match_fitness(3, [Match(0, 1, 0), Match(1, 2, 0), Match(2, 3, 0)], np.array([2.0, -1.0, 4.0])).tolist()
+    [2.0, -1.5, 2.5]
+    """
+    agent = np.array([m.right for m in matches] + [m.left for m in matches], dtype=np.int64)
+    value = np.concatenate([scores, -scores])
+    member = (agent >= 0) & (agent < pop_size)
+    games = np.bincount(agent[member], minlength=pop_size)
+    return np.bincount(agent[member], weights=value[member], minlength=pop_size) / np.maximum(games, 1)
+
+
 class SelfPlay:
     """Drives an ask/tell ``algo`` by self-play; ``champions[g]`` is generation g's champion (a copy).
 
@@ -65,9 +81,7 @@ class SelfPlay:
         matches = sample_matches(len(pop), len(self.champions), self.cfg, self.rng, seeds)
         policy = self.compile_fn(pop + self.champions)
         scores, steps = play_matches(policy, matches)
-        right = np.array([m.right for m in matches])
-        fitness = np.bincount(right, weights=scores, minlength=len(pop)) / np.maximum(
-            np.bincount(right, minlength=len(pop)), 1)
+        fitness = match_fitness(len(pop), matches, scores)
         self.frames += int(steps.sum())
         best = int(np.argmax(fitness))
         self.champions.append(self.algo.snapshot(best, float(fitness[best])))

@@ -43,6 +43,8 @@ class Vectorization(str, Enum):
     ``async``: gymnasium's ``AsyncVectorEnv`` (one process per environment: for slow environments and small P*E).
     ``envpool``: one EnvPool batch of C++ environments (``topoevo[envpool]``; topoevo/tasks/envpool_backend.py).
     ``gymnasium``: ``native`` where available, otherwise ``sync`` (gymnasium's dynamics whatever is installed).
+    ``compiled``: topoevo's own numba loop over the running environments (CartPole only:
+    topoevo/tasks/cartpole_compiled.py), the same episodes as gymnasium's for the same seeds; never chosen by 'auto'.
     ``auto``: ``native`` where gymnasium has it (faster than EnvPool: CartPole's numpy vector env), else ``envpool``
     where it is installed and provides the environment, otherwise ``sync``. EnvPool
     episodes differ from gymnasium's for the same seed: champions record the vectorization they were evolved with
@@ -58,10 +60,11 @@ class Vectorization(str, Enum):
     ASYNC = "async"
     ENVPOOL = "envpool"
     GYMNASIUM = "gymnasium"
+    COMPILED = "compiled"
 
     @property
     def backend(self) -> str:
-        """The engine behind it: 'envpool' or 'gymnasium' (native, sync and async step the same dynamics).
+        """The engine behind it: 'envpool' or 'gymnasium' (native, sync, async and compiled step the same dynamics).
 
         >>> Vectorization.SYNC.backend, Vectorization.ENVPOOL.backend
         ('gymnasium', 'envpool')
@@ -137,8 +140,10 @@ class GymParams(Section):
                                   gt=0)
     vectorization: Vectorization = param(Vectorization.AUTO, "'envpool' (EnvPool's C++ environments; the envpool "
                                                              "extra), 'native', 'sync', 'async', 'gymnasium' "
-                                                             "(native else sync) or 'auto' (envpool where it "
-                                                             "provides the environment, else as 'gymnasium').")
+                                                             "(native else sync), 'compiled' (topoevo's numba "
+                                                             "CartPole, gymnasium's episodes) or 'auto' (envpool "
+                                                             "where it provides the environment, else as "
+                                                             "'gymnasium').")
     num_threads: int = param(0, "EnvPool threads; 0 = as many as torch uses in the process (its cores; 1 in pool "
                                 "and Ray workers).", ge=0)
     observation: ObservationLayout = param(ObservationLayout.FLATTEN, "'flatten', or for (height, width, "
@@ -756,6 +761,16 @@ class GymTask(TaskBase):
         from topoevo.tasks import envpool_backend
 
         v, env_id = self.params.vectorization, self.params.env_id
+        if v is Vectorization.COMPILED:
+            from topoevo.tasks.cartpole_compiled import ENV_IDS
+
+            if env_id not in ENV_IDS:
+                raise ConfigError(f"vectorization 'compiled' implements {', '.join(ENV_IDS)} only, not {env_id!r}",
+                                  field="task.vectorization")
+            if self.env_kwargs:
+                raise ConfigError("vectorization 'compiled' takes no env_kwargs (it steps CartPole's default "
+                                  "dynamics)", field="task.env_kwargs")
+            return v
         if v is Vectorization.ENVPOOL:
             envpool_backend.check_envpool_env(env_id)
             return v
@@ -805,6 +820,10 @@ class GymTask(TaskBase):
 
             threads = self.params.num_threads or envpool_backend.default_threads()
             return envpool_backend.EnvPoolBatch(self.params.env_id, self.env_kwargs, threads, self.layout.raw_dim)
+        if self.vectorization is Vectorization.COMPILED:
+            from topoevo.tasks.cartpole_compiled import CompiledCartPole
+
+            return CompiledCartPole(self._step_limit() or 0)
         import gymnasium as gym
 
         if self.vectorization is Vectorization.NATIVE:
