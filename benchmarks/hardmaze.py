@@ -1,17 +1,19 @@
 """The hard maze (Lehman & Stanley 2011): novelty search vs fitness-based NEAT vs MAP-Elites, equal budgets.
 
-Each seed runs the three task files (tasks/hardmaze_novelty.toml, tasks/hardmaze.toml, tasks/hardmaze_mapelites.toml)
+Each seed runs the four task files (tasks/hardmaze_novelty.toml, tasks/hardmaze.toml, tasks/hardmaze_mapelites.toml,
+tasks/hardmaze_nslc.toml: novelty search with local competition)
 through the one run loop with the same population/batch (250), the same evaluation budget (``--budget``
 evaluations) and the same success rule: the robot comes within 5 units of the goal within 400 steps (the task's
 ``solved``). Runs stop when solved. Published (Lehman & Stanley 2011, 40 runs each): novelty search solved the hard
 maze in 39 runs, fitness-based NEAT in 3.
 
 The last line is one JSON object: ``{"novelty_solved": k, "fitness_solved": m, "runs": N, "mapelites_solved": j,
-"mapelites_runs": R, "budget_evaluations": E, "methods": {method: {"solved": [...], "evaluations_to_solve": [...],
+"mapelites_runs": R, "nslc_solved": l, "nslc_runs": R', "budget_evaluations": E, "methods": {method: {"solved":
+[...], "evaluations_to_solve": [...],
 "best_fitness": [...], "cpu_s": [...]}}}`` (MAP-Elites may run on the first R seeds only: ``--mapelites-seeds``).
 The results file is rewritten after every seed.
 
-    nice -n 5 python benchmarks/hardmaze.py --seeds 20 --budget 25000 --mapelites-seeds 10
+    nice -n 5 python benchmarks/hardmaze.py --seeds 20 --budget 25000 --mapelites-seeds 20
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 METHODS = {"novelty": "tasks/hardmaze_novelty.toml", "fitness": "tasks/hardmaze.toml",
-           "mapelites": "tasks/hardmaze_mapelites.toml"}
+           "mapelites": "tasks/hardmaze_mapelites.toml", "nslc": "tasks/hardmaze_nslc.toml"}
 PUBLISHED = {"novelty": "39/40", "fitness": "3/40", "source": "Lehman & Stanley 2011, Evolutionary Computation 19(2)"}
 
 
@@ -54,6 +56,7 @@ def summary(per: dict[str, dict[str, list[Any]]], seeds: list[int], budget: int)
     return {"novelty_solved": solved("novelty"), "fitness_solved": solved("fitness"), "runs": len(seeds),
             "mapelites_solved": solved("mapelites"),
             "mapelites_runs": len(per["mapelites"]["solved"]) if "mapelites" in per else 0,
+            "nslc_solved": solved("nslc"), "nslc_runs": len(per["nslc"]["solved"]) if "nslc" in per else 0,
             "budget_evaluations": budget, "pop_size": 250, "published": PUBLISHED, "methods": per}
 
 

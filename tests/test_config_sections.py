@@ -36,7 +36,7 @@ def test_a_plain_string_for_an_enum_gives_the_enum_and_feed_forward_genomes():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"network": "ff"}, "genome.network: expected one of 'feedforward', 'recurrent', got 'ff'"),
+    ({"network": "ff"}, "genome.network: expected one of 'feedforward', 'recurrent', 'ctrnn', 'iznn', got 'ff'"),
     ({"num_inputs": 2.0}, "genome.num_inputs: expected an integer, got 2.0"),
     ({"weight_min": 40.0}, "genome.weight_max: expected weight_max >= weight_min (40.0), got 30.0"),
     ({"activation_options": ["sigmoid", 3]}, "genome.activation_options[1]: expected a string, got 3"),

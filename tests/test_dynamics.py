@@ -1,5 +1,7 @@
 """CTRNN and Izhikevich networks: batched steps against hand computations and neat-python 2.0's reference networks,
-and genome conversion both ways on >= 100 neat-python genomes each, with matching outputs."""
+genome conversion both ways on >= 100 neat-python genomes each, with matching outputs; the node attributes evolved
+inside NEAT runs (``genome.network = "ctrnn"`` / ``"iznn"``): mutation within bounds, genome files and checkpoint
+columns, resume bit-identical, the evolved values through neat-python and back."""
 from __future__ import annotations
 
 import math
@@ -14,7 +16,6 @@ neat = pytest.importorskip("neat")
 from neat.ctrnn import CTRNN  # noqa: E402
 from neat.iznn import IZGenome, IZNN  # noqa: E402
 
-from topoevo.dynamics.attributes import NODE_ATTRIBUTES, NodeDynamics  # noqa: E402
 from topoevo.dynamics.networks import CTRNNPopulation, IzhikevichPopulation  # noqa: E402
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind  # noqa: E402
 from topoevo.genome.genome import Genome  # noqa: E402
@@ -104,12 +105,14 @@ IZ_NODES = "\n".join(f"""{x}_init_mean = {m}
                                                         ("c", -65.0, 5.0, -80.0, -40.0, 2.0), ("d", 8.0, 2.0, 0.05, 10.0, 0.5)])
 
 
-def config(tmp_path: Path, kind: str) -> neat.Config:
+def config(tmp_path: Path, kind: str, inputs: int = 3, outputs: int = 2) -> neat.Config:
     genome = neat.DefaultGenome if kind == "ctrnn" else IZGenome
     text = COMMON.format(genome=genome.__name__, node_keys=CTRNN_NODES if kind == "ctrnn" else IZ_NODES,
                          bias_mean=0.0 if kind == "ctrnn" else 8.0, bias_stdev=1.0 if kind == "ctrnn" else 4.0,
                          weight_mean=0.0 if kind == "ctrnn" else 5.0, weight_stdev=1.0 if kind == "ctrnn" else 5.0,
                          threshold=3.0 if kind == "ctrnn" else 40.0)  # (a, b, c, d differ by mV: wider species)
+    text = text.replace("num_inputs              = 3", f"num_inputs = {inputs}").replace(
+        "num_outputs             = 2", f"num_outputs = {outputs}")
     path = tmp_path / f"{kind}.ini"
     path.write_text(text)
     return neat.Config(genome, neat.DefaultReproduction, neat.DefaultSpeciesSet, neat.DefaultStagnation, str(path))
@@ -145,12 +148,11 @@ def test_ctrnn_genomes_convert_both_ways_with_matching_outputs(tmp_path):
     assert len({round(ng.time_constant, 6) for g in genomes for ng in g.nodes.values()}) > 20  # time constants vary
     dt, inputs = 0.05, input_sequence(0, 25, 2.0)
     converted = [ctrnn_from_neat_python(g, cfg) for g in genomes]
-    ours = run_batched(CTRNNPopulation([g for g, _ in converted], [d for _, d in converted], dt, "neat_python"),
-                       inputs)
-    for i, (g, (tg, dyn)) in enumerate(zip(genomes, converted)):
+    ours = run_batched(CTRNNPopulation(converted, dt, "neat_python"), inputs)
+    for i, (g, tg) in enumerate(zip(genomes, converted)):
         want = neat_ctrnn_outputs(g, cfg, inputs, dt)
         assert np.allclose(ours[i], want, rtol=1e-9, atol=1e-9), (i, ours[i][:3], want[:3])
-        back = ctrnn_to_neat_python(tg, dyn, cfg)
+        back = ctrnn_to_neat_python(tg, cfg)
         assert np.allclose(neat_ctrnn_outputs(back, cfg, inputs, dt), want, rtol=1e-9, atol=1e-9)
         for k, ng in back.nodes.items():
             assert ng.time_constant == g.nodes[k].time_constant
@@ -162,25 +164,25 @@ def test_iznn_genomes_convert_both_ways_with_matching_spikes(tmp_path):
     assert len(genomes) >= 100
     dt, inputs = 0.25, np.abs(input_sequence(1, 200, 1.0))
     converted = [iznn_from_neat_python(g, cfg) for g in genomes]
-    ours = run_batched(IzhikevichPopulation([g for g, _ in converted], [d for _, d in converted], dt), inputs)
+    ours = run_batched(IzhikevichPopulation(converted, dt), inputs)
     spikes = 0
-    for i, (g, (tg, dyn)) in enumerate(zip(genomes, converted)):
+    for i, (g, tg) in enumerate(zip(genomes, converted)):
         want = neat_iznn_outputs(g, cfg, inputs, dt)
         assert np.array_equal(ours[i], want), (i, np.flatnonzero(ours[i] != want)[:5])
-        back = iznn_to_neat_python(tg, dyn, cfg)
+        back = iznn_to_neat_python(tg, cfg)
         assert np.array_equal(neat_iznn_outputs(back, cfg, inputs, dt), want)
         spikes += int(want.sum())
     assert spikes > 100  # the comparison saw spikes, not only silence
 
 
-def two_node_genome(weight: float) -> Genome:
+def two_node_genome(weight: float, time_constant: float = 1.0) -> Genome:
     nodes = {0: NodeGene(0, NodeKind.INPUT, 0.0, 1.0, "identity", "sum"),
-             1: NodeGene(1, NodeKind.OUTPUT, 0.5, 1.0, "tanh", "sum")}
+             1: NodeGene(1, NodeKind.OUTPUT, 0.5, 1.0, "tanh", "sum", time_constant)}
     return Genome(nodes, {0: ConnectionGene(0, 0, 1, weight)}, (0,), (1,), None, False, 0)
 
 
 def test_ctrnn_euler_step_matches_a_hand_computation():
-    net = CTRNNPopulation([two_node_genome(2.0)], [NodeDynamics("ctrnn", {1: (0.5,)})], dt=0.1)
+    net = CTRNNPopulation([two_node_genome(2.0, time_constant=0.5)], dt=0.1)
     y = 0.0
     for x in (1.0, -0.5, 0.25):
         out = net.step([[x]])[0, 0]
@@ -189,7 +191,7 @@ def test_ctrnn_euler_step_matches_a_hand_computation():
 
 
 def test_izhikevich_step_matches_a_hand_computation():
-    net = IzhikevichPopulation([two_node_genome(4.0)], [NodeDynamics("izhikevich")], dt=1.0)
+    net = IzhikevichPopulation([two_node_genome(4.0)], dt=1.0)
     a, b, c, d = 0.02, 0.2, -65.0, 8.0
     v, u = c, b * c
     fired = []
@@ -205,12 +207,3 @@ def test_izhikevich_step_matches_a_hand_computation():
     assert sum(fired) >= 2
 
 
-def test_node_dynamics_mutation_stays_in_the_declared_ranges():
-    rng = random.Random(0)
-    for model, attrs in NODE_ATTRIBUTES.items():
-        d = NodeDynamics(model, {i: tuple(a.init for a in attrs) for i in range(5)})
-        for _ in range(300):
-            d.mutate(rng)
-        for values in d.params.values():
-            assert all(a.low <= v <= a.high for a, v in zip(attrs, values))
-        assert any(values != tuple(a.init for a in attrs) for values in d.params.values())

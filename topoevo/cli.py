@@ -258,6 +258,13 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
                                                                                           Path]:
     """A genome file and the task it plays: ``(genome, metadata, task, task_file)``. The genome's inputs and
     outputs must match the task's."""
+    genome, meta, task, path, _ = _load_champion_and_config(genome_path, task_file)
+    return genome, meta, task, path
+
+
+def _load_champion_and_config(genome_path: str | Path, task_file: str | Path | None
+                              ) -> tuple[Any, dict[str, Any], Any, Path, Any]:
+    """:func:`load_champion` and the config of its task file (last)."""
     from topoevo.config import load_config
     from topoevo.genome.io import load_genome_with_metadata
     from topoevo.interop.neat_python_config import is_neat_python_config, load_neat_python_config
@@ -275,7 +282,7 @@ def load_champion(genome_path: str | Path, task_file: str | Path | None = None) 
     if have != want:
         raise TopoevoError(f"the genome has {have[0]} inputs and {have[1]} outputs, the task of {path} needs "
                            f"{want[0]} and {want[1]}", source=genome_path, field="inputs/outputs")
-    return genome, meta, task, path
+    return genome, meta, task, path, config
 
 
 def _task_overrides(meta: dict[str, Any], genome_path: str | Path) -> dict[str, Any]:
@@ -319,7 +326,7 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
     """
     import numpy as np
 
-    from topoevo.evaluate import compile_genomes
+    from topoevo.neat.candidates import genome_compile_fn
     from topoevo.search.seed_chain import is_seed_chain_file
 
     if episodes < 1:
@@ -327,8 +334,8 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
     if is_seed_chain_file(genome_path):
         policy, meta, task, path = load_seed_chain_champion(genome_path, task_file)
     else:
-        genome, meta, task, path = load_champion(genome_path, task_file)
-        policy = compile_genomes([genome])
+        genome, meta, task, path, config = _load_champion_and_config(genome_path, task_file)
+        policy = genome_compile_fn(config.genome)([genome])  # (a 'ctrnn' / 'iznn' champion as such a network)
     out: dict[str, Any] = {"genome": str(genome_path), "task_file": str(path), "task": meta.get("task")}
     try:
         if task.plays_episodes:

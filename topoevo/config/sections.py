@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from typing import Any
+
 from topoevo.config.schema import Section, param
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES, NODE_ATTRIBUTES
 
 
 def _activations() -> list[str]:
@@ -34,7 +37,9 @@ MOVED_TO_RUN = ("fitness_criterion", "fitness_threshold")
 
 
 class Network(str, Enum):
-    """Feed-forward genomes stay acyclic; recurrent ones may contain cycles (one synchronous tick per step).
+    """Feed-forward genomes stay acyclic; recurrent ones may contain cycles (one synchronous tick per step); 'ctrnn'
+    and 'iznn' genomes are recurrent ones whose nodes also carry and evolve the parameters of a dynamical model
+    (:mod:`topoevo.dynamics`).
 
     >>> Network("recurrent") is Network.RECURRENT, Network.FEEDFORWARD.value
     (True, 'feedforward')
@@ -42,6 +47,8 @@ class Network(str, Enum):
 
     FEEDFORWARD = "feedforward"
     RECURRENT = "recurrent"
+    CTRNN = "ctrnn"  # recurrent genomes run as continuous-time networks (a time constant per node, Euler steps)
+    IZNN = "iznn"  # recurrent genomes run as Izhikevich spiking neurons (a, b, c, d per node)
 
 
 class InitialConnectivity(str, Enum):
@@ -73,6 +80,36 @@ class InitialConnectivity(str, Enum):
 
 #: how new float gene values are drawn (``genome.*_init_type``)
 INIT_TYPES = ("gaussian", "uniform")
+
+_NODE_ATTR_DOCS = {
+    "init_mean": "'{m}' networks: mean of a new node's {n}.",
+    "init_stdev": "'{m}' networks: standard deviation of a new node's {n} (0: the mean).",
+    "init_type": "'{m}' networks: distribution of new {n} values (as weight_init_type).",
+    "replace_rate": "'{m}' networks: per node, probability that {n} is replaced by a new value (when not "
+                    "perturbed).",
+    "mutate_rate": "'{m}' networks: per node, probability of a Gaussian perturbation of {n}.",
+    "mutate_power": "'{m}' networks: standard deviation of a perturbation of {n}.",
+    "min_value": "'{m}' networks: lowest {n}.",
+    "max_value": "'{m}' networks: highest {n}.",
+}
+_NODE_ATTR_MEANING = {"time_constant": "time constant", "a": "Izhikevich a (recovery time scale)",
+                      "b": "Izhikevich b (recovery sensitivity)", "c": "Izhikevich c (reset potential, mV)",
+                      "d": "Izhikevich d (recovery reset)"}
+
+
+def _node_attr(name: str, key: str) -> Any:
+    """The ``[genome]`` setting ``<name>_<key>`` of a dynamical node attribute (defaults: its declaration in
+    topoevo/dynamics/attributes.py; names: neat-python's)."""
+    model = next(m for m, attrs in NODE_ATTRIBUTES.items() if any(a.name == name for a in attrs))
+    doc = _NODE_ATTR_DOCS[key].format(m=model, n=_NODE_ATTR_MEANING[name])
+    bounds: dict[str, Any] = {}
+    if key in ("init_stdev", "mutate_power"):
+        bounds = {"ge": 0}
+    elif key in ("replace_rate", "mutate_rate"):
+        bounds = {"ge": 0, "le": 1}
+    elif key == "init_type":
+        bounds = {"choices": INIT_TYPES}
+    return param(ALL_ATTRIBUTES[name].defaults()[key], doc, **bounds)
 
 
 class FitnessCriterion(str, Enum):
@@ -110,7 +147,10 @@ class GenomeConfig(Section):
     num_inputs: int = param(0, "Number of input nodes; 0 = taken from the task.", ge=0)
     num_outputs: int = param(0, "Number of output nodes; 0 = taken from the task.", ge=0)
     bias_node: bool = param(True, "Add a constant 1.0 bias input node, as in the NEAT paper.")
-    network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic) or 'recurrent'.")
+    network: Network = param(Network.FEEDFORWARD, "'feedforward' (acyclic), 'recurrent', or recurrent genomes run "
+                                                  "as continuous-time ('ctrnn': a time constant per node) or "
+                                                  "Izhikevich spiking networks ('iznn': a, b, c, d per node), those "
+                                                  "parameters evolved (the time_constant_* / a_* ... settings).")
     allow_self_loops: bool = param(True, "Recurrent networks only: may add-connection make a node feed itself.")
     initial_connectivity: InitialConnectivity = param(InitialConnectivity.FULL, "Connections of the initial genomes.")
     connection_probability: float = param(0.5, "Link probability for initial_connectivity = 'partial' or "
@@ -158,9 +198,60 @@ class GenomeConfig(Section):
                                     choices=INIT_TYPES)
     response_min: float = param(-30.0, "Lowest node response.")
     response_max: float = param(30.0, "Highest node response.")
+    dt: float = param(0.1, "'ctrnn' and 'iznn' networks: the Euler step (CTRNN: in the unit of the time constants; "
+                           "Izhikevich: milliseconds).", gt=0)
+    steps_per_observation: int = param(1, "'ctrnn' and 'iznn' networks: steps of dt per observation (the "
+                                          "observation held).", ge=1)
+    readout: str = param("last", "'ctrnn' and 'iznn' networks: the outputs a task sees: the 'last' step's values, "
+                                 "or their 'mean' over the steps of an observation (Izhikevich: the firing rate).",
+                         choices=("last", "mean"))
+    time_constant_init_mean: float = _node_attr("time_constant", "init_mean")
+    time_constant_init_stdev: float = _node_attr("time_constant", "init_stdev")
+    time_constant_init_type: str = _node_attr("time_constant", "init_type")
+    time_constant_replace_rate: float = _node_attr("time_constant", "replace_rate")
+    time_constant_mutate_rate: float = _node_attr("time_constant", "mutate_rate")
+    time_constant_mutate_power: float = _node_attr("time_constant", "mutate_power")
+    time_constant_min_value: float = _node_attr("time_constant", "min_value")
+    time_constant_max_value: float = _node_attr("time_constant", "max_value")
+    a_init_mean: float = _node_attr("a", "init_mean")
+    a_init_stdev: float = _node_attr("a", "init_stdev")
+    a_init_type: str = _node_attr("a", "init_type")
+    a_replace_rate: float = _node_attr("a", "replace_rate")
+    a_mutate_rate: float = _node_attr("a", "mutate_rate")
+    a_mutate_power: float = _node_attr("a", "mutate_power")
+    a_min_value: float = _node_attr("a", "min_value")
+    a_max_value: float = _node_attr("a", "max_value")
+    b_init_mean: float = _node_attr("b", "init_mean")
+    b_init_stdev: float = _node_attr("b", "init_stdev")
+    b_init_type: str = _node_attr("b", "init_type")
+    b_replace_rate: float = _node_attr("b", "replace_rate")
+    b_mutate_rate: float = _node_attr("b", "mutate_rate")
+    b_mutate_power: float = _node_attr("b", "mutate_power")
+    b_min_value: float = _node_attr("b", "min_value")
+    b_max_value: float = _node_attr("b", "max_value")
+    c_init_mean: float = _node_attr("c", "init_mean")
+    c_init_stdev: float = _node_attr("c", "init_stdev")
+    c_init_type: str = _node_attr("c", "init_type")
+    c_replace_rate: float = _node_attr("c", "replace_rate")
+    c_mutate_rate: float = _node_attr("c", "mutate_rate")
+    c_mutate_power: float = _node_attr("c", "mutate_power")
+    c_min_value: float = _node_attr("c", "min_value")
+    c_max_value: float = _node_attr("c", "max_value")
+    d_init_mean: float = _node_attr("d", "init_mean")
+    d_init_stdev: float = _node_attr("d", "init_stdev")
+    d_init_type: str = _node_attr("d", "init_type")
+    d_replace_rate: float = _node_attr("d", "replace_rate")
+    d_mutate_rate: float = _node_attr("d", "mutate_rate")
+    d_mutate_power: float = _node_attr("d", "mutate_power")
+    d_min_value: float = _node_attr("d", "min_value")
+    d_max_value: float = _node_attr("d", "max_value")
 
     def check(self) -> tuple[str, str] | None:
         for lo, hi in (("weight_min", "weight_max"), ("bias_min", "bias_max"), ("response_min", "response_max")):
+            if getattr(self, lo) > getattr(self, hi):
+                return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
+        for name in ALL_ATTRIBUTES:
+            lo, hi = f"{name}_min_value", f"{name}_max_value"
             if getattr(self, lo) > getattr(self, hi):
                 return hi, f"expected {hi} >= {lo} ({getattr(self, lo)}), got {getattr(self, hi)}"
         if not self.response_min <= self.response_init <= self.response_max:
@@ -175,6 +266,11 @@ class GenomeConfig(Section):
     @property
     def feed_forward(self) -> bool:
         return self.network is Network.FEEDFORWARD
+
+    @property
+    def node_model(self) -> str | None:
+        """The dynamical model whose node attributes the genomes evolve ('ctrnn', 'iznn'), or None."""
+        return self.network.value if self.network.value in NODE_ATTRIBUTES else None
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Batched CTRNN and Izhikevich networks: P genomes (with their :class:`~topoevo.dynamics.attributes.NodeDynamics`)
-as padded float64 tensors, stepped together. Each node sums its enabled incoming connections in innovation order
+"""Batched CTRNN and Izhikevich networks: P genomes (their nodes carry the models' parameters, declared in
+:mod:`topoevo.dynamics.attributes`) as padded float64 tensors, stepped together. Each node sums its enabled
+incoming connections in innovation order
 (as neat-python's reference networks, so outputs match theirs).
 
 CTRNN node i (time constant tau_i): ``y_i += dt / tau_i * (-y_i + act_i(bias_i + response_i * sum_j w_ij y_j))``, the
@@ -19,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from topoevo.dynamics.attributes import NodeDynamics, NodeModel, attribute_names
+from topoevo.dynamics.attributes import NODE_ATTRIBUTES, NodeModel, attribute_names
 from topoevo.genome.genome import Genome
 from topoevo.nn.functions import ACTIVATIONS
 
@@ -28,17 +29,14 @@ class _Layout:
     """Slots of P genomes: inputs 0..n-1, slot n the constant 1 (bias node), then each genome's non-sensor nodes in
     id order; incoming connections as (P, S, K) source slots and weights, innovation order, padded with weight 0."""
 
-    def __init__(self, genomes: Sequence[Genome], model: NodeModel, dynamics: Sequence[NodeDynamics]):
-        if len(genomes) != len(dynamics):
-            raise ValueError(f"{len(genomes)} genomes but {len(dynamics)} NodeDynamics")
+    def __init__(self, genomes: Sequence[Genome], model: NodeModel):
+        if not genomes:
+            raise ValueError("a network population needs at least one genome")
         n = len(genomes[0].input_ids)
         m = len(genomes[0].output_ids)
         for g in genomes:
             if len(g.input_ids) != n or len(g.output_ids) != m:
                 raise ValueError("the genomes of a batch must have the same numbers of inputs and outputs")
-        for d in dynamics:
-            if NodeModel(d.model) is not model:
-                raise ValueError(f"expected {model.value} node dynamics, got {NodeModel(d.model).value}")
         self.n, self.m, self.P = n, m, len(genomes)
         nodes = [[i for i in sorted(g.nodes) if not g.nodes[i].kind.is_sensor] for g in genomes]
         self.N = max((len(x) for x in nodes), default=0)
@@ -61,11 +59,11 @@ class _Layout:
         self.response = torch.ones((self.P, S), dtype=torch.float64)
         self.act_code = torch.full((self.P, S), -1, dtype=torch.long)
         names = attribute_names(model)
-        inits = dynamics[0].values(-1) if dynamics else ()
+        inits = [a.init for a in NODE_ATTRIBUTES[model.value]]
         self.params = torch.tensor(np.tile(np.array(inits, dtype=np.float64), (self.P, S, 1)))  # (P, S, A)
         self.out_slot = torch.zeros((self.P, m), dtype=torch.long)
         codes = {name: i for i, name in enumerate(ACTIVATIONS)}
-        for p, (g, ns, fs, d) in enumerate(zip(genomes, nodes, fan, dynamics)):
+        for p, (g, ns, fs) in enumerate(zip(genomes, nodes, fan)):
             for k, i in enumerate(ns):
                 t = n + 1 + k
                 nd = g.nodes[i]
@@ -75,7 +73,7 @@ class _Layout:
                 self.real[p, t] = True
                 self.bias[p, t], self.response[p, t] = nd.bias, nd.response
                 self.act_code[p, t] = codes[nd.activation]
-                self.params[p, t] = torch.tensor(d.values(i), dtype=torch.float64)
+                self.params[p, t] = torch.tensor([getattr(nd, x) for x in names], dtype=torch.float64)
                 for j, c in enumerate(fs[k]):
                     self.src[p, t, j], self.w[p, t, j] = slot[p][c.in_node], c.weight
                 self.has_input[p, t] = bool(fs[k])
@@ -108,18 +106,18 @@ class CTRNNPopulation:
     >>> from topoevo.genome import InnovationTracker, initial_genome
     >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1, network="recurrent")
     >>> g = initial_genome(cfg, InnovationTracker(0, 4), random.Random(0))
-    >>> net = CTRNNPopulation([g], [NodeDynamics("ctrnn", {3: (0.5,)})], dt=0.1)
+    >>> g.nodes[3].time_constant = 0.5
+    >>> net = CTRNNPopulation([g], dt=0.1)
     >>> net.step([[1.0, 0.0]]).shape
     (1, 1)
     """
 
-    def __init__(self, genomes: Sequence[Genome], dynamics: Sequence[NodeDynamics], dt: float,
-                 scheme: str = "euler"):
+    def __init__(self, genomes: Sequence[Genome], dt: float, scheme: str = "euler"):
         if scheme not in ("euler", "neat_python"):
             raise ValueError(f"scheme must be 'euler' or 'neat_python', got {scheme!r}")
         if not dt > 0:
             raise ValueError(f"dt must be > 0, got {dt}")
-        self.layout = _Layout(genomes, NodeModel.CTRNN, dynamics)
+        self.layout = _Layout(genomes, NodeModel.CTRNN)
         self.dt, self.scheme = float(dt), scheme
         self.rate = self.dt / self.layout.param("time_constant")
         self.reset()
@@ -164,15 +162,15 @@ class IzhikevichPopulation:
     >>> cfg = GenomeConfig(num_inputs=1, num_outputs=1, network="recurrent", weight_init_stdev=0.0)
     >>> g = initial_genome(cfg, InnovationTracker(0, 3), random.Random(0))
     >>> g.nodes[2].bias = 10.0  # a constant current of 10: regular spiking
-    >>> net = IzhikevichPopulation([g], [NodeDynamics("izhikevich")], dt=0.5)
+    >>> net = IzhikevichPopulation([g], dt=0.5)
     >>> int(sum(net.step([[0.0]])[0, 0] for _ in range(400)))  # spikes in 200 ms
     5
     """
 
-    def __init__(self, genomes: Sequence[Genome], dynamics: Sequence[NodeDynamics], dt: float):
+    def __init__(self, genomes: Sequence[Genome], dt: float):
         if not dt > 0:
             raise ValueError(f"dt must be > 0, got {dt}")
-        self.layout = _Layout(genomes, NodeModel.IZHIKEVICH, dynamics)
+        self.layout = _Layout(genomes, NodeModel.IZHIKEVICH)
         self.dt = float(dt)
         L = self.layout
         self.a, self.b, self.c, self.d = (L.param(x) for x in "abcd")
@@ -208,43 +206,73 @@ class IzhikevichPopulation:
 
 
 class DynamicsPolicy:
-    """A :class:`~topoevo.tasks.base.BatchedPolicy` over a CTRNN or Izhikevich population: each call feeds the
-    observations (P, 1, num_inputs) for ``steps_per_call`` steps and returns the last outputs (P, 1, num_outputs)
-    as a torch tensor, so any task can evaluate such networks (e.g. genomes converted from neat-python).
+    """A :class:`~topoevo.tasks.base.BatchedPolicy` over CTRNN or Izhikevich networks of P genomes: each call holds
+    the observations (P, B, num_inputs) for ``steps`` steps of ``dt`` and returns (P, B, num_outputs) as a torch
+    tensor: the last step's outputs (``readout="last"``) or their mean over the steps (``"mean"``: an Izhikevich
+    network's firing rate). Each of the B observation rows drives its own copy of the networks (own state), so any
+    task can evaluate them; :func:`compile_dynamics` builds it from a config (``genome.network = "ctrnn"``/``"iznn"``).
 
     >>> import random
     >>> from topoevo.config import GenomeConfig
     >>> from topoevo.genome import InnovationTracker, initial_genome
     >>> from topoevo.tasks.hardmaze import HardMazeParams, HardMazeTask
-    >>> cfg = GenomeConfig(num_inputs=10, num_outputs=2, network="recurrent")
+    >>> cfg = GenomeConfig(num_inputs=10, num_outputs=2, network="ctrnn")
     >>> genomes = [initial_genome(cfg, InnovationTracker(0, 13), random.Random(i), i) for i in range(3)]
-    >>> net = CTRNNPopulation(genomes, [NodeDynamics("ctrnn") for _ in genomes], dt=0.2)
-    >>> r = HardMazeTask(HardMazeParams(timesteps=20)).evaluate(DynamicsPolicy(net, steps_per_call=2),
-    ...                                                         np.zeros(3, dtype=np.int64))
+    >>> policy = DynamicsPolicy(genomes, "ctrnn", dt=0.2, steps=2)
+    >>> r = HardMazeTask(HardMazeParams(timesteps=20)).evaluate(policy, np.zeros(3, dtype=np.int64))
     >>> r.fitness.shape, r.info["behaviour"].shape
     ((3,), (3, 2))
     """
 
-    def __init__(self, network: CTRNNPopulation | IzhikevichPopulation, steps_per_call: int = 1):
-        if steps_per_call < 1:
-            raise ValueError(f"steps_per_call must be >= 1, got {steps_per_call}")
-        self.network, self.steps_per_call = network, steps_per_call
+    def __init__(self, genomes: Sequence[Genome], model: NodeModel | str, dt: float, steps: int = 1,
+                 readout: str = "last", scheme: str = "euler"):
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        if readout not in ("last", "mean"):
+            raise ValueError(f"readout must be 'last' or 'mean', got {readout!r}")
+        self.genomes, self.model = list(genomes), NodeModel(model)
+        self.dt, self.steps, self.readout, self.scheme = float(dt), steps, readout, scheme
+        self.network: CTRNNPopulation | IzhikevichPopulation | None = None
+        self.batch = 0
 
     @property
     def size(self) -> int:
-        return self.network.size
+        return len(self.genomes)
 
     def reset(self) -> None:
-        self.network.reset()
+        if self.network is not None:
+            self.network.reset()
+
+    def _network(self, batch: int) -> CTRNNPopulation | IzhikevichPopulation:
+        if self.network is None or batch != self.batch:  # (built once per batch width, each row a copy)
+            genomes = [g for g in self.genomes for _ in range(batch)]
+            self.network = (CTRNNPopulation(genomes, self.dt, self.scheme) if self.model is NodeModel.CTRNN
+                            else IzhikevichPopulation(genomes, self.dt))
+            self.batch = batch
+        return self.network
 
     def __call__(self, obs) -> torch.Tensor:
-        x = torch.as_tensor(np.asarray(obs, dtype=np.float64))
-        if x.ndim != 3 or x.shape[0] != self.size or x.shape[1] != 1:
-            raise ValueError(f"expected observations shaped ({self.size}, 1, inputs), got {tuple(x.shape)}")
-        out = None
-        for _ in range(self.steps_per_call):
-            out = self.network.step(x[:, 0, :].numpy())
-        return torch.as_tensor(out)[:, None, :]
+        x = torch.as_tensor(np.array(obs, dtype=np.float64))  # (a copy: tasks may pass read-only broadcasts)
+        if x.ndim != 3 or x.shape[0] != self.size:
+            raise ValueError(f"expected observations shaped ({self.size}, batch, inputs), got {tuple(x.shape)}")
+        P, B = x.shape[0], x.shape[1]
+        net = self._network(B)
+        flat = x.reshape(P * B, x.shape[2]).numpy()
+        out = net.step(flat)
+        if self.readout == "mean":
+            for _ in range(self.steps - 1):
+                out = out + net.step(flat)
+            out = out / self.steps
+        else:
+            for _ in range(self.steps - 1):
+                out = net.step(flat)
+        return torch.as_tensor(out).reshape(P, B, -1)
 
 
-__all__ = ["CTRNNPopulation", "DynamicsPolicy", "IzhikevichPopulation"]
+def compile_dynamics(genomes: Sequence[Genome], model: str, dt: float, steps: int, readout: str) -> DynamicsPolicy:
+    """NEAT genomes of a 'ctrnn' / 'iznn' run -> one batched :class:`DynamicsPolicy` (module level: with
+    :func:`functools.partial` over the config's settings it is the run's picklable ``compile_fn``)."""
+    return DynamicsPolicy(genomes, model, dt, steps, readout)
+
+
+__all__ = ["CTRNNPopulation", "DynamicsPolicy", "IzhikevichPopulation", "compile_dynamics"]

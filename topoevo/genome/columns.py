@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
 from topoevo.genome.store import (ACTIVATION_NAMES, AGGREGATION_NAMES, CONN_COLUMNS, KIND_LIST, NODE_COLUMNS, Column,
@@ -27,6 +28,9 @@ DTYPES = {"key": "<i8", "fitness": "<f8", "species": "<i8", "parent_counts": "<i
           "node_counts": "<i8", "node_id": "<i8", "node_kind": "u1", "node_bias": "<f8", "node_response": "<f8",
           "node_activation": "<i8", "node_aggregation": "<i8", "conn_counts": "<i8", "innovation": "<i8",
           "conn_in": "<i8", "conn_out": "<i8", "conn_weight": "<f8", "conn_enabled": "u1"}
+#: optional node columns: the dynamical attributes (topoevo/dynamics/attributes.py), written when some node of the
+#: population differs from their defaults, read as the defaults when absent
+DYNAMICS_DTYPES = {f"node_{name}": "<f8" for name in ALL_ATTRIBUTES}
 
 
 #: store columns whose checkpoint field is not ``<table>_<column>``
@@ -96,6 +100,7 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
         "conn_out": col(attrgetter("out_node"), flat_conns, np.int64),
         "conn_weight": col(attrgetter("weight"), flat_conns, np.float64),
         "conn_enabled": col(attrgetter("enabled"), flat_conns, np.uint8),
+        **{f"node_{name}": col(attrgetter(name), flat_nodes, np.float64) for name in ALL_ATTRIBUTES},
     }
     return _columns(genomes, shape, act_names, agg_names, arrays)
 
@@ -105,7 +110,9 @@ def _columns(genomes: Sequence[Genome], shape: tuple, act_names: list[str], agg_
     return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
             "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
             "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
-            **{name: _encode(a, DTYPES[name]) for name, a in arrays.items()}}
+            **{name: _encode(a, DTYPES[name]) for name, a in arrays.items() if name in DTYPES},
+            **{name: _encode(arrays[name], dtype) for name, dtype in DYNAMICS_DTYPES.items()
+               if (arrays[name] != ALL_ATTRIBUTES[name[5:]].init).any()}}
 
 
 def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
@@ -135,6 +142,7 @@ def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
         "node_bias": n["bias"], "node_response": n["response"], "node_activation": act, "node_aggregation": agg,
         "conn_counts": np.diff(store.conn_offsets), "innovation": c["innovation"], "conn_in": c["in_node"],
         "conn_out": c["out_node"], "conn_weight": c["weight"], "conn_enabled": c["enabled"],
+        **{f"node_{name}": n[name] for name in ALL_ATTRIBUTES},
     }
     return _columns(genomes, shape, act_names, agg_names, arrays)
 
@@ -183,13 +191,26 @@ def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[st
         if len(raw) % np.dtype(dtype).itemsize:
             raise fail(name, f"{len(raw)} bytes is not a whole number of {dtype} values")
         a[name] = np.frombuffer(raw, dtype=dtype)
+    total_nodes = len(a["node_id"])  # (the decoded rows: node_counts is checked against them below)
+    for name, dtype in DYNAMICS_DTYPES.items():
+        if name not in d:
+            a[name] = np.full(total_nodes, ALL_ATTRIBUTES[name[5:]].init)
+            continue
+        text = d[name]
+        try:
+            raw = base64.b64decode(text.encode("ascii"), validate=True) if isinstance(text, str) else None
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw = None
+        if raw is None or len(raw) % 8:
+            raise fail(name, "not a base64 string of float64 values")
+        a[name] = np.frombuffer(raw, dtype=dtype)
     for name, length in (("key", n), ("fitness", n), ("species", n), ("parent_counts", n), ("node_counts", n),
                          ("conn_counts", n)):
         if len(a[name]) != length:
             raise fail(name, f"expected {length} values, got {len(a[name])}")
     for counts, cols in (("parent_counts", ("parents",)),
                          ("node_counts", ("node_id", "node_kind", "node_bias", "node_response", "node_activation",
-                                          "node_aggregation")),
+                                          "node_aggregation", *DYNAMICS_DTYPES)),
                          ("conn_counts", ("innovation", "conn_in", "conn_out", "conn_weight", "conn_enabled"))):
         if (a[counts] < 0).any():
             raise fail(counts, "negative count")
@@ -197,7 +218,7 @@ def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[st
         for name in cols:
             if len(a[name]) != total:
                 raise fail(name, f"expected {total} values (the sum of {counts}), got {len(a[name])}")
-    for name in ("fitness", "node_bias", "node_response", "conn_weight"):
+    for name in ("fitness", "node_bias", "node_response", "conn_weight", *DYNAMICS_DTYPES):
         bad = ~np.isfinite(a[name]) if name != "fitness" else np.isinf(a[name])
         if bad.any():
             raise fail(name, "expected finite numbers")
@@ -218,7 +239,8 @@ def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[
     acts = map(names["activations"].__getitem__, a["node_activation"].tolist())
     aggs = map(names["aggregations"].__getitem__, a["node_aggregation"].tolist())
     node_genes = iter(list(starmap(NodeGene, zip(a["node_id"].tolist(), kinds, a["node_bias"].tolist(),
-                                                 a["node_response"].tolist(), acts, aggs))))
+                                                 a["node_response"].tolist(), acts, aggs,
+                                                 *(a[name].tolist() for name in DYNAMICS_DTYPES)))))
     conn_genes = iter(list(starmap(ConnectionGene, zip(a["innovation"].tolist(), a["conn_in"].tolist(),
                                                        a["conn_out"].tolist(), a["conn_weight"].tolist(),
                                                        (a["conn_enabled"] != 0).tolist()))))

@@ -42,6 +42,7 @@ def crossover(fitter: Genome, other: Genome, rng: random.Random, disable_inherit
         n2 = other_node(nid)
         if n2 is not None and n2 is not n and rand() >= 0.5:
             n = n2
-        nodes[nid] = new_node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation)
+        nodes[nid] = new_node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation, n.time_constant, n.a,
+                              n.b, n.c, n.d)
     return Genome(nodes, conns, fitter.input_ids, fitter.output_ids, fitter.bias_id, fitter.feed_forward, key,
                   parents=(fitter.key, other.key))

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES
+
+_TAU, _A, _B, _C, _D = (ALL_ATTRIBUTES[x].init for x in ("time_constant", "a", "b", "c", "d"))
+
 
 class NodeKind(str, Enum):
     """What a node is for. Input and bias nodes are sensors: nothing may feed them.
@@ -24,10 +28,12 @@ class NodeKind(str, Enum):
 
 @dataclass(slots=True)
 class NodeGene:
-    """A node: ``out = activation(bias + response * aggregation(w_i * x_i))``.
+    """A node: ``out = activation(bias + response * aggregation(w_i * x_i))``; the dynamical node types also read
+    their per-node parameters (declared in :mod:`topoevo.dynamics.attributes`: a CTRNN node's ``time_constant``, an
+    Izhikevich neuron's ``a, b, c, d``; other networks ignore them and keep the defaults).
 
-    >>> NodeGene(3, NodeKind.HIDDEN, activation="tanh").activation
-    'tanh'
+    >>> NodeGene(3, NodeKind.HIDDEN, activation="tanh").activation, NodeGene(3, NodeKind.HIDDEN).c
+    ('tanh', -65.0)
     """
 
     id: int
@@ -36,9 +42,15 @@ class NodeGene:
     response: float = 1.0
     activation: str = "sigmoid"
     aggregation: str = "sum"
+    time_constant: float = _TAU
+    a: float = _A
+    b: float = _B
+    c: float = _C
+    d: float = _D
 
     def copy(self) -> "NodeGene":
-        return NodeGene(self.id, self.kind, self.bias, self.response, self.activation, self.aggregation)
+        return NodeGene(self.id, self.kind, self.bias, self.response, self.activation, self.aggregation,
+                        self.time_constant, self.a, self.b, self.c, self.d)
 
 
 @dataclass(slots=True)

@@ -34,8 +34,8 @@ class Genome:
     def copy(self, key: int | None = None) -> "Genome":
         """A deep copy of the genes (fitness and species are not carried over)."""
         node, conn = NodeGene, ConnectionGene  # (gene constructors inlined: this is a reproduction hot path)
-        return Genome({k: node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation)
-                       for k, n in self.nodes.items()},
+        return Genome({k: node(n.id, n.kind, n.bias, n.response, n.activation, n.aggregation, n.time_constant, n.a,
+                               n.b, n.c, n.d) for k, n in self.nodes.items()},
                       {k: conn(c.innovation, c.in_node, c.out_node, c.weight, c.enabled) for k, c in self.conns.items()},
                       self.input_ids, self.output_ids, self.bias_id, self.feed_forward,
                       self.key if key is None else key)

@@ -6,6 +6,7 @@ import random
 import numpy as np
 
 from topoevo.config.sections import GenomeConfig, InitialConnectivity
+from topoevo.dynamics.attributes import NODE_ATTRIBUTES, setting
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
 from topoevo.genome.innovation import InnovationTracker
@@ -34,8 +35,8 @@ def init_value(mean: float, stdev: float, kind: str, lo: float, hi: float, rng: 
     >>> init_value(0.5, 0.0, "gaussian", -1.0, 1.0, random.Random(0))
     0.5
     """
-    if kind == "uniform":
-        return rng.uniform(max(lo, mean - 2.0 * stdev), min(hi, mean + 2.0 * stdev))
+    if kind == "uniform":  # (clamped too: a + (b - a) * u can round past b)
+        return clamp(rng.uniform(max(lo, mean - 2.0 * stdev), min(hi, mean + 2.0 * stdev)), lo, hi)
     return clamp(rng.gauss(mean, stdev), lo, hi)
 
 
@@ -52,8 +53,26 @@ def new_node(node_id: int, kind: NodeKind, cfg: GenomeConfig, rng: random.Random
                       rng) if cfg.bias_init_stdev else cfg.bias_init_mean
     response = init_value(cfg.response_init, cfg.response_init_stdev, cfg.response_init_type, cfg.response_min,
                           cfg.response_max, rng) if cfg.response_init_stdev else cfg.response_init
-    return NodeGene(node_id, kind, bias, response, node_function(act, cfg.activation_options, rng),
+    node = NodeGene(node_id, kind, bias, response, node_function(act, cfg.activation_options, rng),
                     node_function(cfg.aggregation, cfg.aggregation_options, rng))
+    if cfg.node_model is not None:
+        init_dynamics(node, cfg, rng)
+    return node
+
+
+def init_attribute(cfg: GenomeConfig, name: str, rng: random.Random) -> float:
+    """A new node's value of attribute ``name``: the mean, or (stdev > 0) a draw as neat-python's ``init_value``."""
+    mean, stdev = setting(cfg, name, "init_mean"), setting(cfg, name, "init_stdev")
+    if not stdev:
+        return min(max(mean, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
+    return init_value(mean, stdev, setting(cfg, name, "init_type"), setting(cfg, name, "min_value"),
+                      setting(cfg, name, "max_value"), rng)
+
+
+def init_dynamics(node: NodeGene, cfg: GenomeConfig, rng: random.Random) -> None:
+    """Give a new node of a 'ctrnn' / 'iznn' genome the initial values of its model's attributes."""
+    for a in NODE_ATTRIBUTES[cfg.node_model]:  # type: ignore[index]
+        setattr(node, a.name, init_attribute(cfg, a.name, rng))
 
 
 def new_weight(cfg: GenomeConfig, rng: random.Random) -> float:

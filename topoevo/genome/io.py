@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES, NODE_ATTRIBUTES
 from topoevo.errors import GenomeFileError
 from topoevo.files import read_json, write_json_atomic
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
@@ -17,18 +18,21 @@ VERSION = 1
 #: The keys a genome file may hold (anything else is an error naming the key, as in task files).
 TOP_KEYS = ("schema", "version", "network", "inputs", "bias", "outputs", "nodes", "connections", "key", "fitness",
             "species", "parents", "metadata")
-NODE_KEYS = ("id", "kind", "bias", "response", "activation", "aggregation")
+#: a node's dynamical attributes (topoevo/dynamics/attributes.py) are optional keys: written for every node when a
+#: genome's values of a model's attributes differ from the defaults, read as the defaults when absent
+NODE_KEYS = ("id", "kind", "bias", "response", "activation", "aggregation", *ALL_ATTRIBUTES)
 CONNECTION_KEYS = ("innovation", "in", "out", "weight", "enabled")
 
 
 def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     """Plain JSON-ready data; :func:`genome_from_dict` reads it back into an equal genome."""
+    dynamics = dynamics_in_use(g)
     d: dict[str, Any] = {
         "schema": SCHEMA, "version": VERSION,
         "network": "feedforward" if g.feed_forward else "recurrent",
         "inputs": list(g.input_ids), "bias": g.bias_id, "outputs": list(g.output_ids),
         "nodes": [{"id": n.id, "kind": n.kind.value, "bias": n.bias, "response": n.response,
-                   "activation": n.activation, "aggregation": n.aggregation}
+                   "activation": n.activation, "aggregation": n.aggregation, **{a: getattr(n, a) for a in dynamics}}
                   for n in sorted(g.nodes.values(), key=lambda n: n.id)],
         "connections": [{"innovation": c.innovation, "in": c.in_node, "out": c.out_node, "weight": c.weight,
                          "enabled": c.enabled} for c in sorted(g.conns.values(), key=lambda c: c.innovation)],
@@ -37,6 +41,20 @@ def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[st
     if metadata:
         d["metadata"] = metadata
     return d
+
+
+def dynamics_in_use(g: Genome) -> list[str]:
+    """The dynamical attributes of the models for which some node of ``g`` differs from the defaults (those a genome
+    file lists for every node).
+
+    >>> from topoevo.genome.genes import NodeGene, NodeKind
+    >>> g = Genome({0: NodeGene(0, NodeKind.OUTPUT, time_constant=0.5)}, {}, (), (0,), None, False)
+    >>> dynamics_in_use(g)
+    ['time_constant']
+    """
+    nodes = g.nodes.values()
+    return [a.name for attrs in NODE_ATTRIBUTES.values()
+            if any(getattr(n, a.name) != a.init for n in nodes for a in attrs) for a in attrs]
 
 
 MAX_ID = 2**63  # ids, innovations and keys are 64-bit integers (torch indexes them)
@@ -143,7 +161,12 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
                          f"unknown aggregation {show(agg)}; expected one of {', '.join(AGGREGATIONS)}")
         if nid in nodes:
             raise r.fail(f"{w}.id", f"duplicate node id {nid}")
-        nodes[nid] = NodeGene(nid, kind_enum, r.get(nd, "bias", float, w), r.get(nd, "response", float, w), act, agg)
+        node = nodes[nid] = NodeGene(nid, kind_enum, r.get(nd, "bias", float, w), r.get(nd, "response", float, w), act,
+                                     agg)
+        for name in ALL_ATTRIBUTES:
+            value = r.get(nd, name, float, w, optional=True)
+            if value is not None:
+                setattr(node, name, value)
         node_index[nid] = i
     conns: dict[int, ConnectionGene] = {}
     conn_index: dict[int, int] = {}
@@ -240,7 +263,7 @@ def to_networkx(g: Genome):
                        parents=list(g.parents))
     for n in g.nodes.values():
         graph.add_node(n.id, kind=n.kind.value, bias=n.bias, response=n.response, activation=n.activation,
-                       aggregation=n.aggregation)
+                       aggregation=n.aggregation, **{a: getattr(n, a) for a in ALL_ATTRIBUTES})
     for c in g.conns.values():
         graph.add_edge(c.in_node, c.out_node, innovation=c.innovation, weight=c.weight, enabled=c.enabled)
     return graph
@@ -248,7 +271,8 @@ def to_networkx(g: Genome):
 
 def from_networkx(graph) -> Genome:
     """The inverse of :func:`to_networkx`."""
-    nodes = {n: NodeGene(n, NodeKind(a["kind"]), a["bias"], a["response"], a["activation"], a["aggregation"])
+    nodes = {n: NodeGene(n, NodeKind(a["kind"]), a["bias"], a["response"], a["activation"], a["aggregation"],
+                         *(a.get(x, ALL_ATTRIBUTES[x].init) for x in ALL_ATTRIBUTES))
              for n, a in graph.nodes(data=True)}
     conns = {a["innovation"]: ConnectionGene(a["innovation"], u, v, a["weight"], a["enabled"])
              for u, v, a in graph.edges(data=True)}

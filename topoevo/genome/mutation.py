@@ -6,7 +6,9 @@ import random
 from topoevo.config.sections import GenomeConfig, MutationConfig
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome, reachable, reaches, successors  # noqa: F401 (reaches: re-exported)
-from topoevo.genome.initial import clamp, init_value, new_enabled, new_node, new_weight
+from topoevo.dynamics.attributes import NODE_ATTRIBUTES, setting
+from topoevo.genome.initial import (clamp, init_attribute, init_dynamics, init_value, new_enabled, new_node,
+                                    new_weight)
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
 
@@ -95,6 +97,32 @@ def mutate_attributes(g: Genome, cfg: GenomeConfig, m: MutationConfig, rng: rand
         _mutate_choice(g, "activation", cfg.activation_options, m.activation_mutate_rate, rng)
     if m.aggregation_mutate_rate:
         _mutate_choice(g, "aggregation", cfg.aggregation_options, m.aggregation_mutate_rate, rng)
+    if cfg.node_model is not None:
+        mutate_dynamics(g, cfg, rng)
+
+
+def mutate_attribute(cfg: GenomeConfig, name: str, value: float, rng: random.Random) -> float:
+    """neat-python's ``FloatAttribute.mutate_value``: with ``mutate_rate`` a clamped Gaussian step of
+    ``mutate_power``, else with ``replace_rate`` a fresh initial value, else ``value``."""
+    rate = setting(cfg, name, "mutate_rate")
+    r = rng.random()
+    if r < rate:
+        v = value + rng.gauss(0.0, setting(cfg, name, "mutate_power"))
+        return min(max(v, setting(cfg, name, "min_value")), setting(cfg, name, "max_value"))
+    if r < rate + setting(cfg, name, "replace_rate"):
+        return init_attribute(cfg, name, rng)
+    return value
+
+
+def mutate_dynamics(g: Genome, cfg: GenomeConfig, rng: random.Random) -> None:
+    """'ctrnn' / 'iznn' genomes: every attribute of the model (``genome.<name>_*``) of every non-sensor node, as
+    neat-python mutates a float gene attribute (perturb, else replace, else keep; clamped to the range)."""
+    attrs = [a.name for a in NODE_ATTRIBUTES[cfg.node_model]]  # type: ignore[index]
+    for n in g.nodes.values():
+        if n.kind.is_sensor:
+            continue
+        for name in attrs:
+            setattr(n, name, mutate_attribute(cfg, name, getattr(n, name), rng))
 
 
 def mutate_weights(g: Genome, cfg: GenomeConfig, m: MutationConfig, rng: random.Random) -> None:
@@ -200,6 +228,8 @@ def add_node(g: Genome, cfg: GenomeConfig, tracker: InnovationTracker, rng: rand
     else:
         g.nodes[node_id] = NodeGene(node_id, NodeKind.HIDDEN, 0.0, cfg.response_init, cfg.activation,
                                     cfg.aggregation)
+        if cfg.node_model is not None:
+            init_dynamics(g.nodes[node_id], cfg, rng)
     g.conns[in_inn] = ConnectionGene(in_inn, old.in_node, node_id, 1.0)
     g.conns[out_inn] = ConnectionGene(out_inn, node_id, old.out_node, old.weight)
     return True

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
 from topoevo.genome.genome import Genome
@@ -28,6 +29,8 @@ KIND_LIST: tuple[NodeKind, ...] = tuple(NodeKind)
 KIND_CODES: dict[NodeKind, int] = {k: i for i, k in enumerate(KIND_LIST)}
 SENSOR_KIND_MAX = max(KIND_CODES[NodeKind.INPUT], KIND_CODES[NodeKind.BIAS])
 assert {KIND_CODES[NodeKind.INPUT], KIND_CODES[NodeKind.BIAS]} == set(range(SENSOR_KIND_MAX + 1))
+#: the node columns of the dynamical node attributes (in NodeGene's field order)
+DYNAMICS_COLUMNS: tuple[str, ...] = tuple(ALL_ATTRIBUTES)
 #: activation / aggregation names by code (the ``activation`` / ``aggregation`` columns)
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 AGGREGATION_NAMES: tuple[str, ...] = tuple(AGGREGATIONS)
@@ -68,7 +71,9 @@ class Column:
 NODE_COLUMNS: tuple[Column, ...] = (
     Column("id", np.int64), Column("kind", np.int8, KIND_LIST), Column("bias", np.float64),
     Column("response", np.float64), Column("activation", np.int16, ACTIVATION_NAMES),
-    Column("aggregation", np.int16, AGGREGATION_NAMES))
+    Column("aggregation", np.int16, AGGREGATION_NAMES),
+    # the dynamical node types' parameters (topoevo/dynamics/attributes.py); other networks keep the defaults
+    *(Column(name, np.float64) for name in DYNAMICS_COLUMNS))
 #: the connection table's columns, in ConnectionGene's field order
 CONN_COLUMNS: tuple[Column, ...] = (
     Column("innovation", np.int64), Column("in_node", np.int64), Column("out_node", np.int64),

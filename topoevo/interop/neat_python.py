@@ -39,6 +39,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES
 from topoevo.errors import TopoevoError
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.genes import ConnectionGene, NodeGene, NodeKind
@@ -282,9 +283,14 @@ def _import_nodes(genome: Any, gc: Any, ids: _ImportIds) -> dict[int, NodeGene]:
             raise InteropError(f"node key {k!r} is not a non-negative integer", source=where, field="nodes")
         t = ids.of(k)
         field = f"node {k}"
-        nodes[t] = NodeGene(t, NodeKind.OUTPUT if k < ids.m else NodeKind.HIDDEN, float(ng.bias), float(ng.response),
-                            _to_topoevo_name(gc, "activation", ng.activation, where, f"{field}.activation"),
-                            _to_topoevo_name(gc, "aggregation", ng.aggregation, where, f"{field}.aggregation"))
+        node = nodes[t] = NodeGene(t, NodeKind.OUTPUT if k < ids.m else NodeKind.HIDDEN, float(ng.bias),
+                                   float(ng.response),
+                                   _to_topoevo_name(gc, "activation", ng.activation, where, f"{field}.activation"),
+                                   _to_topoevo_name(gc, "aggregation", ng.aggregation, where, f"{field}.aggregation"))
+        for name in ALL_ATTRIBUTES:  # a CTRNN node's time_constant, an IZNN node's a, b, c, d (where the gene has it)
+            value = getattr(ng, name, None)
+            if value is not None:
+                setattr(node, name, float(value))
     return nodes
 
 
@@ -425,8 +431,8 @@ def to_neat_python(genome: Genome, config: Any, *, key: int | None = None, regis
         for attr in node_type._gene_attributes:
             if attr.name in values:
                 setattr(ng, attr.name, values[attr.name])
-            elif attr.name == "time_constant":  # CTRNN only; its configured initial value
-                setattr(ng, attr.name, float(getattr(gc, "time_constant_init_mean", 1.0)))
+            elif attr.name in ALL_ATTRIBUTES:  # CTRNN: the node's time_constant
+                setattr(ng, attr.name, getattr(nd, attr.name))
             else:
                 raise InteropError(f"unsupported neat-python node gene attribute {attr.name!r}", source=where,
                                    field=field)

@@ -1,6 +1,7 @@
-"""neat-python 2.0's CTRNN and Izhikevich (IZNN) genomes <-> topoevo genomes with their
-:class:`~topoevo.dynamics.attributes.NodeDynamics`, both ways; the structure goes through the feed-forward/recurrent
-converter (:mod:`topoevo.interop.neat_python`), the per-node parameters ride beside it.
+"""neat-python 2.0's CTRNN and Izhikevich (IZNN) genomes <-> topoevo genomes, both ways; the structure goes through
+the feed-forward/recurrent converter (:mod:`topoevo.interop.neat_python`), the per-node parameters are the node
+genes' own fields (``time_constant``; ``a, b, c, d``: :mod:`topoevo.dynamics.attributes`), so a genome evolved by a
+``genome.network = "ctrnn"`` / ``"iznn"`` run converts with its evolved values, and back.
 
 A CTRNN genome is neat-python's ``DefaultGenome`` (its nodes carry ``time_constant``); an IZNN genome is ``neat.iznn.
 IZGenome`` (nodes: ``bias, a, b, c, d``; no activation, response or aggregation: imported as identity, 1, sum).
@@ -13,9 +14,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from topoevo.dynamics.attributes import NodeDynamics, attribute_names
+from topoevo.dynamics.attributes import attribute_names
 from topoevo.genome.genome import Genome
-from topoevo.interop.neat_python import (InteropError, _genome_config, from_neat_python, to_neat_python)
+from topoevo.interop.neat_python import InteropError, _genome_config, from_neat_python, to_neat_python
 
 
 def _neat_key(genome: Genome, node: int, n: int) -> int:
@@ -23,41 +24,40 @@ def _neat_key(genome: Genome, node: int, n: int) -> int:
     return node - n - (1 if genome.bias_id is not None else 0)
 
 
-def ctrnn_from_neat_python(genome: Any, config: Any, **kwargs: Any) -> tuple[Genome, NodeDynamics]:
-    """A neat-python CTRNN genome as a topoevo genome and its time constants (``kwargs``: as for
+def ctrnn_from_neat_python(genome: Any, config: Any, **kwargs: Any) -> Genome:
+    """A neat-python CTRNN genome as a topoevo genome whose nodes carry its time constants (``kwargs``: as for
     :func:`~topoevo.interop.neat_python.from_neat_python`).
 
-    >>> g, dyn = ctrnn_from_neat_python(neat_genome, neat_config)  # doctest: +SKIP
+    >>> g = ctrnn_from_neat_python(neat_genome, neat_config)  # doctest: +SKIP
     """
-    g = from_neat_python(genome, config, check_semantics=False, **kwargs)
-    n, b = len(g.input_ids), 1 if g.bias_id is not None else 0
-    params = {k + n + b: (float(ng.time_constant),) for k, ng in genome.nodes.items() if k + n + b in g.nodes}
-    return g, NodeDynamics("ctrnn", params)
+    return from_neat_python(genome, config, check_semantics=False, **kwargs)
 
 
-def ctrnn_to_neat_python(genome: Genome, dynamics: NodeDynamics, config: Any, **kwargs: Any) -> Any:
-    """A neat-python CTRNN genome (``DefaultGenome``) with the nodes' time constants."""
-    out = to_neat_python(genome, config, check_semantics=False, **kwargs)
-    n = len(genome.input_ids)
-    for node in genome.nodes:
-        if not genome.nodes[node].kind.is_sensor:
-            out.nodes[_neat_key(genome, node, n)].time_constant = dynamics.value(node, "time_constant")
-    return out
+def ctrnn_to_neat_python(genome: Genome, config: Any, **kwargs: Any) -> Any:
+    """A neat-python CTRNN genome (``DefaultGenome``) with the nodes' time constants. A node fed by the bias node
+    alone cannot be converted exactly (the bias folds into the node's bias, and neat-python's CTRNN holds a node
+    without incoming connections at 0): :class:`InteropError`."""
+    fed = {c.out_node for c in genome.conns.values() if c.enabled and c.in_node != genome.bias_id}
+    for c in genome.conns.values():
+        if c.enabled and c.in_node == genome.bias_id and c.out_node not in fed:
+            raise InteropError(f"unsupported: node {c.out_node} is fed by the bias node alone (neat-python's CTRNN "
+                               "holds a node without incoming connections at 0)", source=f"topoevo genome "
+                               f"{genome.key}", field=f"node {c.out_node}")
+    return to_neat_python(genome, config, check_semantics=False, **kwargs)
 
 
-def iznn_from_neat_python(genome: Any, config: Any, **kwargs: Any) -> tuple[Genome, NodeDynamics]:
-    """A neat-python ``IZGenome`` as a topoevo genome (identity activation, response 1, sum) and its a, b, c, d."""
+def iznn_from_neat_python(genome: Any, config: Any, **kwargs: Any) -> Genome:
+    """A neat-python ``IZGenome`` as a topoevo genome (identity activation, response 1, sum) whose nodes carry its
+    a, b, c, d."""
+    names = attribute_names("iznn")
     shim = SimpleNamespace(key=genome.key, fitness=genome.fitness, connections=genome.connections,
                            nodes={k: SimpleNamespace(bias=ng.bias, response=1.0, activation="identity",
-                                                     aggregation="sum") for k, ng in genome.nodes.items()})
-    g = from_neat_python(shim, config, check_semantics=False, **kwargs)
-    n, b = len(g.input_ids), 1 if g.bias_id is not None else 0
-    params = {k + n + b: tuple(float(getattr(ng, x)) for x in attribute_names("izhikevich"))
-              for k, ng in genome.nodes.items() if k + n + b in g.nodes}
-    return g, NodeDynamics("izhikevich", params)
+                                                     aggregation="sum", **{x: getattr(ng, x) for x in names})
+                                  for k, ng in genome.nodes.items()})
+    return from_neat_python(shim, config, check_semantics=False, **kwargs)
 
 
-def iznn_to_neat_python(genome: Genome, dynamics: NodeDynamics, config: Any, key: int | None = None) -> Any:
+def iznn_to_neat_python(genome: Genome, config: Any, key: int | None = None) -> Any:
     """A neat-python ``IZGenome`` (for ``config``, whose genome type is ``IZGenome``); enabled bias-node connections
     are folded into the neurons' biases (the bias node's value is 1)."""
     from neat.iznn import IZGenome
@@ -83,8 +83,8 @@ def iznn_to_neat_python(genome: Genome, dynamics: NodeDynamics, config: Any, key
                                source=where, field=f"node {i}")
         ng = gc.node_gene_type(kmap[i])
         ng.bias = nd.bias + shift.get(i, 0.0)
-        for name, value in zip(attribute_names("izhikevich"), dynamics.values(i)):
-            setattr(ng, name, value)
+        for name in attribute_names("iznn"):
+            setattr(ng, name, getattr(nd, name))
         out.nodes[ng.key] = ng
     for c in sorted(genome.conns.values(), key=lambda c: c.innovation):
         if c.in_node == genome.bias_id:

@@ -4,8 +4,9 @@ ones (genome keys, the Python generator genome operations use)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from topoevo.genome.rng import GenomeRandom
 
 if TYPE_CHECKING:
     from topoevo.checkpoint import StateReader
-    from topoevo.config import Config
+    from topoevo.config import Config, GenomeConfig
+    from topoevo.tasks.base import BatchedPolicy
 
 
 class GenomeCandidates:
@@ -37,8 +39,13 @@ class GenomeCandidates:
 
     rng: np.random.Generator
     next_key: int
-    compile_fn = staticmethod(compile_genomes)  # genomes -> one batched PyTorch policy
+    config: Config
     candidate_from_dict = staticmethod(genome_from_dict)
+
+    @property
+    def compile_fn(self) -> Callable[[Sequence[Genome]], BatchedPolicy]:
+        """Genomes -> one batched policy, as the genome config says (:func:`genome_compile_fn`)."""
+        return genome_compile_fn(self.config.genome)
 
     def candidate_to_dict(self, genome: Genome) -> dict[str, Any]:
         return genome_to_dict(genome)
@@ -63,6 +70,23 @@ class GenomeCandidates:
     def _new_key(self) -> int:
         self.next_key += 1
         return self.next_key - 1
+
+
+def genome_compile_fn(gc: GenomeConfig) -> Callable[[Sequence[Genome]], BatchedPolicy]:
+    """Genomes -> one batched policy: PyTorch networks, or for ``genome.network = 'ctrnn'`` / ``'iznn'`` the
+    CTRNN / Izhikevich networks (:func:`topoevo.dynamics.networks.compile_dynamics` over the config's settings;
+    picklable, as worker processes need).
+
+    >>> from topoevo.config import GenomeConfig
+    >>> genome_compile_fn(GenomeConfig()) is compile_genomes, genome_compile_fn(GenomeConfig(network="iznn")).keywords
+    (True, {'model': 'iznn', 'dt': 0.1, 'steps': 1, 'readout': 'last'})
+    """
+    if gc.node_model is None:
+        return compile_genomes
+    from topoevo.dynamics.networks import compile_dynamics
+
+    return partial(compile_dynamics, model=gc.node_model, dt=gc.dt, steps=gc.steps_per_observation,
+                   readout=gc.readout)
 
 
 def check_genome_shape(r: StateReader, g: Genome, config: Config, where: str) -> None:
@@ -91,4 +115,4 @@ def read_genomes(r: StateReader, state: dict[str, Any], key: str, config: Config
     return out
 
 
-__all__ = ["GenomeCandidates", "read_genomes", "check_genome_shape"]
+__all__ = ["GenomeCandidates", "read_genomes", "check_genome_shape", "genome_compile_fn"]

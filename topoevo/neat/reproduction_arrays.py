@@ -25,13 +25,17 @@ from topoevo.genome.genes import NodeKind
 from topoevo.genome.genome import Genome
 from topoevo.genome.innovation import InnovationTracker
 from topoevo.genome.rng import GenomeRandom
-from topoevo.genome.store import (ACTIVATION_CODES, AGGREGATION_CODES, CONN_COLUMNS, KIND_CODES, NODE_COLUMNS,
-                                  SENSOR_KIND_MAX, PopulationStore, StoredGenome,
+from topoevo.dynamics.attributes import ALL_ATTRIBUTES, SETTINGS
+from topoevo.genome.store import (ACTIVATION_CODES, AGGREGATION_CODES, CONN_COLUMNS, DYNAMICS_COLUMNS, KIND_CODES,
+                                  NODE_COLUMNS, SENSOR_KIND_MAX, PopulationStore, StoredGenome,
                                   store_unsupported)
 
 #: the gene columns the kernel carries from parents to children (a column added to the store but not to the kernel
 #: keeps the reference path until the kernel learns it)
 KERNEL_NODE_COLUMNS = ("id", "kind", "bias", "response", "activation", "aggregation")
+#: node columns the kernel does not carry but fills with their declared defaults: the dynamical node attributes,
+#: which only ``genome.network = 'ctrnn'`` / ``'iznn'`` runs read (those keep the reference path)
+KERNEL_DEFAULT_COLUMNS = DYNAMICS_COLUMNS
 KERNEL_CONN_COLUMNS = ("innovation", "in_node", "out_node", "weight", "enabled")
 
 #: the config fields the kernel implements, per section; any other field must keep its default value (an option
@@ -42,7 +46,9 @@ KERNEL_FIELDS: dict[type, frozenset[str]] = {
         "num_inputs", "num_outputs", "bias_node", "network", "allow_self_loops", "initial_connectivity",
         "connection_probability", "num_hidden", "hidden_layers", "activation", "activation_options", "output_activation",
         "aggregation", "aggregation_options", "weight_init_stdev", "weight_min", "weight_max", "bias_init_stdev",
-        "bias_min", "bias_max", "response_init", "response_min", "response_max"}),
+        "bias_min", "bias_max", "response_init", "response_min", "response_max",
+        # the node dynamics settings (read by 'ctrnn' / 'iznn' networks only, which keep the reference path)
+        "dt", "steps_per_observation", "readout", *(f"{a}_{s}" for a in ALL_ATTRIBUTES for s in SETTINGS)}),
     MutationConfig: frozenset({
         "weight_mutate_rate", "weight_perturb_prob", "weight_mutate_power", "bias_mutate_rate", "bias_perturb_prob",
         "bias_mutate_power", "response_mutate_rate", "response_perturb_prob", "response_mutate_power",
@@ -73,8 +79,8 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
     """
     out = [] if config.neat.array_kernels else ["neat.array_kernels = false"]
     out += store_unsupported()
-    for kind, columns, carried in (("node", NODE_COLUMNS, KERNEL_NODE_COLUMNS), ("connection", CONN_COLUMNS,
-                                                                                KERNEL_CONN_COLUMNS)):
+    for kind, columns, carried in (("node", NODE_COLUMNS, KERNEL_NODE_COLUMNS + KERNEL_DEFAULT_COLUMNS),
+                                   ("connection", CONN_COLUMNS, KERNEL_CONN_COLUMNS)):
         if tuple(c.name for c in columns) != carried:
             out.append(f"the array kernel carries the {kind} columns {list(carried)}, not "
                        f"{[c.name for c in columns]}")
@@ -87,6 +93,9 @@ def kernel_unsupported(config: Config, rng: random.Random) -> list[str]:
             if f.name not in known and getattr(section, f.name) != getattr(default, f.name):
                 out.append(f"{section.SECTION}.{f.name} = {getattr(section, f.name)!r} (the array kernel implements "
                            f"only its default)")
+    if config.genome.node_model is not None:
+        out.append(f"genome.network = {config.genome.network.value!r} (the array kernel does not carry the node "
+                   f"attributes {', '.join(KERNEL_DEFAULT_COLUMNS)})")
     for key in ("activation", "aggregation"):  # neat-python's 'random': each new node draws its own function
         if getattr(config.genome, key) == "random":
             out.append(f"genome.{key} = 'random' (the array kernel gives new nodes the one configured function)")
@@ -151,7 +160,9 @@ def reproduce_store(store: PopulationStore, sizes: Sequence[int], species_ids: S
     tracker.splits = {i: (nd, x, y) for i, nd, x, y in splits.tolist()}
     tracker.resplits = {(i, t): (nd, x, y) for i, t, nd, x, y in resplits.tolist()}
     children = PopulationStore(noff, coff, {"id": n_id, "kind": n_kind, "bias": n_bias, "response": n_resp,
-                                            "activation": n_act, "aggregation": n_agg},
+                                            "activation": n_act, "aggregation": n_agg,
+                                            **{k: np.full(len(n_id), ALL_ATTRIBUTES[k].init)
+                                               for k in KERNEL_DEFAULT_COLUMNS}},
                                {"innovation": c_inn, "in_node": c_in, "out_node": c_out, "weight": c_w,
                                 "enabled": c_en}, store.input_ids, store.output_ids, store.bias_id, store.feed_forward)
     keys = [new_key() for _ in range(len(first))]
