@@ -350,6 +350,17 @@ def test_convert_cartpole_config_with_gym_task(tmp_path):
     assert (cfg.genome.num_inputs, cfg.genome.num_outputs) == (4, 2) and cfg.run.fitness_threshold == 100000
 
 
+def test_ctrnn_time_constants_are_carried_over():
+    """neat-python's CTRNN configs keep their time-constant settings; they take effect with genome.network = ctrnn."""
+    ini = Path(__file__).parent / "data" / "neat_python_examples" / "single-pole-balancing__config-ctrnn"
+    conv = convert_neat_python_config(ini, task="xor")
+    data = tomllib.loads(config_to_toml(conv.data))
+    data["genome"].update(network="ctrnn", num_inputs=2, num_outputs=1)
+    cfg = Config.from_dict(data)
+    assert (cfg.genome.time_constant_init_mean, cfg.genome.time_constant_mutate_rate) == (0.01, 0.3)
+    assert (cfg.genome.time_constant_min_value, cfg.genome.time_constant_max_value) == (0.001, 1.0)
+
+
 # ---- the TOML writer ------------------------------------------------------------------------------------------------
 scalars = st.one_of(st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False, allow_infinity=False),
                     st.text(max_size=20))

@@ -451,8 +451,14 @@ class _Mapper:
 
         tc = {k: v for k, v in self.v["DefaultGenome"].items() if k.startswith("time_constant_")}
         if any(v != KEYS["DefaultGenome"][k].default for k, v in tc.items()):
-            self.note(f"{g}.time_constant_*", "ignored: only neat-python's CTRNN networks use node time "
-                                              "constants")
+            # the script, not the config, picks neat-python's CTRNN: the settings are carried over for a run that
+            # sets genome.network = "ctrnn", and have no effect otherwise
+            for key, value in tc.items():
+                if key.endswith("_init_type"):
+                    value = "uniform" if "uniform" in str(value).lower() else "gaussian"
+                self.put(f"genome.{key}", value, f"{g}.{key}")
+            self.note(f"{g}.time_constant_*", "used only by CTRNN networks, which neat-python's script chooses: set "
+                                              "genome.network = \"ctrnn\" (and genome.dt) for them to take effect")
 
     def structural_mutations(self) -> None:
         """Add and delete node and connection probabilities."""
