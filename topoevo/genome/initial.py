@@ -200,18 +200,21 @@ def initial_store_genomes(cfg: GenomeConfig, tracker: InnovationTracker, rng: ra
     """``[initial_genome(cfg, tracker, rng, k) for k in keys]`` made at once in a population store (as untouched
     :class:`~topoevo.genome.store.StoredGenome` views), equal number for number and leaving ``rng`` and ``tracker``
     as those calls would. None (nothing drawn) when the config's initial genomes draw anything but Gaussian
-    values in a fixed order (random connectivity, functions or enabled flags, uniform initial values), or the
-    store has gene columns this function does not know.
+    values in a fixed order (random connectivity, functions or enabled flags, uniform initial values, a CTRNN or
+    Izhikevich node model's attributes), or the store has gene columns this function does not know (the dynamical
+    node attributes, unused outside those models, keep the template's values).
     """
     from topoevo.genome.rng import GenomeRandom
-    from topoevo.genome.store import CONN_COLUMNS, NODE_COLUMNS, PopulationStore
+    from topoevo.genome.store import CONN_COLUMNS, DYNAMICS_COLUMNS, NODE_COLUMNS, PopulationStore
 
     fixed = cfg.initial_connectivity in (InitialConnectivity.NONE, InitialConnectivity.FULL,
                                          InitialConnectivity.FULL_DIRECT)
     if type(rng) is not GenomeRandom or not fixed or "random" in (cfg.activation, cfg.aggregation) or \
             cfg.enabled_default == "random" or \
             "uniform" in (cfg.weight_init_type, cfg.bias_init_type, cfg.response_init_type) or \
-            [c.name for c in NODE_COLUMNS] != ["id", "kind", "bias", "response", "activation", "aggregation"] or \
+            cfg.node_model is not None or \
+            [c.name for c in NODE_COLUMNS] != ["id", "kind", "bias", "response", "activation", "aggregation",
+                                               *DYNAMICS_COLUMNS] or \
             [c.name for c in CONN_COLUMNS] != ["innovation", "in_node", "out_node", "weight", "enabled"] or \
             not keys:
         return None
