@@ -27,9 +27,9 @@ from topoevo.genome.crossover import crossover
 from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
-from topoevo.genome.io import genome_from_dict, genome_to_dict
+from topoevo.genome.io import genome_to_dict
 from topoevo.hybrid.mutation import mutate_child, redraw_weights
-from topoevo.neat.candidates import GenomeCandidates, read_genomes
+from topoevo.neat.candidates import PendingCandidates, read_best_genome, read_genomes
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
@@ -85,7 +85,7 @@ class HybridStats(GenerationStatistics):
         return d
 
 
-class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
+class NEATRegularizedEvolution(PendingCandidates, AlgorithmBase):
     """Regularized evolution over NEAT genomes, trained by the task, in batch ask/tell form.
 
     >>> from topoevo.config import Config
@@ -187,11 +187,6 @@ class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
         return stats
 
     # ---- candidates ---------------------------------------------------------------------------------------------
-    def snapshot(self, index: int, fitness: float) -> Genome:
-        champ = self.pending[index].copy()
-        champ.fitness, champ.parents = fitness, self.pending[index].parents
-        return champ
-
     def save_candidate(self, genome: Genome, path: str | Path, metadata: dict[str, Any]) -> None:
         super().save_candidate(genome, path, {"algorithm": self.name, **metadata})
 
@@ -256,16 +251,7 @@ class NEATRegularizedEvolution(GenomeCandidates, AlgorithmBase):
             raise r.fail("algorithm.queue", f"empty after {algo.generation} generations")
         counts = r.dict(state, "mutation_counts", w)
         algo.mutation_counts = {str(k): r.int(counts, k, "algorithm.mutation_counts", 0) for k in counts}
-        best = state.get("best_genome")
-        if best is None:
-            algo.best_genome = None
-        else:
-            algo.best_genome = genome_from_dict(best, f"{source}#algorithm.best_genome" if source
-                                                else "algorithm.best_genome")
-            if algo.best_genome.fitness is None:
-                raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
-        if algo.best_genome is None and algo.generation > 0:
-            raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
+        algo.best_genome = read_best_genome(r, state, source, algo.generation)
         return algo
 
 

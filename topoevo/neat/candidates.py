@@ -72,6 +72,30 @@ class GenomeCandidates:
         return self.next_key - 1
 
 
+class PendingCandidates(GenomeCandidates):
+    """:class:`GenomeCandidates` for algorithms whose ``ask()`` is the list ``pending`` of new genomes (the hybrid
+    mode's regularized evolution, NSGA-II over NEAT genomes): a champion is a copy of a pending genome.
+
+    >>> import random
+    >>> from topoevo.config import GenomeConfig
+    >>> from topoevo.genome import InnovationTracker, initial_genome
+    >>> from topoevo.genome.initial import first_hidden_id
+    >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1)
+    >>> algo = PendingCandidates()
+    >>> algo.pending = [initial_genome(cfg, InnovationTracker(0, first_hidden_id(cfg)), random.Random(0))]
+    >>> champ = algo.snapshot(0, 3.5)
+    >>> champ.fitness, champ is algo.pending[0], algo.pending[0].fitness
+    (3.5, False, None)
+    """
+
+    pending: list[Genome]
+
+    def snapshot(self, index: int, fitness: float) -> Genome:
+        champ = self._kept(self.pending[index])
+        champ.fitness = fitness
+        return champ
+
+
 def genome_compile_fn(gc: GenomeConfig) -> Callable[[Sequence[Genome]], BatchedPolicy]:
     """Genomes -> one batched policy: PyTorch networks, or for ``genome.network = 'ctrnn'`` / ``'iznn'`` the
     CTRNN / Izhikevich networks (:func:`topoevo.dynamics.networks.compile_dynamics` over the config's settings;
@@ -115,4 +139,20 @@ def read_genomes(r: StateReader, state: dict[str, Any], key: str, config: Config
     return out
 
 
-__all__ = ["GenomeCandidates", "read_genomes", "check_genome_shape", "genome_compile_fn"]
+def read_best_genome(r: StateReader, state: dict[str, Any], source: str | None, generation: int) -> Genome | None:
+    """Checkpoint field ``best_genome``: None before the first generation, else a genome with a fitness; errors name
+    ``algorithm.best_genome``."""
+    best = state.get("best_genome")
+    if best is None:
+        if generation > 0:
+            raise r.fail("algorithm.best_genome", f"missing after {generation} generations")
+        return None
+    where = "algorithm.best_genome"
+    g = genome_from_dict(best, f"{source}#{where}" if source else where)
+    if g.fitness is None:
+        raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
+    return g
+
+
+__all__ = ["GenomeCandidates", "PendingCandidates", "read_genomes", "read_best_genome", "check_genome_shape",
+           "genome_compile_fn"]

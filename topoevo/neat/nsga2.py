@@ -31,11 +31,11 @@ from topoevo.genome.crossover import crossover
 from topoevo.genome.genome import Genome
 from topoevo.genome.initial import first_hidden_id, initial_genome
 from topoevo.genome.innovation import InnovationTracker
-from topoevo.genome.io import genome_from_dict, genome_to_dict, write_json_atomic
+from topoevo.genome.io import genome_to_dict, write_json_atomic
 from topoevo.genome.mutation import mutate
 from topoevo.nas.nsga2 import PARETO_FILE, survivors
 from topoevo.nas.pareto import hypervolume
-from topoevo.neat.candidates import GenomeCandidates, read_genomes
+from topoevo.neat.candidates import PendingCandidates, read_best_genome, read_genomes
 
 OBJECTIVES = ("fitness", "connections")
 
@@ -78,7 +78,7 @@ class NEATNSGA2Stats(GenerationStatistics):
     front_min_connections: int
 
 
-class NEATNSGA2(GenomeCandidates, AlgorithmBase):
+class NEATNSGA2(PendingCandidates, AlgorithmBase):
     """Multi-objective NEAT: fitness against enabled connections (settings: ``[neat] pop_size``,
     ``[reproduction]``, ``[mutation]``, ``[neat_nsga2]``).
 
@@ -173,11 +173,6 @@ class NEATNSGA2(GenomeCandidates, AlgorithmBase):
         self.pending = self._children(self.config.neat.pop_size)
         return stats
 
-    def snapshot(self, index: int, fitness: float) -> Genome:
-        champ = self.pending[index].copy()
-        champ.fitness, champ.parents = fitness, self.pending[index].parents
-        return champ
-
     # ---- variation ------------------------------------------------------------------------------------------------
     def tournament(self) -> Genome:
         """Binary tournament: lower rank wins, then larger crowding distance, then the first drawn."""
@@ -261,14 +256,7 @@ class NEATNSGA2(GenomeCandidates, AlgorithmBase):
             raise r.fail("algorithm.crowding", f"expected {n} crowding distances (numbers >= 0 or null)")
         algo.rank = np.array(rank, dtype=np.int64)
         algo.crowding = np.array([math.inf if d is None else float(d) for d in crowding], dtype=np.float64)
-        best = state.get("best_genome")
-        if best is not None:
-            algo.best_genome = genome_from_dict(best, f"{source}#algorithm.best_genome" if source
-                                                else "algorithm.best_genome")
-            if algo.best_genome.fitness is None:
-                raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
-        elif algo.generation > 0:
-            raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
+        algo.best_genome = read_best_genome(r, state, source, algo.generation)
         return algo
 
 
