@@ -8,7 +8,10 @@ thing, or to the closest one (then the conversion carries a note saying what dif
 
 - neat-python's ``sigmoid`` is ``1/(1+e^-5z)`` clamped: topoevo's ``neat_python_sigmoid`` (``tanh`` likewise).
 - neat-python has a bias per node and no bias node: ``bias_node = false``, biases initialised and mutated.
-- neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``.
+- neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``; it adds node genes
+  (bias, response, functions) to the connection genes, sums the differences, and its speciation gives each species
+  the genome closest to its representative and every other genome the closest representative:
+  ``species.method = "neat_python"``.
 - neat-python mutates each gene on its own (``*_mutate_rate`` perturb, ``*_replace_rate`` a new value):
   ``mutation.gene_mutation = "per_gene"``; its structural draws, surer rule, init distributions, random default
   functions and enabled-flag mutation have topoevo settings of the same meaning (docs/neat-python.md).
@@ -511,8 +514,7 @@ class _Mapper:
         self.put("species.weight_coefficient", self.get(g, "compatibility_weight_coefficient"),
                  f"{g}.compatibility_weight_coefficient")
         self.put("species.normalize_min_genes", 0)
-        self.note(f"{g}.compatibility_*", "topoevo's distance compares connection genes only (c * mean weight "
-                                          "difference); neat-python's adds node genes and sums weight differences")
+        self.put("species.method", "neat_python")  # neat-python's distance (node genes too) and speciation
 
     def izhikevich(self) -> None:
         """``[IZGenome]``: recurrent networks of Izhikevich neurons (a, b, c, d per neuron), which sum their inputs
