@@ -9,6 +9,7 @@ from benchmarks.report_sections._markdown import command, json_line, load, not_m
 ORDER = 311
 TITLE = "neat-python's gym examples, converted"
 COMMAND = "python benchmarks/neat_python_gym.py --seeds 2 --generations 20"
+NOTES = "(notes filled in below)"
 
 
 def render(results_dir: Path) -> str:
@@ -22,13 +23,27 @@ def render(results_dir: Path) -> str:
             rows.append([case, r["seed"], p["generations"], num(p["final_mean_fitness"], 1), num(p["total_cpu_s"], 1),
                          "-" if t["reached_generation"] is None else t["reached_generation"] + 1,
                          num(t["cpu_s_to_target"], 1), num(r["cpu_ratio"], 3)])
-    verdicts, per_gen = [], []
+    verdicts, per_gen, per_step, species = [], [], [], []
     for case, c in d["cases"].items():
         p_gen = sum(r["neat_python"]["total_cpu_s"] for r in c["runs"]) / sum(r["neat_python"]["generations"]
                                                                               for r in c["runs"])
         t_gen = sum(r["topoevo"]["total_cpu_s"] for r in c["runs"]) / sum(r["topoevo"]["generations"]
                                                                           for r in c["runs"])
         per_gen.append(f"{case}: neat-python {num(p_gen, 2)} s, topoevo {num(t_gen, 2)} s")
+        if all("steps" in r["neat_python"] and "steps" in r["topoevo"] for r in c["runs"]):
+            p_steps = sum(r["neat_python"]["steps"][-1] for r in c["runs"])
+            t_steps = sum(r["topoevo"]["steps"][-1] for r in c["runs"])
+            t_cpu = sum(r["topoevo"]["total_cpu_s"] for r in c["runs"])
+            t_main = sum(r["topoevo"]["main_thread_cpu_s"][-1] for r in c["runs"])
+            per_step.append(
+                f"{case}: neat-python {num(1e6 * sum(r['neat_python']['total_cpu_s'] for r in c['runs']) / p_steps)} "
+                f"us, topoevo {num(1e6 * t_cpu / t_steps)} us, of which {num(1e6 * (t_cpu - t_main) / t_steps)} us "
+                f"in the environment's threads ({num(100 * (t_cpu - t_main) / t_cpu)}% of its CPU); steps per "
+                f"generation {num(p_steps / sum(r['neat_python']['generations'] for r in c['runs']))} and "
+                f"{num(t_steps / sum(r['topoevo']['generations'] for r in c['runs']))}")
+            for r in c["runs"]:
+                ps, ts = r["neat_python"]["species"], r["topoevo"]["species"]
+                species.append(f"{case} seed {r['seed']}: {num(sum(ps) / len(ps), 1)} and {num(sum(ts) / len(ts), 1)}")
         worst = c["max_cpu_ratio"]
         ok = worst is not None and worst <= 1 / 3
         verdicts.append(f"{case}: {c['reached']}/{len(c['runs'])} runs reached the target, largest CPU ratio "
@@ -59,11 +74,10 @@ CPU s for its whole run (goal: <= 1/3).
         "topoevo generations to reach it", "topoevo CPU s", "CPU ratio"], rows)}
 {'; '.join(verdicts)}.
 
-CPU seconds per generation (all runs): {'; '.join(per_gen)}. The converted runs reach a given mean fitness in
-fewer or more generations than neat-python depending on the seed. The conversion keeps neat-python's `elitism`
-best members of each species (2 in both examples): with one champion per species, as before, LunarLander reached
-neat-python's final mean at generation 29, 26 and 13 (0-based) on tuning seeds 1000-1002, with 2 at 11, 13 and 8;
-neat-python's spawn rule (`reproduction.allotment = "neat_python"`) gave 38, 11 and 20 and is not the conversion's.
+CPU seconds per generation (all runs): {'; '.join(per_gen)}. CPU per environment step: {'; '.join(per_step) or
+'not recorded in this results file'}. Mean species per generation (neat-python and topoevo): {'; '.join(species) or
+'not recorded in this results file'}. Both sides' libraries (neat-python, gymnasium, Box2D, EnvPool) are imported
+before either clock starts. {NOTES}
 topoevo's gym task steps {backends}; fairness check (the run's
 next population, 10 episodes per genome on both backends; mean per-genome difference +- standard error):
 {checks}. Measured under load (see the load average above); CPU seconds, not wall time, are compared.

@@ -571,14 +571,11 @@ class _Mapper:
             raise self.fail(f"{s}.elitism", f"expected a value >= 0, got {elitism}")
         self.put("reproduction.elitism_threshold", 0 if elitism else self.get("NEAT", "pop_size"), f"{s}.elitism")
         self.put("reproduction.elitism", elitism, f"{s}.elitism")
-        # neat-python's spawn rule (allotment = "neat_python", min_species_size, survival_min = 2) is available but
-        # not the conversion's: with topoevo's distance (connection genes only) it reached neat-python's final mean
-        # fitness later on the LunarLander example (tuning seeds 1000-1002: 38, 11, 20 generations against 11, 13, 8
-        # with explicit fitness sharing; benchmarks/neat_python_gym.py)
-        self.note(f"{s}.min_species_size", "topoevo allots offspring by explicit fitness sharing, without a "
-                                           "per-species minimum and with at least 1 parent (neat-python's rule: "
-                                           "reproduction.allotment = 'neat_python', min_species_size, "
-                                           "survival_min = 2)")
+        # neat-python's spawn rule: adjusted-fitness shares, half-way from the current sizes, at least
+        # max(min_species_size, elitism) each; a mating pool of at least 2
+        self.put("reproduction.allotment", "neat_python")
+        self.put("reproduction.min_species_size", self.get(s, "min_species_size"), f"{s}.min_species_size")
+        self.put("reproduction.survival_min", 2)
         self.put("reproduction.mutate_only_prob", 0.0)
         self.put("reproduction.mate_only_prob", 0.0)
         self.put("reproduction.interspecies_mate_rate", 0.0)
