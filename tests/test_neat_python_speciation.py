@@ -92,3 +92,22 @@ def test_speciation_is_neat_pythons():
         got = {sid: (s.representative.key, [g.key for g in s.members]) for sid, s in mine.species.items()}
         assert partition(got) == partition(want)
         assert len(want) > 2  # (the test sees several species)
+
+
+def test_conversion_takes_neat_pythons_speciation_and_spawn_rule():
+    conv = load_neat_python_config(LANDER, task="xor")
+    assert conv.species.method == "neat_python" and conv.species.normalize_min_genes == 0
+    rep = conv.reproduction
+    assert (rep.allotment, rep.min_species_size, rep.survival_min, rep.elitism) == ("neat_python", 2, 2, 2)
+
+
+def test_paper_speciation_still_places_every_genome():
+    """The default (the paper's speciation) places every genome and takes representatives among the members."""
+    cfg = neat_config()
+    conv = load_neat_python_config(LANDER, task="xor")
+    conv.species.method = "paper"
+    genomes = [ours(g, cfg) for g in evolved(cfg, 3, 40, 2).values()]
+    mine = SpeciesSet(threshold=conv.species.compatibility_threshold)
+    mine.speciate(genomes, 0, conv.species, random.Random(1))
+    assert sum(s.size for s in mine.species.values()) == 40
+    assert all(s.representative in s.members for s in mine.species.values())
