@@ -11,7 +11,7 @@ TITLE = "neat-python's gym examples, converted"
 COMMAND = "python benchmarks/neat_python_gym.py --seeds 2 --generations 20"
 NOTES = """The conversion runs neat-python's distance and speciation (`species.method = "neat_python"`) and its spawn
 rule (`reproduction.allotment = "neat_python"`, `min_species_size`, a mating pool of at least 2), both checked
-against neat-python 2.0 itself: the converted run forms as many species as neat-python does (above). Until this
+against neat-python 2.0 itself: the converted run forms about as many species as neat-python (above). Until this
 commit it ran topoevo's own speciation (connection genes only, the first compatible species, random
 representatives: 1-3 species on LunarLander) and explicit fitness sharing, which reached neat-python's final mean in
 fewer generations than neat-python needs: on tuning seeds 1000 and 1001 at generation 11 and 13 (0-based), against
