@@ -227,3 +227,34 @@ def test_calls_restore_the_callers_thread_count():
         assert torch.equal(a, b)
     finally:
         torch.set_num_threads(before)
+
+
+# ---- the store compiler's sorts (topoevo/nn/plan_kernels.py) agree with numpy's --------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=300), st.integers(0, 3000))
+def test_plan_stable_argsort_is_numpys_stable_argsort(keys: list[int], extra: int):
+    from topoevo.nn.plan_kernels import _stable_argsort
+
+    key = np.array(keys, dtype=np.int64)
+    top = int(key.max(initial=0)) + 1 + extra  # small and large ranges: counting and the fallback
+    assert _stable_argsort(key, top).tolist() == np.argsort(key, kind="stable").tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 200), st.data())
+def test_plan_edge_order_sorts_by_target_then_source(n_rows: int, data: st.DataObject):
+    from topoevo.nn.plan_kernels import _edge_order
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_rows - 1)), max_size=400))
+    src = np.array([s for s, _ in pairs], dtype=np.int64)
+    dst = np.array([d for _, d in pairs], dtype=np.int64)
+    key = dst * n_rows + src
+    order = _edge_order(src, dst, key, n_rows)
+    if len(set(pairs)) == len(pairs):  # distinct keys: one sorted order
+        assert order.tolist() == np.argsort(key).tolist()
+    else:  # ties: left to np.argsort itself (numba's), so a sorted permutation
+        assert sorted(order.tolist()) == list(range(len(pairs))) and np.all(np.diff(key[order]) >= 0)

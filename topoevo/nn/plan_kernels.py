@@ -129,13 +129,16 @@ def store_plan(noff, ids, act, agg, coff, c_in, c_out, enabled, weight, position
             return fail
     comp = np.empty(n_comp, np.int64)
     key = np.empty(n_comp, np.int64)
+    max_level = 0
+    for r in range(n_nodes):
+        max_level = max(max_level, level[r])
     j = 0
     for r in range(n_nodes):
         if row[r] < 0:
             comp[j] = r
             key[j] = (level[r] * n_act + act[r]) * n_agg + agg[r]
             j += 1
-    order = comp[np.argsort(key, kind="mergesort")]  # (stable: genome-major within each group)
+    order = comp[_stable_argsort(key, (max_level + 1) * n_act * n_agg)]  # (stable: genome-major within each group)
     n_rows = S + n_comp
     lv = np.empty(n_comp, np.int64)
     n_bounds = 2
@@ -159,9 +162,69 @@ def store_plan(noff, ids, act, agg, coff, c_in, c_out, enabled, weight, position
     for e in range(n_en):
         src[e], dst[e] = row[e_src[e]], row[e_dst[e]]
         edge_key[e] = dst[e] * n_rows + src[e]
-    eorder = np.argsort(edge_key)
+    eorder = _edge_order(src, dst, edge_key, n_rows)
     out_rows = np.empty(P * no, np.int64)
     for x in range(P * no):
         out_rows[x] = row[out_node[x]]
     return (True, S, n_rows, order, genome[order], lv, bounds, src[eorder], dst[eorder], e_w[eorder], e_ci[eorder],
             out_rows)
+
+
+#: counting sorts are used while the key range is at most this many times the number of keys (plus a constant)
+COUNTING_RANGE_RATIO = 4
+#: targets with more incoming edges than this make the edges sorted by a comparison sort
+COUNTING_MAX_FAN_IN = 64
+
+
+@njit(cache=True)
+def _counting_argsort(key, top):
+    """The stable argsort of keys in [0, top), by counting."""
+    start = np.zeros(top + 1, np.int64)
+    for k in key:
+        start[k + 1] += 1
+    for i in range(top):
+        start[i + 1] += start[i]
+    out = np.empty(key.size, np.int64)
+    for j in range(key.size):
+        out[start[key[j]]] = j
+        start[key[j]] += 1
+    return out
+
+
+@njit(cache=True)
+def _stable_argsort(key, top):
+    """``np.argsort(key, kind="mergesort")`` of keys in [0, top): by counting when the range is small (a stable
+    sort has one result, so the two agree)."""
+    if top <= COUNTING_RANGE_RATIO * key.size + 1024:
+        return _counting_argsort(key, top)
+    return np.argsort(key, kind="mergesort")
+
+
+@njit(cache=True)
+def _edge_order(src, dst, edge_key, n_rows):
+    """``np.argsort(edge_key)`` with ``edge_key = dst * n_rows + src``: edges by target row, then source row. By
+    counting on the targets and an insertion sort of each target's few sources; two edges with the same key (the
+    one case where sorts may differ) or a large fan-in leave it to ``np.argsort`` itself."""
+    m = dst.size
+    if n_rows > COUNTING_RANGE_RATIO * m + 1024:
+        return np.argsort(edge_key)
+    out = _counting_argsort(dst, n_rows)
+    a = 0
+    while a < m:
+        b = a + 1
+        while b < m and dst[out[b]] == dst[out[a]]:
+            b += 1
+        if b - a > COUNTING_MAX_FAN_IN:
+            return np.argsort(edge_key)
+        for i in range(a + 1, b):  # insertion sort of the segment by source row
+            e = out[i]
+            j = i - 1
+            while j >= a and src[out[j]] > src[e]:
+                out[j + 1] = out[j]
+                j -= 1
+            out[j + 1] = e
+        for i in range(a + 1, b):
+            if src[out[i]] == src[out[i - 1]]:
+                return np.argsort(edge_key)
+        a = b
+    return out
