@@ -258,3 +258,38 @@ def test_plan_edge_order_sorts_by_target_then_source(n_rows: int, data: st.DataO
         assert order.tolist() == np.argsort(key).tolist()
     else:  # ties: left to np.argsort itself (numba's), so a sorted permutation
         assert sorted(order.tolist()) == list(range(len(pairs))) and np.all(np.diff(key[order]) >= 0)
+
+
+def test_compiled_fold_equals_the_numpy_fold_bit_for_bit():
+    """Plans of a population store fold in the compiled kernel: the same operations in the same order, so the same
+    bits as the numpy fold (mixed activations and aggregations, sigmoid sources with stored affine maps, means)."""
+    import dataclasses
+
+    from topoevo.config import Config
+    from topoevo.neat import NEAT
+    from topoevo.nn.functions import AGGREGATION_CODES
+    from topoevo.nn.population import compile_plan, fold
+    from topoevo.tasks.xor import XORTask
+
+    config = Config.from_dict({
+        "task": {"name": "xor"}, "neat": {"pop_size": 40},
+        "genome": {"num_inputs": 2, "num_outputs": 1, "activation_options": ["sigmoid", "tanh", "relu", "identity"],
+                   "aggregation_options": ["sum", "mean", "product", "max"]},
+        "mutation": {"activation_mutate_rate": 0.3, "aggregation_mutate_rate": 0.3, "add_node_rate": 0.3,
+                     "add_connection_rate": 0.3}})
+    algo, task, checked = NEAT(config, seed=5), XORTask(), 0
+    for _ in range(12):
+        pop = algo.ask()
+        plan = compile_plan(pop)
+        assert plan.compiled
+        a, b = fold(dataclasses.replace(plan, compiled=False)), fold(plan)
+        for f in dataclasses.fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if isinstance(x, np.ndarray):
+                assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f.name
+            else:
+                assert x == y, f.name
+        checked += int(np.any(plan.aggregation == AGGREGATION_CODES["mean"])) + int(not a.all_linear)
+        fitness = task.evaluate(CompiledPopulation(pop), np.zeros(len(pop), dtype=np.int64)).fitness
+        algo.tell(np.nan_to_num(fitness, nan=0.0, posinf=0.0, neginf=0.0))
+    assert checked > 0  # (some plans had mean or non-linear nodes)

@@ -228,3 +228,66 @@ def _edge_order(src, dst, edge_key, n_rows):
                 return np.argsort(edge_key)
         a = b
     return out
+
+
+@njit(cache=True)
+def fold_arrays(S, activation, aggregation, response, bias, src, dst, weight, act_scale, stored_scale, stored_shift,
+                linear, mean):
+    """:func:`topoevo.nn.population.fold`'s arithmetic in one pass, operation for operation (so bit for bit):
+    returns (scale, src_a, src_shift, dst_c, linear, all_linear, lin_src, lin_w, rowptr, bias)."""
+    n_comp, m = activation.size, src.size
+    scale = np.empty(n_comp, np.float64)
+    coef = np.empty(n_comp, np.float64)
+    any_mean = False
+    for i in range(n_comp):
+        scale[i] = act_scale[activation[i]]
+        coef[i] = response[i] * scale[i]
+        any_mean = any_mean or aggregation[i] == mean
+    dst_c = np.empty(m, np.int64)
+    src_a = np.empty(m, np.float64)
+    src_shift = np.empty(m, np.float64)
+    e_lin = np.empty(m, np.bool_)
+    aff = np.empty(m, np.bool_)
+    fan_in = np.zeros(n_comp, np.int64)
+    n_lin, any_affine = 0, False
+    for e in range(m):
+        d = dst[e] - S
+        dst_c[e] = d
+        fan_in[d] += 1
+        s = src[e] - S
+        affine = s >= 0 and stored_shift[activation[s]] != 0
+        aff[e] = affine
+        any_affine = any_affine or affine
+        src_a[e] = stored_scale[activation[s]] if affine else 1.0
+        src_shift[e] = stored_shift[activation[s]] if affine else 0.0
+        e_lin[e] = linear[aggregation[d]]
+        if e_lin[e]:
+            n_lin += 1
+    if any_mean:
+        for i in range(n_comp):
+            coef[i] = coef[i] / (max(fan_in[i], 1) if aggregation[i] == mean else 1)
+    lin_src = np.empty(n_lin, np.int64)
+    lin_w = np.empty(n_lin, np.float64)
+    rowptr = np.zeros(n_comp + 1, np.int64)
+    shift = np.zeros(n_comp, np.float64)
+    k = 0
+    for e in range(m):
+        if e_lin[e]:
+            d = dst_c[e]
+            lin_src[k] = src[e]
+            w = weight[e] * coef[d]
+            if any_affine:
+                if aff[e]:
+                    shift[d] += src_shift[e] * w
+                w = w * src_a[e]
+            lin_w[k] = w
+            rowptr[d + 1] += 1
+            k += 1
+    for i in range(n_comp):
+        rowptr[i + 1] += rowptr[i]
+    out_bias = np.empty(n_comp, np.float64)
+    for i in range(n_comp):
+        out_bias[i] = bias[i] * scale[i]
+        if any_affine:
+            out_bias[i] = out_bias[i] + shift[i]
+    return scale, src_a, src_shift, dst_c, e_lin, n_lin == m, lin_src, lin_w, rowptr, out_bias
