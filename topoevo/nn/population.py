@@ -673,8 +673,10 @@ def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
     t_bias = torch.from_numpy(bias).to(dtype).unsqueeze(1)
     bounds = (np.array([S, plan.num_rows]) if plan.recurrent else plan.level_bounds) - S
     # one crow array for all blocks: block k's rows [a, b) use entries [a + k, b + k + 1)
+    # (the blocks tile [0, n_comp): block k's entries are positions j of rows j - k, less the block's first)
     nb = bounds.size - 1
-    crow_all = np.concatenate([rowptr[bounds[k]:bounds[k + 1] + 1] - rowptr[bounds[k]] for k in range(nb)])
+    block_of = np.repeat(np.arange(nb), np.diff(bounds) + 1)
+    crow_all = rowptr[np.arange(block_of.size) - block_of] - rowptr[bounds[:-1]][block_of]
     t_crow = torch.from_numpy(crow_all.astype(idx_dtype))
     # activation runs of all computed rows, cut at block bounds
     act = plan.activation
@@ -687,10 +689,11 @@ def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
     nonlin = np.flatnonzero(~e_lin) if not all_linear else None
     blocks = []
     r = 0
+    cuts_at, edges_at = bounds.tolist(), rowptr[bounds].tolist()
     for k in range(nb):
-        a, b = int(bounds[k]), int(bounds[k + 1])
+        a, b = cuts_at[k], cuts_at[k + 1]
         lo, hi = S + a, S + b
-        ea, eb = int(rowptr[a]), int(rowptr[b])
+        ea, eb = edges_at[k], edges_at[k + 1]
         matrix = None
         if eb > ea:
             matrix = torch.sparse_csr_tensor(t_crow[a + k:b + k + 1], t_col[ea:eb], t_val[ea:eb],
