@@ -76,8 +76,10 @@ class Ranking:
     def of(cls, genomes: Sequence[Genome], scores: np.ndarray) -> "Ranking":
         n = len(genomes)
         keys = np.fromiter(map(attrgetter("key"), genomes), dtype=np.int64, count=n)
-        sp = np.fromiter((-1 if s is None else s for s in map(attrgetter("species"), genomes)), dtype=np.int64,
-                         count=n)
+        species = list(map(attrgetter("species"), genomes))
+        if None in species:  # (a genome not yet speciated)
+            species = [-1 if s is None else s for s in species]
+        sp = np.fromiter(species, dtype=np.int64, count=n)
         scores = np.asarray(scores, dtype=np.float64)
         order = np.lexsort((keys, -scores, sp))
         sp = sp[order]
