@@ -349,9 +349,9 @@ class SpeciesConfig(Section):
     method: str = param("paper", "How genomes are placed in species: 'paper' (the first species, parent's first, whose "
                                  "representative is within the threshold by the distance above; the representative of "
                                  "the next generation a random member) or 'neat_python' (neat-python's: each species "
-                                 "takes the genome closest to its representative as its new representative, every other "
-                                 "genome joins the closest new representative within the threshold; its distance adds "
-                                 "node genes and sums gene differences, see topoevo.genome.distance).",
+                                 "takes the genome closest to its representative as its new representative, every "
+                                 "other genome joins the closest new representative within the threshold; its "
+                                 "distance adds node genes and sums gene differences, see topoevo.genome.distance).",
                         choices=("paper", "neat_python"))
 
 

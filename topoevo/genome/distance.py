@@ -81,7 +81,8 @@ class NeatPythonGenes:
     >>> import random
     >>> from topoevo.genome import initial_genome, InnovationTracker
     >>> from topoevo.config import GenomeConfig
-    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1, bias_node=False), InnovationTracker(0, 4), random.Random(0))
+    >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1, bias_node=False)
+    >>> g = initial_genome(cfg, InnovationTracker(0, 4), random.Random(0))
     >>> sorted(NeatPythonGenes.of(g).conns)
     [(0, 2), (1, 2)]
     """
@@ -110,7 +111,8 @@ def neat_python_distance(a: NeatPythonGenes, b: NeatPythonGenes, cfg: SpeciesCon
     >>> import random
     >>> from topoevo.genome import initial_genome, InnovationTracker
     >>> from topoevo.config import GenomeConfig, SpeciesConfig
-    >>> g = initial_genome(GenomeConfig(num_inputs=2, num_outputs=1, bias_node=False), InnovationTracker(0, 4), random.Random(0))
+    >>> cfg = GenomeConfig(num_inputs=2, num_outputs=1, bias_node=False)
+    >>> g = initial_genome(cfg, InnovationTracker(0, 4), random.Random(0))
     >>> h = g.copy(); h.nodes[2].bias += 0.5; h.conns[0].enabled = False
     >>> neat_python_distance(NeatPythonGenes.of(g), NeatPythonGenes.of(h), SpeciesConfig(weight_coefficient=1.0))
     1.0
