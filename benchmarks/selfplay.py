@@ -118,7 +118,8 @@ def diagnose(seed: int, pop: int, opponents: int, games: int) -> dict[str, Any]:
     top = np.argsort(-a[:pop], kind="stable")[:10]
     builtin, _ = play_matches(policy, [Match(i, BUILTIN, 3 * 10**7 + k) for i in (me, 0) for k in range(games)])
     vs_random = paired([me], 4 * 10**7)[0]
-    return {"chaser_vs_builtin": float(builtin[:games].mean()), "random_genome_vs_builtin": float(builtin[games:].mean()),
+    return {"chaser_vs_builtin": float(builtin[:games].mean()),
+            "random_genome_vs_builtin": float(builtin[games:].mean()),
             "chaser_pair_score_vs_random": [float(a[-1]), float(b[-1])],
             "chaser_wins_vs_random_pairs": float((vs_random > 0).mean()),
             "random_pair_score_quantiles": [round(float(q), 2) for q in np.quantile(a[:pop], [0, .1, .5, .9, 1])],
