@@ -10,6 +10,10 @@ drawn into as another member's opponent. Held-out tests (never used in training;
 
     python benchmarks/selfplay.py --generations 60 --seeds 2
 
+``--both-sides`` plays each pairing from both sides on one game seed (``[selfplay] both_sides``). ``--diagnose`` runs
+no evolution: it measures a hand-written linear "chaser" (:func:`chaser`) against the built-in opponent and random
+generation-0 genomes, and how much random genomes differ in skill (``benchmarks/results/selfplay_diagnosis.json``).
+
 Last line: ``{"vs_builtin": [per seed], "vs_gen0": [per seed], "generations": G, ...}``.
 """
 from __future__ import annotations
