@@ -85,8 +85,8 @@ def longer_run(results_dir: pathlib.Path) -> list[str]:
                    + ", ".join(f"g{g} {v:.2f}" for g, v in r["builtin_curve"].items()) + ".")
     return out + ["", "Reading: twice the generations of the runs above (the same settings) leave the champion where "
                   "it was: no closer to 80% against the gen-0 champion and no better against the built-in opponent "
-                  "than the random policy. So at this scale the budget alone is not what moves it either (the "
-                  "published GA self-play played about 20 times these games).", ""]
+                  "than the random policy: doubling the budget does not move it; whether the published GA "
+                  "self-play's budget (about 20 times these games) would was not measured.", ""]
 
 
 def diagnosis(results_dir: pathlib.Path) -> list[str]:
@@ -135,6 +135,7 @@ def diagnosis(results_dir: pathlib.Path) -> list[str]:
             "per-pairing score above, per game). The published GA self-play (0.353 against the built-in "
             "opponent) comes from slimevolleygym's training script, which plays 500,000 one-game tournaments in "
             "a population of 128: about 40 times the 12,000 games of a 100-generation run above. So the changes "
-            "tried here did not help within 40 generations; what these runs lack is budget (or a start nearer "
-            "competent play). Not measured here: runs of 1,000+ generations.", ""]
+            "tried here did not help within 40 generations, nor did twice the generations (the longer run above); "
+            "what would (a budget near the published one, a larger population, a start nearer competent play) "
+            "was not measured here.", ""]
     return out
