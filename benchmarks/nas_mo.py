@@ -80,7 +80,8 @@ def run_one(name: str, seed: int, archs: int, overrides: dict[str, dict[str, Any
                                                                   "progress": False, "checkpoint_every": 0}})
 
     nas = load(1).nas
-    budget = halving_evaluations(archs, nas.population, nas.batch, nas.halving_keep) if name == "sh" else archs
+    synchronous = name == "sh" and nas.halving_mode.value == "synchronous"  # (asynchronous: one training per arch)
+    budget = halving_evaluations(archs, nas.population, nas.batch, nas.halving_keep) if synchronous else archs
     config = load(budget)
     config.task.params.splits()  # (generated once per process, outside the timing: the first run would pay it)
     t0, c0 = time.perf_counter(), time.process_time()
