@@ -55,10 +55,11 @@ def test_asha_fills_the_queue_one_at_a_time_then_stops_children_below_the_queues
     for i, curve in enumerate(curves):
         [c] = algo.ask()
         assert c.arch == plain[i].arch and c.epochs == 3 and c.parent is None
-        want = [] if i == 0 else [(1, sorted((x[0] for x in curves[:i]), reverse=True)[math.ceil(i / 2) - 1])]
-        if i >= 1:  # (rung 1 reached by the first (0.5), then also by the third (0.4): the best)
-            want.append((2, 0.5))
-        assert c.stop_below == want
+        if i == 0:  # (nobody to compare with: accuracies measured, no stop)
+            assert c.stop_below == [(1, 0.0), (2, 0.0)]
+        else:  # rung 1 reached by the first (0.5), then also by the third (0.4): the best
+            assert c.stop_below == [(1, sorted((x[0] for x in curves[:i]), reverse=True)[math.ceil(i / 2) - 1]),
+                                    (2, 0.5)]
         told(algo, [curve])
     assert [c.rung for c in algo.queue] == [2, 0, 1, 2]
     assert algo.best.key == algo.queue[3].key and algo.best.fitness == 0.9  # only finished ones are champions

@@ -302,7 +302,7 @@ class RegularizedEvolution(_ArchitectureSearch):
     def stop_thresholds(self) -> list[tuple[int, float]]:
         """Asynchronous successive halving: for each rung before the last, (its epochs, the accuracy a child must
         reach there to go on) = the ``ceil(halving_keep * n)``-th best accuracy at that rung of the n queue members
-        that reached it (no check where none did).
+        that reached it (0 where none did: the accuracy is still measured there, for later thresholds).
 
         >>> from topoevo.config import Config
         >>> cfg = Config.from_dict({"task": {"name": "nas", "dataset": "mnist1d"},
@@ -321,8 +321,7 @@ class RegularizedEvolution(_ArchitectureSearch):
         out = []
         for rung, epochs in enumerate(cfg.halving_epochs[:-1]):
             reached = sorted((c.curve[rung] for c in self.queue if len(c.curve) > rung), reverse=True)
-            if reached:
-                out.append((epochs, reached[max(1, math.ceil(cfg.halving_keep * len(reached))) - 1]))
+            out.append((epochs, reached[max(1, math.ceil(cfg.halving_keep * len(reached))) - 1] if reached else 0.0))
         return out
 
     def tournament(self) -> NASCandidate:
