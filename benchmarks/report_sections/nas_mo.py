@@ -130,7 +130,11 @@ a child that passes every check is trained exactly as full training trains it (o
 architecture's accuracy at the last rung means the same on both sides); the queue ranks by the highest fidelity
 each member reached, so finished members (ranked by their 4-epoch accuracy) are the parents, as in regularized
 evolution; and the checks compare a child with the queue members at the same epoch of the same schedule, not
-with its 4 siblings. Tuned on seeds 1000-1004 (rows `asha ...` above): keep 0.3, checks after epochs 1 and 2.
+with its 4 siblings. Tuned on seeds 1000-1004 (row `asha [1,2,4] keep 0.3` above, one variant: keep 0.3, checks
+after epochs 1 and 2; its CPU share is against the regularized-evolution rows measured earlier in another process
+at a similar load, whose seed-1000 time includes about 3 CPU s of dataset generation). A first version read the
+first architecture's final accuracy as a first-epoch one (stopping nearly every later child at epoch 1); its
+rows were dropped, the fix has a test.
 References: Deb et al. 2002 (NSGA-II); Beume, Naujoks & Emmerich 2007 (SMS-EMOA); Real et al. 2019 (regularized
 evolution); Lu et al. 2019 (NSGA-Net); Li et al. 2018 (Hyperband / successive halving).
 """
