@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--methods", default="erl,td3,ga,random_search")
     ap.add_argument("--sb3", action="store_true", help="also Stable-Baselines3's TD3 (the reference for ours)")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--tag", default="", help="results file erl_<env>_<tag>.json (another budget beside the first)")
     args = ap.parse_args(argv)
     from concurrent.futures import ProcessPoolExecutor
 
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # seed by seed (every method of a seed before the next seed): a run stopped early leaves whole seeds behind
     jobs = [(run_sb3, (args.env, s, args.steps, args.test_episodes)) if m == "sb3_td3" else
             (run_method, (args.env, m, s, args.steps, args.test_episodes)) for s in seeds for m in methods]
-    name = f"erl_{args.env}"
+    name = f"erl_{args.env}" + (f"_{args.tag}" if args.tag else "")
     command = argv if argv is not None else sys.argv[1:]
     runs: list[dict[str, Any]] = []
 
