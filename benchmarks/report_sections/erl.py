@@ -23,8 +23,8 @@ WHY = {
               "only starting to learn at the end: its test returns are 270-351 (it falls), its training rollouts "
               "~330-360 on seeds 0-1 and, on seed 2, rising from ~200 at 40k steps to 1,038 in the last episode. "
               "Inside ERL the learner's actor (synced every generation into the worst slot) is far below the standing "
-              "elites and below TD3 alone (diagnostic below: rollouts of 10-194 after 45k updates on a buffer that is "
-              "~90% the population's rollouts), so it is dropped again each generation and ERL here is its GA with "
+              "elites and below TD3 alone (diagnostic below: rollouts of 10-194 after 45k updates, on a buffer almost "
+              "all the population's: 10 standing actors x ~1,000 steps per generation against its ~50), so it is dropped again each generation and ERL here is its GA with "
               "half the GA's population. The paper's Hopper gain over its "
               "EA shows after ~1M steps, where DDPG/TD3 hop (2,000-3,000).",
     "bipedalwalker": "1,600-step time-outs of standing policies make one ERL generation ~17,600 steps: ERL had 6-7 "
