@@ -57,6 +57,22 @@ class HalvingQueue(str, Enum):
     FINISHED = "finished"
 
 
+class HalvingMode(str, Enum):
+    """How successive halving trains and promotes: ``synchronous`` (generations of children: each trains the first
+    rung's epochs on a schedule of its own, the best ``halving_keep`` of the generation continue from their weights
+    on a new schedule) or ``asynchronous`` (as ASHA, Li et al. 2020: every child is set to train the last rung's
+    epochs on one schedule, and stops at an earlier rung unless its validation accuracy there is among the best
+    ``halving_keep`` of the queue's members that reached that rung; an architecture that finishes is trained exactly
+    as without halving).
+
+    >>> HalvingMode("asynchronous").value
+    'asynchronous'
+    """
+
+    SYNCHRONOUS = "synchronous"
+    ASYNCHRONOUS = "asynchronous"
+
+
 class Diversity(str, Enum):
     """NSGA-II's second criterion after the non-dominated rank (cutting the last front, breaking tournament ties):
     ``crowding`` (crowding distance, Deb et al. 2002) or ``hypervolume`` (each member's exclusive hypervolume
@@ -71,4 +87,4 @@ class Diversity(str, Enum):
     HYPERVOLUME = "hypervolume"
 
 
-__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "Diversity"]
+__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "HalvingMode", "Diversity"]

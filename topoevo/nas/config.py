@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import Diversity, HalvingQueue, Objective, Reduce
+from topoevo.nas.choices import Diversity, HalvingMode, HalvingQueue, Objective, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -73,6 +73,15 @@ class NASConfig(Section):
                                         "'first_rung' = every new architecture enters the queue, ranked by its "
                                         "first-rung accuracy (one fidelity in the queue); 'finished' = only those "
                                         "finishing the last rung, by their final accuracy.")
+    halving_mode: HalvingMode = param(HalvingMode.SYNCHRONOUS, "regularized_evolution with successive halving: "
+                                      "'synchronous' = each generation's children train the first rung on a "
+                                      "schedule of their own and the best halving_keep continue on a new one; "
+                                      "'asynchronous' (ASHA) = every child is set to train the last rung's epochs "
+                                      "on one schedule and stops after an earlier rung's epochs unless its "
+                                      "validation accuracy is among the best halving_keep of the queue members "
+                                      "that reached that rung (those that finish are trained exactly as without "
+                                      "halving; every new architecture enters the queue, ranked by the last rung "
+                                      "it reached, then its accuracy there; halving_queue is not used).")
 
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):
