@@ -65,7 +65,9 @@ class NASConfig(Section):
                                         "of equal rank: 'diversity' (the nsga2_diversity criterion, Deb et al. "
                                         "2002) or 'hypervolume_gradient' (the hypervolume a more accurate child at "
                                         "the member's place would add: its front's hypervolume's derivative with "
-                                        "respect to its error).")
+                                        "respect to its error) or 'gradient_proportional' (no tournament: parents "
+                                        "drawn in proportion to the derivative of the population's hypervolume "
+                                        "with respect to their error).")
     nsga2_tournament: int = param(2, "nsga2: members drawn (with replacement) per parent tournament (2 = Deb's "
                                      "binary tournament).", ge=1)
     halving_epochs: list[int] = param([], "regularized_evolution: successive halving rungs, e.g. [1, 4]: every "

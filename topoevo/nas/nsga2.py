@@ -164,10 +164,13 @@ class NSGA2(_ArchitectureSearch):
         """Per member, the tournament's second criterion: the survivors' crowding distance or hypervolume
         contribution, or (``nsga2_parents = "hypervolume_gradient"``) the derivative of the hypervolume of the
         member's own front, in normalised objectives, with respect to its error (first objective without error)."""
-        if self.config.nas.nsga2_parents is ParentChoice.DIVERSITY:
+        choice = self.config.nas.nsga2_parents
+        if choice is ParentChoice.DIVERSITY:
             return self.crowding
         f = objective_values(self.population, self.objectives) / self.reference
         j = self.objectives.index(Objective.ERROR) if Objective.ERROR in self.objectives else 0
+        if choice is ParentChoice.GRADIENT_PROPORTIONAL:  # (the whole population: dominated members get 0)
+            return hypervolume_gradient(f, np.ones(len(self.objectives)), j)
         score = np.zeros(len(f))
         for r in np.unique(self.rank):
             members = np.flatnonzero(self.rank == r)
@@ -176,9 +179,14 @@ class NSGA2(_ArchitectureSearch):
 
     def tournament(self) -> NASCandidate:
         """Tournament of ``nsga2_tournament`` members drawn with replacement (2: Deb's binary tournament): lower
-        rank wins, then the larger :meth:`_parent_scores` value, then the first drawn."""
+        rank wins, then the larger :meth:`_parent_scores` value, then the first drawn. With ``nsga2_parents =
+        "gradient_proportional"`` no tournament: one member drawn with probability proportional to its score."""
         if len(self.parent_score) != len(self.population):
             self.parent_score = self._parent_scores()
+        if self.config.nas.nsga2_parents is ParentChoice.GRADIENT_PROPORTIONAL:
+            total = float(self.parent_score.sum())
+            p = self.parent_score / total if total > 0 else None
+            return self.population[int(self.rng.choice(len(self.population), p=p))]
         drawn = [int(k) for k in self.rng.integers(0, len(self.population), self.config.nas.nsga2_tournament)]
         i = min(drawn, key=lambda k: (self.rank[k], -self.parent_score[k]))  # (min keeps the first of equals)
         return self.population[i]
