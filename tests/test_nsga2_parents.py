@@ -73,3 +73,17 @@ def test_gradient_tournaments_resume_from_the_state_identically():
     state = json.loads(json.dumps(part.state_dict()))
     assert first + trace(NSGA2.from_state_dict(cfg, state), 4) == whole
     assert whole != trace(NSGA2(config(), seed=3), 9)
+
+
+def test_gradient_proportional_parents_are_drawn_from_the_front_in_proportion_to_their_gradient():
+    algo = NSGA2(config(nsga2_parents="gradient_proportional", population=8), seed=2)
+    for _ in range(4):
+        algo.tell(fake_fitness(algo.ask()))
+    f = objective_values(algo.population, algo.objectives) / algo.reference
+    g = hypervolume_gradient(f, np.ones(2), 0)
+    np.testing.assert_allclose(algo.parent_score, g)
+    assert (g[np.setdiff1d(np.arange(len(f)), non_dominated_sort(f)[0])] == 0).all()  # dominated: never parents
+    index = {id(c): i for i, c in enumerate(algo.population)}
+    counts = np.bincount([index[id(algo.tournament())] for _ in range(4000)], minlength=len(f))
+    assert (counts[g == 0] == 0).all()
+    np.testing.assert_allclose(counts / 4000, g / g.sum(), atol=0.03)
