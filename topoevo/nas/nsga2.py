@@ -9,6 +9,10 @@ the front's smallest networks, which add almost no hypervolume; ``batch = 1`` ma
 ``[nas] nsga2_parents = "hypervolume_gradient"`` decides tournaments between equal ranks by the hypervolume a more
 accurate child at the member's place would add (the derivative of its front's hypervolume with respect to its error)
 instead; ``nsga2_tournament`` members are drawn per tournament (2: Deb's binary tournament).
+``nsga2_parents = "gradient_proportional"`` drops the tournament: each parent is drawn with probability proportional
+to the derivative of the population's hypervolume with respect to its error (in error x parameters, the stretch of
+parameters from its size to the next more accurate member's or the reference): dominated members are never parents,
+the tiniest networks, whose children can add little volume, rarely.
 
 Objectives (``[nas] objectives``, all minimised): validation error, parameters, multiply-accumulates, measured CPU
 latency per sample. The hypervolume of the survivors' first front, in objectives divided by their reference values
