@@ -50,7 +50,8 @@ TASKS = ROOT / "tasks"
 FILES = {"nsga2": "mnist1d_nsga2.toml", "rea": "mnist1d_rea.toml", "sh": "mnist1d_halving.toml",
          "nsga2_deb": "mnist1d_nsga2.toml"}
 # the paper-exact NSGA-II row (Deb et al. 2002): generational, P children per generation, crowding distance
-VARIANT_OVERRIDES = {"nsga2_deb": {"nas": {"batch": 10, "nsga2_diversity": "crowding"}}}
+VARIANT_OVERRIDES = {"nsga2_deb": {"nas": {"batch": 10, "nsga2_diversity": "crowding", "nsga2_parents": "diversity",
+                                           "nsga2_tournament": 2}}}
 REFERENCE = (1.0, 100_000.0)  # error, parameters
 SMALL = 10_000
 

@@ -87,4 +87,21 @@ class Diversity(str, Enum):
     HYPERVOLUME = "hypervolume"
 
 
-__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "HalvingMode", "Diversity"]
+class ParentChoice(str, Enum):
+    """How NSGA-II's tournaments rank two members after the non-dominated rank: ``diversity`` (the survivors' second
+    criterion, ``nsga2_diversity``: Deb et al. 2002) or ``hypervolume_gradient`` (the partial derivative of the
+    member's front's hypervolume with respect to its error: what a more accurate child at the parent's place would
+    add; in error x parameters, the stretch of parameters up to the next more accurate member or the reference),
+    or ``gradient_proportional`` (no tournament: a parent is drawn with probability proportional to the derivative
+    of the whole population's hypervolume with respect to its error; dominated members have 0).
+
+    >>> ParentChoice("hypervolume_gradient").value
+    'hypervolume_gradient'
+    """
+
+    DIVERSITY = "diversity"
+    HYPERVOLUME_GRADIENT = "hypervolume_gradient"
+    GRADIENT_PROPORTIONAL = "gradient_proportional"
+
+
+__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "HalvingMode", "Diversity", "ParentChoice"]
