@@ -56,12 +56,31 @@ def cpu_s() -> float:
     return time.process_time()
 
 
+def warm_imports() -> None:
+    """Import both sides' libraries before either side's clock starts: neat-python, gymnasium and Box2D (the
+    neat-python side) and EnvPool (the topoevo side's default backend for these environments, when installed).
+    Importing envpool costs about a CPU second (it registers every environment family it ships); a process pays it
+    once, so whichever run came first paid it. Run setup beyond imports stays on the clock on the topoevo side
+    (``Run.start``: the task, its probe environment and the first population) and off it on neat-python's
+    (``neat.Population``), which favours neat-python by a few hundredths of a second."""
+    import gymnasium  # noqa: F401
+    import gymnasium.envs.box2d  # noqa: F401
+    import neat  # noqa: F401
+
+    from topoevo.tasks.envpool_backend import envpool_installed
+
+    if envpool_installed():
+        import envpool  # noqa: F401
+
+
 # ---- neat-python side -----------------------------------------------------------------------------------------------
 def neat_python_run(case: str, seed: int, generations: int, budget_cpu_s: float) -> dict[str, Any]:
     import gymnasium as gym
     import neat
 
     config_name, env_id, runs, discrete = CASES[case]
+
+    counted = [0]  # environment steps so far (not part of the example; one addition per episode)
 
     def eval_genome(genome: Any, config: Any) -> float:  # the example's fitness function
         net = neat.nn.FeedForwardNetwork.create(genome, config)
@@ -70,13 +89,14 @@ def neat_python_run(case: str, seed: int, generations: int, budget_cpu_s: float)
             env = gym.make(env_id)
             observation, _ = env.reset(seed=random.randrange(2**31))
             total = 0.0
-            for _ in range(MAX_STEPS):
+            for t in range(MAX_STEPS):
                 out = net.activate(observation)
                 action = max(range(len(out)), key=lambda i: out[i]) if discrete else out
                 observation, reward, terminated, truncated, _ = env.step(action)
                 total += reward
                 if terminated or truncated:
                     break
+            counted[0] += t + 1
             env.close()
             returns.append(total)
         return sum(returns) / len(returns)
@@ -87,6 +107,8 @@ def neat_python_run(case: str, seed: int, generations: int, budget_cpu_s: float)
     pop = neat.Population(config, seed=seed)
     means: list[float] = []
     cpu: list[float] = []
+    steps: list[int] = []
+    species: list[int] = []
     t0 = cpu_s()
 
     def eval_genomes(genomes: list, config: Any) -> None:
@@ -94,6 +116,8 @@ def neat_python_run(case: str, seed: int, generations: int, budget_cpu_s: float)
             g.fitness = eval_genome(g, config)
         means.append(statistics.fmean(g.fitness for _, g in genomes))
         cpu.append(cpu_s() - t0)
+        steps.append(counted[0])
+        species.append(len(pop.species.species))
         if cpu[-1] > budget_cpu_s:
             raise _OutOfBudget
 
@@ -101,8 +125,8 @@ def neat_python_run(case: str, seed: int, generations: int, budget_cpu_s: float)
         pop.run(eval_genomes, generations)
     except _OutOfBudget:
         pass
-    return {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "final_mean_fitness": means[-1],
-            "total_cpu_s": cpu[-1]}
+    return {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "steps": steps, "species": species,
+            "final_mean_fitness": means[-1], "total_cpu_s": cpu[-1]}
 
 
 class _OutOfBudget(Exception):
@@ -125,21 +149,37 @@ def topoevo_run(case: str, seed: int, target: float, max_generations: int, tmp: 
     cfg = load_neat_python_config(EXAMPLES / config_name, task=str(task),
                                   overrides={"run": {"generations": max_generations, "progress": False,
                                                      "checkpoint_every": 0}})
-    t0 = cpu_s()
+    t0, main0 = cpu_s(), time.thread_time()
     run = Run.start(cfg, out=tmp / f"{case}-{seed}-{time.time_ns()}", seed=seed)
+    counted = [0]  # environment steps so far
+    evaluate = run.task.evaluate
+
+    def counting_evaluate(policy: Any, seeds: Any) -> Any:
+        result = evaluate(policy, seeds)
+        counted[0] += int(result.info["steps"])
+        return result
+
+    run.task.evaluate = counting_evaluate  # type: ignore[method-assign]
     means: list[float] = []
     cpu: list[float] = []
+    main_cpu: list[float] = []  # this thread's CPU: the rest is the environment's threads (EnvPool steps in its own)
+    steps: list[int] = []
+    species: list[int] = []
     reached = None
     run.reporters.start(run.view(), False)
     while len(means) < max_generations:
         record = run.step()
         means.append(record["mean_fitness"])
         cpu.append(cpu_s() - t0)
+        main_cpu.append(time.thread_time() - main0)
+        steps.append(counted[0])
+        species.append(record["num_species"])
         if record["mean_fitness"] >= target:
             reached = len(means) - 1
             break
     run.reporters.end(run.view(), {})
-    out = {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "reached_generation": reached,
+    out = {"generations": len(means), "mean_fitness": means, "cpu_s": cpu, "main_thread_cpu_s": main_cpu,
+           "steps": steps, "species": species, "reached_generation": reached,
            "cpu_s_to_target": cpu[reached] if reached is not None else None, "total_cpu_s": cpu[-1]}
     if backend_check:
         out["backend_check"] = same_returns_on_both_backends(run, EXAMPLES / config_name, task)
@@ -191,6 +231,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     start()
     logging.disable(logging.WARNING)
+    warm_imports()
     out: dict[str, Any] = {"cases": {}}
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     with tempfile.TemporaryDirectory() as tmp:

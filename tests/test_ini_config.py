@@ -209,7 +209,9 @@ def test_every_key_of_the_example_is_known_and_notes_are_given(xor_ini):
     for section in parser.sections():
         assert set(dict(parser.items(section))) <= set(KEYS[section])
     notes = convert_neat_python_config(xor_ini).notes
-    assert any(n.startswith("DefaultReproduction.min_species_size") for n in notes)
+    # (neat-python's spawn rule is the conversion's: min_species_size is mapped, not approximated)
+    assert not any(n.startswith("DefaultReproduction.min_species_size") for n in notes)
+    assert convert_neat_python_config(xor_ini).data["reproduction"]["min_species_size"] == 2
     assert any(n.startswith("<task>") for n in notes)
 
 
@@ -315,7 +317,7 @@ def test_convert_writes_an_equivalent_toml_task_file(xor_ini, tmp_path, capsys):
     out = tmp_path / "xor.toml"
     assert main(["convert", str(xor_ini), "-o", str(out)]) == 0
     text = out.read_text()
-    assert text.startswith("# Converted by `topoevo convert`") and "# " + "  - DefaultReproduction.min_species_size" in text
+    assert text.startswith("# Converted by `topoevo convert`") and "# " + "  - DefaultGenome.conn_add_prob" in text
     assert load_config(out) == load_neat_python_config(xor_ini)
     assert main(["convert", str(xor_ini), "-o", str(out)]) == 2  # no silent overwrite
     assert "--force" in capsys.readouterr().err

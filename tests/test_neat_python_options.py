@@ -482,7 +482,8 @@ def test_elitism_copies_the_best_members_unchanged():
 def test_converted_reproduction_is_neat_pythons(tmp_path):
     r = load_neat_python_config(ini(tmp_path, DefaultReproduction__elitism="2",
                                     DefaultReproduction__min_species_size="3"), task="xor").reproduction
-    assert (r.elitism, r.elitism_threshold, r.allotment, r.min_species_size, r.survival_min) == (2, 0, "shared", 1, 1)
+    assert (r.elitism, r.elitism_threshold, r.allotment, r.min_species_size, r.survival_min) == \
+        (2, 0, "neat_python", 3, 2)
 
 
 # ---- properties -----------------------------------------------------------------------------------------------------

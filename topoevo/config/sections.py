@@ -346,6 +346,13 @@ class SpeciesConfig(Section):
     target_species: int = param(0, "If > 0, adjust the threshold each generation toward this many species.", ge=0)
     threshold_step: float = param(0.3, "Threshold adjustment per generation when target_species > 0.", gt=0)
     threshold_min: float = param(0.3, "Lowest threshold the adjustment may reach.", gt=0)
+    method: str = param("paper", "How genomes are placed in species: 'paper' (the first species, parent's first, whose "
+                                 "representative is within the threshold by the distance above; the representative of "
+                                 "the next generation a random member) or 'neat_python' (neat-python's: each species "
+                                 "takes the genome closest to its representative as its new representative, every "
+                                 "other genome joins the closest new representative within the threshold; its "
+                                 "distance adds node genes and sums gene differences, see topoevo.genome.distance).",
+                        choices=("paper", "neat_python"))
 
 
 @dataclass

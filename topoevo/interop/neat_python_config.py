@@ -8,7 +8,10 @@ thing, or to the closest one (then the conversion carries a note saying what dif
 
 - neat-python's ``sigmoid`` is ``1/(1+e^-5z)`` clamped: topoevo's ``neat_python_sigmoid`` (``tanh`` likewise).
 - neat-python has a bias per node and no bias node: ``bias_node = false``, biases initialised and mutated.
-- neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``.
+- neat-python's distance divides by the larger gene count, always: ``normalize_min_genes = 0``; it adds node genes
+  (bias, response, functions) to the connection genes, sums the differences, and its speciation gives each species
+  the genome closest to its representative and every other genome the closest representative:
+  ``species.method = "neat_python"``.
 - neat-python mutates each gene on its own (``*_mutate_rate`` perturb, ``*_replace_rate`` a new value):
   ``mutation.gene_mutation = "per_gene"``; its structural draws, surer rule, init distributions, random default
   functions and enabled-flag mutation have topoevo settings of the same meaning (docs/neat-python.md).
@@ -511,8 +514,7 @@ class _Mapper:
         self.put("species.weight_coefficient", self.get(g, "compatibility_weight_coefficient"),
                  f"{g}.compatibility_weight_coefficient")
         self.put("species.normalize_min_genes", 0)
-        self.note(f"{g}.compatibility_*", "topoevo's distance compares connection genes only (c * mean weight "
-                                          "difference); neat-python's adds node genes and sums weight differences")
+        self.put("species.method", "neat_python")  # neat-python's distance (node genes too) and speciation
 
     def izhikevich(self) -> None:
         """``[IZGenome]``: recurrent networks of Izhikevich neurons (a, b, c, d per neuron), which sum their inputs
@@ -569,14 +571,11 @@ class _Mapper:
             raise self.fail(f"{s}.elitism", f"expected a value >= 0, got {elitism}")
         self.put("reproduction.elitism_threshold", 0 if elitism else self.get("NEAT", "pop_size"), f"{s}.elitism")
         self.put("reproduction.elitism", elitism, f"{s}.elitism")
-        # neat-python's spawn rule (allotment = "neat_python", min_species_size, survival_min = 2) is available but
-        # not the conversion's: with topoevo's distance (connection genes only) it reached neat-python's final mean
-        # fitness later on the LunarLander example (tuning seeds 1000-1002: 38, 11, 20 generations against 11, 13, 8
-        # with explicit fitness sharing; benchmarks/neat_python_gym.py)
-        self.note(f"{s}.min_species_size", "topoevo allots offspring by explicit fitness sharing, without a "
-                                           "per-species minimum and with at least 1 parent (neat-python's rule: "
-                                           "reproduction.allotment = 'neat_python', min_species_size, "
-                                           "survival_min = 2)")
+        # neat-python's spawn rule: adjusted-fitness shares, half-way from the current sizes, at least
+        # max(min_species_size, elitism) each; a mating pool of at least 2
+        self.put("reproduction.allotment", "neat_python")
+        self.put("reproduction.min_species_size", self.get(s, "min_species_size"), f"{s}.min_species_size")
+        self.put("reproduction.survival_min", 2)
         self.put("reproduction.mutate_only_prob", 0.0)
         self.put("reproduction.mate_only_prob", 0.0)
         self.put("reproduction.interspecies_mate_rate", 0.0)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from topoevo.config.sections import SpeciesConfig
-from topoevo.genome.distance import compatible
+from topoevo.genome.distance import NeatPythonGenes, compatible, neat_python_distance
 from topoevo.genome.genome import Genome
 from topoevo.genome.store import StoredGenome
 
@@ -58,14 +58,17 @@ class SpeciesSet:
         species then takes a random member as the next generation's representative (as in the paper)."""
         for s in self.species.values():
             s.members = []
-        if len(genomes) >= ARRAY_SPECIATION_MIN or (genomes and isinstance(genomes[0], StoredGenome)):
+        if cfg.method == "neat_python":
+            self._speciate_neat_python(genomes, generation, cfg)
+        elif len(genomes) >= ARRAY_SPECIATION_MIN or (genomes and isinstance(genomes[0], StoredGenome)):
             self._speciate_arrays(genomes, generation, cfg)
         else:
             self._speciate_loop(genomes, generation, cfg)
         for sid in [sid for sid, s in self.species.items() if not s.members]:
             del self.species[sid]
-        for s in self.species.values():
-            s.representative = s.members[rng.randrange(len(s.members))]
+        if cfg.method != "neat_python":  # (neat-python's representatives were chosen while speciating)
+            for s in self.species.values():
+                s.representative = s.members[rng.randrange(len(s.members))]
         if cfg.target_species > 0:
             n = len(self.species)
             if n > cfg.target_species:
@@ -102,6 +105,50 @@ class SpeciesSet:
             s = order[k]
             s.members.append(g)
             g.species = s.id
+
+    def _speciate_neat_python(self, genomes: Sequence[Genome], generation: int, cfg: SpeciesConfig) -> None:
+        """neat-python 2.0's ``DefaultSpeciesSet.speciate`` with its distance (``species.method = "neat_python"``).
+        Genomes are taken by increasing key (neat-python's order), species by increasing id. Each species takes the
+        genome closest to its representative (first on ties; even beyond the threshold) as its new representative
+        and first member; every other genome then joins the species whose new representative is closest, if within
+        the threshold, or founds a species it represents. No random numbers are drawn."""
+        genes: dict[int, NeatPythonGenes] = {}
+
+        def of(g: Genome) -> NeatPythonGenes:
+            x = genes.get(id(g))
+            if x is None:
+                x = genes[id(g)] = NeatPythonGenes.of(g)
+            return x
+
+        unspeciated = sorted(genomes, key=lambda g: g.key)
+        reps: list[tuple[Species, NeatPythonGenes]] = []  # (species, its new representative's genes)
+        for sid in sorted(self.species):
+            if not unspeciated:
+                break
+            s = self.species[sid]
+            old = of(s.representative) if s.representative is not None else None
+            if old is None:
+                continue
+            dists = [neat_python_distance(old, of(g), cfg) for g in unspeciated]
+            rep = unspeciated.pop(dists.index(min(dists)))
+            s.representative = rep
+            s.members.append(rep)
+            reps.append((s, of(rep)))
+        for g in unspeciated:
+            x, best, target = of(g), self.threshold, None
+            for s, r in reps:
+                d = neat_python_distance(r, x, cfg)
+                if d < best:
+                    best, target = d, s
+            if target is None:
+                target = Species(self.next_id, generation, g, last_improved=generation)
+                self.next_id += 1
+                self.species[target.id] = target
+                reps.append((target, x))
+            target.members.append(g)
+        for s, _ in reps:
+            for g in s.members:
+                g.species = s.id
 
     def _speciate_loop(self, genomes: Sequence[Genome], generation: int, cfg: SpeciesConfig) -> None:
         order = list(self.species.values())
