@@ -307,73 +307,25 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
 def invalid_genomes(a: dict[str, np.ndarray], inputs: Sequence[int], outputs: Sequence[int], bias: int | None,
                     feed_forward: bool, activations: Sequence[str], aggregations: Sequence[str]) -> np.ndarray:
     """Indices of the genomes of decoded columns ``a`` that break an invariant of :meth:`Genome.problems`, all
-    checked at once on the arrays (unknown names, missing or mistyped input/bias/output nodes, duplicate node ids,
-    innovations or links, missing endpoints, links into sensors, dangling hidden nodes, cycles in feed-forward
-    genomes)."""
+    checked in one compiled pass (topoevo/genome/columns_kernels.py: unknown names, missing or mistyped
+    input/bias/output nodes, duplicate node ids, innovations or links, missing endpoints, links into sensors, dangling
+    hidden nodes, cycles in feed-forward genomes)."""
     from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
+    from topoevo.genome.columns_kernels import invalid_mask
 
-    n = len(a["key"])
-    gn = np.repeat(np.arange(n), a["node_counts"])
-    gc = np.repeat(np.arange(n), a["conn_counts"])
-    bad = np.zeros(n, dtype=bool)
+    def ints(x: Any) -> np.ndarray:
+        return np.ascontiguousarray(x, dtype=np.int64)
 
-    def mark(genome_of_rows: np.ndarray) -> None:
-        bad[genome_of_rows] = True
+    def ids(values: Sequence[int]) -> np.ndarray:
+        return np.unique(np.asarray(values, dtype=np.int64))
 
-    for codes, valid in ((a["node_activation"], [x in ACTIVATIONS for x in activations]),
-                         (a["node_aggregation"], [x in AGGREGATIONS for x in aggregations])):
-        mark(gn[~np.asarray(valid, dtype=bool)[codes]] if len(valid) else gn[:0])
-    node_id, c_in, c_out = a["node_id"], a["conn_in"], a["conn_out"]
-    uniq = np.unique(np.concatenate((node_id, c_in, c_out, np.asarray([*inputs, *outputs], dtype=np.int64))))
-    m = len(uniq) + 1
-    nkey = gn * m + np.searchsorted(uniq, node_id)
-    order = np.argsort(nkey, kind="stable")
-    skey = nkey[order]
-    mark(gn[order[1:][skey[1:] == skey[:-1]]])  # duplicate node ids
-    # kinds: inputs, then outputs, then the bias node (the precedence of Genome.problems)
-    expected = np.full(len(node_id), _KIND_CODE[NodeKind.HIDDEN], dtype=np.int64)
-    expected[np.isin(node_id, np.asarray(inputs, dtype=np.int64))] = _KIND_CODE[NodeKind.INPUT]
-    expected[np.isin(node_id, np.asarray(outputs, dtype=np.int64))] = _KIND_CODE[NodeKind.OUTPUT]
-    if bias is not None:
-        expected[node_id == bias] = _KIND_CODE[NodeKind.BIAS]
-    mark(gn[expected != a["node_kind"]])
-    required = np.asarray(sorted({*inputs, *outputs, *(() if bias is None else (bias,))}), dtype=np.int64)
-    present = np.bincount(gn[np.isin(node_id, required)], minlength=n)
-    bad |= present < len(required)  # (with duplicate ids already marked)
-    # connections: innovations, endpoints, sensors, duplicate links
-    inn = a["innovation"]
-    o = np.lexsort((inn, gc))
-    mark(gc[o[1:][(inn[o[1:]] == inn[o[:-1]]) & (gc[o[1:]] == gc[o[:-1]])]])
-    kin, kout = gc * m + np.searchsorted(uniq, c_in), gc * m + np.searchsorted(uniq, c_out)
-
-    def exists(keys: np.ndarray) -> np.ndarray:
-        pos = np.minimum(np.searchsorted(skey, keys), max(len(skey) - 1, 0))
-        return skey[pos] == keys if len(skey) else np.zeros(len(keys), dtype=bool)
-
-    ok_in, ok_out = exists(kin), exists(kout)
-    mark(gc[~(ok_in & ok_out)])
-    sensors = np.asarray([*inputs, *(() if bias is None else (bias,))], dtype=np.int64)
-    mark(gc[np.isin(c_out, sensors)])
-    o = np.lexsort((kout, kin))
-    mark(gc[o[1:][(kin[o[1:]] == kin[o[:-1]]) & (kout[o[1:]] == kout[o[:-1]])]])
-    # dangling hidden nodes: no incoming or no outgoing link from or to another node
-    link = c_in != c_out
-    hidden = a["node_kind"] == _KIND_CODE[NodeKind.HIDDEN]
-    mark(gn[hidden & ~(np.isin(nkey, kout[link]) & np.isin(nkey, kin[link]))])
-    if feed_forward and len(inn):
-        # synchronous longest-path relaxation: in a genome without a cycle it settles within (its nodes - 1)
-        # rounds, while any cycle (self-loops included) keeps raising levels in every round
-        keep = ok_in & ok_out
-        src = order[np.searchsorted(skey, kin[keep])]
-        dst = order[np.searchsorted(skey, kout[keep])]
-        level = np.zeros(len(node_id), dtype=np.int64)
-        changed = np.zeros(len(node_id), dtype=bool)
-        for _ in range(int(a["node_counts"].max(initial=0))):
-            new = level.copy()
-            np.maximum.at(new, dst, level[src] + 1)
-            changed = new != level
-            if not changed.any():
-                break
-            level = new
-        mark(gn[changed])
+    bias_ids = () if bias is None else (bias,)
+    bad = invalid_mask(ints(a["node_counts"]), ints(a["conn_counts"]), ints(a["node_id"]), ints(a["node_kind"]),
+                       ints(a["node_activation"]), ints(a["node_aggregation"]),
+                       np.asarray([x in ACTIVATIONS for x in activations] + [False], dtype=np.bool_),
+                       np.asarray([x in AGGREGATIONS for x in aggregations] + [False], dtype=np.bool_),
+                       ids(inputs), ids(outputs), -1 if bias is None else int(bias), bias is not None,
+                       ids([*inputs, *outputs, *bias_ids]), ids([*inputs, *bias_ids]), ints(a["innovation"]),
+                       ints(a["conn_in"]), ints(a["conn_out"]), bool(feed_forward), _KIND_CODE[NodeKind.INPUT],
+                       _KIND_CODE[NodeKind.OUTPUT], _KIND_CODE[NodeKind.BIAS], _KIND_CODE[NodeKind.HIDDEN])
     return np.flatnonzero(bad)
