@@ -20,7 +20,10 @@ from topoevo.genome.store import (ACTIVATION_NAMES, AGGREGATION_NAMES, CONN_COLU
                                   PopulationStore, StoredGenome)
 
 FORMAT = "topoevo.genome_columns"
-VERSION = 1
+#: version 2 stores each integer column in the narrowest little-endian width that holds its values (named in the
+#: object's ``dtypes``); version 1 (every integer column 64-bit, no ``dtypes``) is still read
+VERSION = 2
+READS = (1, 2)
 KINDS = tuple(NodeKind)  # column code -> kind
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 #: column name -> little-endian dtype
@@ -31,6 +34,21 @@ DTYPES = {"key": "<i8", "fitness": "<f8", "species": "<i8", "parent_counts": "<i
 #: optional node columns: the dynamical attributes (topoevo/dynamics/attributes.py), written when some node of the
 #: population differs from their defaults, read as the defaults when absent
 DYNAMICS_DTYPES = {f"node_{name}": "<f8" for name in ALL_ATTRIBUTES}
+#: the widths a 64-bit integer column may be stored in (version 2), narrowest first
+INT_WIDTHS = ("|i1", "<i2", "<i4", "<i8")
+_INT_RANGES = tuple((w, int(np.iinfo(w).min), int(np.iinfo(w).max)) for w in INT_WIDTHS)
+
+
+def narrowest(a: np.ndarray) -> str:
+    """The narrowest of :data:`INT_WIDTHS` that holds every value of the integer array ``a``.
+
+    >>> narrowest(np.array([0, 127])), narrowest(np.array([-129])), narrowest(np.array([], dtype=np.int64))
+    ('|i1', '<i2', '|i1')
+    """
+    if not len(a):
+        return INT_WIDTHS[0]
+    lo, hi = int(a.min()), int(a.max())
+    return next(w for w, wmin, wmax in _INT_RANGES if wmin <= lo and hi <= wmax)
 
 
 #: store columns whose checkpoint field is not ``<table>_<column>``
@@ -107,10 +125,12 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
 
 def _columns(genomes: Sequence[Genome], shape: tuple, act_names: list[str], agg_names: list[str],
              arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    dtypes = {name: narrowest(arrays[name]) if dtype == "<i8" else dtype for name, dtype in DTYPES.items()}
     return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
             "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
             "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
-            **{name: _encode(a, DTYPES[name]) for name, a in arrays.items() if name in DTYPES},
+            "dtypes": {name: dtype for name, dtype in dtypes.items() if dtype != DTYPES[name]},
+            **{name: _encode(arrays[name], dtype) for name, dtype in dtypes.items()},
             **{name: _encode(arrays[name], dtype) for name, dtype in DYNAMICS_DTYPES.items()
                if (arrays[name] != ALL_ATTRIBUTES[name[5:]].init).any()}}
 
@@ -152,13 +172,24 @@ def is_columns(d: Any) -> bool:
     return isinstance(d, dict) and d.get("format") == FORMAT
 
 
-def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[str, tuple[int, ...]], int | None,
+def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[str, tuple[int, ...]], int | None,
                                                                   dict[str, list[str]], dict[str, np.ndarray]]:
-    """The checked arrays of a columns object: (genomes, input and output ids, bias id, function names, arrays)."""
+    """The checked arrays of a columns object: (genomes, input and output ids, bias id, function names, arrays; the
+    integer columns as 64-bit integers whatever width they were stored in)."""
     if not is_columns(d):
         raise fail("format", f"expected {FORMAT!r}")
-    if d.get("version") != VERSION:
-        raise fail("version", f"unsupported version {d.get('version')!r} (this topoevo reads {VERSION})")
+    version = d.get("version")
+    if version not in READS or isinstance(version, bool):
+        raise fail("version", f"unsupported version {version!r} (this topoevo reads {' and '.join(map(str, READS))})")
+    dtypes = dict(DTYPES)
+    if version >= 2:
+        stored = d.get("dtypes")
+        if not isinstance(stored, dict):
+            raise fail("dtypes", "missing or not an object")
+        for name, dtype in stored.items():
+            if DTYPES.get(name) != "<i8" or dtype not in INT_WIDTHS:
+                raise fail(f"dtypes.{name}"[:80], f"expected an integer column and one of {', '.join(INT_WIDTHS)}")
+            dtypes[name] = dtype
     n = d.get("genomes")
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise fail("genomes", f"expected a genome count, got {n!r}"[:200])
@@ -180,7 +211,7 @@ def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[st
             raise fail(name, "expected a list of names")
         names[name] = v
     a: dict[str, np.ndarray] = {}
-    for name, dtype in DTYPES.items():
+    for name, dtype in dtypes.items():
         text = d.get(name)
         if not isinstance(text, str):
             raise fail(name, "missing or not a base64 string")
@@ -190,7 +221,8 @@ def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[st
             raise fail(name, "not valid base64") from None
         if len(raw) % np.dtype(dtype).itemsize:
             raise fail(name, f"{len(raw)} bytes is not a whole number of {dtype} values")
-        a[name] = np.frombuffer(raw, dtype=dtype)
+        a[name] = np.frombuffer(raw, dtype=dtype) if dtype == DTYPES[name] else \
+            np.frombuffer(raw, dtype=dtype).astype(np.int64)
     total_nodes = len(a["node_id"])  # (the decoded rows: node_counts is checked against them below)
     for name, dtype in DYNAMICS_DTYPES.items():
         if name not in d:
@@ -233,7 +265,7 @@ def _decode(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[st
 def genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -> list[Genome]:
     """Read :func:`genomes_to_columns` output back into genomes. Anything malformed raises ``fail(field, message)``
     (the caller's error type, e.g. a checkpoint reader's, naming the field below ``d``)."""
-    n, ids, bias, names, a = _decode(d, fail)
+    n, ids, bias, names, a = decode_columns(d, fail)
     feed_forward = d["network"] == "feedforward"
     kinds = map(KINDS.__getitem__, a["node_kind"].tolist())
     acts = map(names["activations"].__getitem__, a["node_activation"].tolist())
@@ -270,7 +302,7 @@ def stored_genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -
     """:func:`genomes_from_columns` into a population store: the genomes as untouched
     :class:`~topoevo.genome.store.StoredGenome` views (no gene object built), every array and invariant checked
     the same way (a genome that breaks one is named by the same error)."""
-    n, ids, bias, names, a = _decode(d, fail)
+    n, ids, bias, names, a = decode_columns(d, fail)
     feed_forward = d["network"] == "feedforward"
     if n == 0:
         return []
