@@ -126,13 +126,25 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
 def _columns(genomes: Sequence[Genome], shape: tuple, act_names: list[str], agg_names: list[str],
              arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     dtypes = {name: narrowest(arrays[name]) if dtype == "<i8" else dtype for name, dtype in DTYPES.items()}
+    dtypes.update((name, dtype) for name, dtype in DYNAMICS_DTYPES.items()
+                  if (arrays[name] != ALL_ATTRIBUTES[name[5:]].init).any())  # (else left out: the defaults)
+    constant = {name: float(value) if dtype == "<f8" else int(value) for name, dtype in dtypes.items()
+                if name != "fitness" for value in [_one_value(arrays[name])] if value is not None}
     return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
             "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
             "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
-            "dtypes": {name: dtype for name, dtype in dtypes.items() if dtype != DTYPES[name]},
-            **{name: _encode(arrays[name], dtype) for name, dtype in dtypes.items()},
-            **{name: _encode(arrays[name], dtype) for name, dtype in DYNAMICS_DTYPES.items()
-               if (arrays[name] != ALL_ATTRIBUTES[name[5:]].init).any()}}
+            "dtypes": {name: dtype for name, dtype in dtypes.items() if dtype != DTYPES.get(name, dtype)},
+            "constant": constant,
+            **{name: _encode(arrays[name], dtype) for name, dtype in dtypes.items() if name not in constant}}
+
+
+def _one_value(a: np.ndarray) -> int | float | None:
+    """The value every element of ``a`` holds, bit for bit (-0.0 is not 0.0), or None (also for fewer than two
+    elements)."""
+    if len(a) < 2:
+        return None
+    bits = a.view(np.int64) if a.dtype == np.float64 else a
+    return a[0].item() if (bits == bits[0]).all() else None
 
 
 def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
@@ -170,6 +182,31 @@ def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
 def is_columns(d: Any) -> bool:
     """Is ``d`` a columns object (rather than, e.g., the list of genome objects older checkpoints hold)?"""
     return isinstance(d, dict) and d.get("format") == FORMAT
+
+
+def _constants(d: dict[str, Any], version: int, dtypes: dict[str, str],
+               fail: Callable[[str, str], Exception]) -> dict[str, int | float]:
+    """The ``constant`` object of a version-2 columns object: the columns every row of which holds one value
+    (stored as that value instead of an array), each value checked against its column's type and width."""
+    if version < 2:
+        return {}
+    constant = d.get("constant")
+    if not isinstance(constant, dict):
+        raise fail("constant", "missing or not an object")
+    for name, value in constant.items():
+        dtype = dtypes.get(name) or DYNAMICS_DTYPES.get(name)
+        where = f"constant.{name}"[:80]
+        if name == "fitness" or dtype is None:
+            raise fail(where, "expected a gene or count column")
+        if name in d:
+            raise fail(where, "a column stored both as an array and as one value")
+        kind = np.dtype(dtype).kind
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (kind == "f" and not math.isfinite(value)) or \
+                (kind != "f" and not (isinstance(value, int) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max)):
+            raise fail(where, f"expected a {'finite number' if kind == 'f' else f'{dtype} integer'}, got "
+                              f"{value!r}"[:200])
+    return constant
 
 
 def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, dict[str, tuple[int, ...]], int | None,
@@ -210,8 +247,11 @@ def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, 
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             raise fail(name, "expected a list of names")
         names[name] = v
+    constant = _constants(d, version, dtypes, fail)
     a: dict[str, np.ndarray] = {}
     for name, dtype in dtypes.items():
+        if name in constant:
+            continue
         text = d.get(name)
         if not isinstance(text, str):
             raise fail(name, "missing or not a base64 string")
@@ -223,10 +263,8 @@ def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, 
             raise fail(name, f"{len(raw)} bytes is not a whole number of {dtype} values")
         a[name] = np.frombuffer(raw, dtype=dtype) if dtype == DTYPES[name] else \
             np.frombuffer(raw, dtype=dtype).astype(np.int64)
-    total_nodes = len(a["node_id"])  # (the decoded rows: node_counts is checked against them below)
     for name, dtype in DYNAMICS_DTYPES.items():
-        if name not in d:
-            a[name] = np.full(total_nodes, ALL_ATTRIBUTES[name[5:]].init)
+        if name not in d or name in constant:
             continue
         text = d[name]
         try:
@@ -238,6 +276,8 @@ def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, 
         a[name] = np.frombuffer(raw, dtype=dtype)
     for name, length in (("key", n), ("fitness", n), ("species", n), ("parent_counts", n), ("node_counts", n),
                          ("conn_counts", n)):
+        if name in constant:
+            a[name] = np.full(length, constant[name], dtype=DTYPES[name])
         if len(a[name]) != length:
             raise fail(name, f"expected {length} values, got {len(a[name])}")
     for counts, cols in (("parent_counts", ("parents",)),
@@ -247,7 +287,11 @@ def decode_columns(d: Any, fail: Callable[[str, str], Exception]) -> tuple[int, 
         if (a[counts] < 0).any():
             raise fail(counts, "negative count")
         total = int(a[counts].sum())
-        for name in cols:
+        for name in cols:  # (columns stored as one value; dynamical attributes left out: at their defaults)
+            if name in constant:
+                a[name] = np.full(total, constant[name], dtype=DTYPES.get(name) or DYNAMICS_DTYPES[name])
+            elif name not in a:
+                a[name] = np.full(total, ALL_ATTRIBUTES[name[5:]].init)
             if len(a[name]) != total:
                 raise fail(name, f"expected {total} values (the sum of {counts}), got {len(a[name])}")
     for name in ("fitness", "node_bias", "node_response", "conn_weight", *DYNAMICS_DTYPES):

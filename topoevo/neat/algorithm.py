@@ -345,7 +345,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
             "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
-            "history": self.history,
+            "history": _history_columns(self.history),
             "checked_species": sorted(self.checked_species),
         }
 
@@ -371,8 +371,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
         if algo.best_genome is None and algo.generation > 0:
             raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
-        history = r.list(state, "history", w)
-        algo.history = [_read_history_row(r, history, i) for i in range(len(history))]
+        algo.history = _read_history(r, state)
         checked = r.list(state, "checked_species", w) if "checked_species" in state else []
         algo.checked_species = {r.int(checked, i, "algorithm.checked_species") for i in range(len(checked))}
         _check_counters(r, algo)
@@ -511,6 +510,51 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
                              {(a, b): i for a, b, i in rows("links", 3)},
                              {i: (n, x, y) for i, n, x, y in rows("splits", 4)},
                              {(i, t): (n, x, y) for i, t, n, x, y in rows("resplits", 5)})
+
+
+HISTORY_COLUMNS = ("generation", "count", "species", "size")
+
+
+def _history_columns(history: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """``algorithm.history`` as columns: each generation, its number of species, and all generations' species ids
+    and sizes one after the other (four flat lists of integers: much cheaper to write and read than a list of
+    objects; checkpoints before it hold the list of ``{"generation": g, "species": {id: size}}`` objects)."""
+    return {"generation": [h["generation"] for h in history], "count": [len(h["species"]) for h in history],
+            "species": [int(sid) for h in history for sid in h["species"]],
+            "size": [size for h in history for size in h["species"].values()]}
+
+
+def _read_history(r: StateReader, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """``algorithm.history`` (columns, or the list of rows of older checkpoints), every number checked."""
+    w = "algorithm.history"
+    if isinstance(state.get("history"), list):
+        history = state["history"]
+        rows = [_read_history_row(r, history, i) for i in range(len(history))]
+        return [{"generation": h["generation"], "species": {int(k): v for k, v in h["species"].items()}}
+                for h in rows]
+    table = r.dict(state, "history", "algorithm")
+    cols = {}
+    for name, minimum in zip(HISTORY_COLUMNS, (0, 0, 0, 1)):
+        values = r.list(table, name, w)
+        if not all(type(v) is int for v in values) or min(values, default=minimum) < minimum:
+            bad = next(v for v in values if type(v) is not int or v < minimum)
+            raise r.fail(f"{w}.{name}", f"expected integers >= {minimum}, got {bad!r}"[:200])
+        cols[name] = values
+    if len(cols["count"]) != len(cols["generation"]):
+        raise r.fail(f"{w}.count", f"expected {len(cols['generation'])} values (one per generation), got "
+                                   f"{len(cols['count'])}")
+    total = sum(cols["count"])
+    for name in ("species", "size"):
+        if len(cols[name]) != total:
+            raise r.fail(f"{w}.{name}", f"expected {total} values (the sum of count), got {len(cols[name])}")
+    ids, sizes, out, start = cols["species"], cols["size"], [], 0
+    for g, k in zip(cols["generation"], cols["count"]):
+        row = dict(zip(ids[start:start + k], sizes[start:start + k]))
+        if len(row) != k:
+            raise r.fail(f"{w}.species", f"generation {g} lists a species twice")
+        out.append({"generation": g, "species": row})
+        start += k
+    return out
 
 
 def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, Any]:
