@@ -64,6 +64,33 @@ def column_field(table: str, column: Column) -> str:
     return _FIELD_NAMES.get((table, column.name), f"{table}_{column.name}")
 
 
+def encode_ints(values: Any) -> dict[str, str]:
+    """Integers as ``{"dtype": narrowest width, "data": base64 of their little-endian bytes}`` (checkpoint tables
+    of plain integers: far cheaper to write and read as JSON than a list of numbers).
+
+    >>> encode_ints([1, 2, 300])
+    {'dtype': '<i2', 'data': 'AQACACwB'}
+    >>> decode_ints(encode_ints([1, 2, 300]), ValueError).tolist()
+    [1, 2, 300]
+    """
+    a = np.asarray(values, dtype=np.int64)
+    dtype = narrowest(a)
+    return {"dtype": dtype, "data": _encode(a, dtype)}
+
+
+def decode_ints(d: Any, fail: Callable[[str, str], Exception]) -> np.ndarray:
+    """:func:`encode_ints` output back as 64-bit integers; anything malformed raises ``fail(field, message)``."""
+    if not isinstance(d, dict) or d.get("dtype") not in INT_WIDTHS or not isinstance(d.get("data"), str):
+        raise fail("", f"expected {{\"dtype\": one of {', '.join(INT_WIDTHS)}, \"data\": base64}}")
+    try:
+        raw = base64.b64decode(d["data"].encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise fail(".data", "not valid base64") from None
+    if len(raw) % np.dtype(d["dtype"]).itemsize:
+        raise fail(".data", f"{len(raw)} bytes is not a whole number of {d['dtype']} values")
+    return np.frombuffer(raw, dtype=d["dtype"]).astype(np.int64)
+
+
 def _encode(a: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.gcpause import gc_paused
-from topoevo.genome.columns import genomes_to_columns, is_columns, stored_genomes_from_columns
+from topoevo.genome.columns import (decode_ints, encode_ints, genomes_to_columns, is_columns,
+                                    stored_genomes_from_columns)
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
@@ -515,13 +516,15 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
 HISTORY_COLUMNS = ("generation", "count", "species", "size")
 
 
-def _history_columns(history: list[dict[str, Any]]) -> dict[str, list[int]]:
+def _history_columns(history: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """``algorithm.history`` as columns: each generation, its number of species, and all generations' species ids
-    and sizes one after the other (four flat lists of integers: much cheaper to write and read than a list of
-    objects; checkpoints before it hold the list of ``{"generation": g, "species": {id: size}}`` objects)."""
-    return {"generation": [h["generation"] for h in history], "count": [len(h["species"]) for h in history],
-            "species": [int(sid) for h in history for sid in h["species"]],
-            "size": [size for h in history for size in h["species"].values()]}
+    and sizes one after the other (four integer arrays, :func:`~topoevo.genome.columns.encode_ints`: much cheaper
+    to write and read than a list of objects; older checkpoints hold the list of
+    ``{"generation": g, "species": {id: size}}`` objects, still read)."""
+    return {"generation": encode_ints([h["generation"] for h in history]),
+            "count": encode_ints([len(h["species"]) for h in history]),
+            "species": encode_ints([int(sid) for h in history for sid in h["species"]]),
+            "size": encode_ints([size for h in history for size in h["species"].values()])}
 
 
 def _read_history(r: StateReader, state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -535,11 +538,10 @@ def _read_history(r: StateReader, state: dict[str, Any]) -> list[dict[str, Any]]
     table = r.dict(state, "history", "algorithm")
     cols = {}
     for name, minimum in zip(HISTORY_COLUMNS, (0, 0, 0, 1)):
-        values = r.list(table, name, w)
-        if not all(type(v) is int for v in values) or min(values, default=minimum) < minimum:
-            bad = next(v for v in values if type(v) is not int or v < minimum)
-            raise r.fail(f"{w}.{name}", f"expected integers >= {minimum}, got {bad!r}"[:200])
-        cols[name] = values
+        values = decode_ints(r.value(table, name, w), lambda f, message: r.fail(f"{w}.{name}{f}", message))
+        if values.min(initial=minimum) < minimum:
+            raise r.fail(f"{w}.{name}", f"expected integers >= {minimum}, got {values.min()}")
+        cols[name] = values.tolist()
     if len(cols["count"]) != len(cols["generation"]):
         raise r.fail(f"{w}.count", f"expected {len(cols['generation'])} values (one per generation), got "
                                    f"{len(cols['count'])}")
