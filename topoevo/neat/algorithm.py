@@ -3,6 +3,7 @@ reproduction happen inside. Its whole state round-trips through plain JSON data 
 from __future__ import annotations
 
 import math
+from itertools import chain
 from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -501,6 +502,10 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
     def rows(key: str, width: int) -> list[list[int]]:
         out = []
         table = r.list(d, key, w) if key != "resplits" or key in d else []
+        if all(type(row) is list and len(row) == width for row in table):  # (the common case, checked at once)
+            flat = list(chain.from_iterable(table))
+            if all(type(v) is int for v in flat) and min(flat, default=0) >= 0:
+                return table
         for i, row in enumerate(table):
             if not isinstance(row, list) or len(row) != width:
                 raise r.fail(f"{w}.{key}[{i}]", f"expected a list of {width} integers, got {row!r}"[:200])
