@@ -45,9 +45,10 @@ def narrowest(a: np.ndarray) -> str:
     >>> narrowest(np.array([0, 127])), narrowest(np.array([-129])), narrowest(np.array([], dtype=np.int64))
     ('|i1', '<i2', '|i1')
     """
-    if not len(a):
-        return INT_WIDTHS[0]
-    lo, hi = int(a.min()), int(a.max())
+    return _width(int(a.min()), int(a.max())) if len(a) else INT_WIDTHS[0]
+
+
+def _width(lo: int, hi: int) -> str:
     return next(w for w, wmin, wmax in _INT_RANGES if wmin <= lo and hi <= wmax)
 
 
@@ -152,26 +153,28 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
 
 def _columns(genomes: Sequence[Genome], shape: tuple, act_names: list[str], agg_names: list[str],
              arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    dtypes = {name: narrowest(arrays[name]) if dtype == "<i8" else dtype for name, dtype in DTYPES.items()}
-    dtypes.update((name, dtype) for name, dtype in DYNAMICS_DTYPES.items()
-                  if (arrays[name] != ALL_ATTRIBUTES[name[5:]].init).any())  # (else left out: the defaults)
-    constant = {name: float(value) if dtype == "<f8" else int(value) for name, dtype in dtypes.items()
-                if name != "fitness" for value in [_one_value(arrays[name])] if value is not None}
+    dtypes, constant = {}, {}
+    for name, canonical in (*DTYPES.items(), *DYNAMICS_DTYPES.items()):
+        a = arrays[name]
+        if canonical == "<f8":
+            if name in DYNAMICS_DTYPES and not (a != ALL_ATTRIBUTES[name[5:]].init).any():
+                continue  # (left out: the defaults)
+            dtypes[name] = canonical
+            if name != "fitness" and len(a) > 1:
+                bits = a.view(np.int64)  # (bit for bit: -0.0 is not 0.0)
+                if (bits == bits[0]).all():
+                    constant[name] = float(a[0])
+            continue
+        lo, hi = (int(a.min()), int(a.max())) if len(a) else (0, 0)
+        dtypes[name] = canonical if canonical != "<i8" else _width(lo, hi)
+        if len(a) > 1 and lo == hi:
+            constant[name] = lo
     return {"format": FORMAT, "version": VERSION, "genomes": len(genomes),
             "network": "feedforward" if shape[3] else "recurrent", "inputs": list(shape[0]),
             "outputs": list(shape[1]), "bias": shape[2], "activations": act_names, "aggregations": agg_names,
             "dtypes": {name: dtype for name, dtype in dtypes.items() if dtype != DTYPES.get(name, dtype)},
             "constant": constant,
             **{name: _encode(arrays[name], dtype) for name, dtype in dtypes.items() if name not in constant}}
-
-
-def _one_value(a: np.ndarray) -> int | float | None:
-    """The value every element of ``a`` holds, bit for bit (-0.0 is not 0.0), or None (also for fewer than two
-    elements)."""
-    if len(a) < 2:
-        return None
-    bits = a.view(np.int64) if a.dtype == np.float64 else a
-    return a[0].item() if (bits == bits[0]).all() else None
 
 
 def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:

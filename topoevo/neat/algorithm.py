@@ -119,6 +119,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         self.species_set = SpeciesSet(config.species.compatibility_threshold)
         self.best_genome: Genome | None = None
         self.history: list[dict[str, Any]] = []  # per generation: species sizes (for reports)
+        self._history_rows: tuple[list[dict[str, Any]], int, dict[str, list[int]]] | None = None  # (see below)
         self.population: list[Genome] = []
         self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
         self._kernel_check: dict[type, bool] = {}  # random source type -> reproduction takes the reference path
@@ -347,9 +348,21 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
             "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
-            "history": _history_columns(self.history),
+            "history": self._history_table(),
             "checked_species": sorted(self.checked_species),
         }
+
+    def _history_table(self) -> dict[str, dict[str, str]]:
+        """:func:`_history_lists` of ``self.history`` (encoded), extended by the rows added since the last checkpoint (rows
+        are only ever appended)."""
+        cached = self._history_rows
+        if cached is None or cached[0] is not self.history or cached[1] > len(self.history):
+            cached = (self.history, 0, {name: [] for name in HISTORY_COLUMNS})
+        history, done, cols = cached
+        for name, values in _history_lists(history[done:]).items():
+            cols[name].extend(values)
+        self._history_rows = (history, len(history), cols)
+        return {name: encode_ints(values) for name, values in cols.items()}
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEAT":
@@ -521,15 +534,14 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
 HISTORY_COLUMNS = ("generation", "count", "species", "size")
 
 
-def _history_columns(history: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+def _history_lists(history: list[dict[str, Any]]) -> dict[str, list[int]]:
     """``algorithm.history`` as columns: each generation, its number of species, and all generations' species ids
-    and sizes one after the other (four integer arrays, :func:`~topoevo.genome.columns.encode_ints`: much cheaper
-    to write and read than a list of objects; older checkpoints hold the list of
+    and sizes one after the other (in checkpoints: four integer arrays, :func:`~topoevo.genome.columns.encode_ints`,
+    much cheaper to write and read than a list of objects; older checkpoints hold the list of
     ``{"generation": g, "species": {id: size}}`` objects, still read)."""
-    return {"generation": encode_ints([h["generation"] for h in history]),
-            "count": encode_ints([len(h["species"]) for h in history]),
-            "species": encode_ints([int(sid) for h in history for sid in h["species"]]),
-            "size": encode_ints([size for h in history for size in h["species"].values()])}
+    return {"generation": [h["generation"] for h in history], "count": [len(h["species"]) for h in history],
+            "species": [int(sid) for h in history for sid in h["species"]],
+            "size": [size for h in history for size in h["species"].values()]}
 
 
 def _read_history(r: StateReader, state: dict[str, Any]) -> list[dict[str, Any]]:
