@@ -8,28 +8,27 @@ from numba import njit
 
 
 @njit(cache=True)
-def _position(sorted_ids, x):
-    """The index of ``x`` in ``sorted_ids``, -1 when absent (binary search)."""
-    lo, hi = 0, len(sorted_ids)
+def _position(sorted_ids, n, x):
+    """The index of ``x`` in ``sorted_ids[:n]``, -1 when absent (binary search)."""
+    lo, hi = 0, n
     while lo < hi:
         mid = (lo + hi) >> 1
         if sorted_ids[mid] < x:
             lo = mid + 1
         else:
             hi = mid
-    return lo if lo < len(sorted_ids) and sorted_ids[lo] == x else -1
+    return lo if lo < n and sorted_ids[lo] == x else -1
 
 
 @njit(cache=True)
 def _contains(sorted_values, x):
-    return _position(sorted_values, x) >= 0
+    return _position(sorted_values, len(sorted_values), x) >= 0
 
 
 @njit(cache=True)
-def _has_cycle(nn, pin, pout, indeg, start, fill, succ, ready):
-    """Kahn's algorithm on node positions 0..nn-1 and links pin[j] -> pout[j] (self-loops are cycles); the other
-    arguments are scratch arrays (at least nn + 1 and len(pin) long)."""
-    nc = len(pin)
+def _has_cycle(nn, nc, pin, pout, indeg, start, fill, succ, ready):
+    """Kahn's algorithm on node positions 0..nn-1 and links pin[j] -> pout[j], j < nc (self-loops are cycles); the
+    other arguments are scratch arrays (at least nn + 1 and nc long)."""
     indeg[:nn] = 0
     start[:nn + 1] = 0
     for j in range(nc):
@@ -61,18 +60,20 @@ def _has_cycle(nn, pin, pout, indeg, start, fill, succ, ready):
 
 
 @njit(cache=True)
-def _has_duplicate(values, scratch):
-    """Does ``values`` hold a value twice (``scratch``: at least as long; untouched when values increase)?"""
-    n = len(values)
+def _has_duplicate(values, lo, hi, scratch):
+    """Does ``values[lo:hi]`` hold a value twice (``scratch``: at least hi - lo long; untouched when the values
+    increase)?"""
     increasing = True
-    for i in range(1, n):
+    for i in range(lo + 1, hi):
         if values[i] <= values[i - 1]:
             increasing = False
             break
     if increasing:
         return False
+    n = hi - lo
+    for i in range(n):
+        scratch[i] = values[lo + i]
     s = scratch[:n]
-    s[:] = values
     s.sort()
     for i in range(1, n):
         if s[i] == s[i - 1]:
@@ -81,14 +82,15 @@ def _has_duplicate(values, scratch):
 
 
 @njit(cache=True)
-def _genome_is_invalid(ids, kinds, act, agg, act_ok, agg_ok, inputs, outputs, bias, has_bias, required, sensors,
-                       innovation, c_in, c_out, feed_forward, k_input, k_output, k_bias, k_hidden, node_scratch,
-                       conn_scratch):
-    nn, nc = len(ids), len(innovation)
-    if _has_duplicate(ids, node_scratch[0]):
+def _genome_is_invalid(ns, ne, cs, ce, ids, kinds, act, agg, act_ok, agg_ok, inputs, outputs, bias, has_bias,
+                       required, sensors, innovation, c_in, c_out, feed_forward, k_input, k_output, k_bias,
+                       k_hidden, node_scratch, conn_scratch, seen):
+    """Does the genome of node rows ns:ne and connection rows cs:ce break an invariant?"""
+    nn, nc = ne - ns, ce - cs
+    if _has_duplicate(ids, ns, ne, node_scratch[0]):
         return True  # duplicate node id
     present = 0
-    for r in range(nn):
+    for r in range(ns, ne):
         if not act_ok[act[r]] or not agg_ok[agg[r]]:
             return True  # unknown function name
         x = ids[r]
@@ -105,27 +107,29 @@ def _genome_is_invalid(ids, kinds, act, agg, act_ok, agg_ok, inputs, outputs, bi
             present += 1
     if present < len(required):
         return True  # a missing input, bias or output node
-    if _has_duplicate(innovation, conn_scratch[0]):
+    if _has_duplicate(innovation, cs, ce, conn_scratch[0]):
         return True  # duplicate innovation
-    # node positions: the rows themselves when the ids increase, else their ranks
-    sorted_ids = ids
-    order = node_scratch[1][:nn]
+    # node positions: ranks of the ids (the rows themselves when the ids increase)
+    order = node_scratch[1]
+    sorted_ids = node_scratch[2]
+    increasing = True
     for r in range(nn):
         order[r] = r
-    for r in range(1, nn):
-        if ids[r] < ids[r - 1]:
-            order[:] = np.argsort(ids)
-            sorted_ids = node_scratch[2][:nn]
-            for q in range(nn):
-                sorted_ids[q] = ids[order[q]]
-            break
-    pin, pout = conn_scratch[1][:nc], conn_scratch[2][:nc]
-    has_in, has_out = node_scratch[3][:nn], node_scratch[4][:nn]
-    has_in[:] = 0
-    has_out[:] = 0
+        sorted_ids[r] = ids[ns + r]
+        if r and sorted_ids[r] < sorted_ids[r - 1]:
+            increasing = False
+    if not increasing:
+        order[:nn] = np.argsort(ids[ns:ne])
+        for q in range(nn):
+            sorted_ids[q] = ids[ns + order[q]]
+    pin, pout = conn_scratch[1], conn_scratch[2]
+    has_in, has_out = node_scratch[3], node_scratch[4]
+    for p in range(nn):
+        has_in[p] = 0
+        has_out[p] = 0
     for j in range(nc):
-        a, b = c_in[j], c_out[j]
-        pa, pb = _position(sorted_ids, a), _position(sorted_ids, b)
+        a, b = c_in[cs + j], c_out[cs + j]
+        pa, pb = _position(sorted_ids, nn, a), _position(sorted_ids, nn, b)
         if pa < 0 or pb < 0:
             return True  # missing endpoint
         if _contains(sensors, b):
@@ -134,15 +138,26 @@ def _genome_is_invalid(ids, kinds, act, agg, act_ok, agg_ok, inputs, outputs, bi
         if a != b:
             has_out[pa] = 1
             has_in[pb] = 1
-    links = conn_scratch[3][:nc]
-    for j in range(nc):
-        links[j] = pin[j] * nn + pout[j]
-    if _has_duplicate(links, conn_scratch[0]):
-        return True  # duplicate link
+    if nn * nn <= len(seen):  # duplicate links: marks in an nn x nn table (cleared after), else a sort
+        duplicate = False
+        for j in range(nc):
+            k = pin[j] * nn + pout[j]
+            duplicate |= seen[k]
+            seen[k] = True
+        for j in range(nc):
+            seen[pin[j] * nn + pout[j]] = False
+        if duplicate:
+            return True
+    else:
+        links = conn_scratch[3]
+        for j in range(nc):
+            links[j] = pin[j] * nn + pout[j]
+        if _has_duplicate(links, 0, nc, conn_scratch[0]):
+            return True  # duplicate link
     for p in range(nn):
-        if kinds[order[p]] == k_hidden and not (has_in[p] and has_out[p]):
+        if kinds[ns + order[p]] == k_hidden and not (has_in[p] and has_out[p]):
             return True  # dangling hidden node
-    return feed_forward and _has_cycle(nn, pin, pout, node_scratch[0], node_scratch[5], node_scratch[6],
+    return feed_forward and _has_cycle(nn, nc, pin, pout, node_scratch[0], node_scratch[5], node_scratch[6],
                                        conn_scratch[0], node_scratch[7])
 
 
@@ -160,13 +175,14 @@ def invalid_mask(node_counts, conn_counts, node_id, node_kind, node_activation, 
         most_conns = max(most_conns, conn_counts[g])
     node_scratch = np.empty((8, most_nodes + 1), np.int64)
     conn_scratch = np.empty((4, most_conns), np.int64)
+    seen = np.zeros(min(most_nodes, 256) ** 2, np.bool_)
     ns = 0
     cs = 0
     for g in range(n):
         ne, ce = ns + node_counts[g], cs + conn_counts[g]
-        bad[g] = _genome_is_invalid(node_id[ns:ne], node_kind[ns:ne], node_activation[ns:ne],
-                                    node_aggregation[ns:ne], act_ok, agg_ok, inputs, outputs, bias, has_bias,
-                                    required, sensors, innovation[cs:ce], conn_in[cs:ce], conn_out[cs:ce],
-                                    feed_forward, k_input, k_output, k_bias, k_hidden, node_scratch, conn_scratch)
+        bad[g] = _genome_is_invalid(ns, ne, cs, ce, node_id, node_kind, node_activation, node_aggregation, act_ok,
+                                    agg_ok, inputs, outputs, bias, has_bias, required, sensors, innovation, conn_in,
+                                    conn_out, feed_forward, k_input, k_output, k_bias, k_hidden, node_scratch,
+                                    conn_scratch, seen)
         ns, cs = ne, ce
     return bad
