@@ -423,7 +423,7 @@ def invalid_genomes(a: dict[str, np.ndarray], inputs: Sequence[int], outputs: Se
         return np.ascontiguousarray(x, dtype=np.int64)
 
     def ids(values: Sequence[int]) -> np.ndarray:
-        return np.unique(np.asarray(values, dtype=np.int64))
+        return np.array(sorted(set(values)), dtype=np.int64)
 
     bias_ids = () if bias is None else (bias,)
     bad = invalid_mask(ints(a["node_counts"]), ints(a["conn_counts"]), ints(a["node_id"]), ints(a["node_kind"]),
