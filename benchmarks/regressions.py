@@ -45,7 +45,7 @@ class Figure:
     >>> Figure("xor.json", "XOR", "median_cpu_s", "cpu", "lower").value({"median_cpu_s": 0.06})
     0.06
     >>> Figure("a.json", "runs", "runs.*.cpu_s", "cpu", "lower").value({"runs": [{"cpu_s": 1}, {"cpu_s": 3}]})
-    2
+    2.0
     """
 
     file: str
@@ -54,6 +54,7 @@ class Figure:
     basis: str  # "cpu", "ratio" or "wall"
     better: str  # "lower" or "higher"
     per: str | None = None  # divided by the figure at this path (e.g. per generation)
+    caveat: str = ""  # why before and after may not measure the same work
 
     def value(self, data: dict[str, Any] | None) -> float | None:
         x = self._at(data, self.path)
@@ -83,9 +84,12 @@ class Figure:
         return numbers[0] if len(numbers) == 1 and "*" not in path else statistics.median(numbers)
 
 
-def _xor_like(file: str, what: str) -> list[Figure]:
-    return [Figure(file, f"{what}: median CPU per run", "median_cpu_s", "cpu", "lower"),
-            Figure(file, f"{what}: median wall per run", "median_wall_s", "wall", "lower")]
+def _xor_like(file: str, what: str, caveat: str = "") -> list[Figure]:
+    return [Figure(file, f"{what}: median CPU per run", "median_cpu_s", "cpu", "lower", caveat=caveat),
+            Figure(file, f"{what}: median wall per run", "median_wall_s", "wall", "lower", caveat=caveat)]
+
+
+_REFERENCE = "the readable reference path (the ablation patches it); same-session check: benchmarks/revision_ab.py"
 
 
 def _cartpole(file: str, what: str) -> list[Figure]:
@@ -105,7 +109,9 @@ FIGURES: tuple[Figure, ...] = (
     *_xor_like("xor_tuned_fresh.json", "XOR tuned, fresh seeds"),
     *(f for name in ("no_reenable", "power", "power_species", "range", "rates", "speciation_order", "species",
                      "tie_smaller", "uniform", "uniform_cpp")
-      for f in _xor_like(f"xor_ablation_{name}.json", f"XOR ablation {name}")),
+      for f in _xor_like(f"xor_ablation_{name}.json", f"XOR ablation {name}",
+                         _REFERENCE if name in ("no_reenable", "speciation_order", "tie_smaller", "uniform")
+                         else "")),
     Figure("genome_ops.json", "reproduction + speciation per child, XOR size (us)", "topoevo_us_per_child.xor", "cpu",
            "lower"),
     Figure("genome_ops.json", "reproduction + speciation per child, ~100 connections (us)",
@@ -181,7 +187,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("scaling.json", "evaluation pool speed-up with 2 workers (median)", "runs.*.pool_speedup_2", "ratio",
            "higher"),
     Figure("selfplay.json", "self-play: CPU s per generation (median run)", "runs.*.cpu_s", "cpu", "lower",
-           per="generations"),
+           per="generations", caveat="100 generations now, 20 before: later generations play larger networks"),
     Figure("weight_evolution.json", "weight evolution, CartPole: evaluations per s", "cartpole.topoevo_evals_per_s",
            "wall", "higher"),
     Figure("weight_evolution_classifier.json", "weight evolution, classifier: evaluations per s",
@@ -265,7 +271,7 @@ def compare(before: dict[str, Any], results_dir: Path = RESULTS_DIR) -> list[Row
                 verdict += " (not comparable)"
             elif loaded:
                 note = "measured under load on a side (CPU time and same-run ratios still move)"
-        rows.append(Row(f, b, a, lb, la, change, verdict, note, stale))
+        rows.append(Row(f, b, a, lb, la, change, verdict, "; ".join(x for x in (note, f.caveat) if x), stale))
     return rows
 
 

@@ -31,6 +31,24 @@ def _row(r: Row) -> list[str]:
             r.verdict, f"{_load(r.load_before)} / {_load(r.load_after)}", note]
 
 
+def _revision_ab(results_dir: Path) -> str:
+    """The same-session check of the reference-path rows (benchmarks/revision_ab.py), when measured."""
+    path = results_dir / "revision_ab.json"
+    if not path.exists():
+        return ("Same-session check of the reference path (`python benchmarks/revision_ab.py`): not yet measured.\n")
+    d = json.loads(path.read_text(encoding="utf-8"))
+    m = d["meta"]
+    rows = [[f"XOR ablation {case}", f"{c['before_median_cpu_s']:.3f}", f"{c['now_median_cpu_s']:.3f}",
+             f"{c['cpu_ratio_now_over_before']:.2f}", "yes" if c["same_evaluations"] else "no"]
+            for case, c in d["cases"].items()]
+    return f"""**Reference path, both commits in one session** (`{m['command']}`, {m['date']}, seeds {m['seeds']},
+load average {_load((m.get('load_before') or [None])[0])} before): the XOR runs of the ablations that were
+"slower" in CPU time above, run at {d['before_commit']} and now, alternating the two sides, so both share the
+machine's load. Median CPU per run (median over rounds); identical evaluation counts = the same runs.
+
+{table(["case", "CPU s before", "CPU s now", "now / before", "same evaluations"], rows)}"""
+
+
 def render(results_dir: Path) -> str:
     path = Path(results_dir) / "regressions.json"
     if not path.exists():
@@ -63,6 +81,7 @@ Rows of results files that were never re-measured say so (their before and after
        [_row(r) for r in rows])}
 **Slower beyond noise**: {listed}.
 
+{_revision_ab(Path(results_dir))}
 **Stale "after" figures** (converted from older results, or not re-measured since before the array store):
 {len(stale)} rows. Wall-clock rows measured under load: {len(wall_loaded)}. Commands to re-run on the quiet
 machine for these (from each results file's meta record; then `python benchmarks/report.py`):
