@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 from itertools import chain, islice, starmap
 from operator import attrgetter
@@ -119,7 +120,9 @@ def genomes_to_columns(genomes: Sequence[Genome]) -> dict[str, Any]:
     for i, g in enumerate(genomes):
         if (g.input_ids, g.output_ids, g.bias_id, g.feed_forward) != shape:
             raise ValueError(f"genome {i} has other inputs, outputs, bias node or network type than genome 0")
-    if genomes and isinstance(genomes[0], StoredGenome):  # a population of the array store: its arrays
+    if not genomes:  # (e.g. no species representative outside the population: most checkpoints)
+        return json.loads(_EMPTY_TEXT)
+    if isinstance(genomes[0], StoredGenome):  # a population of the array store: its arrays
         return _store_columns(genomes, shape)
     nodes = [list(g.nodes.values()) for g in genomes]
     conns = [list(g.conns.values()) for g in genomes]
@@ -209,6 +212,16 @@ def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
         **{f"node_{name}": n[name] for name in ALL_ATTRIBUTES},
     }
     return _columns(genomes, shape, act_names, agg_names, arrays)
+
+
+def _empty_columns() -> dict[str, Any]:
+    none = np.zeros(0, dtype=np.int64)
+    return _columns([], ((), (), None, True), [], [], {name: none.astype(np.float64) if dtype == "<f8" else none
+                                                        for name, dtype in (*DTYPES.items(), *DYNAMICS_DTYPES.items())})
+
+
+_EMPTY = _empty_columns()  # the columns of no genome (made once; handed out as copies)
+_EMPTY_TEXT = json.dumps(_EMPTY)
 
 
 def is_columns(d: Any) -> bool:
@@ -378,6 +391,8 @@ def stored_genomes_from_columns(d: Any, fail: Callable[[str, str], Exception]) -
     """:func:`genomes_from_columns` into a population store: the genomes as untouched
     :class:`~topoevo.genome.store.StoredGenome` views (no gene object built), every array and invariant checked
     the same way (a genome that breaks one is named by the same error)."""
+    if d == _EMPTY:  # (no genome: nothing to check beyond this equality)
+        return []
     n, ids, bias, names, a = decode_columns(d, fail)
     feed_forward = d["network"] == "feedforward"
     if n == 0:
