@@ -227,3 +227,69 @@ def test_calls_restore_the_callers_thread_count():
         assert torch.equal(a, b)
     finally:
         torch.set_num_threads(before)
+
+
+# ---- the store compiler's sorts (topoevo/nn/plan_kernels.py) agree with numpy's --------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 60), max_size=300), st.integers(0, 3000))
+def test_plan_stable_argsort_is_numpys_stable_argsort(keys: list[int], extra: int):
+    from topoevo.nn.plan_kernels import _stable_argsort
+
+    key = np.array(keys, dtype=np.int64)
+    top = int(key.max(initial=0)) + 1 + extra  # small and large ranges: counting and the fallback
+    assert _stable_argsort(key, top).tolist() == np.argsort(key, kind="stable").tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 200), st.data())
+def test_plan_edge_order_sorts_by_target_then_source(n_rows: int, data: st.DataObject):
+    from topoevo.nn.plan_kernels import _edge_order
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_rows - 1)), max_size=400))
+    src = np.array([s for s, _ in pairs], dtype=np.int64)
+    dst = np.array([d for _, d in pairs], dtype=np.int64)
+    key = dst * n_rows + src
+    order = _edge_order(src, dst, key, n_rows)
+    if len(set(pairs)) == len(pairs):  # distinct keys: one sorted order
+        assert order.tolist() == np.argsort(key).tolist()
+    else:  # ties: left to np.argsort itself (numba's), so a sorted permutation
+        assert sorted(order.tolist()) == list(range(len(pairs))) and np.all(np.diff(key[order]) >= 0)
+
+
+def test_compiled_fold_equals_the_numpy_fold_bit_for_bit():
+    """Plans of a population store fold in the compiled kernel: the same operations in the same order, so the same
+    bits as the numpy fold (mixed activations and aggregations, sigmoid sources with stored affine maps, means)."""
+    import dataclasses
+
+    from topoevo.config import Config
+    from topoevo.neat import NEAT
+    from topoevo.nn.functions import AGGREGATION_CODES
+    from topoevo.nn.population import compile_plan, fold
+    from topoevo.tasks.xor import XORTask
+
+    config = Config.from_dict({
+        "task": {"name": "xor"}, "neat": {"pop_size": 40},
+        "genome": {"num_inputs": 2, "num_outputs": 1, "activation_options": ["sigmoid", "tanh", "relu", "identity"],
+                   "aggregation_options": ["sum", "mean", "product", "max"]},
+        "mutation": {"activation_mutate_rate": 0.3, "aggregation_mutate_rate": 0.3, "add_node_rate": 0.3,
+                     "add_connection_rate": 0.3}})
+    algo, task, checked = NEAT(config, seed=5), XORTask(), 0
+    for _ in range(12):
+        pop = algo.ask()
+        plan = compile_plan(pop)
+        assert plan.compiled
+        a, b = fold(dataclasses.replace(plan, compiled=False)), fold(plan)
+        for f in dataclasses.fields(a):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if isinstance(x, np.ndarray):
+                assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), f.name
+            else:
+                assert x == y, f.name
+        checked += int(np.any(plan.aggregation == AGGREGATION_CODES["mean"])) + int(not a.all_linear)
+        fitness = task.evaluate(CompiledPopulation(pop), np.zeros(len(pop), dtype=np.int64)).fitness
+        algo.tell(np.nan_to_num(fitness, nan=0.0, posinf=0.0, neginf=0.0))
+    assert checked > 0  # (some plans had mean or non-linear nodes)

@@ -158,29 +158,29 @@ def evaluate_chunk(task: Task, candidates: Sequence[Any], seeds: np.ndarray,
         result.fitness = fitness
         return result
 
-    def run(lo: int, hi: int) -> None:
-        try:
-            parts.append((lo, hi, attempt(lo, hi), None))
-        except TopoevoError as exc:
-            if not isinstance(exc, EvaluationError):
-                raise
-            split(lo, hi, exc)
-        except Exception as exc:  # noqa: BLE001 - a fitness function may raise anything; bisect to the culprit
-            split(lo, hi, exc)
-
-    def split(lo: int, hi: int, exc: Exception) -> None:
-        if hi - lo == 1:
-            parts.append((lo, hi, None, _describe(exc)))
-            return
-        mid = (lo + hi) // 2
-        run(lo, mid)
-        run(mid, hi)
-
     if len(candidates) == 0:
         if state is not None:
             task.load_state_dict(state)
         return EvalResult(fitness=np.zeros(0))
-    run(0, len(candidates))
+    # bisection, depth first, by a stack rather than mutually recursive closures: those would form a reference
+    # cycle holding the candidates and results until the next garbage collection (one population a generation)
+    pending = [(0, len(candidates))]
+    while pending:
+        lo, hi = pending.pop()
+        try:
+            parts.append((lo, hi, attempt(lo, hi), None))
+            continue
+        except TopoevoError as exc:
+            if not isinstance(exc, EvaluationError):
+                raise
+            error = _describe(exc)
+        except Exception as exc:  # noqa: BLE001 - a fitness function may raise anything; bisect to the culprit
+            error = _describe(exc)
+        if hi - lo == 1:
+            parts.append((lo, hi, None, error))
+        else:
+            mid = (lo + hi) // 2
+            pending += [(mid, hi), (lo, mid)]  # (the first half is tried first)
     return combine([(lo + offset, hi + offset, r, e) for lo, hi, r, e in parts], offset, len(candidates))
 
 

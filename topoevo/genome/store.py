@@ -214,15 +214,17 @@ class PopulationStore:
         return cls(node_offsets, conn_offsets, nodes, conns, tuple(input_ids), tuple(output_ids), bias_id,
                    feed_forward, position)
 
-    def take(self, rows: np.ndarray) -> "PopulationStore":
-        """The store of genomes ``rows`` (in that order)."""
+    def take(self, rows: np.ndarray, node_columns: Sequence[str] | None = None) -> "PopulationStore":
+        """The store of genomes ``rows`` (in that order). ``node_columns``: gather only these node columns (a
+        partial store, for a kernel that reads no others; default: all)."""
         node_offsets, node_rows = _gather(self.node_offsets, rows)
         conn_offsets, conn_rows = _gather(self.conn_offsets, rows)
         position = None
         if self.dict_position is not None:  # each genome's rows keep their relative order
             own = self.dict_position[conn_rows] - np.repeat(self.conn_offsets[rows], np.diff(conn_offsets))
             position = own + np.repeat(conn_offsets[:-1], np.diff(conn_offsets))
-        return PopulationStore(node_offsets, conn_offsets, {k: v[node_rows] for k, v in self.nodes.items()},
+        nodes = self.nodes if node_columns is None else {k: self.nodes[k] for k in node_columns}
+        return PopulationStore(node_offsets, conn_offsets, {k: v[node_rows] for k, v in nodes.items()},
                                {k: v[conn_rows] for k, v in self.conns.items()}, self.input_ids, self.output_ids,
                                self.bias_id, self.feed_forward, position)
 

@@ -24,7 +24,7 @@ from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
 from topoevo.neat.reproduction import allot_offspring, neat_python_spawn, reproduce_species
-from topoevo.neat.reproduction_arrays import kernel_unsupported, reproduce_store
+from topoevo.neat.reproduction_arrays import KERNEL_NODE_COLUMNS, kernel_unsupported, reproduce_store
 from topoevo.neat.species import Species, SpeciesSet
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
@@ -78,8 +78,10 @@ class Ranking:
     def of(cls, genomes: Sequence[Genome], scores: np.ndarray) -> "Ranking":
         n = len(genomes)
         keys = np.fromiter(map(attrgetter("key"), genomes), dtype=np.int64, count=n)
-        sp = np.fromiter((-1 if s is None else s for s in map(attrgetter("species"), genomes)), dtype=np.int64,
-                         count=n)
+        species = list(map(attrgetter("species"), genomes))
+        if None in species:  # (a genome not yet speciated)
+            species = [-1 if s is None else s for s in species]
+        sp = np.fromiter(species, dtype=np.int64, count=n)
         scores = np.asarray(scores, dtype=np.float64)
         order = np.lexsort((keys, -scores, sp))
         sp = sp[order]
@@ -306,9 +308,9 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             counts = allot_offspring(shares, cfg.neat.pop_size)
         pop = self.population
         if not self._kernels_off(py):
-            return reproduce_store(PopulationStore.of(pop).take(order), [len(r) for r in rows],
-                                   [s.id for s in survivors], counts, ranked_scores, ranking.keys[order].tolist(), cfg,
-                                   self.tracker, py, self._new_key)
+            parents = PopulationStore.of(pop).take(order, KERNEL_NODE_COLUMNS)  # (the columns the kernel reads)
+            return reproduce_store(parents, [len(r) for r in rows], [s.id for s in survivors], counts, ranked_scores,
+                                   ranking.keys[order].tolist(), cfg, self.tracker, py, self._new_key)
         by_key = dict(zip(ranking.keys.tolist(), scores.tolist()))
         ranked = {s.id: [pop[i] for i in r.tolist()] for s, r in zip(survivors, rows)}
         pools = {sid: m[:max(rep.survival_min, math.ceil(rep.survival_threshold * len(m)))]

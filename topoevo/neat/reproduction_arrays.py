@@ -116,6 +116,12 @@ def reproduce_arrays(ranked: Sequence[Sequence[Genome]], species_ids: Sequence[i
                            [g.key for g in parents], config, tracker, rng, new_key)
 
 
+@cache
+def _default_inits() -> np.ndarray:
+    """The declared defaults of :data:`KERNEL_DEFAULT_COLUMNS`, in order."""
+    return np.array([ALL_ATTRIBUTES[k].init for k in KERNEL_DEFAULT_COLUMNS], dtype=np.float64)
+
+
 def reproduce_store(store: PopulationStore, sizes: Sequence[int], species_ids: Sequence[int], counts: Sequence[int],
                     score_rows: np.ndarray, parent_keys: Sequence[int], config: Config, tracker: InnovationTracker,
                     rng: GenomeRandom, new_key: Callable[[], int]) -> list[StoredGenome]:
@@ -159,10 +165,11 @@ def reproduce_store(store: PopulationStore, sizes: Sequence[int], species_ids: S
     tracker.links = {(a, b): i for a, b, i in links.tolist()}
     tracker.splits = {i: (nd, x, y) for i, nd, x, y in splits.tolist()}
     tracker.resplits = {(i, t): (nd, x, y) for i, t, nd, x, y in resplits.tolist()}
+    defaults = np.empty((len(KERNEL_DEFAULT_COLUMNS), len(n_id)))  # (one array: a row per default column)
+    defaults[:] = _default_inits()[:, None]
     children = PopulationStore(noff, coff, {"id": n_id, "kind": n_kind, "bias": n_bias, "response": n_resp,
                                             "activation": n_act, "aggregation": n_agg,
-                                            **{k: np.full(len(n_id), ALL_ATTRIBUTES[k].init)
-                                               for k in KERNEL_DEFAULT_COLUMNS}},
+                                            **dict(zip(KERNEL_DEFAULT_COLUMNS, defaults))},
                                {"innovation": c_inn, "in_node": c_in, "out_node": c_out, "weight": c_w,
                                 "enabled": c_en}, store.input_ids, store.output_ids, store.bias_id, store.feed_forward)
     keys = [new_key() for _ in range(len(first))]

@@ -89,7 +89,9 @@ class SpeciesSet:
                 return slot
             return n_old + sid - first_new if 0 <= sid - first_new < len(genomes) else -1
 
-        homes = [home(g.species) for g in genomes]
+        sids = [g.species for g in genomes]
+        home_of = {sid: home(sid) for sid in set(sids)}  # (a few species, many genomes)
+        homes = list(map(home_of.__getitem__, sids))
         slots, founders = assign_species(genomes, homes, [s.representative for s in order], cfg, self.threshold)
         for f in founders.tolist():
             s = Species(self.next_id, generation, genomes[f], last_improved=generation)

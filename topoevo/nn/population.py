@@ -78,6 +78,8 @@ class Plan:
     conn_index: np.ndarray  # position in the flat list of all connection genes (enabled or not), genome-major
     output_rows: np.ndarray  # (P*O,)
     level_bounds: np.ndarray  # row boundaries of the levels: level k = rows [bounds[k], bounds[k+1])
+    #: laid out by the compiled kernel of a population store (numba is loaded: :func:`fold` runs compiled too)
+    compiled: bool = False
 
     def activation_runs(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """(start row, end row, activation code) runs of rows [lo, hi)."""
@@ -325,7 +327,7 @@ def _one_store_plan(genomes: Sequence[Genome], types: set[type], ins: tuple, out
                 num_sensor_rows=S, num_rows=n_rows, genome=genome, node_id=n["id"][order], bias=n["bias"][order],
                 response=n["response"][order], activation=n["activation"][order].astype(np.int64),
                 aggregation=n["aggregation"][order].astype(np.int64), level=level, src=src, dst=dst,
-                weight=weight, conn_index=conn_index, output_rows=out_rows, level_bounds=bounds)
+                weight=weight, conn_index=conn_index, output_rows=out_rows, level_bounds=bounds, compiled=True)
 
 
 @dataclass
@@ -627,6 +629,11 @@ def fold(plan: Plan) -> Folded:
     """Fold responses, input scales, mean fan-ins and stored affine maps into weights and biases (see
     :class:`Folded`)."""
     S, n_comp = plan.num_sensor_rows, plan.activation.size
+    if plan.compiled:  # (the same operations, one compiled pass)
+        from topoevo.nn.plan_kernels import fold_arrays
+
+        return Folded(*fold_arrays(S, plan.activation, plan.aggregation, plan.response, plan.bias, plan.src, plan.dst,
+                                   plan.weight, _SCALE, _STORED_SCALE, _STORED_SHIFT, _LINEAR, _MEAN))
     scale = _SCALE[plan.activation]
     dst_c = plan.dst - S  # computed-row position of each edge's target
     src_c = plan.src - S  # negative for sensors
@@ -666,8 +673,10 @@ def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
     t_bias = torch.from_numpy(bias).to(dtype).unsqueeze(1)
     bounds = (np.array([S, plan.num_rows]) if plan.recurrent else plan.level_bounds) - S
     # one crow array for all blocks: block k's rows [a, b) use entries [a + k, b + k + 1)
+    # (the blocks tile [0, n_comp): block k's entries are positions j of rows j - k, less the block's first)
     nb = bounds.size - 1
-    crow_all = np.concatenate([rowptr[bounds[k]:bounds[k + 1] + 1] - rowptr[bounds[k]] for k in range(nb)])
+    block_of = np.repeat(np.arange(nb), np.diff(bounds) + 1)
+    crow_all = rowptr[np.arange(block_of.size) - block_of] - rowptr[bounds[:-1]][block_of]
     t_crow = torch.from_numpy(crow_all.astype(idx_dtype))
     # activation runs of all computed rows, cut at block bounds
     act = plan.activation
@@ -680,10 +689,11 @@ def _build_blocks(plan: Plan, dtype: torch.dtype, f: Folded) -> list[_Block]:
     nonlin = np.flatnonzero(~e_lin) if not all_linear else None
     blocks = []
     r = 0
+    cuts_at, edges_at = bounds.tolist(), rowptr[bounds].tolist()
     for k in range(nb):
-        a, b = int(bounds[k]), int(bounds[k + 1])
+        a, b = cuts_at[k], cuts_at[k + 1]
         lo, hi = S + a, S + b
-        ea, eb = int(rowptr[a]), int(rowptr[b])
+        ea, eb = edges_at[k], edges_at[k + 1]
         matrix = None
         if eb > ea:
             matrix = torch.sparse_csr_tensor(t_crow[a + k:b + k + 1], t_col[ea:eb], t_val[ea:eb],
