@@ -153,6 +153,20 @@ def kept_angles(name: str, variant: str, task_file: str | None, overrides: dict[
     return kept
 
 
+def task_suffix(task_file: str | None) -> str:
+    """The results-file suffix of another task file of a variant: what follows ``_cmaes`` in its name
+    (``tasks/double_pole_no_velocities_cmaes_elman.toml`` -> ``_elman``), else its whole stem; '' for the default.
+
+    >>> task_suffix(None), task_suffix("tasks/double_pole_no_velocities_cmaes_elman.toml"), task_suffix("my.toml")
+    ('', '_elman', '_my')
+    """
+    if not task_file:
+        return ""
+    stem = Path(task_file).stem
+    rest = stem.split("_cmaes", 1)[1].strip("_") if "_cmaes" in stem else stem
+    return f"_{rest}" if rest else ""
+
+
 def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summarize: Any) -> dict[str, Any]:
     """``double_pole.py --algorithm cmaes``: CMA-ES at both start angles, NEAT (its task file, 0.07 rad) on the
     same seeds beside it; prints and writes the JSON result."""
@@ -165,7 +179,7 @@ def cmaes_main(args: Any, argv: list[str] | None, neat_run_seed: Any, neat_summa
     load_before = list(os.getloadavg())
     overrides = {"distribution": {"restarts": args.restarts}} if args.restarts else None
     suffix = "_norestart" if args.restarts == "none" else ""
-    name = f"double_pole_cmaes_{args.variant}{suffix}"
+    name = f"double_pole_cmaes_{args.variant}{task_suffix(args.task)}{suffix}"
     command = argv if argv is not None else sys.argv[1:]
 
     kept = kept_angles(name, args.variant, args.task, overrides or {}, seeds)

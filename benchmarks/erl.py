@@ -79,7 +79,7 @@ def run_method(env: str, method: str, seed: int, steps: int, test_episodes: int)
 
     config, task, algo = make_algo(env, method, seed)
     t0 = time.process_time()
-    taken, curve, best_random = 0, [], None
+    taken, curve, best_random, learner_curve = 0, [], None, []
     last_best = None
     while taken < steps:
         cands = algo.ask()
@@ -95,15 +95,18 @@ def run_method(env: str, method: str, seed: int, steps: int, test_episodes: int)
         last_best = ParameterVector(algo.spec, cands.values[i].copy(), float(f[i]))
         if method == "random_search" and (best_random is None or f[i] > best_random.fitness):
             best_random = last_best
-        algo.tell(f)
+        stats = algo.tell(f)
         curve.append([taken, float(f.max())])
+        if method == "erl":  # the learner's exploring rollout, and how many of the population it beat
+            learner_curve.append([taken, float(f[-1]), int((f[:-1] < f[-1]).sum()), stats.updates])
     final = {"td3": None, "random_search": best_random}.get(method, last_best)
     if method == "td3":
         final = algo.learner.actor_candidate()
     test = float(task.held_out_return(compile_parameters([final]), episodes=test_episodes)[0])
     task.close()
     return {"method": method, "seed": seed, "steps": taken, "generations": algo.generation, "test_return": test,
-            "curve": curve, "cpu_s": round(time.process_time() - t0, 1)}
+            "curve": curve, "cpu_s": round(time.process_time() - t0, 1),
+            **({"learner_curve": learner_curve} if method == "erl" else {})}
 
 
 def run_sb3(env: str, seed: int, steps: int, test_episodes: int) -> dict[str, Any]:
@@ -210,6 +213,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--methods", default="erl,td3,ga,random_search")
     ap.add_argument("--sb3", action="store_true", help="also Stable-Baselines3's TD3 (the reference for ours)")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--tag", default="", help="results file erl_<env>_<tag>.json (another budget beside the first)")
     args = ap.parse_args(argv)
     from concurrent.futures import ProcessPoolExecutor
 
@@ -219,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # seed by seed (every method of a seed before the next seed): a run stopped early leaves whole seeds behind
     jobs = [(run_sb3, (args.env, s, args.steps, args.test_episodes)) if m == "sb3_td3" else
             (run_method, (args.env, m, s, args.steps, args.test_episodes)) for s in seeds for m in methods]
-    name = f"erl_{args.env}"
+    name = f"erl_{args.env}" + (f"_{args.tag}" if args.tag else "")
     command = argv if argv is not None else sys.argv[1:]
     runs: list[dict[str, Any]] = []
 

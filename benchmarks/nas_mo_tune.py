@@ -44,9 +44,11 @@ def write_rows(rows: list[dict[str, Any]], argv: list[str] | None, load_before: 
     """Append ``rows`` (``run_one`` results plus tag/over/archs) to the tuning results file, with its meta."""
     from benchmarks.results_meta import write_results
 
-    old = json.loads(RESULTS.read_text())["rows"] if RESULTS.is_file() else []
+    prev = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    old = prev.get("rows", [])
     new = [{k: (round(r[k], 4) if isinstance(r.get(k), float) else r.get(k)) for k in KEYS} for r in rows]
-    obj = {"rows": old + new, "note": note}
+    notes = [n for n in (prev.get("note"), note) if n]  # (the notes of earlier rows stay)
+    obj = {"rows": old + new, "note": " ".join(notes) or None}
     seeds = sorted({r["seed"] for r in obj["rows"]})
     return write_results("nas_mo_tuning", obj, argv, seeds, load_before)
 
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--set", default="{}", help="task-file overrides as JSON, e.g. '{\"nas\": {\"batch\": 1}}'")
     p.add_argument("--seeds", default="1000-1004")
     p.add_argument("--archs", type=int, default=40)
+    p.add_argument("--note", default=None, help="a sentence about these rows, appended to the file's note")
     args = p.parse_args(argv)
     load_before = os.getloadavg()
     over = json.loads(args.set)
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         r.update(tag=args.tag, over=over, archs=args.archs)
         print(json.dumps(r), flush=True)
         rows.append(r)
-    write_rows(rows, argv, load_before)
+    write_rows(rows, argv, load_before, args.note)
 
 
 if __name__ == "__main__":

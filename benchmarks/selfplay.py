@@ -10,6 +10,10 @@ drawn into as another member's opponent. Held-out tests (never used in training;
 
     python benchmarks/selfplay.py --generations 60 --seeds 2
 
+``--both-sides`` plays each pairing from both sides on one game seed (``[selfplay] both_sides``). ``--diagnose`` runs
+no evolution: it measures a hand-written linear "chaser" (:func:`chaser`) against the built-in opponent and random
+generation-0 genomes, and how much random genomes differ in skill (``benchmarks/results/selfplay_diagnosis.json``).
+
 Last line: ``{"vs_builtin": [per seed], "vs_gen0": [per seed], "generations": G, ...}``.
 """
 from __future__ import annotations
@@ -38,13 +42,14 @@ PUBLISHED = {"ppo": 1.377, "cma_es": 1.148, "ga_selfplay": 0.353, "random_policy
 
 
 def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, test_games: int,
-             save: Path | None, curve_every: int = 10) -> dict[str, Any]:
+             save: Path | None, curve_every: int = 10, both_sides: bool = False) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
     from topoevo.search.selfplay import SelfPlay
 
     config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "selfplay": {
-        "opponents": opponents, "hall_of_fame": hof, "test_games": test_games}})
+        "opponents": opponents, "hall_of_fame": hof, "test_games": test_games,
+        "both_sides": both_sides}})
     sp = SelfPlay(NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)),
                        seed), config.selfplay, seed)
     cpu0 = time.process_time()
@@ -74,6 +79,60 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
     return out
 
 
+def chaser(template: Any, gain: float = 10.0) -> Any:
+    """A hand-written linear player on NEAT's gen-0 topology (inputs straight to outputs): press forward while the
+    ball is nearer the net than the player (ball x < own x, in the player's frame), backward while it is farther,
+    never jump. The reference point for what a 12-input, 3-output network without hidden nodes can reach."""
+    g = template.copy()
+    ins, outs = list(g.input_ids), list(g.output_ids)
+    for c in g.conns.values():
+        i = ins.index(c.in_node) if c.in_node in ins else -1  # -1: the bias node
+        o = outs.index(c.out_node)
+        c.weight = {(0, 0): gain, (4, 0): -gain, (0, 1): -gain, (4, 1): gain}.get((i, o), 0.0)
+    return g
+
+
+def diagnose(seed: int, pop: int, opponents: int, games: int) -> dict[str, Any]:
+    """Why learning is slow: how a hand-written linear chaser (:func:`chaser`) does against the built-in opponent and
+    against random generation-0 genomes, and whether random genomes differ in skill at all (each of ``pop`` random
+    genomes plays ``opponents`` other random genomes from both sides on the same seed, twice on fresh seeds: the
+    correlation of the two measurements, and the retest of the first measurement's top 10)."""
+    import numpy as np
+
+    from topoevo.config import load_config
+    from topoevo.neat.algorithm import NEAT
+    from topoevo.tasks.slimevolley import BUILTIN, Match, play_matches
+
+    config = load_config(TASK_FILE, {"neat": {"pop_size": pop + opponents}})
+    algo = NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)), seed)
+    randoms = list(algo.ask())
+    agents = randoms + [chaser(randoms[0])]
+    policy = algo.compile_fn(agents)
+    me = len(agents) - 1
+
+    def paired(players: list[int], seed0: int) -> np.ndarray:
+        """Net score per (player, opponent) pair, summed over the two sides of one seed."""
+        ms = [m for i in players for k in range(opponents) for m in
+              (Match(i, pop + k, seed0 + k), Match(pop + k, i, seed0 + k))]
+        s, _ = play_matches(policy, ms)
+        s = s.reshape(len(players), opponents, 2)
+        return s[:, :, 0] - s[:, :, 1]
+
+    a, b = paired(list(range(pop)) + [me], 10**7).mean(axis=1), paired(list(range(pop)) + [me], 2 * 10**7).mean(axis=1)
+    top = np.argsort(-a[:pop], kind="stable")[:10]
+    builtin, _ = play_matches(policy, [Match(i, BUILTIN, 3 * 10**7 + k) for i in (me, 0) for k in range(games)])
+    vs_random = paired([me], 4 * 10**7)[0]
+    return {"chaser_vs_builtin": float(builtin[:games].mean()),
+            "random_genome_vs_builtin": float(builtin[games:].mean()),
+            "chaser_pair_score_vs_random": [float(a[-1]), float(b[-1])],
+            "chaser_wins_vs_random_pairs": float((vs_random > 0).mean()),
+            "random_pair_score_quantiles": [round(float(q), 2) for q in np.quantile(a[:pop], [0, .1, .5, .9, 1])],
+            "random_test_retest_correlation": round(float(np.corrcoef(a[:pop], b[:pop])[0, 1]), 2),
+            "random_top10_first": [round(float(x), 2) for x in a[top]],
+            "random_top10_retest": [round(float(x), 2) for x in b[top]],
+            "settings": {"random_genomes": pop, "opponents": opponents, "builtin_games": games}}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--generations", type=int, default=60)
@@ -88,12 +147,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--save-champion", default=None, help="directory for the seed-0 final champion")
     ap.add_argument("--merge", default=None, help="comma-separated partial results names to merge into --name")
     ap.add_argument("--name", default="selfplay")
+    ap.add_argument("--both-sides", action="store_true",
+                    help="play each pairing from both sides on the same seed ([selfplay] both_sides)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="no evolution: the chaser reference and the skill spread of random genomes "
+                         "(--pop random genomes, --opponents opponents, --test-games games vs the built-in)")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
     load_before = os.getloadavg()
     args_list = argv if argv is not None else sys.argv[1:]
+    if args.diagnose:
+        seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+        result = {"runs": [{"seed": s} | diagnose(s, args.pop, args.opponents, args.test_games) for s in seeds]}
+        return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, seeds, load_before)
     if args.merge:
         parts = [json.loads((RESULTS / f"{p}.json").read_text()) for p in args.merge.split(",")]
         runs = sorted(((s, {"seed": s, **r}) for p in parts
@@ -107,12 +175,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for seed in seeds:
         save = Path(args.save_champion) if (args.save_champion and seed == 0) else None
         runs.append({"seed": seed} | run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame,
-                                              args.test_games, save, args.curve_every))
+                                              args.test_games, save, args.curve_every, args.both_sides))
         log.warning("seed %d: %s", seed, {k: runs[-1][k] for k in ("vs_builtin", "vs_gen0", "cpu_s")})
     result = {"vs_builtin": [r["vs_builtin"] for r in runs], "vs_gen0": [r["vs_gen0"] for r in runs],
               "generations": args.generations,
               "settings": {"pop": args.pop, "opponents": args.opponents, "hall_of_fame": args.hall_of_fame,
                            "test_games": args.test_games, "curve_every": args.curve_every,
+                           "both_sides": args.both_sides,
                            "fitness": "mean net score over every game played, on either side"},
               "published": PUBLISHED, "runs": runs}
     return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, seeds, load_before)

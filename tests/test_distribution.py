@@ -69,6 +69,36 @@ def test_batched_recurrent_policy_equals_the_module_step_by_step():
     assert [n for n, _ in build_model(spec).named_parameters()][:2] == ["input.weight", "input.bias"]
 
 
+def test_fully_recurrent_policy_equals_a_numpy_reference_and_the_module():
+    """kind 'frnn': hidden and output units in one recurrent layer, checked against a numpy loop over the units
+    (weights read from the parameter layout: input.weight (U, I), input.bias (U,), recurrent.weight (U, U))."""
+    hidden, inputs, outputs = 2, 3, 1
+    spec = ModelSpec(ModelKind.FRNN, inputs, outputs, hidden=(hidden,), output_activation=Activation.SIGMOID)
+    units = hidden + outputs
+    size = units * inputs + units + units * units
+    values = np.random.default_rng(0).standard_normal((4, size)).astype(np.float32)
+    policy = compile_parameters(ParameterPopulation(spec, values))
+    obs = np.random.default_rng(1).standard_normal((6, 4, 5, inputs)).astype(np.float32)  # time, P, B, inputs
+    policy.reset()
+    got = [policy(obs[t]).numpy() for t in range(6)]
+    for i in range(4):
+        v = values[i].astype(np.float64)
+        w_in = v[:units * inputs].reshape(units, inputs)
+        b = v[units * inputs:units * inputs + units]
+        w_rec = v[units * inputs + units:].reshape(units, units)
+        u = np.zeros((5, units))
+        net, state = ParameterPopulation(spec, values)[i].to_module(), None
+        for t in range(6):
+            pre = obs[t, i] @ w_in.T + b + u @ w_rec.T
+            u = np.concatenate([np.tanh(pre[:, :hidden]), 1 / (1 + np.exp(-pre[:, hidden:]))], axis=1)
+            assert np.allclose(got[t][i], u[:, hidden:], atol=1e-5)
+            with torch.no_grad():
+                y, state = net(torch.from_numpy(obs[t, i]), state)
+            assert np.allclose(got[t][i], y.numpy(), atol=1e-6)
+    with pytest.raises(Exception, match="one size"):
+        ModelSpec(ModelKind.FRNN, 3, 1, hidden=(2, 2))
+
+
 def restart_config(name: str, **extra: object) -> Config:
     return Config.from_dict({"task": {"name": "xor"}, "genome": {"num_inputs": 2, "num_outputs": 1},
                              "run": {"algorithm": name}, "model": {"hidden": []},

@@ -33,3 +33,11 @@ def test_nothing_kept_when_setup_differs(tmp_path: Path) -> None:
     assert kept_angles("double_pole_cmaes_dpv", "dpv", None, {}, [5, 6], tmp_path) == {}  # other seeds
     _write(tmp_path, **{"4.5deg": "broken"})
     assert kept_angles("double_pole_cmaes_dpv", "dpv", None, {}, [0, 1], tmp_path) == {}
+
+
+def test_another_task_file_writes_its_own_results_file() -> None:
+    from benchmarks.double_pole_cmaes import task_suffix
+
+    assert task_suffix(None) == "" and task_suffix("tasks/double_pole_no_velocities_cmaes.toml") == ""
+    assert task_suffix("tasks/double_pole_no_velocities_cmaes_frnn.toml") == "_frnn"
+    assert task_suffix("/tmp/mine.toml") == "_mine"

@@ -231,3 +231,55 @@ def test_erl_transitions_reach_the_replay_buffer_identically_under_the_pool_eval
         pooled = erl_run_state(config, tmp_path / "pool", pool)
     assert pooled["buffer"] == serial["buffer"]
     assert pooled == serial
+
+
+def erl_epoch(pop_size: int, elite_fraction: float, sync_period: int, generation: int, seed: int):
+    """An ERL of Pendulum actors whose population, fitness and learner are set by hand, after one ``_evolve``."""
+    from topoevo.rl.erl import ERL
+
+    cfg = Config.from_dict({"task": {"name": "gym", "env_id": "Pendulum-v1", "record_transitions": True,
+                                     "action_range": "symmetric", "max_episode_steps": 10},
+                            "genome": {"num_inputs": 3, "num_outputs": 1},
+                            "model": {"hidden": [4], "output_activation": "tanh"}, "run": {"algorithm": "erl"},
+                            "erl": {"pop_size": pop_size, "elite_fraction": elite_fraction,
+                                    "sync_period": sync_period, "critic_hidden": [4], "batch_size": 4}})
+    algo = ERL(cfg, seed=seed)
+    algo.generation = generation
+    before = algo.population.copy()
+    return algo, before
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 12), st.sampled_from([0.1, 0.2, 0.3, 0.5]), st.integers(1, 3), st.integers(0, 5),
+       st.integers(0, 2**31 - 1))
+def test_erl_epoch_keeps_the_elites_and_syncs_the_learner_into_the_worst_slot(pop_size: int, elite_fraction: float,
+                                                                            sync_period: int, generation: int,
+                                                                            seed: int):
+    algo, before = erl_epoch(pop_size, elite_fraction, sync_period, generation, seed)
+    fitness = np.random.default_rng(seed).permutation(pop_size).astype(float)  # distinct: one ranking
+    algo._evolve(fitness)
+    after, learner = algo.population, algo.learner.actor_vector()
+    assert after.shape == before.shape and np.isfinite(after).all()
+    elites = max(1, int(round(elite_fraction * pop_size)))
+    rows = {r.tobytes() for r in after}
+    for e in np.argsort(-fitness)[:elites]:  # every elite survives bit-exactly
+        assert before[e].tobytes() in rows
+    synced = (generation + 1) % sync_period == 0
+    assert (learner.tobytes() in rows) == synced
+    if synced:  # the slot of this evaluation's worst actor holds the learner's actor, unless an elite copy went there
+        worst = after[int(np.argmin(fitness))].tobytes()
+        assert worst == learner.tobytes() or worst in {before[e].tobytes() for e in np.argsort(-fitness)[:elites]}
+
+
+def test_erl_crossover_swaps_whole_rows_of_weight_matrices_and_leaves_biases():
+    from topoevo.rl.erl import crossover
+
+    algo, _ = erl_epoch(4, 0.25, 10, 0, 5)
+    a, b = np.zeros(algo.layout.size, np.float32), np.ones(algo.layout.size, np.float32)
+    crossover(a, b, algo.layout, np.random.default_rng(0))
+    for _, sl, shape in algo.layout.slices():
+        if len(shape) < 2:
+            assert not a[sl].any() and b[sl].all()
+            continue
+        for m in (a[sl].reshape(shape[0], -1), b[sl].reshape(shape[0], -1)):
+            assert all(len(set(row.tolist())) == 1 for row in m)  # rows move whole

@@ -162,3 +162,26 @@ def test_fitness_counts_every_game_of_a_member_from_its_own_side(pop, hof, k_pop
     if hof == 0:  # games among members only: zero-sum
         played = np.bincount([m.right for m in ms] + [m.left for m in ms], minlength=pop)[:pop]
         assert abs(float((fit * played).sum())) < 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(2, 8), st.integers(0, 4), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2**32))
+def test_both_sides_plays_every_pairing_again_mirrored_on_the_same_seed(pop, hof, k_pop, k_hof, seed):
+    one = sample_matches(pop, hof, SelfPlayConfig(opponents=k_pop, hall_of_fame=k_hof),
+                         np.random.default_rng(seed), np.arange(pop) * 1000)
+    two = sample_matches(pop, hof, SelfPlayConfig(opponents=k_pop, hall_of_fame=k_hof, both_sides=True),
+                         np.random.default_rng(seed), np.arange(pop) * 1000)
+    assert sorted(two, key=repr) == sorted(one + [Match(m.left, m.right, m.seed) for m in one], key=repr)
+
+
+def test_both_sides_cancels_the_serve_luck_of_identical_players():
+    """Two agents with the same weights play the same physical game from either side, so the pair sums to 0."""
+    from topoevo.search.selfplay import match_fitness
+
+    pol = Linear(2, seed=3)
+    pol.w[1] = pol.w[0]
+    ms = sample_matches(2, 0, SelfPlayConfig(opponents=1, hall_of_fame=0, both_sides=True),
+                        np.random.default_rng(0), np.array([11, 22]))
+    scores, _ = play_matches(pol, ms)
+    assert len(ms) == 4 and np.abs(scores).sum() > 0
+    assert match_fitness(2, ms, scores).tolist() == [0.0, 0.0]

@@ -19,5 +19,8 @@ class SelfPlayConfig(Section):
     opponents: int = param(4, "Members of the current population each genome plays per generation.", ge=0)
     hall_of_fame: int = param(2, "Past generation champions each genome plays per generation (sampled uniformly "
                                  "from all of them).", ge=0)
+    both_sides: bool = param(False, "Each pairing is played twice on the same game seed, once from each side (the "
+                                    "same serves to each player in turn, as in duplicate bridge), so the serve luck "
+                                    "cancels out of the pair's summed score.")
     test_games: int = param(100, "Games of each held-out test (vs the built-in opponent, vs the gen-0 champion).",
                             ge=1)

@@ -16,7 +16,8 @@ from topoevo.config.schema import Section, param
 class ModelKind(str, Enum):
     """``mlp``: dense layers (``hidden = []``: a single-layer net, inputs straight to outputs); ``cnn``: conv +
     max-pool blocks on an image, then dense layers; ``rnn``: one recurrent tanh layer (Elman: its units see the
-    inputs and their own previous values), then a dense output layer.
+    inputs and their own previous values), then a dense output layer; ``frnn``: fully recurrent, the output units
+    among the recurrent ones (every unit sees the inputs, a bias and all units' previous values).
 
     >>> ModelKind("cnn") is ModelKind.CNN
     True
@@ -25,6 +26,7 @@ class ModelKind(str, Enum):
     MLP = "mlp"
     CNN = "cnn"
     RNN = "rnn"
+    FRNN = "frnn"
 
 
 class Activation(str, Enum):
@@ -90,10 +92,13 @@ class ModelConfig(Section):
 
     SECTION = "model"
 
-    kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers), 'cnn' (conv blocks, then dense layers) or 'rnn' "
-                                           "(one recurrent tanh layer, then the output layer).")
+    kind: ModelKind = param(ModelKind.MLP, "'mlp' (dense layers), 'cnn' (conv blocks, then dense layers), 'rnn' "
+                                           "(one recurrent tanh layer, then the output layer) or 'frnn' (fully "
+                                           "recurrent: hidden and output units in one recurrent layer, each seeing "
+                                           "the inputs, a bias and every unit's previous value).")
     hidden: list[int] = param([16, 16], "Sizes of the hidden dense layers (for 'cnn': after the conv blocks; for "
-                                        "'rnn': one size, the recurrent units); 'mlp': [] = no hidden layer.",
+                                        "'rnn' and 'frnn': one size, the recurrent hidden units); 'mlp': [] = no "
+                                        "hidden layer.",
                               ge=1, empty_ok=True)
     activation: Activation = param(Activation.TANH, "Activation of hidden layers: 'identity', 'tanh', 'relu', "
                                                     "'sigmoid', 'elu' or 'gelu'.")

@@ -18,8 +18,10 @@ class NASCandidate:
     ``init_state``: weights the training starts from where shapes match (Lamarckian children, promoted rungs);
     ``keep_weights``: ask the task to return the trained weights; ``epochs``: train this many epochs instead of the
     task's (successive halving); ``rung``: its successive-halving rung; ``measure``: measure test accuracy and
-    latency after training (off for the rungs before the last: nobody reads them). After training, ``fitness`` (validation
-    accuracy), ``test_accuracy``, ``latency_us`` (measured CPU us per sample) and, when kept, ``state`` (the trained
+    latency after training (off for the rungs before the last: nobody reads them); ``stop_below``: (epoch,
+    accuracy) checks of asynchronous successive halving (stop after that many epochs when below). After training,
+    ``fitness`` (validation accuracy), ``test_accuracy``, ``latency_us`` (measured CPU us per sample), ``curve``
+    (validation accuracy at each check epoch reached, then the final one) and, when kept, ``state`` (the trained
     weights).
 
     >>> from topoevo.nas.arch import ConvBlock
@@ -40,6 +42,8 @@ class NASCandidate:
     epochs: int | None = None
     rung: int = 0
     measure: bool = True
+    stop_below: list[tuple[int, float]] = field(default_factory=list)
+    curve: list[float] = field(default_factory=list)
 
     @property
     def parameters(self) -> int:

@@ -57,6 +57,22 @@ class HalvingQueue(str, Enum):
     FINISHED = "finished"
 
 
+class HalvingMode(str, Enum):
+    """How successive halving trains and promotes: ``synchronous`` (generations of children: each trains the first
+    rung's epochs on a schedule of its own, the best ``halving_keep`` of the generation continue from their weights
+    on a new schedule) or ``asynchronous`` (as ASHA, Li et al. 2020: every child is set to train the last rung's
+    epochs on one schedule, and stops at an earlier rung unless its validation accuracy there is among the best
+    ``halving_keep`` of the queue's members that reached that rung; an architecture that finishes is trained exactly
+    as without halving).
+
+    >>> HalvingMode("asynchronous").value
+    'asynchronous'
+    """
+
+    SYNCHRONOUS = "synchronous"
+    ASYNCHRONOUS = "asynchronous"
+
+
 class Diversity(str, Enum):
     """NSGA-II's second criterion after the non-dominated rank (cutting the last front, breaking tournament ties):
     ``crowding`` (crowding distance, Deb et al. 2002) or ``hypervolume`` (each member's exclusive hypervolume
@@ -71,4 +87,21 @@ class Diversity(str, Enum):
     HYPERVOLUME = "hypervolume"
 
 
-__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "Diversity"]
+class ParentChoice(str, Enum):
+    """How NSGA-II's tournaments rank two members after the non-dominated rank: ``diversity`` (the survivors' second
+    criterion, ``nsga2_diversity``: Deb et al. 2002) or ``hypervolume_gradient`` (the partial derivative of the
+    member's front's hypervolume with respect to its error: what a more accurate child at the parent's place would
+    add; in error x parameters, the stretch of parameters up to the next more accurate member or the reference),
+    or ``gradient_proportional`` (no tournament: a parent is drawn with probability proportional to the derivative
+    of the whole population's hypervolume with respect to its error; dominated members have 0).
+
+    >>> ParentChoice("hypervolume_gradient").value
+    'hypervolume_gradient'
+    """
+
+    DIVERSITY = "diversity"
+    HYPERVOLUME_GRADIENT = "hypervolume_gradient"
+    GRADIENT_PROPORTIONAL = "gradient_proportional"
+
+
+__all__ = ["PoolKind", "Reduce", "Objective", "HalvingQueue", "HalvingMode", "Diversity", "ParentChoice"]

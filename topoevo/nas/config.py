@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import Diversity, HalvingQueue, Objective, Reduce
+from topoevo.nas.choices import Diversity, HalvingMode, HalvingQueue, Objective, ParentChoice, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -61,6 +61,15 @@ class NASConfig(Section):
                                        "rank, in survivor selection and tournaments: 'crowding' (crowding distance, "
                                        "Deb et al. 2002) or 'hypervolume' (each member's exclusive hypervolume "
                                        "contribution against the reference point, as SMS-EMOA).")
+    nsga2_parents: ParentChoice = param(ParentChoice.DIVERSITY, "nsga2: what decides a tournament between members "
+                                        "of equal rank: 'diversity' (the nsga2_diversity criterion, Deb et al. "
+                                        "2002) or 'hypervolume_gradient' (the hypervolume a more accurate child at "
+                                        "the member's place would add: its front's hypervolume's derivative with "
+                                        "respect to its error) or 'gradient_proportional' (no tournament: parents "
+                                        "drawn in proportion to the derivative of the population's hypervolume "
+                                        "with respect to their error).")
+    nsga2_tournament: int = param(2, "nsga2: members drawn (with replacement) per parent tournament (2 = Deb's "
+                                     "binary tournament).", ge=1)
     halving_epochs: list[int] = param([], "regularized_evolution: successive halving rungs, e.g. [1, 4]: every "
                                           "child trains the first number of epochs, the best halving_keep of each "
                                           "generation's children continue to the next (from their own weights); "
@@ -73,6 +82,15 @@ class NASConfig(Section):
                                         "'first_rung' = every new architecture enters the queue, ranked by its "
                                         "first-rung accuracy (one fidelity in the queue); 'finished' = only those "
                                         "finishing the last rung, by their final accuracy.")
+    halving_mode: HalvingMode = param(HalvingMode.SYNCHRONOUS, "regularized_evolution with successive halving: "
+                                      "'synchronous' = each generation's children train the first rung on a "
+                                      "schedule of their own and the best halving_keep continue on a new one; "
+                                      "'asynchronous' (ASHA) = every child is set to train the last rung's epochs "
+                                      "on one schedule and stops after an earlier rung's epochs unless its "
+                                      "validation accuracy is among the best halving_keep of the queue members "
+                                      "that reached that rung (those that finish are trained exactly as without "
+                                      "halving; every new architecture enters the queue, ranked by the last rung "
+                                      "it reached, then its accuracy there; halving_queue is not used).")
 
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):

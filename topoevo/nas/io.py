@@ -162,7 +162,8 @@ def candidate_to_dict(c: NASCandidate) -> dict[str, Any]:
     return {"key": c.key, "architecture": architecture_to_dict(c.arch), "parent": c.parent, "mutation": c.mutation,
             "init_state": encode_state(c.init_state), "keep_weights": c.keep_weights, "fitness": c.fitness,
             "test_accuracy": c.test_accuracy, "state": encode_state(c.state), "latency_us": c.latency_us,
-            "epochs": c.epochs, "rung": c.rung, "measure": c.measure}
+            "epochs": c.epochs, "rung": c.rung, "measure": c.measure,
+            "stop_below": [[e, a] for e, a in c.stop_below], "curve": list(c.curve)}
 
 
 def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = None,
@@ -188,7 +189,8 @@ def candidate_from_dict(d: Any, where: str = "candidate", source: str | None = N
                         r.bool(d, "keep_weights", where), numbers["fitness"], numbers["test_accuracy"],
                         decode_state(r.get(d, "state", where), f"{where}.state", source, error),
                         numbers["latency_us"], _optional_epochs(r, d, where), _rung(r, d, where),
-                        r.bool(d, "measure", where) if "measure" in d else True)
+                        r.bool(d, "measure", where) if "measure" in d else True, _stop_below(r, d, where),
+                        _curve(r, d, where))
 
 
 def _optional_epochs(r: _Reader, d: dict[str, Any], where: str) -> int | None:
@@ -196,6 +198,28 @@ def _optional_epochs(r: _Reader, d: dict[str, Any], where: str) -> int | None:
     if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
         raise r.fail(f"{where}.epochs", f"expected an integer >= 0 or null, got {v!r}")
     return v
+
+
+def _accuracy(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+
+
+def _stop_below(r: _Reader, d: dict[str, Any], where: str) -> list[tuple[int, float]]:
+    """Optional (added with asynchronous successive halving): [[epoch, accuracy], ...]."""
+    v = d.get("stop_below", [])
+    if not isinstance(v, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], int)
+                                          and not isinstance(p[0], bool) and p[0] >= 1 and _accuracy(p[1])
+                                          for p in v):
+        raise r.fail(f"{where}.stop_below", f"expected a list of [epoch >= 1, accuracy in [0, 1]], got {v!r}")
+    return [(int(e), float(a)) for e, a in v]
+
+
+def _curve(r: _Reader, d: dict[str, Any], where: str) -> list[float]:
+    """Optional (added with asynchronous successive halving): validation accuracies in [0, 1]."""
+    v = d.get("curve", [])
+    if not isinstance(v, list) or not all(_accuracy(a) for a in v):
+        raise r.fail(f"{where}.curve", f"expected a list of accuracies in [0, 1], got {v!r}")
+    return [float(a) for a in v]
 
 
 def _rung(r: _Reader, d: dict[str, Any], where: str) -> int:

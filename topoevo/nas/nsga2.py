@@ -6,6 +6,13 @@ survivors of parents + children are chosen front by front, the last front cut by
 ``[nas] nsga2_diversity = "hypervolume"`` replaces crowding distance, in both places, by each member's exclusive
 hypervolume contribution (as SMS-EMOA): at budgets of a few dozen trainings, crowding distance spends tournaments on
 the front's smallest networks, which add almost no hypervolume; ``batch = 1`` makes the search steady-state.
+``[nas] nsga2_parents = "hypervolume_gradient"`` decides tournaments between equal ranks by the hypervolume a more
+accurate child at the member's place would add (the derivative of its front's hypervolume with respect to its error)
+instead; ``nsga2_tournament`` members are drawn per tournament (2: Deb's binary tournament).
+``nsga2_parents = "gradient_proportional"`` drops the tournament: each parent is drawn with probability proportional
+to the derivative of the population's hypervolume with respect to its error (in error x parameters, the stretch of
+parameters from its size to the next more accurate member's or the reference): dominated members are never parents,
+the tiniest networks, whose children can add little volume, rarely.
 
 Objectives (``[nas] objectives``, all minimised): validation error, parameters, multiply-accumulates, measured CPU
 latency per sample. The hypervolume of the survivors' first front, in objectives divided by their reference values
@@ -24,10 +31,11 @@ from topoevo.config import Config
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.genome.io import write_json_atomic
 from topoevo.nas.candidate import NASCandidate
-from topoevo.nas.choices import Diversity, Objective
+from topoevo.nas.choices import Diversity, Objective, ParentChoice
 from topoevo.nas.io import candidate_to_dict
 from topoevo.nas.mutation import mutate
-from topoevo.nas.pareto import crowding_distance, hypervolume, hypervolume_contributions, non_dominated_sort
+from topoevo.nas.pareto import (crowding_distance, hypervolume, hypervolume_contributions, hypervolume_gradient,
+                                non_dominated_sort)
 from topoevo.nas.rea import NASStats, _ArchitectureSearch
 
 PARETO_FILE = "pareto.json"
@@ -134,6 +142,7 @@ class NSGA2(_ArchitectureSearch):
         self.population: list[NASCandidate] = []
         self.rank = np.zeros(0, dtype=np.int64)
         self.crowding = np.zeros(0)
+        self.parent_score = np.zeros(0)  # what decides tournaments between equal ranks (see _parent_scores)
         if not _restore:
             self.pending = self._random(nas.population, keep_weights=nas.lamarckian)
 
@@ -155,12 +164,35 @@ class NSGA2(_ArchitectureSearch):
         order = np.lexsort(f.T[::-1]) if len(members) else []
         return [members[int(i)] for i in order]
 
+    def _parent_scores(self) -> np.ndarray:
+        """Per member, the tournament's second criterion: the survivors' crowding distance or hypervolume
+        contribution, or (``nsga2_parents = "hypervolume_gradient"``) the derivative of the hypervolume of the
+        member's own front, in normalised objectives, with respect to its error (first objective without error)."""
+        choice = self.config.nas.nsga2_parents
+        if choice is ParentChoice.DIVERSITY:
+            return self.crowding
+        f = objective_values(self.population, self.objectives) / self.reference
+        j = self.objectives.index(Objective.ERROR) if Objective.ERROR in self.objectives else 0
+        if choice is ParentChoice.GRADIENT_PROPORTIONAL:  # (the whole population: dominated members get 0)
+            return hypervolume_gradient(f, np.ones(len(self.objectives)), j)
+        score = np.zeros(len(f))
+        for r in np.unique(self.rank):
+            members = np.flatnonzero(self.rank == r)
+            score[members] = hypervolume_gradient(f[members], np.ones(len(self.objectives)), j)
+        return score
+
     def tournament(self) -> NASCandidate:
-        """Binary tournament: lower rank wins, then larger crowding distance (or hypervolume contribution), then the
-        first drawn."""
-        i, j = (int(k) for k in self.rng.integers(0, len(self.population), 2))
-        if (self.rank[j], -self.crowding[j]) < (self.rank[i], -self.crowding[i]):
-            i = j
+        """Tournament of ``nsga2_tournament`` members drawn with replacement (2: Deb's binary tournament): lower
+        rank wins, then the larger :meth:`_parent_scores` value, then the first drawn. With ``nsga2_parents =
+        "gradient_proportional"`` no tournament: one member drawn with probability proportional to its score."""
+        if len(self.parent_score) != len(self.population):
+            self.parent_score = self._parent_scores()
+        if self.config.nas.nsga2_parents is ParentChoice.GRADIENT_PROPORTIONAL:
+            total = float(self.parent_score.sum())
+            p = self.parent_score / total if total > 0 else None
+            return self.population[int(self.rng.choice(len(self.population), p=p))]
+        drawn = [int(k) for k in self.rng.integers(0, len(self.population), self.config.nas.nsga2_tournament)]
+        i = min(drawn, key=lambda k: (self.rank[k], -self.parent_score[k]))  # (min keeps the first of equals)
         return self.population[i]
 
     def _children(self, count: int) -> list[NASCandidate]:
@@ -183,6 +215,7 @@ class NSGA2(_ArchitectureSearch):
         else:
             idx, self.rank, self.crowding = survivors(f, self.config.nas.population)
         self.population = [self.population[int(i)] for i in idx]
+        self.parent_score = self._parent_scores()
 
     def tell(self, fitness: Sequence[float]) -> NSGA2Stats:
         """Record the validation accuracies, keep the P best of parents + children by rank and crowding, make

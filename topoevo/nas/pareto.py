@@ -107,6 +107,32 @@ def hypervolume_contributions(f: np.ndarray, reference: np.ndarray) -> np.ndarra
     return np.array([max(total - hypervolume(np.delete(f, i, axis=0), reference), 0.0) for i in range(len(f))])
 
 
+def hypervolume_gradient(f: np.ndarray, reference: np.ndarray, objective: int = 0) -> np.ndarray:
+    """Each row's partial derivative of the hypervolume of ``f`` with respect to lowering its ``objective``-th
+    value: the (M-1)-volume, in the other objectives, of the region where that row would be the lowest in
+    ``objective`` (inside its box up to ``reference``, outside the boxes of rows strictly lower in ``objective``).
+    In two objectives (error, parameters) it is the stretch of parameters from the row to the next more accurate
+    row (or to the reference): what a child one unit more accurate at its parent's size would add. 0 for dominated
+    rows and rows not strictly better than ``reference``.
+
+    >>> hypervolume_gradient(np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0], [2.5, 2.5]]), np.array([4.0, 4.0])).tolist()
+    [1.0, 1.0, 1.0, 0.0]
+    """
+    f = np.asarray(f, dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64)
+    out = np.zeros(len(f))
+    inside = (f < ref).all(1) if len(f) else np.zeros(0, dtype=bool)
+    rest = [k for k in range(f.shape[1] if f.ndim == 2 else 0) if k != objective]
+    for i in np.flatnonzero(inside):
+        lower = inside & (f[:, objective] < f[i, objective])
+        if not rest:
+            out[i] = 0.0 if lower.any() else 1.0
+            continue
+        g, r = f[:, rest], ref[rest]
+        out[i] = max(hypervolume(np.vstack([g[lower], g[i]]), r) - hypervolume(g[lower], r), 0.0)
+    return out
+
+
 def _hv(f: np.ndarray, ref: np.ndarray) -> float:
     m = f.shape[1]
     if m == 1:
@@ -128,4 +154,4 @@ def _hv(f: np.ndarray, ref: np.ndarray) -> float:
 
 
 __all__ = ["dominates", "non_dominated_sort", "crowding_distance", "pareto_front", "hypervolume",
-           "hypervolume_contributions"]
+           "hypervolume_contributions", "hypervolume_gradient"]

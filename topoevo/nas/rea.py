@@ -22,7 +22,7 @@ from topoevo.config import Config, FitnessCriterion
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
 from topoevo.nas.candidate import NASCandidate, compile_candidates
-from topoevo.nas.choices import HalvingQueue
+from topoevo.nas.choices import HalvingMode, HalvingQueue
 from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
 from topoevo.nas.morphism import morph
 from topoevo.nas.mutation import mutate
@@ -84,6 +84,7 @@ class _ArchitectureSearch(AlgorithmBase):
         self.history: list[list[Any]] = []  # one row per evaluation, columns history_columns()
         self._observed = False  # observe() was called for the pending candidates
         self.halving = len(cfg.halving_epochs) >= 2  # successive halving (regularized evolution only)
+        self.asha = self.halving and cfg.halving_mode is HalvingMode.ASYNCHRONOUS
 
     @staticmethod
     def _shapes(config: Config) -> tuple[tuple[int, ...], int]:
@@ -116,6 +117,7 @@ class _ArchitectureSearch(AlgorithmBase):
         after evaluation, before :meth:`tell`."""
         n = len(self.pending)
         test, weights, latency = info.get("test_accuracy"), info.get("weights"), info.get("latency_us")
+        curves = info.get("curve")
         if test is not None and len(test) != n:
             raise ValueError(f"observe() got {len(test)} test accuracies for {n} candidates")
         if weights is not None and len(weights) != n:
@@ -124,6 +126,7 @@ class _ArchitectureSearch(AlgorithmBase):
             c.test_accuracy = None if test is None or not math.isfinite(test[i]) else float(test[i])
             c.state = weights[i] if (weights is not None and c.keep_weights) else None
             c.latency_us = None if latency is None or not math.isfinite(latency[i]) else float(latency[i])
+            c.curve = [] if curves is None else [float(a) for a in curves[i]]
         self._observed = True
 
     def kept(self) -> list[NASCandidate]:
@@ -256,8 +259,14 @@ class RegularizedEvolution(_ArchitectureSearch):
         super().__init__(config, seed)
         self.queue: list[NASCandidate] = []  # oldest first
         if not _restore:
-            self.pending = [self._at_rung(c, 0) for c in
-                            self._random(config.nas.population, keep_weights=config.nas.lamarckian)]
+            self.pending = self._initial()
+
+    def _initial(self) -> list[NASCandidate]:
+        """Random architectures for the queue's first P: all at once, or with asynchronous successive halving
+        ``batch`` at a time (so that the early ones set the stopping thresholds of the later ones; the same draws)."""
+        cfg = self.config.nas
+        count = min(cfg.batch, cfg.population - self.evaluations) if self.asha else cfg.population
+        return [self._at_rung(c, 0) for c in self._random(count, keep_weights=cfg.lamarckian)]
 
     def kept(self) -> list[NASCandidate]:
         return list(self.queue)
@@ -268,6 +277,9 @@ class RegularizedEvolution(_ArchitectureSearch):
         if not self.halving:
             return c
         epochs = self.config.nas.halving_epochs
+        if self.asha:
+            c.epochs, c.stop_below = epochs[-1], self.stop_thresholds()
+            return c
         last = rung == len(epochs) - 1
         c.rung, c.epochs = rung, epochs[rung] - (epochs[rung - 1] if rung else 0)
         c.keep_weights = c.keep_weights or not last
@@ -287,10 +299,36 @@ class RegularizedEvolution(_ArchitectureSearch):
             out.append(self._at_rung(nxt, c.rung + 1))
         return out
 
+    def stop_thresholds(self) -> list[tuple[int, float]]:
+        """Asynchronous successive halving: for each rung before the last, (its epochs, the accuracy a child must
+        reach there to go on) = the ``ceil(halving_keep * n)``-th best accuracy at that rung of the n queue members
+        that reached it (0 where none did: the accuracy is still measured there, for later thresholds).
+
+        >>> from topoevo.config import Config
+        >>> cfg = Config.from_dict({"task": {"name": "nas", "dataset": "mnist1d"},
+        ...                         "run": {"algorithm": "regularized_evolution"},
+        ...                         "nas": {"population": 4, "sample_size": 2, "halving_epochs": [1, 2, 4],
+        ...                                 "halving_keep": 0.5, "halving_mode": "asynchronous"}})
+        >>> import dataclasses
+        >>> rea = RegularizedEvolution(cfg, seed=0)
+        >>> first = rea.ask()[0]
+        >>> rea.queue = [dataclasses.replace(first, key=k, curve=curve)
+        ...              for k, curve in enumerate(([0.3], [0.5, 0.6], [0.4, 0.7, 0.8], [0.2]))]
+        >>> rea.stop_thresholds()
+        [(1, 0.4), (2, 0.7)]
+        """
+        cfg = self.config.nas
+        out = []
+        for rung, epochs in enumerate(cfg.halving_epochs[:-1]):
+            reached = sorted((c.curve[rung] for c in self.queue if len(c.curve) > rung), reverse=True)
+            out.append((epochs, reached[max(1, math.ceil(cfg.halving_keep * len(reached))) - 1] if reached else 0.0))
+        return out
+
     def tournament(self) -> NASCandidate:
-        """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals)."""
+        """The best of ``sample_size`` queue members drawn with replacement (first drawn of equals): the highest
+        successive-halving rung reached, then the highest accuracy there (without halving: the highest accuracy)."""
         idx = self.rng.integers(0, len(self.queue), self.config.nas.sample_size)
-        return max((self.queue[int(i)] for i in idx), key=lambda c: c.fitness)
+        return max((self.queue[int(i)] for i in idx), key=lambda c: (c.rung, c.fitness))
 
     def _children(self, count: int) -> list[NASCandidate]:
         lamarckian = self.config.nas.lamarckian
@@ -316,8 +354,13 @@ class RegularizedEvolution(_ArchitectureSearch):
         ``halving_queue`` says which candidates enter the queue (every new one with its first-rung accuracy, or
         those finishing the last rung)."""
         cfg = self.config.nas
-        done, f = self._record(fitness)
         last = len(cfg.halving_epochs) - 1
+        if self.asha:  # the rung each reached (no curve told: it finished)
+            for c in self.pending:
+                c.rung = len(c.curve) - 1 if c.curve else last
+        done, f = self._record(fitness)
+        if self.asha:
+            return self._tell_asha(done, f)
         rising = [c for c in done if self.halving and c.rung < last]
         entry = 0 if cfg.halving_queue is HalvingQueue.FIRST_RUNG else last
         entering = [c for c in done if not self.halving or c.rung == entry]
@@ -328,6 +371,17 @@ class RegularizedEvolution(_ArchitectureSearch):
         if self.halving and entry < last and not cfg.lamarckian:
             for c in entering:  # (their rung weights went on with the promoted; the queue needs none)
                 c.state = None
+        self.generation += 1
+        return stats
+
+    def _tell_asha(self, done: list[NASCandidate], f: np.ndarray) -> NASStats:
+        """Asynchronous successive halving: every new architecture enters the queue (ranked by the rung it reached,
+        then its accuracy there); the queue's first P are random, ``batch`` at a time."""
+        cfg = self.config.nas
+        self.queue.extend(done)
+        del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
+        stats = self._stats(f, max((c.fitness for c in self.queue), default=None))
+        self.pending = self._initial() if self.evaluations < cfg.population else self._children(cfg.batch)
         self.generation += 1
         return stats
 

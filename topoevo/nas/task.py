@@ -99,7 +99,8 @@ class NASTask(TaskBase):
     def evaluate(self, policy: ArchitectureBatch, seeds: np.ndarray) -> EvalResult:
         """Fitness = validation accuracy of each trained candidate (for its own ``epochs`` when it sets them);
         ``info``: ``test_accuracy``, ``train_seconds``, ``latency_us``
-        (float arrays), ``weights`` (an object array: trained weights for candidates with ``keep_weights``, else None).
+        (float arrays), ``curve`` (an object array: validation accuracies at the candidate's check epochs reached,
+        then the final one), ``weights`` (an object array: trained weights for candidates with ``keep_weights``, else None).
         Every ``info`` value has one row per candidate, so evaluators that split candidates into chunks concatenate
         them."""
         import torch
@@ -124,17 +125,19 @@ class NASTask(TaskBase):
                                           f"dataset has {self.input_shape}", field="nas.input_shape")
                 own = settings if cand.epochs is None else dataclasses.replace(settings, epochs=cand.epochs)
                 results.append(train_architecture(cand.arch, self.splits, own, int(seed), cand.init_state,
-                                                  cand.keep_weights, cand.measure))
+                                                  cand.keep_weights, cand.measure, cand.stop_below))
         finally:
             if self.params.threads:
                 torch.set_num_threads(before)
         weights = np.empty(len(results), dtype=object)  # per-candidate arrays: evaluators concatenate chunks
         weights[:] = [r.state for r in results]
+        curves = np.empty(len(results), dtype=object)
+        curves[:] = [r.curve for r in results]
         return EvalResult(fitness=np.array([r.val_accuracy for r in results], dtype=np.float64),
                           info={"test_accuracy": np.array([r.test_accuracy for r in results], dtype=np.float64),
                                 "train_seconds": np.array([r.seconds for r in results], dtype=np.float64),
                                 "latency_us": np.array([r.latency_us for r in results], dtype=np.float64),
-                                "weights": weights})
+                                "weights": weights, "curve": curves})
 
     # the run loop keeps no task state: the datasets are regenerated identically
 

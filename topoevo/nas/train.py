@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 from typing import TYPE_CHECKING
 
@@ -63,6 +63,8 @@ class TrainResult:
     inherited: list[str] = field(default_factory=list)  # state_dict keys copied from the parent
     state: dict[str, np.ndarray] | None = None  # trained weights (when asked for)
     latency_us: float = float("nan")  # measured CPU microseconds per sample (forward, eval mode)
+    curve: list[float] = field(default_factory=list)  # validation accuracy at each check epoch reached, then final
+    stopped: bool = False  # stopped early at a check epoch (val_accuracy = curve[-1]; nothing else measured)
 
 
 def measure_latency(module: torch.nn.Module, x: torch.Tensor, repeats: int = 3) -> float:
@@ -99,11 +101,13 @@ def accuracy(module: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: i
 
 def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettings, seed: int,
                        init_state: Mapping[str, np.ndarray] | None = None, keep_state: bool = False,
-                       measure: bool = True) -> TrainResult:
+                       measure: bool = True, stop_below: Sequence[tuple[int, float]] = ()) -> TrainResult:
     """Build ``arch`` (initialised from ``seed``; tensors of ``init_state`` copied where shapes match), train it by
     Adam on minibatches in an order drawn from ``seed``, and measure validation and test accuracy. The result
     depends only on the arguments (and torch's thread count). ``measure = False``: no test accuracy and latency
-    (NaN; a successive-halving rung before the last).
+    (NaN; a successive-halving rung before the last). ``stop_below``: (epoch, accuracy) checks: after that many
+    epochs the validation accuracy is measured (added to ``curve``; training is unchanged) and the training stops
+    there when it is below the accuracy (asynchronous successive halving; nothing else is measured then).
 
     >>> from topoevo.nas.arch import ConvBlock, Reduce
     >>> from topoevo.nas.datasets import NASDataset, load_splits
@@ -136,10 +140,18 @@ def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettin
     else:
         sched = None
     loss_sum, loss_n = 0.0, 0  # of the epoch running
+    val_x, val_y = torch.from_numpy(splits.val_x), torch.from_numpy(splits.val_y)
+    checks, curve = dict(stop_below), []
+    stopped = False
 
     def batches() -> Iterator[torch.Tensor]:  # minibatch indices, a new order drawn from ``gen`` each epoch
-        nonlocal loss_sum, loss_n
-        for _ in range(settings.epochs):
+        nonlocal loss_sum, loss_n, stopped
+        for epoch in range(settings.epochs):
+            if epoch in checks:  # (eval mode draws no random numbers and updates no statistics)
+                curve.append(accuracy(module, val_x, val_y))
+                if curve[-1] < checks[epoch]:
+                    stopped = True
+                    return
             module.train()
             order = torch.randperm(n, generator=gen)
             loss_sum, loss_n = 0.0, 0
@@ -156,14 +168,16 @@ def train_architecture(arch: Architecture, splits: Splits, settings: TrainSettin
 
     train_steps(opt, batches(), lambda idx: torch.nn.functional.cross_entropy(module(x[idx]), y[idx]),
                 scheduler=sched, stop=record)
-    val = accuracy(module, torch.from_numpy(splits.val_x), torch.from_numpy(splits.val_y))
+    measure = measure and not stopped
+    val = curve[-1] if stopped else accuracy(module, val_x, val_y)
     test = accuracy(module, torch.from_numpy(splits.test_x), torch.from_numpy(splits.test_y)) if measure else math.nan
-    latency = measure_latency(module, torch.from_numpy(splits.val_x[:256])) if measure else math.nan
+    latency = measure_latency(module, val_x[:256]) if measure else math.nan
     train_loss = loss_sum / loss_n if loss_n else float("nan")
     state = state_to_numpy(module) if keep_state else None
     if state is not None and not all(np.isfinite(v).all() for v in state.values()):
         state = None  # a diverged network passes nothing on (its children start from scratch)
-    return TrainResult(val, test, train_loss, time.perf_counter() - t0, inherited, state, latency)
+    return TrainResult(val, test, train_loss, time.perf_counter() - t0, inherited, state, latency,
+                       curve if stopped else [*curve, val], stopped)
 
 
 __all__ = ["Schedule", "TrainSettings", "TrainResult", "train_architecture", "accuracy"]

@@ -22,12 +22,16 @@ class ERLConfig(Section):
 
     pop_size: int = param(10, "'erl': evolved actors per generation (the learner's actor is evaluated besides).",
                           ge=2)
-    elite_fraction: float = param(0.1, "'erl': the best this fraction (at least 1) are kept unchanged.", gt=0, le=0.5)
+    elite_fraction: float = param(0.1, "'erl': copies of the best this fraction (at least 1) are kept unchanged "
+                                       "(paper: 0.1; 0.3 on Hopper and Ant).", gt=0, le=0.5)
     tournament_size: int = param(3, "'erl': parents are chosen by tournaments of this size.", ge=2)
-    crossover_rate: float = param(0.0, "'erl': probability that a child is a uniform crossover of two parents "
-                                       "(per layer; 0 = mutation only).", ge=0, le=1)
-    mutation_rate: float = param(0.9, "'erl': probability that a non-elite child is mutated.", ge=0, le=1)
-    mutation_fraction: float = param(0.1, "'erl': fraction of the weights of each tensor a mutation touches.",
+    crossover_rate: float = param(0.0, "'erl': probability that two tournament winners are crossed (rows of "
+                                       "weight matrices swapped); actors no tournament chose always become "
+                                       "crossovers of an elite and a winner (paper: 0).", ge=0, le=1)
+    mutation_rate: float = param(0.9, "'erl': probability that an actor other than the elite copies is mutated.",
+                                 ge=0, le=1)
+    mutation_fraction: float = param(0.1, "'erl': a mutated weight matrix gets up to this fraction of its entries "
+                                           "changed (a uniform count).",
                                      gt=0, le=1)
     mutation_strength: float = param(0.1, "'erl': a touched weight is multiplied by (1 + N(0, strength^2)).",
                                      gt=0)
@@ -36,7 +40,7 @@ class ERLConfig(Section):
     reset_rate: float = param(0.05, "'erl': ... or is reset to N(0, 1) with this probability.", ge=0, le=1)
     weight_limit: float = param(1_000_000.0, "'erl': weights are clipped to [-limit, limit] after mutation.", gt=0)
     sync_period: int = param(10, "'erl': every this many generations the learner's actor replaces the worst "
-                                 "actor.", ge=1)
+                                 "actor (paper: 10; 1 on Hopper and Ant).", ge=1)
     # ---- TD3
     critic_hidden: list[int] = param([256, 256], "Hidden layer sizes of the two critics (ReLU).", ge=1)
     actor_learning_rate: float = param(1e-3, "Adam step size of the actor.", gt=0)

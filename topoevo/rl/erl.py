@@ -92,14 +92,17 @@ class ERLStats(SearchStats):
 
 
 def mutate(child: np.ndarray, layout: ParameterLayout, cfg: ERLConfig, rng: np.random.Generator) -> None:
-    """ERL's mutation, in place: in each weight matrix, ``ceil(mutation_fraction * size)`` entries (drawn with
-    replacement) are super-mutated (+ N(0, (100 strength w)^2)), reset (N(0, 1)) or perturbed
+    """ERL's mutation (the paper's code, ``mutate_inplace``), in place: each weight matrix is touched with probability
+    min(1, 2u), u ~ U(0, 1); a touched matrix gets a uniform number in [0, ``ceil(mutation_fraction * size)``) of
+    entries (drawn with replacement), each super-mutated (+ N(0, (100 strength w)^2)), reset (N(0, 1)) or perturbed
     (+ N(0, (strength w)^2)); then clipped to +-``weight_limit``. Biases are left alone, as in the paper's code."""
     for name, sl, shape in layout.slices():
         if len(shape) < 2:
             continue
         size = sl.stop - sl.start
-        count = int(math.ceil(cfg.mutation_fraction * size))
+        if rng.random() >= 2.0 * rng.random():
+            continue
+        count = int(rng.integers(0, int(math.ceil(cfg.mutation_fraction * size))))
         idx = sl.start + rng.integers(0, size, count)
         kind = rng.random(count)
         noise = rng.standard_normal(count)
@@ -111,6 +114,21 @@ def mutate(child: np.ndarray, layout: ParameterLayout, cfg: ERLConfig, rng: np.r
         w = np.where(reset, noise, w)
         w = np.where(normal, w + noise * cfg.mutation_strength * w, w)
         child[idx] = np.clip(w, -cfg.weight_limit, cfg.weight_limit).astype(DTYPE)
+
+
+def crossover(a: np.ndarray, b: np.ndarray, layout: ParameterLayout, rng: np.random.Generator) -> None:
+    """ERL's crossover (the paper's code, ``crossover_inplace``), in place on both: in each weight matrix, a uniform
+    number in [0, 2 rows) of times, one row (a unit's incoming weights) is copied from one parent into the other
+    (the receiving side drawn with probability 1/2 each time). Biases are left alone."""
+    for _, sl, shape in layout.slices():
+        if len(shape) < 2:
+            continue
+        rows, width = shape[0], int(np.prod(shape[1:]))
+        for _ in range(int(rng.integers(0, 2 * rows))):
+            into_a = rng.random() < 0.5
+            r = sl.start + int(rng.integers(0, rows)) * width
+            src, dst = (b, a) if into_a else (a, b)
+            dst[r:r + width] = src[r:r + width]
 
 
 class ERL(WeightSearch):
@@ -198,31 +216,47 @@ class ERL(WeightSearch):
         return stats
 
     def _evolve(self, f: np.ndarray) -> None:
-        """Selection and mutation of the evolved actors (their fitness ``f``), then the periodic sync."""
+        """ERL's generation step (the paper's code, ``SSNE.epoch``), on population slots: the ``elite_fraction``
+        best are copied into slots of actors no tournament chose; the other such slots become crossovers of an elite
+        copy and a tournament winner; winners are crossed pairwise with probability ``crossover_rate``; every slot but
+        the elite copies is mutated with probability ``mutation_rate`` (the elites' own slots too: their copies keep
+        them). Every ``sync_period`` generations the learner's actor then takes the slot of the worst actor of this
+        evaluation (the worst not holding an elite copy)."""
         cfg, k = self.cfg, len(self.population)
         if k == 0:
             return
-        score = self.sign * f
-        order = rank_order(score, self.rng)
-        elites = max(1, int(round(cfg.elite_fraction * k)))
-        new = np.empty_like(self.population)
-        new[:elites] = self.population[order[:elites]]
-        for j in range(elites, k):
-            entrants = self.rng.integers(0, k, cfg.tournament_size)
-            parent = entrants[np.argmax(score[entrants])]  # first of equals among the entrants
-            child = self.population[parent].copy()
-            if cfg.crossover_rate and self.rng.random() < cfg.crossover_rate:
-                entrants = self.rng.integers(0, k, cfg.tournament_size)
-                mate = self.population[entrants[np.argmax(score[entrants])]]
-                for _, sl, _ in self.layout.slices():
-                    rows = self.rng.random(sl.stop - sl.start) < 0.5
-                    child[sl] = np.where(rows, mate[sl], child[sl])
-            if self.rng.random() < cfg.mutation_rate:
-                mutate(child, self.layout, cfg, self.rng)
-            new[j] = child
-        if (self.generation + 1) % cfg.sync_period == 0 and k > elites:
-            new[-1] = self.learner.actor_vector()
-        self.population = new
+        rng, score = self.rng, self.sign * f
+        order = [int(i) for i in rank_order(score, rng)]
+        elite_idx = order[:max(1, int(round(cfg.elite_fraction * k)))]
+        offspring: list[int] = []
+        for _ in range(k - len(elite_idx)):  # tournaments with replacement
+            entrants = rng.integers(0, k, cfg.tournament_size)
+            offspring.append(int(entrants[np.argmax(score[entrants])]))  # first of equals among the entrants
+        chosen = set(offspring) | set(elite_idx)
+        unselected = [int(i) for i in rng.permutation([i for i in range(k) if i not in chosen])]
+        pop = self.population.copy()
+        elite_copies: list[int] = []
+        for e in elite_idx:
+            slot = unselected.pop(0) if unselected else offspring.pop(0)
+            pop[slot] = self.population[e]
+            elite_copies.append(slot)
+        if len(unselected) % 2:
+            unselected.append(unselected[int(rng.integers(0, len(unselected)))])
+        for i, j in zip(unselected[0::2], unselected[1::2]):
+            pop[i] = pop[elite_copies[int(rng.integers(0, len(elite_copies)))]]
+            pop[j] = pop[offspring[int(rng.integers(0, len(offspring)))]]
+            crossover(pop[i], pop[j], self.layout, rng)
+        for i, j in zip(offspring[0::2], offspring[1::2]):
+            if rng.random() < cfg.crossover_rate:
+                crossover(pop[i], pop[j], self.layout, rng)
+        for i in range(k):
+            if i not in elite_copies and rng.random() < cfg.mutation_rate:
+                mutate(pop[i], self.layout, cfg, rng)
+        if (self.generation + 1) % cfg.sync_period == 0:
+            worst = next((i for i in reversed(order) if i not in elite_copies), None)
+            if worst is not None:
+                pop[worst] = self.learner.actor_vector()
+        self.population = pop
 
     # ---- state ----------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

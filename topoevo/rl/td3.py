@@ -60,9 +60,14 @@ class TD3Learner:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic1_target = copy.deepcopy(self.critic1).requires_grad_(False)
         self.critic2_target = copy.deepcopy(self.critic2).requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_learning_rate)
+        # foreach: one multi-tensor Adam step instead of a loop over the parameters (CPU's default is the loop; the
+        # update is per-parameter the same rule, about a fifth of a gradient step's CPU time saved)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_learning_rate, foreach=True)
         self.critic_opt = torch.optim.Adam([*self.critic1.parameters(), *self.critic2.parameters()],
-                                           lr=cfg.critic_learning_rate)
+                                           lr=cfg.critic_learning_rate, foreach=True)
+        self._soft_pairs = ([*self.actor.parameters(), *self.critic1.parameters(), *self.critic2.parameters()],
+                            [*self.actor_target.parameters(), *self.critic1_target.parameters(),
+                             *self.critic2_target.parameters()])
         self.updates = 0
 
     # ---- the actor as a parameter vector --------------------------------------------------------------------------
@@ -106,11 +111,10 @@ class TD3Learner:
                 actor_loss.backward()
                 self.actor_opt.step()
                 actor_losses.append(float(actor_loss.detach()))
-                with torch.no_grad():
-                    for net, target_net in ((self.actor, self.actor_target), (self.critic1, self.critic1_target),
-                                            (self.critic2, self.critic2_target)):
-                        for p, tp in zip(net.parameters(), target_net.parameters()):
-                            tp.mul_(1.0 - cfg.tau).add_(p, alpha=cfg.tau)
+                with torch.no_grad():  # targets <- (1 - tau) targets + tau trained, all tensors in two calls
+                    params, targets = self._soft_pairs
+                    torch._foreach_mul_(targets, 1.0 - cfg.tau)
+                    torch._foreach_add_(targets, params, alpha=cfg.tau)
         mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
         return {"critic_loss": mean(critic_losses), "actor_loss": mean(actor_losses), "q_mean": mean(qs)}
 

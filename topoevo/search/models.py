@@ -57,8 +57,9 @@ class ModelSpec:
             return "num_inputs", f"expected >= 1 inputs and outputs, got {self.num_inputs} and {self.num_outputs}"
         if any(h < 1 for h in self.hidden) or (not self.hidden and self.kind is not ModelKind.MLP):
             return "hidden", f"expected positive layer sizes, got {list(self.hidden)}"
-        if self.kind is ModelKind.RNN and len(self.hidden) != 1:
-            return "hidden", f"expected one size (the recurrent units) for an 'rnn', got {list(self.hidden)}"
+        if self.kind in (ModelKind.RNN, ModelKind.FRNN) and len(self.hidden) != 1:
+            return "hidden", (f"expected one size (the recurrent units) for an '{self.kind.value}', got "
+                              f"{list(self.hidden)}")
         if self.kind is ModelKind.CNN:
             if len(self.image_shape) != 3 or any(d < 1 for d in self.image_shape):
                 return "image_shape", f"expected [channels, height, width], got {list(self.image_shape)}"
@@ -189,6 +190,11 @@ def build_model(spec: ModelSpec, device: Any = None) -> nn.Module:
 
             return ElmanNet(spec.num_inputs, spec.hidden[0], spec.num_outputs,
                             activation_module(spec.output_activation))
+        if spec.kind is ModelKind.FRNN:
+            from topoevo.search.recurrent import FullyRecurrentNet
+
+            return FullyRecurrentNet(spec.num_inputs, spec.hidden[0], spec.num_outputs,
+                                     activation_module(spec.activation), activation_module(spec.output_activation))
         for h in spec.hidden:
             layers += [nn.Linear(width, h), activation_module(spec.activation)]
             width = h

@@ -286,10 +286,11 @@ def compile_parameters(candidates: Sequence[Any]) -> BatchedModule:
     import torch
 
     pop = ParameterPopulation.stack(candidates)
-    if pop.spec.kind is ModelKind.RNN:
-        from topoevo.search.recurrent_policy import BatchedRecurrent
+    if pop.spec.kind in (ModelKind.RNN, ModelKind.FRNN):
+        from topoevo.search.recurrent_policy import BatchedFullyRecurrent, BatchedRecurrent
 
-        return BatchedRecurrent(template_model(pop.spec), torch.from_numpy(pop.values))  # type: ignore[return-value]
+        policy = BatchedRecurrent if pop.spec.kind is ModelKind.RNN else BatchedFullyRecurrent
+        return policy(template_model(pop.spec), torch.from_numpy(pop.values))  # type: ignore[return-value,arg-type]
     return BatchedModule(template_model(pop.spec), torch.from_numpy(pop.values), Strategy.AUTO,
                          per_sample=activations_per_sample(pop.spec))
 

@@ -1,8 +1,13 @@
-"""The fixed recurrent network of weight search (``[model] kind = "rnn"``): one layer of recurrent tanh units (Elman)
-and a dense output layer, as one ``nn.Module`` (:class:`ElmanNet`); its batched policy over P parameter vectors is
-:class:`topoevo.search.recurrent_policy.BatchedRecurrent`.
+"""The fixed recurrent networks of weight search, each one ``nn.Module``; their batched policies over P parameter
+vectors are in :mod:`topoevo.search.recurrent_policy`.
 
-Step t: ``h_t = tanh(W_in x_t + b_in + W_rec h_{t-1})``, ``y_t = act(W_out h_t + b_out)``, ``h_0 = 0``.
+- ``[model] kind = "rnn"`` (:class:`ElmanNet`): one layer of recurrent tanh units (Elman) and a dense output layer.
+  Step t: ``h_t = tanh(W_in x_t + b_in + W_rec h_{t-1})``, ``y_t = act(W_out h_t + b_out)``, ``h_0 = 0``.
+- ``[model] kind = "frnn"`` (:class:`FullyRecurrentNet`): a fully recurrent network, the output units among the
+  recurrent ones (the networks of Igel's group for the double pole without velocities: Shark's ``OnlineRNNet`` in
+  its ``NonMarkovPole`` / ``GruauPole`` benchmarks). Units u = hidden units then output units; step t:
+  ``u_t = f(W_in x_t + b + W_rec u_{t-1})`` with f the hidden activation on the hidden units and the output
+  activation on the output units; ``y_t`` = the output units of ``u_t``; ``u_0 = 0``.
 """
 from __future__ import annotations
 
@@ -41,3 +46,41 @@ class ElmanNet(nn.Module):
             pre = pre + self.recurrent(h)
         h = torch.tanh(pre)
         return self.output_activation(self.output(h)), h
+
+
+class FullyRecurrentNet(nn.Module):
+    """Hidden and output units in one fully recurrent layer: every unit sees the inputs, a bias and every unit's
+    previous value. ``forward(x, u)`` takes one step: ``x`` (batch, inputs), ``u`` (batch, hidden + outputs) or None
+    (zeros); returns (outputs, new u).
+
+    >>> import torch
+    >>> net = FullyRecurrentNet(3, 2, 1, nn.Tanh(), nn.Sigmoid())
+    >>> [(name, tuple(p.shape)) for name, p in net.named_parameters()]
+    [('input.weight', (3, 3)), ('input.bias', (3,)), ('recurrent.weight', (3, 3))]
+    >>> y, u = net(torch.zeros(4, 3)); y.shape, u.shape
+    (torch.Size([4, 1]), torch.Size([4, 3]))
+    """
+
+    def __init__(self, num_inputs: int, hidden: int, num_outputs: int, activation: nn.Module,
+                 output_activation: nn.Module):
+        super().__init__()
+        units = hidden + num_outputs
+        self.hidden = hidden
+        self.input = nn.Linear(num_inputs, units)
+        self.recurrent = nn.Linear(units, units, bias=False)
+        self.activation = activation
+        self.output_activation = output_activation
+
+    def units(self, pre: torch.Tensor) -> torch.Tensor:
+        """The units' new values from their net inputs ``pre`` (..., hidden + outputs)."""
+        import torch
+
+        return torch.cat([self.activation(pre[..., :self.hidden]), self.output_activation(pre[..., self.hidden:])],
+                         dim=-1)
+
+    def forward(self, x: torch.Tensor, u: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        pre = self.input(x)
+        if u is not None:
+            pre = pre + self.recurrent(u)
+        u = self.units(pre)
+        return u[..., self.hidden:], u

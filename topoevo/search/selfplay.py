@@ -40,6 +40,8 @@ def sample_matches(pop_size: int, hof_size: int, cfg: SelfPlayConfig, rng: np.ra
         if k_hof:
             rivals += [pop_size + int(j) for j in rng.choice(hof_size, size=k_hof, replace=False)]
         matches += [Match(i, r, int(seeds[i]) + k) for k, r in enumerate(rivals)]
+        if cfg.both_sides:
+            matches += [Match(r, i, int(seeds[i]) + k) for k, r in enumerate(rivals)]
     return matches
 
 
