@@ -163,8 +163,8 @@ def test_columns_find_exactly_the_genomes_that_break_an_invariant(ev, rnd, edits
     for _ in range(edits):
         _damage(rnd.choice(genomes), rnd)
     d = genomes_to_columns(genomes)
-    from topoevo.genome.columns import DTYPES
-    arrays = {k: np.frombuffer(base64.b64decode(d[k]), dtype=t) for k, t in DTYPES.items()}
+    from topoevo.genome.columns import decode_columns
+    arrays = decode_columns(d, ValueError)[4]
     found = invalid_genomes(arrays, d["inputs"], d["outputs"], d["bias"], d["network"] == "feedforward",
                             d["activations"], d["aggregations"]).tolist()
     assert found == [i for i, g in enumerate(genomes) if g.problems()]

@@ -41,13 +41,14 @@ as genome objects; still read) is measured in the same process.
 
 XOR run: median {d['run_cpu_ms']:.0f} ms CPU including its own two checkpoint writes (generation 0 and final);
 `Run.resume` as a whole: {d['resume_ms']:.2f} ms. Goal (issue 18): write + read <= 5% of an XOR run:
-{verdict}. The population is read straight into a population store (views, no gene objects; every genome
-invariant checked on the arrays at once). Measured piece by piece (x18, machine under load): a read is ~0.6 ms JSON
-parsing, ~0.55 ms decoding the base64 columns, ~0.9 ms the vectorized invariant checks, ~0.35 ms building the
-store and its views, ~1 ms the species, history, tracker and best-genome checks; a write ~0.45 ms state, ~0.9 ms
-JSON encoding of the ~240 kB (most of it the base64 columns of the ~30 genes x 150 genomes), ~0.2 ms the atomic
-file replacement. What would cut it further: narrower integer columns (half the bytes), the invariant checks in
-one compiled pass. The share also grows as the run itself gets faster.
+{verdict}. The population is read straight into a population store (views, no gene objects). Since
+the issue-18 follow-up (c18) the genome columns are format version 2: integer columns in their narrowest width,
+a column whose rows all hold one value stored as that value (XOR: bias, response, aggregation), and every genome
+invariant checked in one compiled pass (topoevo/genome/columns_kernels.py); NEAT's species-size history is four
+integer arrays instead of a list of objects. Version-1 checkpoints are still read (tests/test_columns_format.py).
+What remains is spread thin: JSON parsing and encoding of the metadata (config, species, best genome, champion),
+base64, building the store views, the species/tracker/best-genome checks, and the atomic file replacement. The
+share also grows as the run itself gets faster.
 
 `{line}`
 """

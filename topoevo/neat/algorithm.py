@@ -3,6 +3,7 @@ reproduction happen inside. Its whole state round-trips through plain JSON data 
 from __future__ import annotations
 
 import math
+from itertools import chain
 from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -11,7 +12,8 @@ import numpy as np
 
 from topoevo.algorithm import AlgorithmBase, GenerationStatistics
 from topoevo.gcpause import gc_paused
-from topoevo.genome.columns import genomes_to_columns, is_columns, stored_genomes_from_columns
+from topoevo.genome.columns import (decode_ints, encode_ints, genomes_to_columns, is_columns,
+                                    stored_genomes_from_columns)
 from topoevo.checkpoint import StateReader
 from topoevo.config import Config
 from topoevo.genome.genome import Genome
@@ -119,6 +121,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         self.species_set = SpeciesSet(config.species.compatibility_threshold)
         self.best_genome: Genome | None = None
         self.history: list[dict[str, Any]] = []  # per generation: species sizes (for reports)
+        self._history_rows: tuple[list[dict[str, Any]], int, dict[str, list[int]]] | None = None  # (see below)
         self.population: list[Genome] = []
         self.checked_species: set[int] = set()  # species whose champion was tested since it last improved
         self._kernel_check: dict[type, bool] = {}  # random source type -> reproduction takes the reference path
@@ -347,9 +350,21 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
             "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
-            "history": self.history,
+            "history": self._history_table(),
             "checked_species": sorted(self.checked_species),
         }
+
+    def _history_table(self) -> dict[str, dict[str, str]]:
+        """:func:`_history_lists` of ``self.history`` (encoded), extended by the rows added since the last checkpoint (rows
+        are only ever appended)."""
+        cached = self._history_rows
+        if cached is None or cached[0] is not self.history or cached[1] > len(self.history):
+            cached = (self.history, 0, {name: [] for name in HISTORY_COLUMNS})
+        history, done, cols = cached
+        for name, values in _history_lists(history[done:]).items():
+            cols[name].extend(values)
+        self._history_rows = (history, len(history), cols)
+        return {name: encode_ints(values) for name, values in cols.items()}
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any], source: str | None = None) -> "NEAT":
@@ -373,8 +388,7 @@ class NEAT(GenomeCandidates, AlgorithmBase):
             raise r.fail("algorithm.best_genome.fitness", "best_genome has no fitness")
         if algo.best_genome is None and algo.generation > 0:
             raise r.fail("algorithm.best_genome", f"missing after {algo.generation} generations")
-        history = r.list(state, "history", w)
-        algo.history = [_read_history_row(r, history, i) for i in range(len(history))]
+        algo.history = _read_history(r, state)
         checked = r.list(state, "checked_species", w) if "checked_species" in state else []
         algo.checked_species = {r.int(checked, i, "algorithm.checked_species") for i in range(len(checked))}
         _check_counters(r, algo)
@@ -503,6 +517,10 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
     def rows(key: str, width: int) -> list[list[int]]:
         out = []
         table = r.list(d, key, w) if key != "resplits" or key in d else []
+        if all(type(row) is list and len(row) == width for row in table):  # (the common case, checked at once)
+            flat = list(chain.from_iterable(table))
+            if all(type(v) is int for v in flat) and min(flat, default=0) >= 0:
+                return table
         for i, row in enumerate(table):
             if not isinstance(row, list) or len(row) != width:
                 raise r.fail(f"{w}.{key}[{i}]", f"expected a list of {width} integers, got {row!r}"[:200])
@@ -513,6 +531,51 @@ def _read_tracker(r: StateReader, d: dict[str, Any]) -> InnovationTracker:
                              {(a, b): i for a, b, i in rows("links", 3)},
                              {i: (n, x, y) for i, n, x, y in rows("splits", 4)},
                              {(i, t): (n, x, y) for i, t, n, x, y in rows("resplits", 5)})
+
+
+HISTORY_COLUMNS = ("generation", "count", "species", "size")
+
+
+def _history_lists(history: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """``algorithm.history`` as columns: each generation, its number of species, and all generations' species ids
+    and sizes one after the other (in checkpoints: four integer arrays, :func:`~topoevo.genome.columns.encode_ints`,
+    much cheaper to write and read than a list of objects; older checkpoints hold the list of
+    ``{"generation": g, "species": {id: size}}`` objects, still read)."""
+    return {"generation": [h["generation"] for h in history], "count": [len(h["species"]) for h in history],
+            "species": [int(sid) for h in history for sid in h["species"]],
+            "size": [size for h in history for size in h["species"].values()]}
+
+
+def _read_history(r: StateReader, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """``algorithm.history`` (columns, or the list of rows of older checkpoints), every number checked."""
+    w = "algorithm.history"
+    if isinstance(state.get("history"), list):
+        history = state["history"]
+        rows = [_read_history_row(r, history, i) for i in range(len(history))]
+        return [{"generation": h["generation"], "species": {int(k): v for k, v in h["species"].items()}}
+                for h in rows]
+    table = r.dict(state, "history", "algorithm")
+    cols = {}
+    for name, minimum in zip(HISTORY_COLUMNS, (0, 0, 0, 1)):
+        values = decode_ints(r.value(table, name, w), lambda f, message: r.fail(f"{w}.{name}{f}", message))
+        if values.min(initial=minimum) < minimum:
+            raise r.fail(f"{w}.{name}", f"expected integers >= {minimum}, got {values.min()}")
+        cols[name] = values.tolist()
+    if len(cols["count"]) != len(cols["generation"]):
+        raise r.fail(f"{w}.count", f"expected {len(cols['generation'])} values (one per generation), got "
+                                   f"{len(cols['count'])}")
+    total = sum(cols["count"])
+    for name in ("species", "size"):
+        if len(cols[name]) != total:
+            raise r.fail(f"{w}.{name}", f"expected {total} values (the sum of count), got {len(cols[name])}")
+    ids, sizes, out, start = cols["species"], cols["size"], [], 0
+    for g, k in zip(cols["generation"], cols["count"]):
+        row = dict(zip(ids[start:start + k], sizes[start:start + k]))
+        if len(row) != k:
+            raise r.fail(f"{w}.species", f"generation {g} lists a species twice")
+        out.append({"generation": g, "species": row})
+        start += k
+    return out
 
 
 def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, Any]:
