@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 from topoevo.config.sections import SpeciesConfig
 from topoevo.genome.genome import Genome
@@ -119,26 +120,30 @@ def neat_python_distance(a: NeatPythonGenes, b: NeatPythonGenes, cfg: SpeciesCon
     """
     c2, c3 = cfg.disjoint_coefficient, cfg.weight_coefficient
     total = 0.0
-    na, nb = a.nodes, b.nodes
-    if na or nb:
-        homologous, disjoint = 0.0, 0
-        for k, x in na.items():
-            y = nb.get(k)
-            if y is None:
-                disjoint += 1
-            else:
-                homologous += abs(x[0] - y[0]) + abs(x[1] - y[1]) + abs(x[2] - y[2]) + (x[3] != y[3]) + (x[4] != y[4])
-        disjoint += len(nb) - (len(na) - disjoint)
-        total += (c3 * homologous + c2 * disjoint) / max(len(na), len(nb))
-    ca, cb = a.conns, b.conns
-    if ca or cb:
-        homologous, disjoint = 0.0, 0
-        for k, (w, e) in ca.items():
-            y = cb.get(k)
-            if y is None:
-                disjoint += 1
-            else:
-                homologous += abs(w - y[0]) + (e != y[1])
-        disjoint += len(cb) - (len(ca) - disjoint)
-        total += (c3 * homologous + c2 * disjoint) / max(len(ca), len(cb))
+    total += _gene_part(a.nodes, b.nodes, _node_difference, c2, c3)
+    total += _gene_part(a.conns, b.conns, _conn_difference, c2, c3)
     return total
+
+
+def _node_difference(x: tuple[float, float, float, str, str], y: tuple[float, float, float, str, str]) -> float:
+    return abs(x[0] - y[0]) + abs(x[1] - y[1]) + abs(x[2] - y[2]) + (x[3] != y[3]) + (x[4] != y[4])
+
+
+def _conn_difference(x: tuple[float, bool], y: tuple[float, bool]) -> float:
+    return abs(x[0] - y[0]) + (x[1] != y[1])
+
+
+def _gene_part(ga: dict, gb: dict, difference: Callable[[Any, Any], float], c2: float, c3: float) -> float:
+    """One part of :func:`neat_python_distance`: ``(c3 * homologous differences + c2 * disjoint genes) / (gene count
+    of the larger genome)``, 0 when neither genome has such genes."""
+    if not (ga or gb):
+        return 0.0
+    homologous, disjoint = 0.0, 0
+    for k, x in ga.items():
+        y = gb.get(k)
+        if y is None:
+            disjoint += 1
+        else:
+            homologous += difference(x, y)
+    disjoint += len(gb) - (len(ga) - disjoint)
+    return (c3 * homologous + c2 * disjoint) / max(len(ga), len(gb))

@@ -126,9 +126,9 @@ class SpeciesSet:
             if not unspeciated:
                 break
             s = self.species[sid]
-            old = of(s.representative) if s.representative is not None else None
-            if old is None:
+            if s.representative is None:
                 continue
+            old = of(s.representative)
             dists = [neat_python_distance(old, of(g), cfg) for g in unspeciated]
             rep = unspeciated.pop(dists.index(min(dists)))
             s.representative = rep
