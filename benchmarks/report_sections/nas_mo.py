@@ -18,6 +18,15 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs)
 
 
+def _full_before(rows: list[dict[str, Any]], tag: str) -> dict[int, dict[str, Any]]:
+    """The full-training rows a successive-halving variant's CPU share is taken against: the regularized-evolution
+    rows at 40 architectures measured last before the variant's first row (the file keeps the order of
+    measurement; CPU seconds drift between sessions and loads)."""
+    first = next(i for i, r in enumerate(rows) if r["tag"] == tag)
+    tags = [r["tag"] for r in rows[:first] if r["name"] == "rea" and r["archs"] == 40]
+    return {r["seed"]: r for r in rows if tags and r["tag"] == tags[-1]}
+
+
 def tuning(results_dir: pathlib.Path) -> str:
     """The tuning rows (seeds >= 1000), one line per variant: means, and the wins / CPU share against the
     regularized-evolution rows of the same seeds."""
@@ -35,8 +44,9 @@ def tuning(results_dir: pathlib.Path) -> str:
         same = [s for s in seeds if s in rea]
         wins = f"{sum(rows[s]['hv'] > rea[s]['hv'] for s in same)}/{len(same)}" if first["name"].startswith(
             "nsga2") else "-"
-        cpu = (num(100 * sum(rows[s]["cpu_s"] for s in same) / sum(rea[s]["cpu_s"] for s in same), 0) + "%"
-               if first["name"] == "sh" and same else "-")
+        full = _full_before(d["rows"], tag) if first["name"] == "sh" else {}
+        cpu = (num(100 * sum(rows[s]["cpu_s"] for s in seeds) / sum(full[s]["cpu_s"] for s in seeds), 0) + "%"
+               if full and all(s in full for s in seeds) else "-")
         out.append([tag, f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 2 else ", ".join(map(str, seeds)),
                     first["archs"], f"`{json.dumps(first['over'])}`" if first["over"] else "-",
                     num(_mean([rows[s]["hv"] for s in seeds]), 4),
