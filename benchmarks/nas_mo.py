@@ -10,9 +10,10 @@ architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in b
   ``--full-archs`` differs from ``--archs``: then ``full`` is one more regularized-evolution run per seed with
   ``--full-archs`` architectures (so that the halving comparison need not move with the NSGA-II budget);
 - ``sh``: tasks/mnist1d_halving.toml: regularized evolution with asynchronous successive halving proposing
-  ``--sh-archs`` new architectures, each set to train the same 4 epochs on the same schedule as ``rea``'s, stopped
-  after epoch 1 or 2 unless its validation accuracy there is among the best 30% of the queue members that reached
-  it; the champion is the best of those that finished (trained exactly as ``rea`` trains). With
+  ``--sh-archs`` new architectures (48 in the reported runs), each set to train the same 4 epochs on the same
+  schedule as ``rea``'s, stopped after epoch 1 or 2 unless its validation accuracy there is among the best 30% of
+  the last 10 new architectures that reached it; only finished ones enter the queue; the champion is the best of
+  those that finished (trained exactly as ``rea`` trains). With
   ``halving_mode = "synchronous"`` (overrides) the budget is counted in trainings (every rung one):
   :func:`halving_evaluations`.
 
@@ -27,7 +28,7 @@ Figures per seed:
 Test accuracy is never used for selection. The last line is one JSON object with those keys (plus means and win
 counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
 
-    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40
+    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --sh-archs 48 --full-archs 40
 """
 from __future__ import annotations
 
