@@ -11,14 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topoevo.checkpoint import read_checkpoint
-from topoevo.config import Config, load_config
-from topoevo.errors import CheckpointError
+from topoevo.config import load_config
 from topoevo.files import VERBATIM_MIN, json_text
 from topoevo.genome.columns import decode_ints, encode_ints
-from topoevo.neat import NEAT
 from topoevo.neat.species_table import SpeciesRow, read_species_table, species_objects, species_table
 from topoevo.run import Run
+
+from fuzzing import assert_neat_checkpoint_error
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,13 +81,7 @@ def _members(d: dict, edit) -> None:
 def test_damaged_species_tables_are_one_line_errors(xor_run: Path, tmp_path: Path, edit, field: str) -> None:
     data = json.loads((xor_run / "checkpoint.json").read_text())
     edit(data["algorithm"]["species"])
-    (tmp_path / "checkpoint.json").write_text(json.dumps(data))
-    cfg = Config.from_dict(data["config"])
-    with pytest.raises(CheckpointError) as info:
-        state = read_checkpoint(tmp_path)
-        NEAT.from_state_dict(cfg, state["algorithm"], source=state["_path"])
-    text = str(info.value)
-    assert "\n" not in text and "checkpoint.json" in text and field in text, text
+    assert_neat_checkpoint_error(data, tmp_path, field)
 
 
 json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False,
