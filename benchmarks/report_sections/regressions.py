@@ -44,14 +44,17 @@ def _revision_ab(results_dir: Path) -> str:
                        for b, n in zip(c["rounds"]["before"], c["rounds"]["now"])),
              "yes" if c["same_evaluations"] else "no"]
             for case, c in d["cases"].items()]
+    spread = max((max(r) - min(r) for r in ([n["median_cpu_s"] / b["median_cpu_s"] for b, n in
+                                              zip(c["rounds"]["before"], c["rounds"]["now"])]
+                                             for c in d["cases"].values())), default=0.0)
     return f"""**Reference path, both commits in one session** (`{m['command']}`, {m['date']}, seeds {m['seeds']},
 load average {_load((m.get('load_before') or [None])[0])} before): the XOR runs of the ablations that were
 "slower" in CPU time above, run at {d['before_commit']} and now, alternating the two sides, so both share the
 machine's load. Median CPU per run (median over rounds); identical evaluation counts = the same runs.
 
 {table(["case", "CPU s before", "CPU s now", "now / before", "per round", "same evaluations"], rows)}
-Under load the rounds disagree by up to ~40%: a lead for the quiet machine (`python benchmarks/revision_ab.py`,
-all cases, 10 seeds x 2 rounds), not a verdict.
+The rounds of one case disagree by up to {spread:.0%} here (measured under load): a lead for the quiet machine
+(`python benchmarks/revision_ab.py`, all cases, 10 seeds x 2 rounds), not a verdict.
 
 {_reference_ops(results_dir)}"""
 
