@@ -20,18 +20,23 @@ def _mean(xs: list[float]) -> float:
 
 def tuning(results_dir: pathlib.Path) -> str:
     """The tuning rows (seeds >= 1000), one line per variant: means, and the wins / CPU share against the
-    regularized-evolution rows of the same seeds."""
+    regularized-evolution rows of the same seeds and budget (archs)."""
     d = load(results_dir, "nas_mo_tuning")
     if d is None:
         return "Tuning runs: not yet measured (no `benchmarks/results/nas_mo_tuning.json`).\n"
     by: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     for r in d["rows"]:
         by[r["tag"]][r["seed"]] = r
-    rea = next((rows for rows in by.values() if next(iter(rows.values()))["name"] == "rea"), {})
+    rea_by_archs: dict[int, dict[int, dict[str, Any]]] = {}  # (the first regularized-evolution tag per budget)
+    for rows in by.values():
+        first = next(iter(rows.values()))
+        if first["name"] == "rea":
+            rea_by_archs.setdefault(first["archs"], rows)
     out = []
     for tag, rows in by.items():
         seeds = sorted(rows)
         first = rows[seeds[0]]
+        rea = rea_by_archs.get(first["archs"], {})
         same = [s for s in seeds if s in rea]
         wins = f"{sum(rows[s]['hv'] > rea[s]['hv'] for s in same)}/{len(same)}" if first["name"].startswith(
             "nsga2") else "-"
