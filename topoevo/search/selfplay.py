@@ -107,9 +107,19 @@ class SelfPlay:
         return scores * sign
 
 
+def make_selfplay(algo: Any, cfg: SelfPlayConfig, seed: int = 0) -> SelfPlay:
+    """The driver of ``cfg.scheme``: :class:`SelfPlay` ('generations') or
+    :class:`~topoevo.search.selfplay_tournament.TournamentSelfPlay` ('tournament')."""
+    if cfg.scheme == "tournament":
+        from topoevo.search.selfplay_tournament import TournamentSelfPlay  # (it builds on this module)
+
+        return TournamentSelfPlay(algo, cfg, seed)
+    return SelfPlay(algo, cfg, seed)
+
+
 def run_selfplay(config: Any, seed: int, generations: int, out: Any) -> dict[str, Any]:
     """``topoevo selfplay``: NEAT (the config's ``[neat]``/``[genome]``) by self-play on Slime Volleyball for
-    ``generations`` generations; writes ``stats.jsonl`` (one line per generation), ``champion.json`` (the final
+    ``generations`` generations (the tournament scheme: rounds); writes ``stats.jsonl`` (one line per generation), ``champion.json`` (the final
     champion) and ``summary.json`` (held-out tests: the final and generation-0 champions against the built-in
     opponent, and the final against the generation-0 champion) into the directory ``out``; returns the summary.
     (No checkpoints: a self-play run is short and starts again from its seed.)"""
@@ -122,7 +132,7 @@ def run_selfplay(config: Any, seed: int, generations: int, out: Any) -> dict[str
     from topoevo.tasks.slimevolley import NUM_INPUTS, NUM_OUTPUTS
 
     cfg = config.replace(genome=dataclasses.replace(config.genome, num_inputs=NUM_INPUTS, num_outputs=NUM_OUTPUTS))
-    sp = SelfPlay(NEAT(cfg, seed), cfg.selfplay, seed)
+    sp = make_selfplay(NEAT(cfg, seed), cfg.selfplay, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "stats.jsonl", "w", encoding="utf-8") as log:
