@@ -10,6 +10,13 @@ drawn into as another member's opponent. Held-out tests (never used in training;
 
     python benchmarks/selfplay.py --generations 60 --seeds 2
 
+``--scheme tournament`` runs slimevolleygym's GA self-play instead (``[selfplay] scheme``,
+:mod:`topoevo.search.selfplay_tournament`): ``--generations`` then counts rounds of ``--pop // 2`` one-game
+tournaments, the champion is the member with the most wins, the generation-0 champion the champion after round 0,
+and ``builtin_curve`` is keyed by round:
+
+    python benchmarks/selfplay.py --scheme tournament --pop 128 --generations 2000 --seeds 2 --curve-every 250
+
 ``--both-sides`` plays each pairing from both sides on one game seed (``[selfplay] both_sides``). ``--diagnose`` runs
 no evolution: it measures a hand-written linear "chaser" (:func:`chaser`) against the built-in opponent and random
 generation-0 genomes, and how much random genomes differ in skill (``benchmarks/results/selfplay_diagnosis.json``).

@@ -121,22 +121,29 @@ def test_slimevolley_task_against_the_builtin_opponent():
     assert held.shape == (2,)
 
 
-def test_selfplay_section_is_checked():
+@pytest.mark.parametrize("table, field", [({"oponents": 3}, "opponents"), ({"scheme": "league"}, "scheme")])
+def test_selfplay_section_is_checked(table, field):
     with pytest.raises(ConfigError) as exc:
-        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": {"oponents": 3}})
-    assert "opponents" in str(exc.value)
+        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": table})
+    assert field in str(exc.value)
+
+
+def selfplay_command(tmp_path, selfplay_table: str):
+    """``topoevo selfplay`` for 2 generations (rounds) of a population of 4; returns (main, the output dir)."""
+    from topoevo.cli import main
+
+    f = tmp_path / "sp.toml"
+    f.write_text(f'[task]\nname = "slimevolley"\n[selfplay]\n{selfplay_table}test_games = 2\n'
+                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
+    out = tmp_path / "run"
+    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    return main, out
 
 
 def test_selfplay_command_writes_stats_champion_and_summary(tmp_path):
     import json
 
-    from topoevo.cli import main
-
-    f = tmp_path / "sp.toml"
-    f.write_text('[task]\nname = "slimevolley"\n[selfplay]\nopponents = 1\nhall_of_fame = 1\ntest_games = 2\n'
-                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
-    out = tmp_path / "run"
-    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    main, out = selfplay_command(tmp_path, "opponents = 1\nhall_of_fame = 1\n")
     assert len((out / "stats.jsonl").read_text().splitlines()) == 2
     summary = json.loads((out / "summary.json").read_text())
     assert 0.0 <= summary["vs_gen0_win_rate"] <= 1.0 and summary["test_games"] == 2
@@ -270,22 +277,10 @@ def test_tournament_rounds_replace_losers_by_mutated_winners_and_repeat_with_the
     assert [genome_to_dict(g) for g in other.population] != [genome_to_dict(g) for g in sp.population]
 
 
-def test_unknown_selfplay_scheme_is_a_config_error():
-    with pytest.raises(ConfigError) as exc:
-        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": {"scheme": "league"}})
-    assert "scheme" in str(exc.value)
-
-
 def test_selfplay_command_runs_the_tournament_scheme(tmp_path):
     import json
 
-    from topoevo.cli import main
-
-    f = tmp_path / "sp.toml"
-    f.write_text('[task]\nname = "slimevolley"\n[selfplay]\nscheme = "tournament"\ntest_games = 2\n'
-                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
-    out = tmp_path / "run"
-    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    _, out = selfplay_command(tmp_path, 'scheme = "tournament"\n')
     rows = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
     assert [r["tournaments"] for r in rows] == [2, 4]
     assert json.loads((out / "summary.json").read_text())["test_games"] == 2

@@ -64,7 +64,7 @@ def render(results_dir: pathlib.Path) -> str:
                 "measured here: a run costs about "
                 f"{mean(r['cpu_s_per_generation'] for r in d['runs']):.1f} CPU s per generation, so a 1,000-"
                 "generation run (ten times this one) is about half a CPU hour per seed.", ""]
-    return "\n".join(out + longer_run(results_dir) + diagnosis(results_dir))
+    return "\n".join(out + longer_run(results_dir) + diagnosis(results_dir) + tournament(results_dir))
 
 
 def longer_run(results_dir: pathlib.Path) -> list[str]:
@@ -139,3 +139,52 @@ def diagnosis(results_dir: pathlib.Path) -> list[str]:
             "what would (a budget near the published one, a larger population, a start nearer competent play) "
             "was not measured here.", ""]
     return out
+
+
+def tournament_rows(d: dict) -> list[str]:
+    """One table row per seed of a tournament-scheme results file."""
+    rows = []
+    for r in d["runs"]:
+        curve = r["builtin_curve"]
+        rows.append(f"| {r['seed']} | {r['tournaments']:,} | {r['game_steps'] / 1e6:.0f}M | {curve['0']:.2f} | "
+                    f"{r['vs_builtin']:.2f} | {r['vs_gen0']:.0%} | {r['vs_gen0_mean_score']:+.2f} | "
+                    f"{r['cpu_s']:.0f} | " + ", ".join(f"r{g} {v:.2f}" for g, v in curve.items()) + " |")
+    return rows
+
+
+TOURNAMENT_HEADER = ["| seed | tournaments | game steps | vs built-in: gen-0 champion | vs built-in: final champion | "
+                     "final beats gen-0 champion (share of games) | mean net score vs gen-0 | CPU s | vs built-in "
+                     "along the run (champion after round r) |", "|---|---|---|---|---|---|---|---|---|"]
+
+
+def tournament(results_dir: pathlib.Path) -> list[str]:
+    """``--scheme tournament``: slimevolleygym's GA self-play on NEAT genomes (tuning seed, then seeds 0, 1)."""
+    out = ["### GA self-play by one-game tournaments (`[selfplay] scheme = \"tournament\"`)", ""]
+    path, tune = results_dir / "selfplay_tournament.json", results_dir / "selfplay_tournament_tune.json"
+    if not path.is_file() and not tune.is_file():
+        return out + ["Tournament scheme not yet measured: run `python benchmarks/selfplay.py --scheme tournament`.", ""]
+    out += ["The scheme of slimevolleygym's `training_scripts/train_ga_selfplay.py` (population 128, 500,000 "
+            "tournaments there) on NEAT genomes: two random members play one game; the loser is replaced by a "
+            "mutated copy of the winner, which inherits the winner's win count while the winner's goes up by one; "
+            "after a tie the left player is replaced by a mutated copy of itself. The champion is the member with "
+            "the most wins along its line of descent (the script's 'winning streak'). A round pairs the whole "
+            "population at random (pop / 2 disjoint games, played as one batch). Mutation is NEAT's (the task "
+            "file's `[mutation]`: weights perturbed with probability 0.8, power 0.5; add node 0.03, add "
+            "connection 0.05), no crossover, no speciation. The generation-0 champion is the champion after the "
+            "first round by the same rule: a member of the random initial population that won its game. Held-out "
+            "tests as above (100 games vs the built-in opponent; 100 games vs the gen-0 champion, sides "
+            "alternating, a win = net score > 0).", ""]
+    for name, label in ((tune, "Tuning seed"), (path, "Reported seeds")):
+        if not name.is_file():
+            out += [f"{label}: not yet measured.", ""]
+            continue
+        d = json.loads(name.read_text())
+        meta, st = d["meta"], d["settings"]
+        out += [f"{label}: `{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "
+                f"load {meta['load_before'][0]:.1f} -> {meta['load_after'][0]:.1f}); population {st['pop']}, "
+                f"{d['generations']} rounds" + (f", mutation overrides {st['mutation']}" if st.get("mutation") else "")
+                + ".", ""] + TOURNAMENT_HEADER + tournament_rows(d) + [""]
+    return out + TOURNAMENT_READING
+
+
+TOURNAMENT_READING: list[str] = []
