@@ -165,7 +165,8 @@ def tournament(results_dir: pathlib.Path) -> list[str]:
               "weight + N(0, 0.5), or with probability 0.1 a fresh N(0, 1) value)"),
              ("selfplay_tournament_tune_small", "Tuning seed, the script's weight mutation (every weight + N(0, 0.1) "
               "on every copy: `weight_mutate_rate = weight_perturb_prob = 1`, `weight_mutate_power = 0.1`)"),
-             ("selfplay_tournament", "Reported seeds, the script's weight mutation (the settings of tasks/slimevolley_tournament.toml)")]
+             ("selfplay_tournament", "Reported seeds, the script's weight mutation (the settings of "
+              "tasks/slimevolley_tournament.toml)")]
     if not any((results_dir / f"{name}.json").is_file() for name, _ in files):
         return out + ["Tournament scheme not yet measured: run `python benchmarks/selfplay.py --scheme tournament`.", ""]
     out += ["The scheme of slimevolleygym's `training_scripts/train_ga_selfplay.py` (population 128, 500,000 "
