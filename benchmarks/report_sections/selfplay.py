@@ -168,7 +168,8 @@ def tournament(results_dir: pathlib.Path) -> list[str]:
              ("selfplay_tournament", "Reported seeds, the script's weight mutation (the settings of "
               "tasks/slimevolley_tournament.toml)")]
     if not any((results_dir / f"{name}.json").is_file() for name, _ in files):
-        return out + ["Tournament scheme not yet measured: run `python benchmarks/selfplay.py --scheme tournament`.", ""]
+        return out + ["Tournament scheme not yet measured: run `python benchmarks/selfplay.py --scheme tournament`.",
+                      ""]
     out += ["The scheme of slimevolleygym's `training_scripts/train_ga_selfplay.py` (population 128, 500,000 "
             "tournaments there) on NEAT genomes: two random members play one game; the loser is replaced by a "
             "mutated copy of the winner, which inherits the winner's win count while the winner's goes up by one; "
