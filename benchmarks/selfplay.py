@@ -53,7 +53,7 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
              mutation: dict[str, float] | None = None) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
-    from topoevo.search.selfplay import make_selfplay
+    from topoevo.search.selfplay_run import make_selfplay
 
     config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "mutation": mutation or {}, "selfplay": {
         "opponents": opponents, "hall_of_fame": hof, "test_games": test_games,

@@ -235,7 +235,7 @@ def test_tournament_replacements_follow_the_published_script(pop, seed):
 def tournament_run(seed: int, rounds: int = 2, pop: int = 4):
     """A small tournament run; per round: the population's keys and the win counts after the round."""
     from topoevo.neat.algorithm import NEAT
-    from topoevo.search.selfplay import make_selfplay
+    from topoevo.search.selfplay_run import make_selfplay
     from topoevo.search.selfplay_tournament import TournamentSelfPlay
 
     cfg = neat_config(pop)
