@@ -37,10 +37,13 @@ def legacy_state(algo_state: dict) -> dict:
     reps = genomes_from_columns(state.pop("representatives"), ValueError)
     state["population"] = [genome_to_dict(g) for g in population]
     by_key = {g.key: g for g in population}
+    from topoevo.neat.species_table import read_species_table, species_objects
+
+    species = species_objects(read_species_table(state["species"], ValueError))
     state["species"] = [{**{k: v for k, v in s.items() if k != "representative_member"},
                          "representative": genome_to_dict(by_key[s["representative_member"]])
                          if s["representative_member"] is not None else None if s["representative"] is None else
-                         genome_to_dict(reps[s["representative"]])} for s in state["species"]]
+                         genome_to_dict(reps[s["representative"]])} for s in species]
     return state
 
 

@@ -6,11 +6,14 @@ architecture trained by Adam (one-cycle, 4 epochs unless halved) exactly as in b
   parameters, hypervolume contributions as the second criterion), ``--archs`` trained architectures; with
   ``--exact`` also ``nsga2_deb``, Deb et al.'s generational form (10 children per generation, crowding distance);
 - ``rea``: tasks/mnist1d_rea.toml (regularized evolution, P = 10, S = 3, one child per generation, accuracy only),
-  the same space, training and number of trained architectures; it is also the "full training" side below;
+  the same space, training and number of trained architectures; it is also the "full training" side below, unless
+  ``--full-archs`` differs from ``--archs``: then ``full`` is one more regularized-evolution run per seed with
+  ``--full-archs`` architectures (so that the halving comparison need not move with the NSGA-II budget);
 - ``sh``: tasks/mnist1d_halving.toml: regularized evolution with asynchronous successive halving proposing
-  ``--sh-archs`` new architectures, each set to train the same 4 epochs on the same schedule as ``rea``'s, stopped
-  after epoch 1 or 2 unless its validation accuracy there is among the best 30% of the queue members that reached
-  it; the champion is the best of those that finished (trained exactly as ``rea`` trains). With
+  ``--sh-archs`` new architectures (48 in the reported runs), each set to train the same 4 epochs on the same
+  schedule as ``rea``'s, stopped after epoch 1 or 2 unless its validation accuracy there is among the best 30% of
+  the last 10 new architectures that reached it; only finished ones enter the queue; the champion is the best of
+  those that finished (trained exactly as ``rea`` trains). With
   ``halving_mode = "synchronous"`` (overrides) the budget is counted in trainings (every rung one):
   :func:`halving_evaluations`.
 
@@ -25,7 +28,7 @@ Figures per seed:
 Test accuracy is never used for selection. The last line is one JSON object with those keys (plus means and win
 counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
 
-    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40
+    nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --sh-archs 48 --full-archs 40
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 TASKS = ROOT / "tasks"
 FILES = {"nsga2": "mnist1d_nsga2.toml", "rea": "mnist1d_rea.toml", "sh": "mnist1d_halving.toml",
-         "nsga2_deb": "mnist1d_nsga2.toml"}
+         "nsga2_deb": "mnist1d_nsga2.toml", "full": "mnist1d_rea.toml"}
 # the paper-exact NSGA-II row (Deb et al. 2002): generational, P children per generation, crowding distance
 VARIANT_OVERRIDES = {"nsga2_deb": {"nas": {"batch": 10, "nsga2_diversity": "crowding", "nsga2_parents": "diversity",
                                            "nsga2_tournament": 2}}}
@@ -115,40 +118,48 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--sh-archs", type=int, default=None,
                    help="new architectures of the successive-halving run (default --archs): it is compared at CPU "
                         "time, not at trained architectures")
+    p.add_argument("--full-archs", type=int, default=None,
+                   help="new architectures of the full-training run that successive halving is compared with "
+                        "(default --archs: the regularized-evolution run itself; otherwise one more "
+                        "regularized-evolution run per seed)")
     p.add_argument("--exact", action="store_true", help="also run the paper-exact NSGA-II (generational, crowding)")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes, one torch thread each)")
     args = p.parse_args(argv)
     load_before = os.getloadavg()
-    names = ["nsga2", "rea", "sh", *(["nsga2_deb"] if args.exact else [])]
+    full_archs = args.full_archs or args.archs
+    names = ["nsga2", "rea", "sh", *(["nsga2_deb"] if args.exact else []),
+             *(["full"] if full_archs != args.archs else [])]
     sh_archs = args.sh_archs or args.archs
+    archs = {"sh": sh_archs, "full": full_archs}
     results: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(run_one, n, s, sh_archs if n == "sh" else args.archs)
-                   for s in range(args.seeds) for n in names]
+        futures = [pool.submit(run_one, n, s, archs.get(n, args.archs)) for s in range(args.seeds) for n in names]
         for fut in futures:
             r = fut.result()
             results[r["name"]].append(r)
             print(json.dumps(r), flush=True)  # (one run per line: runs are independent, a log can be reused)
-    return summarise(results, args.seeds, args.archs, argv, load_before, sh_archs=sh_archs)
+    return summarise(results, args.seeds, args.archs, argv, load_before, sh_archs=sh_archs, full_archs=full_archs)
 
 
 def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, argv: list[str] | None,
-              load_before: tuple[float, ...], note: str | None = None, sh_archs: int | None = None
-              ) -> dict[str, Any]:
-    """The results object from the runs (``run_one`` dicts by name), written with its meta record."""
+              load_before: tuple[float, ...], note: str | None = None, sh_archs: int | None = None,
+              full_archs: int | None = None) -> dict[str, Any]:
+    """The results object from the runs (``run_one`` dicts by name), written with its meta record; the full-training
+    side is the ``full`` runs when there are any (``--full-archs`` differs from ``--archs``), else ``rea``'s."""
     for n in results:
         results[n].sort(key=lambda r: r["seed"])
 
     def col(name: str, key: str, digits: int = 4) -> list[float | None]:
         return [None if r.get(key) is None else round(float(r[key]), digits) for r in results[name]]
 
+    full = "full" if results.get("full") else "rea"
     out: dict[str, Any] = {
         "nsga2_hv": col("nsga2", "hv"), "rea_hv": col("rea", "hv"),
         "nsga2_best_acc_under_10k": col("nsga2", "best_acc_under_10k"),
         "rea_best_acc_under_10k": col("rea", "best_acc_under_10k"),
-        "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col("rea", "test_acc"),
-        "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col("rea", "cpu_s", 1)}
-    extra = {"seeds": seeds, "archs": archs, "sh_archs": sh_archs or archs,
+        "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col(full, "test_acc"),
+        "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col(full, "cpu_s", 1)}
+    extra = {"seeds": seeds, "archs": archs, "sh_archs": sh_archs or archs, "full_archs": full_archs or archs,
              "hv_wins": int(sum(a > b for a, b in zip(out["nsga2_hv"], out["rea_hv"]))),
              "sh_mean": round(float(np.mean(out["sh_test_acc"])), 4),
              "full_mean": round(float(np.mean(out["full_test_acc"])), 4),

@@ -42,3 +42,23 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below ``directory``: its bytes and modification time."""
     return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def assert_neat_checkpoint_error(data: dict[str, Any], directory: Path, field: str) -> None:
+    """Written to ``directory``, the checkpoint ``data`` (damaged NEAT state) is refused on reading by a one-line
+    :class:`~topoevo.errors.CheckpointError` naming the file and ``field``."""
+    import json
+
+    import pytest
+
+    from topoevo.checkpoint import read_checkpoint
+    from topoevo.config import Config
+    from topoevo.errors import CheckpointError
+    from topoevo.neat import NEAT
+
+    (directory / "checkpoint.json").write_text(json.dumps(data))
+    with pytest.raises(CheckpointError) as info:
+        state = read_checkpoint(directory)
+        NEAT.from_state_dict(Config.from_dict(data["config"]), state["algorithm"], source=state["_path"])
+    text = str(info.value)
+    assert "\n" not in text and "checkpoint.json" in text and field in text, text

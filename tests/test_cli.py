@@ -16,6 +16,7 @@ import pytest
 from fuzzing import snapshot  # a failed command must change neither bytes nor modification times
 from topoevo.cli import main
 from topoevo.errors import CheckpointError, TopoevoError
+from topoevo.genome.columns import decode_ints, encode_ints
 from topoevo.run import Run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -277,7 +278,7 @@ def test_cli_resume_of_a_damaged_checkpoint(tmp_path: Path, capsys: pytest.Captu
         del data["algorithm"]["tracker"]
         blob = json.dumps(data).encode()
     elif damage == "wrong_type":
-        data["algorithm"]["species"][0]["members"] = "all"
+        data["algorithm"]["species"]["members"] = "all"
         blob = json.dumps(data).encode()
     elif damage == "empty":
         blob = b""
@@ -290,7 +291,10 @@ def test_cli_resume_of_a_damaged_checkpoint(tmp_path: Path, capsys: pytest.Captu
         data["seed"] = -5
         blob = json.dumps(data).encode()
     else:  # a species member that is not in the population
-        data["algorithm"]["species"][0]["members"].append(123456)
+        species = data["algorithm"]["species"]  # (a table of arrays: the first species' first member replaced)
+        members = decode_ints(species["members"], ValueError)
+        members[0] = 123456
+        species["members"] = encode_ints(members)
         blob = json.dumps(data).encode()
     path.write_bytes(blob)
     before = snapshot(run_dir)

@@ -29,6 +29,7 @@ from topoevo.config import Config
 from topoevo.errors import CheckpointError, TopoevoError
 from topoevo.genome.columns import DTYPES, genomes_from_columns
 from topoevo.genome.io import genome_to_dict
+from topoevo.neat.species_table import read_species_table, species_objects
 from topoevo.run import Run
 
 CONFIGS = {
@@ -177,6 +178,7 @@ def legacy_layout(algo: dict[str, Any]) -> None:
     reps = genomes_from_columns(algo.pop("representatives"), ValueError)
     algo["population"] = [genome_to_dict(g) for g in population]
     by_key = {g.key: g for g in population}
+    algo["species"] = species_objects(read_species_table(algo["species"], ValueError))
     for s in algo["species"]:
         member = s.pop("representative_member")
         s["representative"] = genome_to_dict(by_key[member]) if member is not None else \

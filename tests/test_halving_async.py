@@ -87,13 +87,14 @@ def stats(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
 
 
-def test_asha_run_resumes_identically(tmp_path):
+@pytest.mark.parametrize("queue", ["first_rung", "finished"])
+def test_asha_run_resumes_identically(tmp_path, queue):
     def run_config(generations: int) -> Config:
         return Config.from_dict({"task": {"name": "nas", "dataset": "digits", "epochs": 3, "batch_size": 128},
                                  "run": {"algorithm": "regularized_evolution", "progress": False,
                                          "generations": generations, "checkpoint_every": 1},
                                  "nas": {"population": 3, "sample_size": 2, "batch": 1, "max_blocks": 2,
-                                         "channels": [4, 8], "widths": [16], **ASHA}})
+                                         "channels": [4, 8], "widths": [16], "halving_queue": queue, **ASHA}})
 
     full = Run.start(run_config(6), out=tmp_path / "full", seed=1).loop()
     Run.start(run_config(4), out=tmp_path / "part", seed=1).loop()
@@ -101,5 +102,28 @@ def test_asha_run_resumes_identically(tmp_path):
     assert full.evaluations == resumed.evaluations == 6
     assert stats(tmp_path / "full") == stats(tmp_path / "part")
     assert math.isclose(full.best_fitness, resumed.best_fitness)
-    queue = json.loads((tmp_path / "full" / "checkpoint.json").read_text())["algorithm"]["queue"]
-    assert any(len(c["curve"]) < 3 for c in queue) and any(len(c["curve"]) == 3 for c in queue)
+    state = json.loads((tmp_path / "full" / "checkpoint.json").read_text())["algorithm"]
+    held = state["recent"] if queue == "finished" else state["queue"]  # (stopped ones too: they set the thresholds)
+    assert any(len(c["curve"]) < 3 for c in held) and any(len(c["curve"]) == 3 for c in held)
+    assert queue == "first_rung" or all(len(c["curve"]) == 3 for c in state["queue"])
+
+
+def test_asha_with_a_finished_queue_keeps_only_finished_architectures_and_thresholds_from_the_last_p():
+    algo = RegularizedEvolution(config(halving_queue="finished"), seed=0)
+    curves = [[0.3, 0.5, 0.6], [0.2], [0.4, 0.4], [0.5, 0.7, 0.9], [0.6, 0.8, 0.7], [0.1]]
+    for curve in curves:
+        told(algo, [curve])
+    assert [c.curve for c in algo.queue] == [curves[0], curves[3], curves[4]]  # only the finished, oldest first
+    assert [c.curve for c in algo.recent] == curves[2:]  # the last P = 4 new ones, any rung
+    [child] = algo.ask()  # rung 0 of the last 4: 0.6 0.5 0.4 0.1 -> 2nd best; rung 1: 0.8 0.7 0.4 -> 2nd best
+    assert child.stop_below == [(1, 0.5), (2, 0.7)] and child.parent in {c.key for c in algo.queue}
+    assert algo.best.fitness == 0.9
+    for _ in range(3):
+        told(algo, [[0.7, 0.9, 0.8]])
+    assert len(algo.queue) == 4 and algo.queue[0].curve == curves[4]  # the two oldest finished ones left
+    state = json.loads(json.dumps(algo.state_dict()))
+    back = RegularizedEvolution.from_state_dict(algo.config, state)
+    assert [c.key for c in back.recent] == [c.key for c in algo.recent] and back.stop_thresholds() == \
+        algo.stop_thresholds()
+    with pytest.raises(CheckpointError, match="algorithm.recent"):
+        RegularizedEvolution.from_state_dict(algo.config, {k: v for k, v in state.items() if k != "recent"})

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from topoevo.errors import CheckpointError, TopoevoError
-from topoevo.files import TEMP_SUFFIX, read_json, temp_prefix, write_json_atomic
+from topoevo.files import TEMP_SUFFIX, json_text, read_json, temp_prefix, write_bytes_atomic
 
 SCHEMA = "topoevo.checkpoint"
 VERSION = 1
@@ -25,7 +25,11 @@ REQUIRED = {"config": dict, "seed": int, "algorithm": dict, "run": dict, "report
 
 def write_checkpoint(run_dir: Path, data: dict[str, Any]) -> Path:
     path = Path(run_dir) / FILENAME
-    write_json_atomic(path, {"schema": SCHEMA, "version": VERSION, **data}, indent=None)
+    algorithm = data.get("algorithm")  # (its tables of base64 arrays: copied into the text without re-escaping)
+    verbatim = [("algorithm", key) for key, value in algorithm.items() if isinstance(value, dict)] \
+        if isinstance(algorithm, dict) else []
+    text = json_text({"schema": SCHEMA, "version": VERSION, **data}, verbatim)
+    write_bytes_atomic(path, text.encode("utf-8"))
     return path
 
 

@@ -16,7 +16,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
+
+import numpy as np
 
 from topoevo.errors import TopoevoError
 
@@ -41,6 +43,69 @@ def write_json_atomic(path: str | Path, data: Any, indent: int | None = 1) -> No
     """
     text = json.dumps(data, indent=indent, allow_nan=False, separators=None if indent else (",", ":"))
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def json_text(data: Any, verbatim_at: Sequence[tuple[str, ...]] = ()) -> str:
+    """``json.dumps(data, allow_nan=False, separators=(",", ":"))``, the same text, faster for large data: the long
+    strings that need no escaping (base64 arrays) held directly by the dicts at the key paths ``verbatim_at`` are
+    copied into the text as they are instead of passing the encoder's escaping (which costs as much as the rest of
+    a checkpoint together). Never mutates ``data``.
+
+    >>> data = {"a": {"w": "QUJD" * 512, "n": 3}, "b": [1.5, None]}
+    >>> json_text(data, [("a",)]) == json.dumps(data, separators=(",", ":"))
+    True
+    """
+    plain: dict[str, Any] = {"allow_nan": False, "separators": (",", ":")}
+    blobs: list[str] = []
+    swapped = data
+    for path in verbatim_at:
+        d = _at(data, path)
+        if not isinstance(d, dict):
+            continue
+        copy = None
+        for key, value in d.items():
+            if type(value) is str and len(value) >= VERBATIM_MIN and _needs_no_escaping(value):
+                copy = dict(d) if copy is None else copy
+                copy[key] = f"\x00{len(blobs)}"
+                blobs.append(value)
+        if copy is not None:
+            swapped = _replaced(swapped, path, copy)
+    if not blobs:
+        return json.dumps(data, **plain)
+    text = json.dumps(swapped, **plain)
+    pieces = text.split('"\\u0000')
+    if len(pieces) != len(blobs) + 1:  # (some other string holds a NUL character: no splicing)
+        return json.dumps(data, **plain)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        index, rest = piece.split('"', 1)
+        out += ('"', blobs[int(index)], '"', rest)
+    return "".join(out)
+
+
+#: strings at least this long are worth checking for :func:`json_text`'s verbatim copy
+VERBATIM_MIN = 256
+
+
+def _needs_no_escaping(s: str) -> bool:
+    """ASCII without quotes, backslashes or control characters: JSON text as it is."""
+    return s.isascii() and '"' not in s and "\\" not in s and \
+        int(np.frombuffer(s.encode("ascii"), dtype=np.uint8).min()) >= 0x20
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _replaced(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with the value at ``path`` replaced (only the dicts on the way copied)."""
+    out = dict(data)
+    out[path[0]] = value if len(path) == 1 else _replaced(data[path[0]], path[1:], value)
+    return out
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:

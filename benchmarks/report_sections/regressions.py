@@ -44,14 +44,52 @@ def _revision_ab(results_dir: Path) -> str:
                        for b, n in zip(c["rounds"]["before"], c["rounds"]["now"])),
              "yes" if c["same_evaluations"] else "no"]
             for case, c in d["cases"].items()]
+    spread = max((max(r) - min(r) for r in ([n["median_cpu_s"] / b["median_cpu_s"] for b, n in
+                                              zip(c["rounds"]["before"], c["rounds"]["now"])]
+                                             for c in d["cases"].values())), default=0.0)
     return f"""**Reference path, both commits in one session** (`{m['command']}`, {m['date']}, seeds {m['seeds']},
 load average {_load((m.get('load_before') or [None])[0])} before): the XOR runs of the ablations that were
 "slower" in CPU time above, run at {d['before_commit']} and now, alternating the two sides, so both share the
 machine's load. Median CPU per run (median over rounds); identical evaluation counts = the same runs.
 
 {table(["case", "CPU s before", "CPU s now", "now / before", "per round", "same evaluations"], rows)}
-Under load the rounds disagree by up to ~40%: a lead for the quiet machine (`python benchmarks/revision_ab.py`,
-all cases, 10 seeds x 2 rounds), not a verdict.
+The rounds of one case disagree by up to {spread:.0%} here (measured under load): a lead for the quiet machine
+(`python benchmarks/revision_ab.py`, all cases, 10 seeds x 2 rounds), not a verdict.
+
+{_reference_ops(results_dir)}"""
+
+
+def _reference_ops(results_dir: Path) -> str:
+    """Where the reference path's time goes, operation by operation (benchmarks/reference_ops.py), and why."""
+    path = results_dir / "reference_ops.json"
+    if not path.exists():
+        return "Per operation (`python benchmarks/reference_ops.py`): not yet measured.\n"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    m = d["meta"]
+    rows = [[op, f"{o['before_ms']:.3f}", f"{o['now_ms']:.3f}", f"{o['ratio']:.2f}",
+             ", ".join(f"{n[op] / b[op]:.2f}" for b, n in zip(d["rounds"]["before"], d["rounds"]["now"]))]
+            for op, o in d["ops"].items()]
+    return f"""**Why: the reference path's operations one by one** (`{m['command']}`, {m['date']}, load average
+{_load((m.get('load_before') or [None])[0])} before; the same population of {d['rounds']['now'][0]['genomes']}
+genomes on both sides: {'yes' if d['same_population'] else 'no'}). CPU ms over the whole population, the minimum
+of the repeats, median over rounds, each side in its own process, alternating:
+
+{table(["operation", "ms before", "ms now", "now / before", "per round"], rows)}
+Diagnosis (r18): compiling and the compatibility distance cost the same; what every generation pays more for is
+node-gene objects. Since issue 17 a node gene carries 11 fields instead of 6 (a CTRNN time constant and the
+Izhikevich a, b, c, d, kept at their defaults by every other network), so each node gene copied (`Genome.copy`
+for every child, crossover, mutation's copies) is built, traversed by the garbage collector and freed as a bigger
+object: the copy-heavy rows above, about a third of a reference-path generation, so about 5% of a run. The
+garbage collector adds about 2.6%: xor.py runs topoevo with the collector unfrozen (`--gc peer`); the number of
+collections is the same (tie_smaller seeds 0-2: 516, 46 and 3), but the full ones walk about 257k objects
+instead of 170k (1,645 modules imported instead of 1,208: numba and the store kernels) and the young ones bigger
+gene objects (measured with `gc.callbacks`: 0.68 s against 0.56 s of 4.4 s). The rest of the whole-run
+difference in the table above is within its round-to-round spread. Not changed: the clean fix (the five
+dynamical attributes in one optional slot, or set only when a CTRNN or Izhikevich genome uses them) changes
+`NodeGene`'s public fields and constructor, which the genome files, the checkpoint columns and the dynamics
+compiler all use: a change of its own (with the bit-identity tests), left as the next step. The default
+path (the array store) builds no gene objects and is unaffected. One small part fixed: `GenomeConfig.node_model`,
+read once per mutated genome, no longer goes through `Enum.value` (0.36 to 0.12 us a call; same results).
 """
 
 

@@ -270,7 +270,12 @@ class GenomeConfig(Section):
     @property
     def node_model(self) -> str | None:
         """The dynamical model whose node attributes the genomes evolve ('ctrnn', 'iznn'), or None."""
-        return self.network.value if self.network.value in NODE_ATTRIBUTES else None
+        network = self.network  # (read once per mutated genome on the reference path: kept cheap, no Enum.value)
+        return network._value_ if network in _DYNAMICAL_NETWORKS else None
+
+
+#: the network types whose nodes carry a dynamical model's attributes (the models of NODE_ATTRIBUTES)
+_DYNAMICAL_NETWORKS = tuple(Network(model) for model in NODE_ATTRIBUTES)
 
 
 @dataclass

@@ -191,7 +191,7 @@ def _store_columns(genomes: Sequence[Genome], shape: tuple) -> dict[str, Any]:
         c = {k: v[order] for k, v in c.items()}
 
     def coded(codes: np.ndarray, names: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
-        used = sorted({names[i] for i in np.unique(codes).tolist()})
+        used = sorted(names[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist())
         lookup = np.zeros(len(names), dtype=np.int64)
         lookup[[names.index(u) for u in used]] = np.arange(len(used))
         return used, lookup[codes]

@@ -22,6 +22,8 @@ TOP_KEYS = ("schema", "version", "network", "inputs", "bias", "outputs", "nodes"
 #: genome's values of a model's attributes differ from the defaults, read as the defaults when absent
 NODE_KEYS = ("id", "kind", "bias", "response", "activation", "aggregation", *ALL_ATTRIBUTES)
 CONNECTION_KEYS = ("innovation", "in", "out", "weight", "enabled")
+_BASE_NODE_KEYS = len(NODE_KEYS) - len(ALL_ATTRIBUTES)  # (the keys every node has)
+_NODE_KINDS = {k.value: k for k in NodeKind}
 
 
 def genome_to_dict(g: Genome, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -92,6 +94,13 @@ class _Reader:
                 return None
             raise self.fail(f"{where}.{key}" if where else key, "missing")
         v = d[key]
+        t = type(v)  # (the common cases first: exact types, checked without building the field's name)
+        if t is kind and (t is str or t is list or t is dict or t is bool):
+            return v
+        if kind is float and (t is float or t is int) and _finite(v) and (t is float or -MAX_ID <= v < MAX_ID):
+            return float(v)
+        if kind is int and t is int and -MAX_ID <= v < MAX_ID:
+            return v
         name = f"{where}.{key}" if where else key
         if v is None and optional:
             return None
@@ -148,10 +157,9 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
         r.known_keys(nd, NODE_KEYS, w)
         nid = r.get(nd, "id", int, w)
         kind = r.get(nd, "kind", str, w)
-        try:
-            kind_enum = NodeKind(kind)
-        except ValueError:
-            raise r.fail(f"{w}.kind", f"expected one of input, bias, hidden, output, got {show(kind)}") from None
+        kind_enum = _NODE_KINDS.get(kind)
+        if kind_enum is None:
+            raise r.fail(f"{w}.kind", f"expected one of input, bias, hidden, output, got {show(kind)}")
         act = r.get(nd, "activation", str, w)
         if act not in ACTIVATIONS:
             raise r.fail(f"{w}.activation", f"unknown activation {show(act)}; expected one of {', '.join(ACTIVATIONS)}")
@@ -163,10 +171,11 @@ def genome_from_dict(d: Any, source: str | Path | None = None) -> Genome:
             raise r.fail(f"{w}.id", f"duplicate node id {nid}")
         node = nodes[nid] = NodeGene(nid, kind_enum, r.get(nd, "bias", float, w), r.get(nd, "response", float, w), act,
                                      agg)
-        for name in ALL_ATTRIBUTES:
-            value = r.get(nd, name, float, w, optional=True)
-            if value is not None:
-                setattr(node, name, value)
+        if len(nd) > _BASE_NODE_KEYS:  # (known_keys passed: the extra keys are dynamical attributes)
+            for name in ALL_ATTRIBUTES:
+                value = r.get(nd, name, float, w, optional=True)
+                if value is not None:
+                    setattr(node, name, value)
         node_index[nid] = i
     conns: dict[int, ConnectionGene] = {}
     conn_index: dict[int, int] = {}

@@ -207,7 +207,9 @@ class PopulationStore:
         position = None
         if inn.size > 1:
             descending = np.flatnonzero(inn[1:] <= inn[:-1]) + 1  # rows not above their predecessor ...
-            if np.isin(descending, conn_offsets, invert=True).any():  # ... other than a genome's first row
+            first_row = np.zeros(inn.size + 1, dtype=np.bool_)
+            first_row[conn_offsets] = True
+            if not first_row[descending].all():  # ... other than a genome's first row
                 owner = np.repeat(np.arange(len(conn_offsets) - 1), np.diff(conn_offsets))
                 position = np.lexsort((inn, owner))
                 conns = {k: v[position] for k, v in conns.items()}

@@ -81,16 +81,19 @@ class NASConfig(Section):
     halving_queue: HalvingQueue = param(HalvingQueue.FIRST_RUNG, "regularized_evolution with successive halving: "
                                         "'first_rung' = every new architecture enters the queue, ranked by its "
                                         "first-rung accuracy (one fidelity in the queue); 'finished' = only those "
-                                        "finishing the last rung, by their final accuracy.")
+                                        "finishing the last rung, by their final accuracy. Asynchronous: "
+                                        "'first_rung' = every new architecture (ranked by the last rung it "
+                                        "reached); 'finished' = only those that finished, while the last "
+                                        "population new architectures (any rung) set the stopping thresholds.")
     halving_mode: HalvingMode = param(HalvingMode.SYNCHRONOUS, "regularized_evolution with successive halving: "
                                       "'synchronous' = each generation's children train the first rung on a "
                                       "schedule of their own and the best halving_keep continue on a new one; "
                                       "'asynchronous' (ASHA) = every child is set to train the last rung's epochs "
                                       "on one schedule and stops after an earlier rung's epochs unless its "
                                       "validation accuracy is among the best halving_keep of the queue members "
+                                      "(halving_queue 'finished': of the last population new architectures) "
                                       "that reached that rung (those that finish are trained exactly as without "
-                                      "halving; every new architecture enters the queue, ranked by the last rung "
-                                      "it reached, then its accuracy there; halving_queue is not used).")
+                                      "halving; halving_queue says which enter the queue).")
 
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):

@@ -258,6 +258,10 @@ class RegularizedEvolution(_ArchitectureSearch):
     def __init__(self, config: Config, seed: int = 0, *, _restore: bool = False):
         super().__init__(config, seed)
         self.queue: list[NASCandidate] = []  # oldest first
+        # asynchronous successive halving with halving_queue = "finished": the last P new architectures (any rung),
+        # whose accuracies set the stopping thresholds while only finished ones enter the queue (otherwise: the queue)
+        self.recent: list[NASCandidate] = []
+        self.finished_queue = self.asha and self.config.nas.halving_queue is HalvingQueue.FINISHED
         if not _restore:
             self.pending = self._initial()
 
@@ -320,7 +324,8 @@ class RegularizedEvolution(_ArchitectureSearch):
         cfg = self.config.nas
         out = []
         for rung, epochs in enumerate(cfg.halving_epochs[:-1]):
-            reached = sorted((c.curve[rung] for c in self.queue if len(c.curve) > rung), reverse=True)
+            reached = sorted((c.curve[rung] for c in (self.recent if self.finished_queue else self.queue)
+                              if len(c.curve) > rung), reverse=True)
             out.append((epochs, reached[max(1, math.ceil(cfg.halving_keep * len(reached))) - 1] if reached else 0.0))
         return out
 
@@ -376,8 +381,13 @@ class RegularizedEvolution(_ArchitectureSearch):
 
     def _tell_asha(self, done: list[NASCandidate], f: np.ndarray) -> NASStats:
         """Asynchronous successive halving: every new architecture enters the queue (ranked by the rung it reached,
-        then its accuracy there); the queue's first P are random, ``batch`` at a time."""
+        then its accuracy there), or with ``halving_queue = "finished"`` only those that finished (the last P new
+        ones, any rung, set the thresholds); the first P new architectures are random, ``batch`` at a time."""
         cfg = self.config.nas
+        if self.finished_queue:
+            self.recent.extend(done)
+            del self.recent[:max(len(self.recent) - cfg.population, 0)]
+            done = [c for c in done if c.rung == len(cfg.halving_epochs) - 1]
         self.queue.extend(done)
         del self.queue[:max(len(self.queue) - cfg.population, 0)]  # the oldest leave
         stats = self._stats(f, max((c.fitness for c in self.queue), default=None))
@@ -387,7 +397,8 @@ class RegularizedEvolution(_ArchitectureSearch):
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically, as plain JSON data (weights base64-encoded)."""
-        return {**self._base_state(), "queue": [candidate_to_dict(c) for c in self.queue]}
+        return {**self._base_state(), "queue": [candidate_to_dict(c) for c in self.queue],
+                **({"recent": [candidate_to_dict(c) for c in self.recent]} if self.finished_queue else {})}
 
     @classmethod
     def from_state_dict(cls, config: Config, state: dict[str, Any],
@@ -395,6 +406,8 @@ class RegularizedEvolution(_ArchitectureSearch):
         algo = cls(config, _restore=True)
         algo._load_base_state(state, source)
         algo.queue = algo._load_members(state, "queue", source, exact=not algo.halving)
+        if algo.finished_queue:
+            algo.recent = algo._load_members(state, "recent", source, exact=False)
         return algo
 
 

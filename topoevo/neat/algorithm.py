@@ -27,6 +27,7 @@ from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _che
 from topoevo.neat.reproduction import allot_offspring, neat_python_spawn, reproduce_species
 from topoevo.neat.reproduction_arrays import KERNEL_NODE_COLUMNS, kernel_unsupported, reproduce_store
 from topoevo.neat.species import Species, SpeciesSet
+from topoevo.neat.species_table import SpeciesRow, is_species_table, read_species_table, species_table
 from topoevo.tasks.base import TRAINED_WEIGHTS, TrainedWeights
 
 
@@ -351,19 +352,18 @@ class NEAT(GenomeCandidates, AlgorithmBase):
                 if s.representative is not None and id(s.representative) not in in_population]
         rep_index = {id(g): i for i, g in enumerate(reps)}
 
-        def sp(s: Species) -> dict[str, Any]:
+        def row(s: Species) -> SpeciesRow:
             rep = s.representative
             member = rep is not None and id(rep) in in_population
-            return {"id": s.id, "created": s.created, "members": [g.key for g in s.members],
-                    "representative": rep_index[id(rep)] if rep is not None and not member else None,
-                    "representative_member": rep.key if member else None,
-                    "best_score": s.best_score if math.isfinite(s.best_score) else None,
-                    "last_improved": s.last_improved}
+            best = s.best_score if math.isfinite(s.best_score) else float("-inf")  # (-inf: none yet)
+            return SpeciesRow(s.id, s.created, s.last_improved, best, [g.key for g in s.members],
+                              rep_index[id(rep)] if rep is not None and not member else None,
+                              rep.key if member else None)
 
         return {
             **self.base_state(), "next_key": self.next_key, "tracker": self.tracker.to_dict(),
             "threshold": self.species_set.threshold, "next_species_id": self.species_set.next_id,
-            "species": [sp(s) for s in self.species_set.species.values()],
+            "species": species_table([row(s) for s in self.species_set.species.values()]),  # (arrays)
             "population": genomes_to_columns(self.population),  # (compact columns; see topoevo.genome.columns)
             "representatives": genomes_to_columns(reps),  # species[i].representative indexes these
             "best_genome": genome_to_dict(self.best_genome) if self.best_genome else None,
@@ -468,9 +468,18 @@ def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Ge
     if ss.threshold <= 0:
         raise r.fail("algorithm.threshold", f"expected a threshold > 0, got {ss.threshold}")
     placed: dict[int, int] = {}
-    for i, d in enumerate(r.list(state, "species", w)):
-        s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome, reps)
-        ss.species[s.id] = s
+    if is_species_table(state.get("species")):
+        rows = read_species_table(state["species"], lambda f, message: r.fail(f"algorithm.species.{f}", message))
+        start = 0
+        for i, row in enumerate(rows):
+            s = _table_species(r, row, lambda col, j=None, i=i, start=start: f"algorithm.species.{col}"
+                               f"[{i if j is None else start + j}]", ss, by_key, placed, generation, reps)
+            ss.species[s.id] = s
+            start += len(row.members)
+    else:  # (the list of species objects of older checkpoints)
+        for i, d in enumerate(r.list(state, "species", w)):
+            s = _read_species(r, d, f"algorithm.species[{i}]", ss, by_key, placed, generation, genome, reps)
+            ss.species[s.id] = s
     unplaced = [g.key for g in population if g.key not in placed]
     if unplaced:
         raise r.fail("algorithm.species", f"genome {unplaced[0]} of the population is in no species")
@@ -479,33 +488,62 @@ def _read_species_set(r: StateReader, state: dict[str, Any], population: list[Ge
 
 def _read_species(r: StateReader, d: Any, ws: str, ss: SpeciesSet, by_key: dict[int, Genome],
                   placed: dict[int, int], generation: int, genome: ReadGenome, reps: list[Genome] | None) -> Species:
-    """One species; ``placed`` (genome key -> species id) records its members."""
+    """One species object (the list layout of older checkpoints); ``placed`` (genome key -> species id) records its
+    members."""
     sid = r.int(d, "id", ws, 1)
-    if sid in ss.species or sid >= ss.next_id:
-        raise r.fail(f"{ws}.id", f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
     keys = r.list(d, "members", ws)
-    members = []
-    plain = set(map(type, keys)) == {int}  # (then each key is checked below without the reader's type checks)
-    for j in range(len(keys)):
-        k = keys[j] if plain else r.int(keys, j, f"{ws}.members")
-        if k not in by_key:
-            raise r.fail(f"{ws}.members[{j}]", f"species {sid} lists genome {k!r}, which is not in the population")
-        if k in placed:
-            raise r.fail(f"{ws}.members[{j}]", f"genome {k} is also a member of species {placed[k]}")
-        if by_key[k].species != sid:
-            raise r.fail(f"{ws}.members[{j}]", f"genome {k} records species {by_key[k].species}, not {sid}")
-        placed[k] = sid
-        members.append(by_key[k])
-    if not members:
-        raise r.fail(f"{ws}.members", "a species has no members")
+    if set(map(type, keys)) != {int}:  # (else each key is checked by _species without the reader's type checks)
+        keys = [r.int(keys, j, f"{ws}.members") for j in range(len(keys))]
     rep = _read_representative(r, d, ws, by_key, genome, reps)
     best = r.float(d, "best_score", ws, optional=True)
-    created = r.int(d, "created", ws, 0)
-    last = r.int(d, "last_improved", ws, 0)
-    if created > generation or last > generation:
-        raise r.fail(ws, f"created ({created}) or last_improved ({last}) after the current generation "
-                         f"({generation})")
-    return Species(sid, created, rep, members, float("-inf") if best is None else best, last)
+    row = SpeciesRow(sid, r.int(d, "created", ws, 0), r.int(d, "last_improved", ws, 0),
+                     float("-inf") if best is None else best, keys, None, None)
+    return _species(r, row, rep, lambda col, j=None: f"{ws}.{col}" + ("" if j is None else f"[{j}]"), ss, by_key,
+                    placed, generation)
+
+
+def _table_species(r: StateReader, row: SpeciesRow, field: Callable[..., str], ss: SpeciesSet,
+                   by_key: dict[int, Genome], placed: dict[int, int], generation: int,
+                   reps: list[Genome] | None) -> Species:
+    """One row of a species table; its representative is a genome of the population or a stored one."""
+    rep = None
+    if row.representative_member is not None:
+        if row.representative_member not in by_key:
+            raise r.fail(field("representative_member"), f"genome {row.representative_member} is not in the "
+                                                         "population")
+        rep = by_key[row.representative_member]
+    elif row.representative is not None:
+        if reps is None or row.representative >= len(reps):
+            raise r.fail(field("representative"), f"expected an index below {len(reps or ())} (the "
+                                                  f"representatives), got {row.representative}")
+        rep = reps[row.representative]
+    return _species(r, row, rep, field, ss, by_key, placed, generation)
+
+
+def _species(r: StateReader, row: SpeciesRow, rep: Genome | None, field: Callable[..., str], ss: SpeciesSet,
+             by_key: dict[int, Genome], placed: dict[int, int], generation: int) -> Species:
+    """A species from its checked values, cross-checked against the population: ``field(column, member index)``
+    names a field; ``placed`` (genome key -> species id) records the members."""
+    sid = row.id
+    if sid in ss.species or sid >= ss.next_id:
+        raise r.fail(field("id"), f"species id {sid} is a duplicate or not below next_species_id ({ss.next_id})")
+    members = []
+    for j, k in enumerate(row.members):
+        g = by_key.get(k)
+        if g is None:
+            raise r.fail(field("members", j), f"species {sid} lists genome {k!r}, which is not in the population")
+        if k in placed:
+            raise r.fail(field("members", j), f"genome {k} is also a member of species {placed[k]}")
+        if g.species != sid:
+            raise r.fail(field("members", j), f"genome {k} records species {g.species}, not {sid}")
+        placed[k] = sid
+        members.append(g)
+    if not members:
+        raise r.fail(field("members"), "a species has no members")
+    if row.created > generation or row.last_improved > generation:
+        raise r.fail(field("created"), f"created ({row.created}) or last_improved ({row.last_improved}) after the "
+                                       f"current generation ({generation})")
+    return Species(sid, row.created, rep, members, row.best_score, row.last_improved)
 
 
 def _read_representative(r: StateReader, d: Any, ws: str, by_key: dict[int, Genome], genome: ReadGenome,
@@ -612,8 +650,9 @@ def _read_history_row(r: StateReader, history: list[Any], i: int) -> dict[str, A
 
 def _check_counters(r: StateReader, algo: "NEAT") -> None:
     """Keys, innovations and node ids handed out later must be new: each counter above every number in use."""
+    in_population = set(map(id, algo.population))  # (representatives that are members add no number)
     genomes = [*algo.population, *(s.representative for s in algo.species_set.species.values()
-                                   if s.representative is not None)]
+                                   if s.representative is not None and id(s.representative) not in in_population)]
     top_key = max((g.key for g in algo.population), default=-1)
     if algo.next_key <= top_key:
         raise r.fail("algorithm.next_key", f"expected more than the largest genome key {top_key}, got "
