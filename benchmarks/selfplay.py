@@ -82,7 +82,8 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
            "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
     if save is not None:
         sp.algo.save_candidate(final, save / "slimevolley_selfplay.json", {
-            "task": "slimevolley", "task_file": "tasks/slimevolley_selfplay.toml", "seed": seed,
+            "task": "slimevolley", "seed": seed,
+            "task_file": f"tasks/slimevolley_{'tournament' if scheme == 'tournament' else 'selfplay'}.toml",
             "generation": generations, "evaluations": sp.algo.evaluations, "solved": False,
             "champion_test": {"vs_builtin": out["vs_builtin"], "vs_gen0_win_rate": out["vs_gen0"],
                               "test_games": test_games}})
