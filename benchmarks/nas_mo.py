@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="new architectures of the full-training run that successive halving is compared with "
                         "(default --archs: the regularized-evolution run itself; otherwise one more "
                         "regularized-evolution run per seed)")
+    p.add_argument("--sh-set", default=None,
+                   help="task-file overrides of the successive-halving run as JSON (a variant reported beside the "
+                        "task file's), e.g. '{\"nas\": {\"halving_initial\": \"full\"}}'")
     p.add_argument("--exact", action="store_true", help="also run the paper-exact NSGA-II (generational, crowding)")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes, one torch thread each)")
     args = p.parse_args(argv)
@@ -135,10 +138,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
              *(["full"] if full_archs != args.archs else [])]
     sh_archs = args.sh_archs or args.archs
     archs = {"sh": sh_archs, "full": full_archs}
+    over = {"sh": json.loads(args.sh_set)} if args.sh_set else {}
     results: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(run_one, n, s, archs.get(n, args.archs)) for s in seeds for n in names]
+        futures = [pool.submit(run_one, n, s, archs.get(n, args.archs), over.get(n)) for s in seeds for n in names]
         for fut in futures:
             r = fut.result()
             results[r["name"]].append(r)
