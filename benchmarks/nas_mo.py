@@ -29,6 +29,9 @@ Test accuracy is never used for selection. The last line is one JSON object with
 counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
 
     nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --sh-archs 48 --full-archs 40
+
+``--seed-start`` and ``--name`` run other seeds into another results file (e.g. fresh seeds 5-9); ``--sh-set`` runs
+a halving variant beside the task file's (task-file overrides of the ``sh`` runs, as in benchmarks/nas_mo_tune.py).
 """
 from __future__ import annotations
 

@@ -248,7 +248,7 @@ as above; shares against the row `rea 40, quiet re-run`, load about 2-3): mean t
 of full training's CPU time. The same architecture counts measured again as rows of benchmarks/nas_mo_tune.py
 (above: 40, 36, 32 architectures) gave the same accuracies (deterministic) but CPU shares a few points apart
 (40: 45%, 36: 49% under a load of 3), so the count was chosen with that margin: the largest whose share stays
-under 45% in both measurements, 32 (at 34 the accuracy is the same). The lead's rule: the task file takes the
+under 45% in both measurements, 32 (36% as a row; at 34 the accuracy is the same). The lead's rule: the task file takes the
 variant only if it is the better choice on the tuning seeds. It is not: at 32 architectures mean 0.924 against
 0.931 for the task file's setting (checked initial architectures, 48 architectures, 43%): better on 3/5 tuning
 seeds (1001, 1003 and 1004, where a poor start hurt: 0.884 against 0.854) but clearly worse on 1000 (0.903 against
