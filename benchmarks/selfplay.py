@@ -10,6 +10,13 @@ drawn into as another member's opponent. Held-out tests (never used in training;
 
     python benchmarks/selfplay.py --generations 60 --seeds 2
 
+``--scheme tournament`` runs slimevolleygym's GA self-play instead (``[selfplay] scheme``,
+:mod:`topoevo.search.selfplay_tournament`): ``--generations`` then counts rounds of ``--pop // 2`` one-game
+tournaments, the champion is the member with the most wins, the generation-0 champion the champion after round 0,
+and ``builtin_curve`` is keyed by round:
+
+    python benchmarks/selfplay.py --scheme tournament --pop 128 --generations 2000 --seeds 2 --curve-every 250
+
 ``--both-sides`` plays each pairing from both sides on one game seed (``[selfplay] both_sides``). ``--diagnose`` runs
 no evolution: it measures a hand-written linear "chaser" (:func:`chaser`) against the built-in opponent and random
 generation-0 genomes, and how much random genomes differ in skill (``benchmarks/results/selfplay_diagnosis.json``).
@@ -42,21 +49,23 @@ PUBLISHED = {"ppo": 1.377, "cma_es": 1.148, "ga_selfplay": 0.353, "random_policy
 
 
 def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, test_games: int,
-             save: Path | None, curve_every: int = 10, both_sides: bool = False) -> dict[str, Any]:
+             save: Path | None, curve_every: int = 10, both_sides: bool = False, scheme: str = "generations",
+             mutation: dict[str, float] | None = None) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
-    from topoevo.search.selfplay import SelfPlay
+    from topoevo.search.selfplay_run import make_selfplay
 
-    config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "selfplay": {
+    config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "mutation": mutation or {}, "selfplay": {
         "opponents": opponents, "hall_of_fame": hof, "test_games": test_games,
-        "both_sides": both_sides}})
-    sp = SelfPlay(NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)),
+        "both_sides": both_sides, "scheme": scheme}})
+    sp = make_selfplay(NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)),
                        seed), config.selfplay, seed)
     cpu0 = time.process_time()
     history = []
+    log_every = 10 if scheme == "generations" else 100
     for _ in range(generations):
         history.append(sp.step())
-        if len(history) % 10 == 0:
+        if len(history) % log_every == 0:
             log.warning("seed %d generation %d: best %.2f mean %.2f, %.0f CPU s", seed, len(history),
                         history[-1]["best"], history[-1]["mean"], time.process_time() - cpu0)
     cpu = time.process_time() - cpu0
@@ -67,12 +76,14 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
     out = {"vs_builtin": curve[generations - 1], "vs_gen0": float((h2h > 0).mean()),
            "vs_gen0_mean_score": float(h2h.mean()), "builtin_curve": curve, "cpu_s": round(cpu, 1),
            "cpu_s_per_generation": round(cpu / generations, 2), "game_steps": sp.frames,
-           "evaluations": sp.algo.evaluations,
+           "evaluations": sp.algo.evaluations, 
+           "tournaments": generations * (pop // 2) if scheme == "tournament" else None,
            "best_training": [round(h["best"], 2) for h in history],
            "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
     if save is not None:
         sp.algo.save_candidate(final, save / "slimevolley_selfplay.json", {
-            "task": "slimevolley", "task_file": "tasks/slimevolley_selfplay.toml", "seed": seed,
+            "task": "slimevolley", "seed": seed,
+            "task_file": f"tasks/slimevolley_{'tournament' if scheme == 'tournament' else 'selfplay'}.toml",
             "generation": generations, "evaluations": sp.algo.evaluations, "solved": False,
             "champion_test": {"vs_builtin": out["vs_builtin"], "vs_gen0_win_rate": out["vs_gen0"],
                               "test_games": test_games}})
@@ -149,6 +160,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--name", default="selfplay")
     ap.add_argument("--both-sides", action="store_true",
                     help="play each pairing from both sides on the same seed ([selfplay] both_sides)")
+    ap.add_argument("--scheme", default="generations", choices=("generations", "tournament"),
+                    help="[selfplay] scheme; 'tournament': --generations counts rounds of pop // 2 one-game "
+                         "tournaments (--opponents, --hall-of-fame unused)")
+    ap.add_argument("--mutation", default=None, metavar="KEY=VALUE,...",
+                    help="[mutation] overrides, e.g. weight_mutate_power=0.1,add_node_rate=0.05")
     ap.add_argument("--diagnose", action="store_true",
                     help="no evolution: the chaser reference and the skill spread of random genomes "
                          "(--pop random genomes, --opponents opponents, --test-games games vs the built-in)")
@@ -171,18 +187,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                   "published": PUBLISHED, "runs": [r for _, r in runs], "parts": [p["meta"] for p in parts]}
         return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, [s for s, _ in runs], load_before)
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+    mutation = {k: float(v) for k, v in (kv.split("=") for kv in args.mutation.split(","))} if args.mutation else {}
     runs = []
     for seed in seeds:
         save = Path(args.save_champion) if (args.save_champion and seed == 0) else None
         runs.append({"seed": seed} | run_seed(seed, args.generations, args.pop, args.opponents, args.hall_of_fame,
-                                              args.test_games, save, args.curve_every, args.both_sides))
+                                              args.test_games, save, args.curve_every, args.both_sides,
+                                              args.scheme, mutation))
         log.warning("seed %d: %s", seed, {k: runs[-1][k] for k in ("vs_builtin", "vs_gen0", "cpu_s")})
     result = {"vs_builtin": [r["vs_builtin"] for r in runs], "vs_gen0": [r["vs_gen0"] for r in runs],
               "generations": args.generations,
               "settings": {"pop": args.pop, "opponents": args.opponents, "hall_of_fame": args.hall_of_fame,
                            "test_games": args.test_games, "curve_every": args.curve_every,
-                           "both_sides": args.both_sides,
-                           "fitness": "mean net score over every game played, on either side"},
+                           "both_sides": args.both_sides, "scheme": args.scheme, "mutation": mutation,
+                           "fitness": "mean net score over every game played, on either side"
+                           if args.scheme == "generations" else
+                           "none: one game per tournament, the loser replaced by a mutated copy of the winner; "
+                           "champion = most wins along its line of descent"},
               "published": PUBLISHED, "runs": runs}
     return finish(args.name, result, ["benchmarks/selfplay.py"] + args_list, seeds, load_before)
 

@@ -121,22 +121,29 @@ def test_slimevolley_task_against_the_builtin_opponent():
     assert held.shape == (2,)
 
 
-def test_selfplay_section_is_checked():
+@pytest.mark.parametrize("table, field", [({"oponents": 3}, "opponents"), ({"scheme": "league"}, "scheme")])
+def test_selfplay_section_is_checked(table, field):
     with pytest.raises(ConfigError) as exc:
-        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": {"oponents": 3}})
-    assert "opponents" in str(exc.value)
+        Config.from_dict({"task": {"name": "slimevolley"}, "selfplay": table})
+    assert field in str(exc.value)
+
+
+def selfplay_command(tmp_path, selfplay_table: str):
+    """``topoevo selfplay`` for 2 generations (rounds) of a population of 4; returns (main, the output dir)."""
+    from topoevo.cli import main
+
+    f = tmp_path / "sp.toml"
+    f.write_text(f'[task]\nname = "slimevolley"\n[selfplay]\n{selfplay_table}test_games = 2\n'
+                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
+    out = tmp_path / "run"
+    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    return main, out
 
 
 def test_selfplay_command_writes_stats_champion_and_summary(tmp_path):
     import json
 
-    from topoevo.cli import main
-
-    f = tmp_path / "sp.toml"
-    f.write_text('[task]\nname = "slimevolley"\n[selfplay]\nopponents = 1\nhall_of_fame = 1\ntest_games = 2\n'
-                 '[neat]\npop_size = 4\n[genome]\nnetwork = "feedforward"\ninitial_connectivity = "full"\n')
-    out = tmp_path / "run"
-    assert main(["selfplay", str(f), "--generations", "2", "--out", str(out)]) == 0
+    main, out = selfplay_command(tmp_path, "opponents = 1\nhall_of_fame = 1\n")
     assert len((out / "stats.jsonl").read_text().splitlines()) == 2
     summary = json.loads((out / "summary.json").read_text())
     assert 0.0 <= summary["vs_gen0_win_rate"] <= 1.0 and summary["test_games"] == 2
@@ -185,3 +192,95 @@ def test_both_sides_cancels_the_serve_luck_of_identical_players():
     scores, _ = play_matches(pol, ms)
     assert len(ms) == 4 and np.abs(scores).sum() > 0
     assert match_fitness(2, ms, scores).tolist() == [0.0, 0.0]
+
+
+# ---- the tournament scheme ([selfplay] scheme = "tournament") ------------------------------------------------------
+
+def script_reference(pairs, scores, wins):
+    """slimevolleygym's train_ga_selfplay.py rules, one tournament at a time (m left, n right, score from n's side)."""
+    wins = list(wins)
+    reps = []
+    for (m, n), s in zip(pairs, scores):
+        if s == 0:
+            reps.append((m, m))
+        elif s > 0:
+            reps.append((m, n))
+            wins[m] = wins[n]
+            wins[n] += 1
+        else:
+            reps.append((n, m))
+            wins[n] = wins[m]
+            wins[m] += 1
+    return reps, wins
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 12), st.integers(0, 2**32))
+def test_tournament_replacements_follow_the_published_script(pop, seed):
+    from topoevo.search.selfplay_tournament import tournament_replacements
+
+    rng = np.random.default_rng(seed)
+    pairs = rng.permutation(pop)[:pop // 2 * 2].reshape(-1, 2)
+    scores = rng.integers(-2, 3, len(pairs)).astype(float)  # ties are common
+    wins = rng.integers(0, 20, pop)
+    before = wins.copy()
+    reps, new = tournament_replacements(pairs, scores, wins)
+    assert wins.tolist() == before.tolist()  # the input is not modified
+    ref_reps, ref_wins = script_reference(pairs.tolist(), scores.tolist(), wins.tolist())
+    assert reps == ref_reps and new.tolist() == ref_wins
+    # exactly one replaced slot per game: the loser, or the left player after a tie
+    assert [slot for slot, _ in reps] == [int(l if s >= 0 else r) for (l, r), s in zip(pairs, scores)]
+
+
+def tournament_run(seed: int, rounds: int = 2, pop: int = 4):
+    """A small tournament run; per round: the population's keys and the win counts after the round."""
+    from topoevo.neat.algorithm import NEAT
+    from topoevo.search.selfplay_run import make_selfplay
+    from topoevo.search.selfplay_tournament import TournamentSelfPlay
+
+    cfg = neat_config(pop)
+    cfg = cfg.replace(selfplay=SelfPlayConfig(scheme="tournament", test_games=2))
+    sp = make_selfplay(NEAT(cfg, seed), cfg.selfplay, seed)
+    assert isinstance(sp, TournamentSelfPlay)
+    members, wins, stats = [list(sp.population)], [sp.wins.tolist()], []
+    for _ in range(rounds):
+        stats.append(sp.step())
+        members.append(list(sp.population))
+        wins.append(sp.wins.tolist())
+    return sp, stats, members, wins
+
+
+def test_tournament_rounds_replace_losers_by_mutated_winners_and_repeat_with_the_seed():
+    from topoevo.genome.io import genome_to_dict
+
+    sp, stats, members, wins = tournament_run(5, rounds=3)
+    again, stats2, members2, wins2 = tournament_run(5, rounds=3)
+    keys = [[g.key for g in m] for m in members]
+    assert (stats, keys, wins) == (stats2, [[g.key for g in m] for m in members2], wins2)
+    assert [genome_to_dict(g) for g in sp.population] == [genome_to_dict(g) for g in again.population]
+    assert [genome_to_dict(g) for g in sp.champions] == [genome_to_dict(g) for g in again.champions]
+    assert len(sp.champions) == 3 and sp.tournaments == 6 and stats[-1]["tournaments"] == 6
+    for r in range(3):
+        old, new, w_old, w_new = keys[r], keys[r + 1], wins[r], wins[r + 1]
+        changed = [i for i in range(4) if old[i] != new[i]]
+        assert len(changed) == stats[r]["matches"] == 2  # one member replaced per game
+        assert stats[r]["best"] == max(w_new) and sp.champions[r].fitness == max(w_new)
+        for i in changed:
+            (p,) = members[r + 1][i].parents
+            j = old.index(p)  # the parent was a member before the round
+            if j == i:  # a tie: the left player mutated, its count kept
+                assert w_new[i] == w_old[i]
+            else:  # the loser takes the winner's count before the win; the winner gains one
+                assert w_new[i] == w_old[j] and w_new[j] == w_old[j] + 1 and new[j] == old[j]
+    assert sp.champions[0].key in keys[0]  # the gen-0 champion: an initial member that won its first game
+    other = tournament_run(6, rounds=3)[0]
+    assert [genome_to_dict(g) for g in other.population] != [genome_to_dict(g) for g in sp.population]
+
+
+def test_selfplay_command_runs_the_tournament_scheme(tmp_path):
+    import json
+
+    _, out = selfplay_command(tmp_path, 'scheme = "tournament"\n')
+    rows = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
+    assert [r["tournaments"] for r in rows] == [2, 4]
+    assert json.loads((out / "summary.json").read_text())["test_games"] == 2

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_selfplay(args: argparse.Namespace) -> int:
     from topoevo.config import load_config
-    from topoevo.search.selfplay import run_selfplay
+    from topoevo.search.selfplay_run import run_selfplay
 
     config = load_config(args.taskfile)
     if config.task.name != "slimevolley":

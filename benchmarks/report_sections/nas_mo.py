@@ -11,7 +11,7 @@ from benchmarks.report_sections._markdown import command, load, not_measured, nu
 
 ORDER = 261
 TITLE = "Multi-objective and low-fidelity architecture search (MNIST-1D)"
-COMMAND = "nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --sh-archs 48 --full-archs 40"
+COMMAND = "nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 80 --sh-archs 48 --full-archs 40"
 
 
 def _mean(xs: list[float]) -> float:
@@ -29,18 +29,24 @@ def _full_before(rows: list[dict[str, Any]], tag: str) -> dict[int, dict[str, An
 
 def tuning(results_dir: pathlib.Path) -> str:
     """The tuning rows (seeds >= 1000), one line per variant: means, and the wins / CPU share against the
-    regularized-evolution rows of the same seeds."""
+    regularized-evolution rows of the same seeds and budget (archs; a budget without them: the first budget's)."""
     d = load(results_dir, "nas_mo_tuning")
     if d is None:
         return "Tuning runs: not yet measured (no `benchmarks/results/nas_mo_tuning.json`).\n"
     by: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     for r in d["rows"]:
         by[r["tag"]][r["seed"]] = r
-    rea = next((rows for rows in by.values() if next(iter(rows.values()))["name"] == "rea"), {})
+    rea_by_archs: dict[int, dict[int, dict[str, Any]]] = {}  # (the first regularized-evolution tag per budget)
+    for rows in by.values():
+        first = next(iter(rows.values()))
+        if first["name"] == "rea":
+            rea_by_archs.setdefault(first["archs"], rows)
     out = []
     for tag, rows in by.items():
         seeds = sorted(rows)
         first = rows[seeds[0]]
+        rea = rea_by_archs.get(first["archs"]) or next(iter(rea_by_archs.values()), {})  # (else: halving at
+        # fewer archs, compared at CPU time with the first budget's full training)
         same = [s for s in seeds if s in rea]
         wins = f"{sum(rows[s]['hv'] > rea[s]['hv'] for s in same)}/{len(same)}" if first["name"].startswith(
             "nsga2") else "-"
@@ -118,11 +124,12 @@ def render(results_dir: pathlib.Path) -> str:
             f"a regularized-evolution run of {full_archs} architectures (as above; separate from the NSGA-II "
             "comparison's)")
     worst = max(range(n), key=lambda i: r["rea_hv"][i] - r["nsga2_hv"][i])
-    verdict = ("On the reported seeds this still falls short of 4/5: with 40 trainings a run's hypervolume is decided "
-               "by whether its few children find an accurate network at all (on seed "
-               f"{worst}, NSGA-II's most accurate network reaches test accuracy {num(r['nsga2_test_acc'][worst], 3)}, "
-               f"regularized evolution's {num(r['full_test_acc'][worst], 3)})."
-               if r["hv_wins"] < 4 else "")
+    verdict = (f"On the reported seeds NSGA-II wins {r['hv_wins']}/{n} at {r['archs']} trainings per side."
+               if r["hv_wins"] >= 4 else
+               f"On the reported seeds this falls short of 4/5 ({r['hv_wins']}/{n} at {r['archs']} trainings per "
+               "side): a run's hypervolume is decided by whether its children find an accurate network at all (on "
+               f"seed {worst}, NSGA-II's most accurate network reaches test accuracy "
+               f"{num(r['nsga2_test_acc'][worst], 3)}, regularized evolution's {num(r['full_test_acc'][worst], 3)}).")
     sh_diff = [a - b for a, b in zip(r["sh_test_acc"], r["full_test_acc"])]
     sh_verdict = (
         f"On the reported seeds (run once, after the choice) per-seed differences, halving minus full training: "
@@ -142,9 +149,13 @@ def render(results_dir: pathlib.Path) -> str:
            if abs(r["sh_mean"] - r["full_mean"]) > 0.005 or r["sh_cpu_ratio"] > 0.5 else ""))
     margins = ", ".join(f"{d:+.4f}" for d in (a - b for a, b in zip(r["nsga2_hv"], r["rea_hv"])))
     verdict += (f" Per-seed hypervolume differences (NSGA-II minus regularized evolution) on the reported seeds: "
-                f"{margins} (mean {num(_mean(r['nsga2_hv']), 4)} against {num(_mean(r['rea_hv']), 4)}; NSGA-II "
-                "before this change, at commit e06e658: mean 0.8608, 1/5); on the tuning seeds the tuned variant won "
-                "5/5, one of them (seed 1003) by 0.0006: with 40 trainings single seeds stay noisy.")
+                f"{margins} (mean {num(_mean(r['nsga2_hv']), 4)} against {num(_mean(r['rea_hv']), 4)}).")
+    if r["archs"] != 40:
+        verdict += (" The same configuration at 40 trainings per side (commit 8163cb5): 2/5, differences +0.0260, "
+                    "-0.0356, +0.0668, -0.0335, -0.0609, mean 0.8926 against 0.9000.")
+    verdict += (" NSGA-II before this change, at 40 and commit e06e658: mean 0.8608, 1/5. On the tuning seeds the "
+                "configuration won 5/5 at 40 (one of them, seed 1003, by 0.0006) and 4/5 at 80 (it lost seed 1002 by "
+                "0.0012).")
     return f"""## {TITLE}
 
 `{command(r, COMMAND)}` -- {provenance(r)}
@@ -188,8 +199,12 @@ is where NSGA-II can gain. (3) NSGA-II spent its trainings where they cannot add
 by the rank first, and the tiniest networks (tens to hundreds of parameters, 20-40% accuracy) sit on the front
 because nothing is smaller, so they beat every dominated member they meet: with tournaments (rank first, then
 the hypervolume gradient below) 32 of the 150 children of the five tuning seeds (10 of 30 on seed 1004) came from
-networks under 1,000 parameters, whose children can add at most 0.01; with the change below, 2 of 150. (4) A larger budget for both sides (80 trainings) was not measured: the machine was
-shared by eight sessions (load 7-10) and could not afford doubling every run.
+networks under 1,000 parameters, whose children can add at most 0.01; with the change below, 2 of 150. (4) The budget: of 40 trainings per side, 30 are children of the shared 10 random
+architectures, and with so few a run's hypervolume is decided by whether they find an accurate network at all: the
+tuned variant below won 5/5 on the tuning seeds and 2/5 on the reported ones (commit 8163cb5). The budget is now 80
+per side for both (70 children), chosen on the tuning seeds (rows `80 archs` above: 4/5, mean 0.9427 against
+0.9013) before seeds 0-4 were run at 80, nothing re-tuned after; regularized evolution gains from the larger budget
+too (tuning seeds: mean 0.8706 at 40, 0.9013 at 80).
 
 The change (NSGA-II only; regularized evolution, the metric and its reference point are as before, fixed in
 advance): parents are no longer drawn by binary tournaments but with probability proportional to the derivative
@@ -263,6 +278,13 @@ would match or pass 0.931 but at 44-49% of the CPU time, over the allowance. So 
 5-9 (no tuning, diagnosis or idea came from them), both sides in the same run:
 
 {variant_runs(results_dir)}
+Neither seed set meets the target with this variant: on seeds 0-4 its mean is below the task file's setting's
+(0.891 at 34% against 0.904 at 43%, commit 1760ca2): better on the two seeds diagnosed above (0: 0.897 against
+0.852; 4: 0.837 against 0.803) but worse on seeds 1-3, and still 0.06 below full training; on the fresh seeds it
+beat full training on 4/5 but lost seed 9 by 0.17 (0.708 against 0.876; not diagnosed), and the mean falls short
+by 0.011. The spread
+between seeds (one seed in five collapsing) is the open problem of the finished queue, with or without a full
+start; more seeds or a larger budget, not another setting chosen on five seeds, would say which variant is better.
 References: Deb et al. 2002 (NSGA-II); Beume, Naujoks & Emmerich 2007 (SMS-EMOA); Real et al. 2019 (regularized
 evolution); Lu et al. 2019 (NSGA-Net); Li et al. 2018 (Hyperband / successive halving).
 """

@@ -64,7 +64,7 @@ def render(results_dir: pathlib.Path) -> str:
                 "measured here: a run costs about "
                 f"{mean(r['cpu_s_per_generation'] for r in d['runs']):.1f} CPU s per generation, so a 1,000-"
                 "generation run (ten times this one) is about half a CPU hour per seed.", ""]
-    return "\n".join(out + longer_run(results_dir) + diagnosis(results_dir))
+    return "\n".join(out + longer_run(results_dir) + diagnosis(results_dir) + tournament(results_dir))
 
 
 def longer_run(results_dir: pathlib.Path) -> list[str]:
@@ -137,5 +137,100 @@ def diagnosis(results_dir: pathlib.Path) -> list[str]:
             "a population of 128: about 40 times the 12,000 games of a 100-generation run above. So the changes "
             "tried here did not help within 40 generations, nor did twice the generations (the longer run above); "
             "what would (a budget near the published one, a larger population, a start nearer competent play) "
-            "was not measured here.", ""]
+            "was not measured in these runs; the tournament scheme below plays the published scheme at up to half "
+            "its budget.", ""]
     return out
+
+
+def tournament_rows(d: dict) -> list[str]:
+    """One table row per seed of a tournament-scheme results file."""
+    rows = []
+    for r in d["runs"]:
+        curve = r["builtin_curve"]
+        rows.append(f"| {r['seed']} | {r['tournaments']:,} | {r['game_steps'] / 1e6:.0f}M | {curve['0']:.2f} | "
+                    f"{r['vs_builtin']:.2f} | {r['vs_gen0']:.0%} | {r['vs_gen0_mean_score']:+.2f} | "
+                    f"{r['cpu_s']:.0f} | " + ", ".join(f"r{g} {v:.2f}" for g, v in curve.items()) + " |")
+    return rows
+
+
+TOURNAMENT_HEADER = ["| seed | tournaments | game steps | vs built-in: gen-0 champion | vs built-in: final champion | "
+                     "final beats gen-0 champion (share of games) | mean net score vs gen-0 | CPU s | vs built-in "
+                     "along the run (champion after round r) |", "|---|---|---|---|---|---|---|---|---|"]
+
+
+def tournament(results_dir: pathlib.Path) -> list[str]:
+    """``--scheme tournament``: slimevolleygym's GA self-play on NEAT genomes (tuning seed, then seeds 0, 1)."""
+    out = ["### GA self-play by one-game tournaments (`[selfplay] scheme = \"tournament\"`)", ""]
+    files = [("selfplay_tournament_tune", "Tuning seed, NEAT's default weight mutation (with probability 0.8 each "
+              "weight + N(0, 0.5), or with probability 0.1 a fresh N(0, 1) value)"),
+             ("selfplay_tournament_tune_small", "Tuning seed, the script's weight mutation (every weight + N(0, 0.1) "
+              "on every copy: `weight_mutate_rate = weight_perturb_prob = 1`, `weight_mutate_power = 0.1`)"),
+             ("selfplay_tournament", "Reported seeds, the script's weight mutation (the settings of "
+              "tasks/slimevolley_tournament.toml)")]
+    if not any((results_dir / f"{name}.json").is_file() for name, _ in files):
+        return out + ["Tournament scheme not yet measured: run `python benchmarks/selfplay.py --scheme tournament`.",
+                      ""]
+    out += ["The scheme of slimevolleygym's `training_scripts/train_ga_selfplay.py` (population 128, 500,000 "
+            "tournaments there) on NEAT genomes: two random members play one game; the loser is replaced by a "
+            "mutated copy of the winner, which inherits the winner's win count while the winner's goes up by one; "
+            "after a tie the left player is replaced by a mutated copy of itself. The champion is the member with "
+            "the most wins along its line of descent (the script's 'winning streak'). A round pairs the whole "
+            "population at random (pop / 2 disjoint games, played as one batch). Mutation is NEAT's operators "
+            "(add node 0.03, add connection 0.05 per copy, and the weight mutation named in each block), no "
+            "crossover, no speciation. The generation-0 champion is the champion after the first round by the "
+            "same rule: a member of the random initial population that won its game. Held-out tests as above "
+            "(100 games vs the built-in opponent; 100 games vs the gen-0 champion, sides alternating, a win = net "
+            "score > 0). Games are played by a vectorized copy of the game's physics "
+            "(topoevo/tasks/slimevolley_batch.py, bit-identical to the package step by step, several times as many "
+            "game steps per CPU second); the figures do not depend on it.", ""]
+    for name, label in files:
+        path = results_dir / f"{name}.json"
+        if not path.is_file():
+            out += [f"{label}: not yet measured.", ""]
+            continue
+        d = json.loads(path.read_text())
+        meta, st = d["meta"], d["settings"]
+        out += [f"{label}: `{meta['command']}` (commit {meta['commit'][:10]}, {meta['date']}, seeds {meta['seeds']}, "
+                f"load {meta['load_before'][0]:.1f} -> {meta['load_after'][0]:.1f}); population {st['pop']}, "
+                f"{d['generations']} rounds.", ""] + TOURNAMENT_HEADER + tournament_rows(d) + [""]
+    return out + TOURNAMENT_READING + tournament_goals(results_dir)
+
+
+def tournament_goals(results_dir: pathlib.Path) -> list[str]:
+    """Issue 14's self-play goals, read off the reported seeds of the tournament scheme."""
+    path = results_dir / "selfplay_tournament.json"
+    if not path.is_file():
+        return []
+    d = json.loads(path.read_text())
+    runs = d["runs"]
+    beats = all(r["vs_gen0"] >= 0.8 for r in runs)
+    improved = all(r["vs_builtin"] > r["builtin_curve"]["0"] for r in runs)
+    per_seed = "; ".join(
+        f"seed {r['seed']}: {r['vs_gen0']:.0%} of games against the gen-0 champion (mean net score "
+        f"{r['vs_gen0_mean_score']:+.2f}), {r['builtin_curve']['0']:.2f} -> {r['vs_builtin']:.2f} against the "
+        f"built-in opponent (best along the run {max(r['builtin_curve'].values()):+.2f}), mean game "
+        f"{r['game_steps'] / r['tournaments']:,.0f} steps" for r in runs)
+    return [f"Goals of issue 14 on the reported seeds ({d['generations']} rounds = "
+            f"{runs[0]['tournaments']:,} tournaments each): the final champion beats the generation-0 champion in "
+            f">= 80% of games: {'met' if beats else 'not met'}; it improves against the built-in opponent over the "
+            f"run: {'met' if improved else 'not met'} ({per_seed}). The published GA self-play reaches +0.353 "
+            "against the built-in opponent after 500,000 tournaments with a fixed network of 273 weights; "
+            "these runs stop at a quarter of that budget with NEAT networks that grew to a few dozen nodes, and "
+            "the champion (most wins along its line) is not always the best of the run against the built-in "
+            "opponent (the curve wanders by about a point between checkpoints once play is competent). The take-off "
+            "comes at a different time on each seed (in the curves: after about 750 rounds on the tuning seed, "
+            "1,000 on seed 0, 1,750 on seed 1), so at a fixed budget a seed that takes off late ends lower: seed "
+            "1's share against the gen-0 champion is close to the 80% line, and a longer run (the script's "
+            "500,000 tournaments: about 8,000 rounds, roughly 4 times these CPU seconds or more, as games lengthen) "
+            "is the next thing to measure.", ""]
+
+
+TOURNAMENT_READING = [
+    "Reading: with the script's small weight steps the scheme learns. On the tuning seed the champion stays at the "
+    "random policy's level for about 750 rounds (48,000 tournaments), then rises to -0.32 against the built-in "
+    "opponent after 2,000 rounds (128,000 tournaments, a quarter of the script's budget) and wins 93% of its "
+    "games against the generation-0 champion; its games average about 1,800 steps over the run against about "
+    "630 for random play (most balls missed), as rallies lengthen. With NEAT's default weight mutation, which replaces "
+    "about one weight in ten with a fresh random value on most copies, the same 128,000 tournaments leave the "
+    "champion where it started (57% against the gen-0 champion, -4.84 against the built-in opponent): every copy "
+    "loses much of what its parent had, so the winner's line never accumulates anything.", ""]

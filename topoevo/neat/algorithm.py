@@ -20,6 +20,7 @@ from topoevo.genome.genome import Genome
 from topoevo.genome.store import PopulationStore
 from topoevo.genome.initial import first_hidden_id, initial_genome, initial_store_genomes
 from topoevo.genome.innovation import InnovationTracker
+from topoevo.genome.mutation import mutate
 from topoevo.genome.rng import GenomeRandom
 from topoevo.genome.io import genome_from_dict, genome_to_dict
 from topoevo.neat.candidates import GenomeCandidates, check_genome_shape as _check_genome_shape
@@ -237,6 +238,22 @@ class NEAT(GenomeCandidates, AlgorithmBase):
         chosen = next((sid for sid in ranked if sid not in self.checked_species), ranked[0])
         self.checked_species.add(chosen)
         return champions[chosen]
+
+    def mutants(self, parents: Sequence[Genome]) -> list[Genome]:
+        """Mutated copies of ``parents`` (same order; new keys, the parent recorded): mutation only, with this run's
+        operators, innovation tracker (a call is one generation of it) and random source (one draw from the run's
+        generator per call). For schemes that replace genomes one at a time instead of by ``tell`` (the
+        tournament scheme of :mod:`topoevo.search.selfplay_tournament`); the population is not touched.
+        """
+        py = self._py_rng()
+        self.tracker.new_generation()
+        children = []
+        for p in parents:
+            child = p.copy(self._new_key())
+            child.parents = (p.key,)
+            mutate(child, self.config.genome, self.config.mutation, self.tracker, py)
+            children.append(child)
+        return children
 
     def snapshot(self, index: int, fitness: float) -> Genome:
         g = self.population[index]

@@ -23,6 +23,7 @@ from topoevo.config.schema import Section, param
 from topoevo.errors import ConfigError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
+from topoevo.tasks.slimevolley_batch import SlimeBatch
 
 NUM_INPUTS, NUM_OUTPUTS = 12, 3
 BUILTIN = -1  # opponent index of the built-in policy
@@ -83,38 +84,28 @@ def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: flo
             columns[m.left] += 1
     width = max(1, int(columns.max()))
     obs = np.zeros((policy.size, width, NUM_INPUTS), dtype=np.float32)
-    right_obs = [env.game.agent_right.getObservation() for env in envs]
-    left_obs = [env.game.agent_left.getObservation() for env in envs]
+    game = SlimeBatch(envs)
     scores = np.zeros(n)
     steps = np.zeros(n, dtype=np.int64)
-    running = np.ones(n, dtype=bool)
+    running = np.arange(n)
     policy.reset()
-    while running.any():
-        todo = np.flatnonzero(running).tolist()
-        for i in todo:
-            a, c = right_slot[i]
-            obs[a, c] = right_obs[i]
-            if left_slot[i, 0] >= 0:
-                a, c = left_slot[i]
-                obs[a, c] = left_obs[i]
+    while len(running):
+        r_slot, l_slot = right_slot[running], left_slot[running]
+        own = l_slot[:, 0] >= 0
+        obs[r_slot[:, 0], r_slot[:, 1]] = game.obs_right[running]
+        obs[l_slot[own, 0], l_slot[own, 1]] = game.obs_left[running[own]]
         out = policy(torch.from_numpy(obs))
         act = ((out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)) > threshold)
-        act = act.astype(np.int64)
-        for i in todo:
-            env = envs[i]
-            a, c = right_slot[i]
-            right = act[a, c]
-            if left_slot[i, 0] >= 0:
-                a, c = left_slot[i]
-                left = act[a, c]
-            else:
-                left = env.policy.predict(left_obs[i])
-            _, r, done, info = env.step(right, left)
-            scores[i] += r
-            steps[i] += 1
-            right_obs[i], left_obs[i] = info["state"], info["otherState"]
-            if done:
-                running[i] = False
+        right = act[r_slot[:, 0], r_slot[:, 1]].astype(np.int64)
+        left = np.zeros_like(right)
+        left[own] = act[l_slot[own, 0], l_slot[own, 1]]
+        for k in np.flatnonzero(~own).tolist():  # the built-in opponent, one game at a time
+            i = int(running[k])
+            left[k] = envs[i].policy.predict(game.obs_left[i])
+        reward, done = game.step(right, left, running)
+        scores[running] += reward
+        steps[running] += 1
+        running = running[~done]
     return scores, steps
 
 
