@@ -29,6 +29,9 @@ Test accuracy is never used for selection. The last line is one JSON object with
 counts); the same object, with "meta", goes to benchmarks/results/nas_mo.json.
 
     nice -n 5 python benchmarks/nas_mo.py --seeds 5 --archs 40 --sh-archs 48 --full-archs 40
+
+``--seed-start`` and ``--name`` run other seeds into another results file (e.g. fresh seeds 5-9); ``--sh-set`` runs
+a halving variant beside the task file's (task-file overrides of the ``sh`` runs, as in benchmarks/nas_mo_tune.py).
 """
 from __future__ import annotations
 
@@ -114,6 +117,10 @@ def run_one(name: str, seed: int, archs: int, overrides: dict[str, dict[str, Any
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--seed-start", type=int, default=0,
+                   help="first seed (seeds --seed-start .. --seed-start + --seeds - 1; 0 = the reported seeds 0..N-1)")
+    p.add_argument("--name", default="nas_mo",
+                   help="results file benchmarks/results/<name>.json (keep other seed ranges apart from nas_mo)")
     p.add_argument("--archs", type=int, default=40, help="new architectures per run")
     p.add_argument("--sh-archs", type=int, default=None,
                    help="new architectures of the successive-halving run (default --archs): it is compared at CPU "
@@ -122,6 +129,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="new architectures of the full-training run that successive halving is compared with "
                         "(default --archs: the regularized-evolution run itself; otherwise one more "
                         "regularized-evolution run per seed)")
+    p.add_argument("--sh-set", default=None,
+                   help="task-file overrides of the successive-halving run as JSON (a variant reported beside the "
+                        "task file's), e.g. '{\"nas\": {\"halving_initial\": \"full\"}}'")
     p.add_argument("--exact", action="store_true", help="also run the paper-exact NSGA-II (generational, crowding)")
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes, one torch thread each)")
     args = p.parse_args(argv)
@@ -131,19 +141,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
              *(["full"] if full_archs != args.archs else [])]
     sh_archs = args.sh_archs or args.archs
     archs = {"sh": sh_archs, "full": full_archs}
+    over = {"sh": json.loads(args.sh_set)} if args.sh_set else {}
     results: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    seeds = range(args.seed_start, args.seed_start + args.seeds)
     with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(run_one, n, s, archs.get(n, args.archs)) for s in range(args.seeds) for n in names]
+        futures = [pool.submit(run_one, n, s, archs.get(n, args.archs), over.get(n)) for s in seeds for n in names]
         for fut in futures:
             r = fut.result()
             results[r["name"]].append(r)
             print(json.dumps(r), flush=True)  # (one run per line: runs are independent, a log can be reused)
-    return summarise(results, args.seeds, args.archs, argv, load_before, sh_archs=sh_archs, full_archs=full_archs)
+    return summarise(results, args.seeds, args.archs, argv, load_before, sh_archs=sh_archs, full_archs=full_archs,
+                     seed_start=args.seed_start, name=args.name)
 
 
 def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, argv: list[str] | None,
               load_before: tuple[float, ...], note: str | None = None, sh_archs: int | None = None,
-              full_archs: int | None = None) -> dict[str, Any]:
+              full_archs: int | None = None, seed_start: int = 0, name: str = "nas_mo") -> dict[str, Any]:
     """The results object from the runs (``run_one`` dicts by name), written with its meta record; the full-training
     side is the ``full`` runs when there are any (``--full-archs`` differs from ``--archs``), else ``rea``'s."""
     for n in results:
@@ -159,7 +172,8 @@ def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, 
         "rea_best_acc_under_10k": col("rea", "best_acc_under_10k"),
         "sh_test_acc": col("sh", "test_acc"), "full_test_acc": col(full, "test_acc"),
         "sh_cpu_s": col("sh", "cpu_s", 1), "full_cpu_s": col(full, "cpu_s", 1)}
-    extra = {"seeds": seeds, "archs": archs, "sh_archs": sh_archs or archs, "full_archs": full_archs or archs,
+    extra = {"seeds": seeds, **({"seed_start": seed_start} if seed_start else {}), "archs": archs,
+             "sh_archs": sh_archs or archs, "full_archs": full_archs or archs,
              "hv_wins": int(sum(a > b for a, b in zip(out["nsga2_hv"], out["rea_hv"]))),
              "sh_mean": round(float(np.mean(out["sh_test_acc"])), 4),
              "full_mean": round(float(np.mean(out["full_test_acc"])), 4),
@@ -174,7 +188,7 @@ def summarise(results: dict[str, list[dict[str, Any]]], seeds: int, archs: int, 
                      nsga2_deb_hv_wins=int(sum(a > b for a, b in zip(col("nsga2_deb", "hv"), out["rea_hv"]))))
     from benchmarks.results_meta import write_results
 
-    write_results("nas_mo", {**out, **extra}, argv, list(range(seeds)), load_before)
+    write_results(name, {**out, **extra}, argv, list(range(seed_start, seed_start + seeds)), load_before)
     print(json.dumps(out))
     return out
 

@@ -87,18 +87,21 @@ def stats(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("queue", ["first_rung", "finished"])
-def test_asha_run_resumes_identically(tmp_path, queue):
+@pytest.mark.parametrize("queue, initial", [("first_rung", "checked"), ("finished", "checked"),
+                                            ("finished", "full")])
+def test_asha_run_resumes_identically(tmp_path, queue, initial):
     def run_config(generations: int) -> Config:
         return Config.from_dict({"task": {"name": "nas", "dataset": "digits", "epochs": 3, "batch_size": 128},
                                  "run": {"algorithm": "regularized_evolution", "progress": False,
                                          "generations": generations, "checkpoint_every": 1},
                                  "nas": {"population": 3, "sample_size": 2, "batch": 1, "max_blocks": 2,
-                                         "channels": [4, 8], "widths": [16], "halving_queue": queue, **ASHA}})
+                                         "channels": [4, 8], "widths": [16], "halving_queue": queue,
+                                         "halving_initial": initial, **ASHA}})
 
-    full = Run.start(run_config(6), out=tmp_path / "full", seed=1).loop()
-    Run.start(run_config(4), out=tmp_path / "part", seed=1).loop()
-    resumed = Run.resume(tmp_path / "part", generations=6).loop()
+    gens = 4 if initial == "full" else 6  # (full: the first generation trains all P = 3)
+    full = Run.start(run_config(gens), out=tmp_path / "full", seed=1).loop()
+    Run.start(run_config(gens - 2), out=tmp_path / "part", seed=1).loop()
+    resumed = Run.resume(tmp_path / "part", generations=gens).loop()
     assert full.evaluations == resumed.evaluations == 6
     assert stats(tmp_path / "full") == stats(tmp_path / "part")
     assert math.isclose(full.best_fitness, resumed.best_fitness)
@@ -127,3 +130,24 @@ def test_asha_with_a_finished_queue_keeps_only_finished_architectures_and_thresh
         algo.stop_thresholds()
     with pytest.raises(CheckpointError, match="algorithm.recent"):
         RegularizedEvolution.from_state_dict(algo.config, {k: v for k, v in state.items() if k != "recent"})
+
+
+def test_asha_with_full_initial_trains_the_first_p_as_regularized_evolution_then_checks_children():
+    algo = RegularizedEvolution(config(halving_queue="finished", halving_initial="full"), seed=0)
+    plain = RegularizedEvolution(config(halving_mode="synchronous"), seed=0).ask()  # (the same initial draws)
+    first = algo.ask()
+    assert [c.arch for c in first] == [c.arch for c in plain]  # all P at once
+    assert all(c.epochs == 3 and c.stop_below == [(1, 0.0), (2, 0.0)] for c in first)  # measured, never stopped
+    curves = [[0.3, 0.5, 0.6], [0.2, 0.3, 0.4], [0.4, 0.4, 0.5], [0.5, 0.7, 0.9]]
+    algo.observe({"curve": curves})
+    algo.tell([c[-1] for c in curves])
+    assert [c.curve for c in algo.queue] == curves and algo.best.fitness == 0.9  # every one finished: the parents
+    [child] = algo.ask()  # rung 0: 0.5 0.4 0.3 0.2 -> 2nd best; rung 1: 0.7 0.5 0.4 0.3 -> 2nd best
+    assert child.parent is not None and child.stop_below == [(1, 0.4), (2, 0.5)]
+
+
+def test_full_initial_is_for_asynchronous_halving():
+    from topoevo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="nas.halving_initial"):
+        config(halving_mode="synchronous", halving_initial="full")

@@ -57,6 +57,20 @@ class HalvingQueue(str, Enum):
     FINISHED = "finished"
 
 
+class HalvingInitial(str, Enum):
+    """How asynchronous successive halving trains the first ``population`` (random) architectures: ``checked``
+    (``batch`` at a time, each stopped at an earlier rung unless among the best of those before it, like every
+    child) or ``full`` (all at once, trained the last rung's epochs with no stop, as regularized evolution trains
+    them, so that the queue starts as regularized evolution's; only children are checked).
+
+    >>> HalvingInitial("full").value
+    'full'
+    """
+
+    CHECKED = "checked"
+    FULL = "full"
+
+
 class HalvingMode(str, Enum):
     """How successive halving trains and promotes: ``synchronous`` (generations of children: each trains the first
     rung's epochs on a schedule of its own, the best ``halving_keep`` of the generation continue from their weights

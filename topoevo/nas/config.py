@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from topoevo.config.schema import Section, param
 from topoevo.config.weights import Activation
-from topoevo.nas.choices import Diversity, HalvingMode, HalvingQueue, Objective, ParentChoice, Reduce
+from topoevo.nas.choices import Diversity, HalvingInitial, HalvingMode, HalvingQueue, Objective, ParentChoice, Reduce
 
 if TYPE_CHECKING:
     from topoevo.nas.arch import SearchSpace
@@ -94,6 +94,12 @@ class NASConfig(Section):
                                       "(halving_queue 'finished': of the last population new architectures) "
                                       "that reached that rung (those that finish are trained exactly as without "
                                       "halving; halving_queue says which enter the queue).")
+    halving_initial: HalvingInitial = param(HalvingInitial.CHECKED, "asynchronous successive halving: how the "
+                                            "first population (random) architectures train: 'checked' = batch at "
+                                            "a time, checked as every child is (against those before them); "
+                                            "'full' = all at once, the last rung's epochs with no stop (as "
+                                            "regularized evolution trains them; they set the first thresholds), "
+                                            "so that the queue starts as regularized evolution's.")
 
     def check(self) -> tuple[str, str] | None:
         if len(set(self.objectives)) != len(self.objectives):
@@ -102,6 +108,8 @@ class NASConfig(Section):
             return "morphism_probability", "morphisms start from the parent's trained weights: set lamarckian = true"
         if any(b <= a for a, b in zip(self.halving_epochs, self.halving_epochs[1:])):
             return "halving_epochs", f"expected increasing epochs, got {self.halving_epochs}"
+        if self.halving_initial is HalvingInitial.FULL and self.halving_mode is not HalvingMode.ASYNCHRONOUS:
+            return "halving_initial", "'full' is for halving_mode = 'asynchronous': expected 'checked'"
         if self.sample_size > self.population:
             return "sample_size", f"expected at most population ({self.population}), got {self.sample_size}"
         if any(k % 2 == 0 for k in self.kernels):

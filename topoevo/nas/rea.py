@@ -22,7 +22,7 @@ from topoevo.config import Config, FitnessCriterion
 from topoevo.errors import CheckpointError, ConfigError
 from topoevo.nas.arch import random_architecture
 from topoevo.nas.candidate import NASCandidate, compile_candidates
-from topoevo.nas.choices import HalvingMode, HalvingQueue
+from topoevo.nas.choices import HalvingInitial, HalvingMode, HalvingQueue
 from topoevo.nas.io import candidate_from_dict, candidate_to_dict, save_architecture
 from topoevo.nas.morphism import morph
 from topoevo.nas.mutation import mutate
@@ -267,10 +267,17 @@ class RegularizedEvolution(_ArchitectureSearch):
 
     def _initial(self) -> list[NASCandidate]:
         """Random architectures for the queue's first P: all at once, or with asynchronous successive halving
-        ``batch`` at a time (so that the early ones set the stopping thresholds of the later ones; the same draws)."""
+        ``batch`` at a time (so that the early ones set the stopping thresholds of the later ones; the same draws),
+        unless ``halving_initial = "full"``: all at once, trained fully (checked against 0: accuracies measured at
+        the rungs for the later thresholds, no stop)."""
         cfg = self.config.nas
-        count = min(cfg.batch, cfg.population - self.evaluations) if self.asha else cfg.population
-        return [self._at_rung(c, 0) for c in self._random(count, keep_weights=cfg.lamarckian)]
+        full = cfg.halving_initial is HalvingInitial.FULL
+        count = min(cfg.batch, cfg.population - self.evaluations) if self.asha and not full else cfg.population
+        out = [self._at_rung(c, 0) for c in self._random(count, keep_weights=cfg.lamarckian)]
+        if self.asha and full:
+            for c in out:
+                c.stop_below = [(e, 0.0) for e, _ in c.stop_below]
+        return out
 
     def kept(self) -> list[NASCandidate]:
         return list(self.queue)
