@@ -66,7 +66,7 @@ Second follow-up (r18), profiled before and after (cProfile and process-CPU loop
   own CPU time (59-82 ms per run in these rounds), so that projection was provisional.
 - Measured quietly afterwards (load average about 1, four runs of the command above in a row, the last is the
   table's): write + read 2.79-2.94 ms, as projected, but the XOR run itself now takes 51-54 ms instead of 59
-  (the same session's other changes), so the share is 5.2%-5.5%: still above 5%.
+  (a quieter machine or small speed-ups since; not separated), so the share is 5.2%-5.5%: still above 5%.
 
 What remains is spread thin: base64 decoding (CPython's decoder runs at about 0.25 GB/s, ~0.2 ms for the
 population), the compiled invariant check (~0.14 ms), JSON parsing of the config, best genome and champion,
