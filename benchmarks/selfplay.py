@@ -81,9 +81,9 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
            "best_training": [round(h["best"], 2) for h in history],
            "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
     if save is not None:
-        sp.algo.save_candidate(final, save / "slimevolley_selfplay.json", {
-            "task": "slimevolley", "seed": seed,
-            "task_file": f"tasks/slimevolley_{'tournament' if scheme == 'tournament' else 'selfplay'}.toml",
+        task_file = f"tasks/slimevolley_{'tournament' if scheme == 'tournament' else 'selfplay'}.toml"
+        sp.algo.save_candidate(final, save / f"{Path(task_file).stem}.json", {  # the zoo names a champion by its task
+            "task": "slimevolley", "seed": seed, "task_file": task_file,
             "generation": generations, "evaluations": sp.algo.evaluations, "solved": False,
             "champion_test": {"vs_builtin": out["vs_builtin"], "vs_gen0_win_rate": out["vs_gen0"],
                               "test_games": test_games}})

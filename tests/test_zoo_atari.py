@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "genomes"
 ATARI_RAM = sorted(ZOO.glob("atari_*_ram.json"))
 CHAINS = sorted((ZOO / "seed_chains").glob("*.json"))
-SELFPLAY = ZOO / "slimevolley_selfplay.json"
+#: self-play champions: the generations scheme's and the tournament scheme's (each named after its task file)
+SELFPLAY = [ZOO / "slimevolley_selfplay.json", ZOO / "slimevolley_tournament.json"]
 
 
 @pytest.mark.parametrize("path", CHAINS, ids=lambda p: p.stem)
@@ -58,28 +59,28 @@ def test_seed_chain_champions_reach_their_recorded_held_out_score(path):
     assert float(task.held_out_return(policy)[0]) == meta["held_out_return"]
 
 
-@pytest.mark.skipif(not SELFPLAY.is_file(), reason="no self-play champion yet")
-def test_selfplay_champion_loads_and_plays_the_builtin_opponent():
+@pytest.mark.parametrize("path", SELFPLAY, ids=lambda p: p.stem)
+def test_selfplay_champion_loads_and_plays_the_builtin_opponent(path):
     pytest.importorskip("slimevolleygym")
     from topoevo.cli import load_champion
     from topoevo.evaluate import compile_genomes
     from topoevo.tasks.slimevolley import BUILTIN, Match, play_matches
 
-    genome, meta, task, _ = load_champion(SELFPLAY)
+    genome, meta, task, _ = load_champion(path)
     scores, _ = play_matches(compile_genomes([genome]), [Match(0, BUILTIN, 10**6)])
     assert -5 <= scores[0] <= 5
-    assert json.loads(SELFPLAY.read_text())["metadata"]["champion_test"]["test_games"] >= 30
+    assert json.loads(path.read_text())["metadata"]["champion_test"]["test_games"] >= 30
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SELFPLAY.is_file(), reason="no self-play champion yet")
-def test_selfplay_champion_reaches_its_recorded_score_against_the_builtin_opponent():
+@pytest.mark.parametrize("path", SELFPLAY, ids=lambda p: p.stem)
+def test_selfplay_champion_reaches_its_recorded_score_against_the_builtin_opponent(path):
     pytest.importorskip("slimevolleygym")
     from topoevo.cli import load_champion
     from topoevo.evaluate import compile_genomes
     from topoevo.tasks.slimevolley import BUILTIN, Match, play_matches
 
-    genome, meta, _, _ = load_champion(SELFPLAY)
+    genome, meta, _, _ = load_champion(path)
     test = meta["champion_test"]
     games = [Match(0, BUILTIN, 10**6 + k) for k in range(test["test_games"])]
     scores, _ = play_matches(compile_genomes([genome]), games)
