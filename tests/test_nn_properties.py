@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from strategies import PROPERTY, evolved
 from topoevo.genome import ConnectionGene, Genome, NodeGene, NodeKind, ReferenceRecurrentNetwork, activate
 from topoevo.genome.genome import topological_order
+from topoevo.genome.interpreter import _incoming, _pre_activation, _sensor_values
 from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.nn import CompiledPopulation, to_module, write_back
 
@@ -122,25 +123,19 @@ def _step_at_threshold(g: Genome, x: np.ndarray) -> bool:
     outputs then differ by 1 although every node agrees within tolerance. Such examples say nothing about the
     compiler and are skipped.
     """
-    steps = [n for n in g.nodes.values() if n.activation == "step" and not n.kind.is_sensor]
-    if not steps:
+    if not any(n.activation == "step" and not n.kind.is_sensor for n in g.nodes.values()):
         return False
-    enabled = [c for c in g.conns.values() if c.enabled]
-    incoming = {nid: [c for c in sorted(enabled, key=lambda c: c.innovation) if c.out_node == nid] for nid in g.nodes}
-    order = topological_order(g.nodes, enabled)
-    for row in x:
-        values = {nid: float(v) for nid, v in zip(g.input_ids, row)}
-        if g.bias_id is not None:
-            values[g.bias_id] = 1.0
+    order = topological_order(g.nodes, [c for c in g.conns.values() if c.enabled])
+    incoming, sensors = _incoming(g), set(g.sensor_ids)
+    for row in x:  # the reference interpreter's loop (topoevo.genome.interpreter.activate), pre-activations kept
+        values = _sensor_values(g, row)
         for nid in order:
-            node = g.nodes[nid]
-            if node.kind.is_sensor:
+            if nid in sensors:
                 continue
-            pre = node.bias + node.response * AGGREGATIONS[node.aggregation](
-                [c.weight * values[c.in_node] for c in incoming[nid]])
-            if node.activation == "step" and abs(pre) <= 1e-9:
+            pre = _pre_activation(g, nid, incoming[nid], values)
+            if g.nodes[nid].activation == "step" and abs(pre) <= 1e-9:
                 return True
-            values[nid] = ACTIVATIONS[node.activation](pre)
+            values[nid] = ACTIVATIONS[g.nodes[nid].activation](pre)
     return False
 
 

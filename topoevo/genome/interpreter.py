@@ -11,10 +11,14 @@ from topoevo.genome.activations import ACTIVATIONS, AGGREGATIONS
 from topoevo.genome.genome import Genome, topological_order
 
 
-def _node_value(g: Genome, nid: int, incoming: list, values: dict[int, float]) -> float:
+def _pre_activation(g: Genome, nid: int, incoming: list, values: dict[int, float]) -> float:
+    """A node's activation input: ``bias + response * aggregation(weighted inputs)``."""
     node = g.nodes[nid]
-    agg = AGGREGATIONS[node.aggregation]([c.weight * values[c.in_node] for c in incoming])
-    return ACTIVATIONS[node.activation](node.bias + node.response * agg)
+    return node.bias + node.response * AGGREGATIONS[node.aggregation]([c.weight * values[c.in_node] for c in incoming])
+
+
+def _node_value(g: Genome, nid: int, incoming: list, values: dict[int, float]) -> float:
+    return ACTIVATIONS[g.nodes[nid].activation](_pre_activation(g, nid, incoming, values))
 
 
 def _incoming(g: Genome) -> dict[int, list]:
