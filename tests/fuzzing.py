@@ -1,5 +1,7 @@
-"""Shared pieces of the fuzz tests (tests/test_fuzz_*.py): example budgets, hypothesis settings, walking a JSON
-document, and snapshots of a directory (to check that a failed command changed nothing)."""
+"""Shared pieces of the fuzz and checkpoint-format tests (tests/test_fuzz_*.py, test_columns_format.py,
+test_species_table.py): example budgets, hypothesis settings, walking a JSON document, snapshots of a directory (to
+check that a failed command changed nothing), a short XOR run to take checkpoints from, resuming an edited copy of
+one beside it, and the one-line error a damaged checkpoint must give."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,3 +64,28 @@ def assert_neat_checkpoint_error(data: dict[str, Any], directory: Path, field: s
         NEAT.from_state_dict(Config.from_dict(data["config"]), state["algorithm"], source=state["_path"])
     text = str(info.value)
     assert "\n" not in text and "checkpoint.json" in text and field in text, text
+
+
+def short_xor_run(out: Path, seed: int) -> Path:
+    """A 4-generation XOR run (tasks/xor.toml) in ``out``, its checkpoint written at the end; returns ``out``."""
+    from topoevo.config import load_config
+    from topoevo.run import Run
+
+    config = load_config(Path(__file__).resolve().parents[1] / "tasks" / "xor.toml",
+                         {"run": {"progress": False, "checkpoint_every": 0, "generations": 4, "seed": seed}})
+    Run.start(config, out=out, reporters=[]).loop()
+    return out
+
+
+def resume_beside(run: Path, data: dict[str, Any], directory: Path, generations: int = 7) -> list[Any]:
+    """``run`` and a copy whose checkpoint is ``data`` (written to ``directory / "old"``), both resumed to run until
+    ``generations`` (not yet looped): compare them to show that an edited (e.g. older-format) checkpoint continues
+    as the original does."""
+    import json
+
+    from topoevo.run import Run
+
+    old = directory / "old"
+    old.mkdir()
+    (old / "checkpoint.json").write_text(json.dumps(data))
+    return [Run.resume(d, reporters=[], generations=generations) for d in (run, old)]

@@ -11,15 +11,12 @@ import numpy as np
 import pytest
 
 from topoevo.checkpoint import read_checkpoint
-from topoevo.config import Config, load_config
+from topoevo.config import Config
 from topoevo.errors import CheckpointError
 from topoevo.genome.columns import DTYPES, decode_columns, genomes_from_columns, stored_genomes_from_columns
 from topoevo.genome.io import genome_to_dict
-from topoevo.run import Run
 
-from fuzzing import assert_neat_checkpoint_error
-
-ROOT = Path(__file__).resolve().parents[1]
+from fuzzing import assert_neat_checkpoint_error, resume_beside, short_xor_run
 
 
 def as_version_1(d: dict) -> dict:
@@ -34,11 +31,7 @@ def as_version_1(d: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def xor_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("columns_format") / "run"
-    config = load_config(ROOT / "tasks" / "xor.toml", {"run": {"progress": False, "checkpoint_every": 0,
-                                                                "generations": 4, "seed": 3}})
-    Run.start(config, out=out, reporters=[]).loop()
-    return out
+    return short_xor_run(tmp_path_factory.mktemp("columns_format") / "run", seed=3)
 
 
 def test_version_1_columns_read_as_the_same_genomes(xor_run: Path) -> None:
@@ -59,10 +52,7 @@ def test_a_version_1_checkpoint_resumes_to_the_same_run(xor_run: Path, tmp_path:
     algo = data["algorithm"]
     algo["population"], algo["representatives"] = as_version_1(algo["population"]), \
         as_version_1(algo["representatives"])
-    old = tmp_path / "old"
-    old.mkdir()
-    (old / "checkpoint.json").write_text(json.dumps(data))
-    runs = [Run.resume(d, reporters=[], generations=7) for d in (xor_run, old)]
+    runs = resume_beside(xor_run, data, tmp_path)
     for r in runs:
         r.loop()
     assert runs[0].algo.state_dict() == runs[1].algo.state_dict()

@@ -11,24 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topoevo.config import load_config
 from topoevo.files import VERBATIM_MIN, json_text
 from topoevo.genome.columns import decode_ints, encode_ints
 from topoevo.neat.species_table import SpeciesRow, read_species_table, species_objects, species_table
-from topoevo.run import Run
 
-from fuzzing import assert_neat_checkpoint_error
-
-ROOT = Path(__file__).resolve().parents[1]
+from fuzzing import assert_neat_checkpoint_error, resume_beside, short_xor_run
 
 
 @pytest.fixture(scope="module")
 def xor_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("species_table") / "run"
-    config = load_config(ROOT / "tasks" / "xor.toml", {"run": {"progress": False, "checkpoint_every": 0,
-                                                                "generations": 4, "seed": 5}})
-    Run.start(config, out=out, reporters=[]).loop()
-    return out
+    return short_xor_run(tmp_path_factory.mktemp("species_table") / "run", seed=5)
 
 
 rows = st.lists(st.builds(SpeciesRow, st.integers(1, 2**40), st.integers(0, 10**6), st.integers(0, 10**6),
@@ -49,10 +41,7 @@ def test_the_checkpoint_holds_the_table_and_the_older_list_resumes_to_the_same_r
     data = json.loads((xor_run / "checkpoint.json").read_text())
     assert data["algorithm"]["species"]["format"] == "topoevo.species_table"
     data["algorithm"]["species"] = species_objects(read_species_table(data["algorithm"]["species"], ValueError))
-    old = tmp_path / "old"
-    old.mkdir()
-    (old / "checkpoint.json").write_text(json.dumps(data))
-    runs = [Run.resume(d, reporters=[], generations=7) for d in (xor_run, old)]
+    runs = resume_beside(xor_run, data, tmp_path)
     assert runs[0].algo.state_dict() == runs[1].algo.state_dict()  # (the same species, as a table again)
     for r in runs:
         r.loop()
