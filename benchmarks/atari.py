@@ -136,6 +136,8 @@ def train(algo: Any, task: Any, seed: int, frames: int, reeval: Reeval, cap: int
             seen += 1
         pool = sorted(pool, key=lambda e: (-e[0], e[1]))[:reeval.top]
         algo.tell(res.fitness)
+        log.info("generation %d: best %.1f, mean %.1f; %d of %d training frames, %.0f CPU s", algo.generation,
+                 f.max(), f.mean(), used, frames - reeval.reserve(cap), time.process_time() - cpu0)
     train_frames, train_cpu = used, time.process_time() - cpu0
     champion, reeval_scores, reeval_frames = pick_champion(algo, task, [c for _, _, c in pool], seed, reeval)
     used += reeval_frames
@@ -266,6 +268,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--skip-random-policy", action="store_true",
                     help="do not test the random policy (a partial run whose merge takes it from another part)")
     ap.add_argument("--save-champions", default=None, help="directory for the seed-0 champions (e.g. genomes)")
+    ap.add_argument("--progress", action="store_true", help="log every generation (best, mean, frames, CPU s)")
     ap.add_argument("--name", default="atari", help="results file name (benchmarks/results/NAME.json)")
     args = ap.parse_args(argv)
     import torch
@@ -310,5 +313,5 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.basicConfig(level=logging.INFO if "--progress" in sys.argv else logging.WARNING, format="%(message)s")
     main()
