@@ -57,6 +57,34 @@ def test_play_writes_a_gif(tmp_path, capsys):
     assert gif.read_bytes()[:4] == b"GIF8"
 
 
+def test_play_slimevolley_champion_plays_its_held_out_games_and_draws_them(tmp_path, capsys):
+    pytest.importorskip("slimevolleygym")
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    from topoevo.tasks.slimevolley import BUILTIN, Match, play_matches
+    from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
+
+    gif = tmp_path / "slime.gif"
+    stride = 40
+    code, out, _ = run_cli(capsys, "play", str(ZOO / "slimevolley_tournament.json"), "--episodes", "2",
+                           "--render", str(gif), "--frame-stride", str(stride), "--json")
+    assert code == 0
+    info = json.loads(out.strip().splitlines()[-1])
+    genome, _, task, _ = load_champion(ZOO / "slimevolley_tournament.json")
+    policy = compile_genomes([genome])
+    # the same games as the held-out test: one game at a time gives each game's net score
+    assert info["returns"] == [float(task.held_out_return(policy, episodes=1, seed=0)[0]),
+                               float(play_matches(policy, [Match(0, BUILTIN, episode_seed(0, 1, HELD_OUT_STREAM))])
+                                     [0][0])]
+    # one picture every `stride` steps of each game, the starting position included
+    steps = [int(play_matches(policy, [Match(0, BUILTIN, episode_seed(0, e, HELD_OUT_STREAM))])[1][0])
+             for e in range(2)]
+    with Image.open(gif) as im:
+        assert im.size == (384, 192)
+        assert im.n_frames == sum(n // stride + 1 for n in steps)
+
+
 def test_play_xor_reports_fitness_and_success(capsys):
     code, out, _ = run_cli(capsys, "play", str(ZOO / "xor.json"), "--json")
     assert code == 0
@@ -76,7 +104,7 @@ def test_bad_input_exits_2(tmp_path, capsys):
     # genome and task do not fit
     code, _, err = run_cli(capsys, "play", str(ZOO / "xor.json"), "--task", str(ROOT / "tasks" / "cartpole.toml"))
     assert code == 2 and "inputs" in err and err.count("\n") == 1
-    # rendering needs a gymnasium task
+    # rendering needs a task that plays episodes
     code, _, err = run_cli(capsys, "play", str(ZOO / "xor.json"), "--render", str(tmp_path / "x.gif"))
     assert code == 2 and "--render" in err
     # no task file recorded and none given

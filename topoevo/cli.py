@@ -345,7 +345,8 @@ def play_genome(genome_path: str | Path, task_file: str | Path | None = None, ep
                 out["render"] = str(render)
             return out
         if render is not None:
-            raise TopoevoError("rendering needs a gymnasium task", source=path, field="--render")
+            raise TopoevoError("rendering needs a task that plays episodes (gymnasium, Atari, Slime Volleyball)",
+                               source=path, field="--render")
         return {**out, **_replay_evaluation(task, policy)}
     finally:
         task.close()

@@ -1047,7 +1047,7 @@ class GymTask(TaskBase):
         if frame_stride < 1:
             raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
         mode, gif = _render_target(render)
-        frames = _GifFrames(gif, frame_stride) if gif is not None else None
+        frames = GifFrames(gif, frame_stride) if gif is not None else None
         env = self._single_env(mode)
         returns = np.zeros(episodes)
         try:
@@ -1059,7 +1059,7 @@ class GymTask(TaskBase):
             frames.write(env.fps)
         return returns
 
-    def _play_episode(self, env: Any, policy: BatchedPolicy, env_seed: int, frames: _GifFrames | None) -> float:
+    def _play_episode(self, env: Any, policy: BatchedPolicy, env_seed: int, frames: GifFrames | None) -> float:
         """One episode of a single-genome policy in ``env`` (a :meth:`_single_env`; frames kept for a GIF if asked);
         its return, or its score with ``score_info_key``."""
         import torch
@@ -1095,8 +1095,17 @@ def _render_target(render: str | Path | None) -> tuple[str | None, Path | None]:
     return "rgb_array", gif
 
 
-class _GifFrames:
-    """Frames of played episodes (every ``stride``-th), written as one animated GIF (needs Pillow)."""
+class GifFrames:
+    """Frames of played episodes (every ``stride``-th), written as one animated GIF (needs Pillow); the gym and
+    Slime Volleyball tasks' ``play`` use it.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "two.gif"
+    >>> gif = GifFrames(out, stride=1)
+    >>> gif.add(np.zeros((4, 6, 3), np.uint8)); gif.add(np.full((4, 6, 3), 255, np.uint8)); gif.write(fps=30)
+    >>> out.stat().st_size > 0, len(gif.frames)
+    (True, 2)
+    """
 
     def __init__(self, path: Path, stride: int):
         try:

@@ -15,15 +15,16 @@ from __future__ import annotations
 import contextlib
 import io
 from dataclasses import dataclass
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from topoevo.config.schema import Section, param
-from topoevo.errors import ConfigError
+from topoevo.errors import ConfigError, EvaluationError, TopoevoError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
-from topoevo.tasks.gym import HELD_OUT_STREAM, episode_seed
-from topoevo.tasks.slimevolley_batch import SlimeBatch
+from topoevo.tasks.gym import HELD_OUT_STREAM, GifFrames, episode_seed
+from topoevo.tasks.slimevolley_batch import TIMESTEP, SlimeBatch
 
 NUM_INPUTS, NUM_OUTPUTS = 12, 3
 BUILTIN = -1  # opponent index of the built-in policy
@@ -48,10 +49,11 @@ class Match:
     seed: int
 
 
-def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: float = 0.5
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: float = 0.5,
+                 on_step: Callable[[SlimeBatch], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Play every match at once (one policy call per step for all agents of all matches); returns the right
-    agents' net scores and the match lengths (steps).
+    agents' net scores and the match lengths (steps). ``on_step`` (for pictures) sees the games before the first
+    step and after every step.
 
     >>> import torch
     >>> class Still:  # never moves
@@ -89,6 +91,8 @@ def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: flo
     steps = np.zeros(n, dtype=np.int64)
     running = np.arange(n)
     policy.reset()
+    if on_step is not None:
+        on_step(game)
     while len(running):
         r_slot, l_slot = right_slot[running], left_slot[running]
         own = l_slot[:, 0] >= 0
@@ -106,6 +110,8 @@ def play_matches(policy: BatchedPolicy, matches: Sequence[Match], threshold: flo
         scores[running] += reward
         steps[running] += 1
         running = running[~done]
+        if on_step is not None:
+            on_step(game)
     return scores, steps
 
 
@@ -137,6 +143,7 @@ class SlimeVolleyTask(TaskBase):
 
     num_inputs = NUM_INPUTS
     num_outputs = NUM_OUTPUTS
+    plays_episodes = True  # topoevo play: games against the built-in opponent, optionally drawn as a GIF
 
     def __init__(self, params: SlimeVolleyParams):
         _module()
@@ -158,3 +165,38 @@ class SlimeVolleyTask(TaskBase):
         episodes = self.params.held_out_episodes if episodes is None else episodes
         row = [episode_seed(seed, e, HELD_OUT_STREAM) for e in range(episodes)]
         return self._games(policy, [row] * policy.size).mean(axis=1)
+
+    def play(self, policy: BatchedPolicy, episodes: int = 1, render: str | Path | None = None, seed: int = 0,
+             frame_stride: int = 1) -> np.ndarray:
+        """Held-out games of a single-genome policy against the built-in opponent, one after another (the games
+        of :meth:`held_out_return` with the same ``seed``: the same net scores); ``render`` = a ``.gif`` path
+        draws every ``frame_stride``-th step (the network plays on the right, in blue)."""
+        from topoevo.tasks.slimevolley_render import CourtPainter
+
+        if policy.size != 1:
+            raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
+        if frame_stride < 1:
+            raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
+        gif = None
+        if render is not None:
+            if Path(render).suffix.lower() != ".gif":
+                raise TopoevoError("expected a path ending in .gif (Slime Volleyball has no window here)",
+                                   source=str(render), field="render")
+            gif = GifFrames(Path(render), frame_stride)
+        painter = CourtPainter()
+        returns = np.zeros(episodes)
+        for e in range(episodes):
+            step = [0]
+
+            def draw(game: SlimeBatch) -> None:
+                if gif is not None and step[0] % frame_stride == 0:
+                    gif.add(np.asarray(painter.frame(game, 0)))
+                step[0] += 1
+
+            match = Match(0, BUILTIN, episode_seed(seed, e, HELD_OUT_STREAM))
+            scores, _ = play_matches(policy, [match], self.params.threshold, draw if gif is not None else None)
+            returns[e] = scores[0]
+        if gif is not None:
+            gif.write(fps=1 / TIMESTEP)
+        return returns
+
