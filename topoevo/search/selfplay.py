@@ -63,7 +63,19 @@ def match_fitness(pop_size: int, matches: Sequence[Match], scores: np.ndarray) -
 class SelfPlay:
     """Drives an ask/tell ``algo`` by self-play; ``champions[g]`` is generation g's champion (a copy).
 
-    >>> # sp = SelfPlay(NEAT(config, seed), SelfPlayConfig(), seed); sp.step(); sp.vs_builtin(sp.champions[-1])
+    >>> from pathlib import Path
+    >>> from topoevo.config import load_config
+    >>> from topoevo.neat.algorithm import NEAT
+    >>> from topoevo.run import build_task, fit_genome_to_task
+    >>> config = load_config(Path(__file__).parents[2] / "tasks" / "slimevolley_selfplay.toml",
+    ...                      {"neat": {"pop_size": 4}, "selfplay": {"opponents": 1, "hall_of_fame": 1}})
+    >>> sp = SelfPlay(NEAT(fit_genome_to_task(config, build_task(config)), 0), config.selfplay, seed=0)
+    >>> stats = sp.step()  # each member plays 1 other member: 4 games
+    >>> stats["generation"], stats["matches"], len(sp.champions)
+    (0, 4, 1)
+    >>> score = sp.vs_builtin(sp.champions[-1], games=2)  # its net score against the built-in opponent, per game
+    >>> score.shape, bool(((-5 <= score) & (score <= 5)).all())
+    ((2,), True)
     """
 
     def __init__(self, algo: Any, cfg: SelfPlayConfig, seed: int = 0):

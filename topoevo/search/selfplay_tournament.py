@@ -53,7 +53,16 @@ class TournamentSelfPlay(SelfPlay):
     """Self-play by one-game tournaments between random pairs (see the module); ``step()`` plays one round,
     ``champions[r]`` is the champion after round r (a copy, ``fitness`` = its win count).
 
-    >>> # sp = TournamentSelfPlay(NEAT(config, seed), config.selfplay, seed); sp.step(); sp.champions[-1]
+    >>> from pathlib import Path
+    >>> from topoevo.config import load_config
+    >>> from topoevo.neat.algorithm import NEAT
+    >>> from topoevo.run import build_task, fit_genome_to_task
+    >>> config = load_config(Path(__file__).parents[2] / "tasks" / "slimevolley_tournament.toml",
+    ...                      {"neat": {"pop_size": 4}})
+    >>> sp = TournamentSelfPlay(NEAT(fit_genome_to_task(config, build_task(config)), 0), config.selfplay, seed=0)
+    >>> stats = sp.step()  # 2 one-game tournaments between disjoint pairs
+    >>> stats["tournaments"], sp.tournaments, len(sp.champions), int(sp.wins.sum())
+    (2, 2, 1, 2)
     """
 
     def __init__(self, algo: Any, cfg: Any, seed: int = 0):
