@@ -68,6 +68,39 @@ def test_episode_depends_on_its_seed_only_not_on_the_emulator_or_history(game):
     assert a.info["frames"] == int(a.info["episode_frames"].sum())
 
 
+class FirstObservation:
+    """A policy of one genome that keeps the observation of its first step (and plays NOOP)."""
+
+    size = 1
+
+    def __init__(self, outputs: int):
+        self.outputs, self.first = outputs, None
+
+    def reset(self) -> None:
+        self.first = None
+
+    def __call__(self, obs):
+        if self.first is None:
+            self.first = obs.clone()
+        return torch.zeros(obs.shape[0], obs.shape[1], self.outputs)
+
+
+def test_first_pixel_observation_does_not_depend_on_the_emulator_history():
+    """An episode with no no-op frames starts from the restored state, whose screen ALE does not redraw: its first
+    observation must be the start screen, not the last screen of the emulator's previous episode."""
+    from topoevo.tasks.gym import episode_seed
+
+    task = small("Enduro", cap=200, observation=Observation.PIXELS)
+    no_noops = next(s for s in range(1000) if int(np.random.Generator(np.random.PCG64(episode_seed(s, 0))).integers(
+        0, task.params.noop_max + 1)) == 0)
+    fresh = FirstObservation(task.num_outputs)
+    small("Enduro", cap=200, observation=Observation.PIXELS).evaluate(fresh, np.array([no_noops]))
+    task.evaluate(ActionScript(1, task.num_outputs), np.array([no_noops + 1]))  # another episode first
+    used = FirstObservation(task.num_outputs)
+    task.evaluate(used, np.array([no_noops]))
+    assert torch.equal(used.first, fresh.first)
+
+
 def test_frame_cap_and_frame_skip_count_frames():
     task = small(cap=200, noop_max=0)
     r = task.evaluate(ActionScript(1, 4), np.array([1]))

@@ -128,6 +128,9 @@ class _Emulator:
         # every episode starts from this state, RNG included: a plain reset_game draws the console's power-on state
         # from the emulator's generator, whose position depends on the episodes run before (Freeway showed it)
         self.start = ale.cloneState(include_rng=True)
+        # restoreState does not redraw the screen: an episode with no no-op frames would otherwise see the last
+        # screen of the episode before it, so its first observation is this one (what a fresh emulator shows)
+        self.start_screen = ale.getScreenGrayscale()
         self.params = params
         self.action_set = ale.getLegalActionSet() if params.full_action_space else ale.getMinimalActionSet()
         self.pixels = params.observation is Observation.PIXELS
@@ -176,7 +179,9 @@ class _Emulator:
         return self.ale.getRAM()
 
     def screen(self) -> np.ndarray:
-        """Max of the last two frames (210x160 uint8)."""
+        """Max of the last two frames (210x160 uint8); the start screen before the episode's first frame."""
+        if self.frames == 0:
+            return self.start_screen
         if self.frames < 2:
             self.ale.getScreenGrayscale(self.screens[1])
             return self.screens[1]
