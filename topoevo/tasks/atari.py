@@ -131,6 +131,7 @@ class _Emulator:
         # restoreState does not redraw the screen: an episode with no no-op frames would otherwise see the last
         # screen of the episode before it, so its first observation is this one (what a fresh emulator shows)
         self.start_screen = ale.getScreenGrayscale()
+        self.start_rgb = ale.getScreenRGB()  # the same for GIF frames
         self.params = params
         self.action_set = ale.getLegalActionSet() if params.full_action_space else ale.getMinimalActionSet()
         self.pixels = params.observation is Observation.PIXELS
@@ -363,7 +364,8 @@ class AtariTask(TaskBase):
             step = 0
             while not env.done:
                 if gif is not None and step % frame_stride == 0:
-                    images.append(Image.fromarray(env.ale.getScreenRGB()).convert("P", palette=Image.ADAPTIVE))
+                    rgb = env.start_rgb if env.frames == 0 else env.ale.getScreenRGB()
+                    images.append(Image.fromarray(rgb).convert("P", palette=Image.ADAPTIVE))
                 out = policy(torch.from_numpy(obs.reshape(1, 1, -1)))
                 out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
                 returns[e] += env.step(int(np.argmax(out.reshape(-1))))
