@@ -189,14 +189,14 @@ class SlimeVolleyTask(TaskBase):
             step = [0]
 
             def draw(game: SlimeBatch) -> None:
-                if gif is not None and step[0] % frame_stride == 0:
+                assert gif is not None  # only passed with a GIF to write
+                if step[0] % frame_stride == 0:
                     gif.add(np.asarray(painter.frame(game, 0)))
                 step[0] += 1
 
             match = Match(0, BUILTIN, episode_seed(seed, e, HELD_OUT_STREAM))
-            scores, _ = play_matches(policy, [match], self.params.threshold, draw if gif is not None else None)
+            scores, _ = play_matches(policy, [match], self.params.threshold, None if gif is None else draw)
             returns[e] = scores[0]
         if gif is not None:
             gif.write(fps=1 / TIMESTEP)
         return returns
-
