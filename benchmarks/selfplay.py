@@ -26,7 +26,6 @@ Last line: ``{"vs_builtin": [per seed], "vs_gen0": [per seed], "generations": G,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -53,13 +52,13 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
              mutation: dict[str, float] | None = None) -> dict[str, Any]:
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
+    from topoevo.run import build_task, fit_genome_to_task
     from topoevo.search.selfplay_run import make_selfplay
 
     config = load_config(TASK_FILE, {"neat": {"pop_size": pop}, "mutation": mutation or {}, "selfplay": {
         "opponents": opponents, "hall_of_fame": hof, "test_games": test_games,
         "both_sides": both_sides, "scheme": scheme}})
-    sp = make_selfplay(NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)),
-                       seed), config.selfplay, seed)
+    sp = make_selfplay(NEAT(fit_genome_to_task(config, build_task(config)), seed), config.selfplay, seed)
     cpu0 = time.process_time()
     history = []
     log_every = 10 if scheme == "generations" else 100
@@ -112,10 +111,11 @@ def diagnose(seed: int, pop: int, opponents: int, games: int) -> dict[str, Any]:
 
     from topoevo.config import load_config
     from topoevo.neat.algorithm import NEAT
+    from topoevo.run import build_task, fit_genome_to_task
     from topoevo.tasks.slimevolley import BUILTIN, Match, play_matches
 
     config = load_config(TASK_FILE, {"neat": {"pop_size": pop + opponents}})
-    algo = NEAT(config.replace(genome=dataclasses.replace(config.genome, num_inputs=12, num_outputs=3)), seed)
+    algo = NEAT(fit_genome_to_task(config, build_task(config)), seed)
     randoms = list(algo.ask())
     agents = randoms + [chaser(randoms[0])]
     policy = algo.compile_fn(agents)

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from topoevo.config.schema import Section, did_you_mean, param
-from topoevo.errors import ConfigError, EvaluationError, TopoevoError
+from topoevo.errors import ConfigError, EvaluationError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
-from topoevo.tasks.gym import HELD_OUT_SEED, HELD_OUT_STREAM, episode_seed
+from topoevo.tasks.gym import HELD_OUT_SEED, HELD_OUT_STREAM, GifFrames, episode_seed
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class _Emulator:
         # restoreState does not redraw the screen: an episode with no no-op frames would otherwise see the last
         # screen of the episode before it, so its first observation is this one (what a fresh emulator shows)
         self.start_screen = ale.getScreenGrayscale()
-        self.start_rgb = ale.getScreenRGB()  # the same for GIF frames
+        self.start_rgb = ale.getScreenRGB()  # the same for GIF frames (rgb())
         self.params = params
         self.action_set = ale.getLegalActionSet() if params.full_action_space else ale.getMinimalActionSet()
         self.pixels = params.observation is Observation.PIXELS
@@ -178,6 +178,10 @@ class _Emulator:
 
     def ram(self) -> np.ndarray:
         return self.ale.getRAM()
+
+    def rgb(self) -> np.ndarray:
+        """The colour screen (210x160x3 uint8) for pictures; the start screen before the episode's first frame."""
+        return self.start_rgb if self.frames == 0 else self.ale.getScreenRGB()
 
     def screen(self) -> np.ndarray:
         """Max of the last two frames (210x160 uint8); the start screen before the episode's first frame."""
@@ -345,15 +349,8 @@ class AtariTask(TaskBase):
 
         if policy.size != 1:
             raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
-        gif = None
-        if render is not None:
-            gif = Path(render)
-            if gif.suffix.lower() != ".gif":
-                raise TopoevoError("expected a path ending in .gif (Atari has no window)", source=str(render),
-                                   field="render")
-            from PIL import Image
+        gif = GifFrames.for_render(render, frame_stride, "Atari has no window")
         env = self._emulator_batch(1)[0]
-        images: list[Any] = []
         returns = np.zeros(episodes)
         obs = np.zeros((1, self.num_inputs), dtype=np.float32)
         stack = np.zeros((1, STACK, PIXELS, PIXELS), dtype=np.float32) if self.pixels else None
@@ -364,17 +361,13 @@ class AtariTask(TaskBase):
             step = 0
             while not env.done:
                 if gif is not None and step % frame_stride == 0:
-                    rgb = env.start_rgb if env.frames == 0 else env.ale.getScreenRGB()
-                    images.append(Image.fromarray(rgb).convert("P", palette=Image.ADAPTIVE))
+                    gif.add(env.rgb())
                 out = policy(torch.from_numpy(obs.reshape(1, 1, -1)))
                 out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
                 returns[e] += env.step(int(np.argmax(out.reshape(-1))))
                 step += 1
                 if not env.done:
                     self._observe([env], [0], stack, obs)
-        if gif is not None and images:
-            tmp = gif.with_name(gif.name + ".tmp")
-            duration = max(1, round(1000.0 * frame_stride * self.params.frameskip / 60.0))
-            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0)
-            tmp.replace(gif)
+        if gif is not None:
+            gif.write(fps=60.0 / self.params.frameskip)  # one frame per agent step of frameskip 60 Hz frames
         return returns

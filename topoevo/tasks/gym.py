@@ -1096,8 +1096,8 @@ def _render_target(render: str | Path | None) -> tuple[str | None, Path | None]:
 
 
 class GifFrames:
-    """Frames of played episodes (every ``stride``-th), written as one animated GIF (needs Pillow); the gym and
-    Slime Volleyball tasks' ``play`` use it.
+    """Frames of played episodes (every ``stride``-th), written as one animated GIF (needs Pillow); the gym, Atari
+    and Slime Volleyball tasks' ``play`` use it.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "two.gif"
@@ -1115,6 +1115,16 @@ class GifFrames:
                                field="render") from None
         self.image, self.path, self.stride = Image, path, stride
         self.frames: list[Any] = []
+
+    @classmethod
+    def for_render(cls, render: str | Path | None, stride: int, no_window: str) -> GifFrames | None:
+        """``play``'s ``render`` argument for a task with no window: None (nothing to draw) or the frames of a
+        ``.gif`` path; any other path is a one-line error that says why (``no_window``)."""
+        if render is None:
+            return None
+        if Path(render).suffix.lower() != ".gif":
+            raise TopoevoError(f"expected a path ending in .gif ({no_window})", source=str(render), field="render")
+        return cls(Path(render), stride)
 
     def add(self, frame: Any) -> None:
         self.frames.append(self.image.fromarray(np.asarray(frame)).convert("P", palette=self.image.ADAPTIVE))

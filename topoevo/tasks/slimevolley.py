@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from topoevo.config.schema import Section, param
-from topoevo.errors import ConfigError, EvaluationError, TopoevoError
+from topoevo.errors import ConfigError, EvaluationError
 from topoevo.tasks.base import BatchedPolicy, EvalResult, TaskBase
 from topoevo.tasks.gym import HELD_OUT_STREAM, GifFrames, episode_seed
 from topoevo.tasks.slimevolley_batch import TIMESTEP, SlimeBatch
@@ -177,12 +177,7 @@ class SlimeVolleyTask(TaskBase):
             raise EvaluationError(f"play expects a single-genome policy, got size {policy.size}")
         if frame_stride < 1:
             raise EvaluationError(f"expected frame_stride >= 1, got {frame_stride}")
-        gif = None
-        if render is not None:
-            if Path(render).suffix.lower() != ".gif":
-                raise TopoevoError("expected a path ending in .gif (Slime Volleyball has no window here)",
-                                   source=str(render), field="render")
-            gif = GifFrames(Path(render), frame_stride)
+        gif = GifFrames.for_render(render, frame_stride, "Slime Volleyball has no window here")
         painter = CourtPainter()
         returns = np.zeros(episodes)
         for e in range(episodes):
