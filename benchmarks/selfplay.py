@@ -75,7 +75,7 @@ def run_seed(seed: int, generations: int, pop: int, opponents: int, hof: int, te
     out = {"vs_builtin": curve[generations - 1], "vs_gen0": float((h2h > 0).mean()),
            "vs_gen0_mean_score": float(h2h.mean()), "builtin_curve": curve, "cpu_s": round(cpu, 1),
            "cpu_s_per_generation": round(cpu / generations, 2), "game_steps": sp.frames,
-           "evaluations": sp.algo.evaluations, 
+           "evaluations": sp.algo.evaluations,
            "tournaments": generations * (pop // 2) if scheme == "tournament" else None,
            "best_training": [round(h["best"], 2) for h in history],
            "champion_nodes": len(final.nodes), "champion_connections": final.num_enabled()}
